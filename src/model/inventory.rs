@@ -1,0 +1,264 @@
+use std::collections::BTreeMap;
+
+use schemars::JsonSchema;
+use serde::{Deserialize, Serialize};
+
+use super::Location;
+
+/// How sure we are that something is what we say it is.
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize, JsonSchema,
+)]
+#[serde(rename_all = "lowercase")]
+pub enum Confidence {
+    Low,
+    Medium,
+    High,
+}
+
+/// The access level of a grant, from least to most powerful.
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize, JsonSchema,
+)]
+#[serde(rename_all = "kebab-case")]
+pub enum AccessLevel {
+    None,
+    List,
+    Read,
+    Write,
+    PermissionsManagement,
+    Admin,
+}
+
+impl AccessLevel {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            AccessLevel::None => "none",
+            AccessLevel::List => "list",
+            AccessLevel::Read => "read",
+            AccessLevel::Write => "write",
+            AccessLevel::PermissionsManagement => "permissions-management",
+            AccessLevel::Admin => "admin",
+        }
+    }
+}
+
+/// How long a credential lives.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, JsonSchema)]
+#[serde(rename_all = "kebab-case")]
+pub enum Lifetime {
+    /// A key or token that lives until someone revokes it.
+    Static,
+    /// Minted per run or per session (OIDC, instance roles, the workflow token).
+    ShortLived,
+    /// A name that points at a secret held elsewhere; the lifetime is that secret's.
+    Reference,
+}
+
+/// Where the credential material is kept.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, JsonSchema)]
+#[serde(rename_all = "kebab-case")]
+pub enum Storage {
+    /// The value is written in the file.
+    Hardcoded,
+    /// `${VAR}`, `$VAR`, `${env:VAR}`: read from the environment of the process.
+    EnvReference,
+    /// `${{ secrets.NAME }}`: a GitHub Actions secret.
+    SecretStore,
+    /// `${input:id}`: asked from the user at start.
+    Prompt,
+    /// Minted by the platform (OIDC federation, the workflow `GITHUB_TOKEN`).
+    Platform,
+}
+
+/// Which source produced an item.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, JsonSchema)]
+#[serde(rename_all = "lowercase")]
+pub enum SourceKind {
+    Repo,
+    Aws,
+    Github,
+}
+
+/// Why we believe something: a sentence and where it was seen.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+pub struct Evidence {
+    pub description: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub location: Option<Location>,
+}
+
+impl Evidence {
+    pub fn new(description: impl Into<String>, location: Option<Location>) -> Self {
+        Evidence {
+            description: description.into(),
+            location,
+        }
+    }
+}
+
+/// An AI assistant or agent.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+pub struct Agent {
+    /// Stable id, e.g. `repo:.github/workflows/claude.yml#/jobs/claude`.
+    pub id: String,
+    pub name: String,
+    /// `github-workflow`, `mcp-client`, `crewai`, `a2a`, `langgraph`, `autogen`, `declared`.
+    pub kind: String,
+    pub confidence: Confidence,
+    pub evidence: Vec<Evidence>,
+    pub source: SourceKind,
+    pub locations: Vec<Location>,
+    /// Kind-specific facts the rules judge (triggers, permissions, tools, servers, …).
+    #[serde(default)]
+    pub facts: BTreeMap<String, serde_json::Value>,
+}
+
+/// A principal or token that can act.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+pub struct Identity {
+    /// Stable id: `aws:arn:…`, `github:installation:123`, `repo:<path>#<pointer>`, …
+    pub id: String,
+    /// `github-token`, `github-classic-pat`, `llm-api-key`, `aws-access-key`, …
+    pub kind: String,
+    /// `github`, `aws`, `openai`, `anthropic`, …
+    pub provider: String,
+    pub name: String,
+    /// Ids of the agents that hold it.
+    pub agents: Vec<String>,
+    /// The highest access level of its grants; absent when unknown.
+    pub access_level: Option<AccessLevel>,
+    pub owner: Option<String>,
+    /// True when the identity belongs to a person rather than a workload (a classic PAT).
+    #[serde(default)]
+    pub human: bool,
+    pub created_at: Option<String>,
+    pub last_used_at: Option<String>,
+    pub expires_at: Option<String>,
+    pub credentials: Vec<String>,
+    pub locations: Vec<Location>,
+    #[serde(default)]
+    pub tags: BTreeMap<String, String>,
+}
+
+/// The secret material of an identity, or a reference to it. Never the value itself.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+pub struct Credential {
+    /// Stable id: `secret:<fingerprint>` for literals, `github-secret:<scope>/<NAME>`, `env:<NAME>`.
+    pub id: String,
+    /// Detector kind: `openai-api-key`, `aws-access-key-id`, `github-classic-pat`, …
+    pub kind: String,
+    pub provider: String,
+    pub lifetime: Lifetime,
+    pub storage: Storage,
+    /// Stable, non-reversible fingerprint of the value (literals only).
+    pub fingerprint: Option<String>,
+    /// A redacted preview: a few leading characters and the length.
+    pub preview: Option<String>,
+    /// The variable or secret name that carries it, when there is one.
+    pub name: Option<String>,
+    pub identity: Option<String>,
+    pub confidence: Confidence,
+    pub locations: Vec<Location>,
+    pub created_at: Option<String>,
+    pub expires_at: Option<String>,
+    pub last_used_at: Option<String>,
+}
+
+/// A permission an identity has: actions on resources, with an access level.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+pub struct Grant {
+    pub identity: String,
+    /// A permission or action pattern, e.g. `contents` or `s3:Get*`.
+    pub action: String,
+    pub resource: String,
+    pub effect: Effect,
+    pub access_level: AccessLevel,
+    /// The policy or permissions block it came from.
+    pub source: String,
+    pub location: Option<Location>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, JsonSchema)]
+#[serde(rename_all = "lowercase")]
+pub enum Effect {
+    Allow,
+    Deny,
+}
+
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize, JsonSchema,
+)]
+#[serde(rename_all = "lowercase")]
+pub enum EdgeKind {
+    Holds,
+    Assumes,
+    Escalates,
+    Triggers,
+    Delegates,
+    Shares,
+}
+
+impl EdgeKind {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            EdgeKind::Holds => "holds",
+            EdgeKind::Assumes => "assumes",
+            EdgeKind::Escalates => "escalates",
+            EdgeKind::Triggers => "triggers",
+            EdgeKind::Delegates => "delegates",
+            EdgeKind::Shares => "shares",
+        }
+    }
+}
+
+/// A directed relation between agents, identities and credentials.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize, JsonSchema)]
+pub struct Edge {
+    pub kind: EdgeKind,
+    pub from: String,
+    pub to: String,
+    pub evidence: String,
+    pub location: Option<Location>,
+}
+
+/// Something a source could not read, and why. Never fatal to the run.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize, JsonSchema)]
+pub struct SourceError {
+    pub source: SourceKind,
+    /// `path:line:column`, a path, or an API call.
+    pub location: String,
+    pub message: String,
+}
+
+impl PartialOrd for SourceKind {
+    fn partial_cmp(&self, other: &Self) -> Option<std::cmp::Ordering> {
+        Some(self.cmp(other))
+    }
+}
+impl Ord for SourceKind {
+    fn cmp(&self, other: &Self) -> std::cmp::Ordering {
+        (*self as u8).cmp(&(*other as u8))
+    }
+}
+
+/// Counters of what a scan looked at.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+pub struct ScanStats {
+    pub files_seen: u64,
+    pub files_parsed: u64,
+    pub bytes_read: u64,
+}
+
+/// Everything the sources found, merged.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, JsonSchema)]
+pub struct Inventory {
+    pub agents: Vec<Agent>,
+    pub identities: Vec<Identity>,
+    pub credentials: Vec<Credential>,
+    pub grants: Vec<Grant>,
+    pub edges: Vec<Edge>,
+    pub errors: Vec<SourceError>,
+    #[serde(default)]
+    pub stats: ScanStats,
+}

@@ -1,0 +1,114 @@
+//! Merging inventory fragments: items with the same id become one.
+
+use std::collections::BTreeMap;
+
+use super::{Credential, Identity, Inventory, Location};
+
+impl Inventory {
+    /// Appends another fragment; call [`Inventory::normalize`] once at the end.
+    pub fn extend(&mut self, other: Inventory) {
+        self.agents.extend(other.agents);
+        self.identities.extend(other.identities);
+        self.credentials.extend(other.credentials);
+        self.grants.extend(other.grants);
+        self.edges.extend(other.edges);
+        self.errors.extend(other.errors);
+        self.stats.files_seen += other.stats.files_seen;
+        self.stats.files_parsed += other.stats.files_parsed;
+        self.stats.bytes_read += other.stats.bytes_read;
+    }
+
+    /// Merges items that share an id and sorts everything, so that output is deterministic.
+    pub fn normalize(&mut self) {
+        let mut agents = BTreeMap::new();
+        for a in self.agents.drain(..) {
+            agents
+                .entry(a.id.clone())
+                .and_modify(|e: &mut super::Agent| {
+                    merge_locations(&mut e.locations, &a.locations);
+                    e.evidence.extend(a.evidence.iter().cloned());
+                    e.confidence = e.confidence.max(a.confidence);
+                })
+                .or_insert(a);
+        }
+        self.agents = agents.into_values().collect();
+
+        let mut identities: BTreeMap<String, Identity> = BTreeMap::new();
+        for i in self.identities.drain(..) {
+            match identities.get_mut(&i.id) {
+                Some(e) => {
+                    merge_strings(&mut e.agents, &i.agents);
+                    merge_strings(&mut e.credentials, &i.credentials);
+                    merge_locations(&mut e.locations, &i.locations);
+                    e.access_level = e.access_level.max(i.access_level);
+                    e.human |= i.human;
+                    e.tags.extend(i.tags);
+                }
+                None => {
+                    identities.insert(i.id.clone(), i);
+                }
+            }
+        }
+        self.identities = identities.into_values().collect();
+        for i in &mut self.identities {
+            i.agents.sort();
+            i.agents.dedup();
+            i.credentials.sort();
+            i.credentials.dedup();
+        }
+
+        let mut credentials: BTreeMap<String, Credential> = BTreeMap::new();
+        for c in self.credentials.drain(..) {
+            match credentials.get_mut(&c.id) {
+                Some(e) => {
+                    merge_locations(&mut e.locations, &c.locations);
+                    e.confidence = e.confidence.max(c.confidence);
+                }
+                None => {
+                    credentials.insert(c.id.clone(), c);
+                }
+            }
+        }
+        self.credentials = credentials.into_values().collect();
+
+        self.grants.sort_by(|a, b| {
+            (&a.identity, &a.action, &a.resource).cmp(&(&b.identity, &b.action, &b.resource))
+        });
+        self.grants.dedup();
+        self.edges.sort();
+        self.edges.dedup();
+        self.errors.sort();
+        self.errors.dedup();
+    }
+
+    pub fn agent(&self, id: &str) -> Option<&super::Agent> {
+        self.agents
+            .binary_search_by(|a| a.id.as_str().cmp(id))
+            .ok()
+            .map(|i| &self.agents[i])
+    }
+
+    pub fn identity(&self, id: &str) -> Option<&Identity> {
+        self.identities
+            .binary_search_by(|a| a.id.as_str().cmp(id))
+            .ok()
+            .map(|i| &self.identities[i])
+    }
+
+    pub fn credential(&self, id: &str) -> Option<&Credential> {
+        self.credentials
+            .binary_search_by(|a| a.id.as_str().cmp(id))
+            .ok()
+            .map(|i| &self.credentials[i])
+    }
+}
+
+fn merge_locations(into: &mut Vec<Location>, from: &[Location]) {
+    into.extend(from.iter().cloned());
+    into.sort();
+    into.dedup();
+}
+
+fn merge_strings(into: &mut Vec<String>, from: &[String]) {
+    into.extend(from.iter().cloned());
+}
