@@ -1,0 +1,67 @@
+#!/usr/bin/env bash
+# The project's test command: everything CI runs except fmt and clippy
+# (.ci/run adds those). Installs what the tests need into git-ignored folders,
+# then runs `cargo test --all-targets` and prints one summary line.
+set -euo pipefail
+source "$(dirname "${BASH_SOURCE[0]}")/lib/common.sh"
+cd "$NHI_ROOT"
+
+# --- Microsoft SARIF Multitool ------------------------------------------------
+# tests/it/sarif_validator.rs validates our SARIF with it. The npm package
+# @microsoft/sarif-multitool is only a node shim; the real tool is a self-contained
+# .NET executable in the platform package @microsoft/sarif-multitool-linux, which
+# we call directly (no node in between, and no `shell: true` quoting surprises).
+SARIF_MULTITOOL_VERSION=5.7.0
+SARIF_DIR="$NHI_ROOT/.tools/sarif-multitool"
+SARIF_EXE="$SARIF_DIR/node_modules/@microsoft/sarif-multitool-linux/Sarif.Multitool"
+
+install_sarif_multitool() {
+    local have=""
+    if [[ -f "$SARIF_EXE" ]]; then
+        have="$(sed -n 's/.*"version": *"\([^"]*\)".*/\1/p' \
+            "$SARIF_DIR/node_modules/@microsoft/sarif-multitool-linux/package.json")"
+    fi
+    if [[ "$have" != "$SARIF_MULTITOOL_VERSION" ]]; then
+        log "installing @microsoft/sarif-multitool@$SARIF_MULTITOOL_VERSION into .tools/"
+        mkdir -p "$SARIF_DIR"
+        quietly "$NHI_ROOT/.tools/sarif-multitool-install.log" \
+            npm install --prefix "$SARIF_DIR" --no-audit --no-fund --save-exact \
+            "@microsoft/sarif-multitool@$SARIF_MULTITOOL_VERSION"
+        [[ -f "$SARIF_EXE" ]] || die "npm installed no $SARIF_EXE (not linux-x64?)"
+    fi
+    # The package's postinstall is only `chmod u+x`; newer npm skips install
+    # scripts unless approved, so do it ourselves.
+    chmod u+x "$SARIF_EXE"
+    # .NET needs ICU for globalization unless told to run without it; a slim
+    # machine may lack libicu, and validation needs no culture data.
+    if ! ldconfig -p 2>/dev/null | grep -q 'libicuuc\.so'; then
+        export DOTNET_SYSTEM_GLOBALIZATION_INVARIANT=1
+    fi
+    quietly "$NHI_ROOT/.tools/sarif-multitool-check.log" "$SARIF_EXE" validate --help
+    export NHI_SARIF_MULTITOOL="$SARIF_EXE"
+}
+
+# --- cargo test -----------------------------------------------------------------
+# -q keeps passing tests to one dot each; failures still print in full, with the
+# per-binary "test result:" lines. The log is kept only to count those lines.
+run_cargo_tests() {
+    local out rc=0
+    out="$(mktemp)"
+    at_exit "rm -f '$out'"
+    log "cargo test --all-targets"
+    cargo test --all-targets -q 2>&1 | tee "$out" || rc=$?
+    # One closing line over all test binaries: "tests: N passed, N failed, N skipped".
+    awk '/^test result:/ {
+            for (i = 1; i <= NF; i++) {
+                if ($(i+1) ~ /^passed/)  p += $i
+                if ($(i+1) ~ /^failed/)  f += $i
+                if ($(i+1) ~ /^ignored/) s += $i
+            }
+            n++
+         }
+         END { printf "\n%d test binaries\ntests: %d passed, %d failed, %d skipped\n", n, p, f, s }' "$out"
+    return "$rc"
+}
+
+install_sarif_multitool
+run_cargo_tests
