@@ -1,4 +1,18 @@
 //! nhi-audit: find the non-human identities AI agents hold, and judge them.
+//!
+//! The pipeline: sources → inventory → analysis → rules → findings → report.
 
+pub mod analysis;
+pub mod app;
+pub mod cli;
+pub mod config;
+pub mod controls;
 pub mod doc;
+pub mod findings;
 pub mod model;
+pub mod pipeline;
+pub mod policy;
+pub mod report;
+pub mod rules;
+pub mod secrets;
+pub mod sources;

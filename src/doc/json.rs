@@ -16,16 +16,15 @@ pub fn parse(text: &str) -> Result<Node, ParseError> {
         allow_hexadecimal_numbers: false,
         ..ParseOptions::default()
     };
-    let parsed = jsonc_parser::parse_to_ast(text, &CollectOptions::default(), &options).map_err(
-        |e| {
+    let parsed =
+        jsonc_parser::parse_to_ast(text, &CollectOptions::default(), &options).map_err(|e| {
             let (line, column) = lines.position(e.range().start);
             ParseError {
                 line,
                 column,
                 message: e.kind().to_string(),
             }
-        },
-    )?;
+        })?;
     match parsed.value {
         Some(value) => Ok(convert(value, &lines)),
         None => Err(ParseError {

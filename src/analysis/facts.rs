@@ -1,0 +1,248 @@
+//! The facts each rule subject is judged on, as the JSON the conditions read.
+
+use std::collections::BTreeMap;
+
+use serde_json::{Value, json};
+
+use super::chains::{Chain, direct_levels};
+use crate::model::{Agent, Credential, EdgeKind, Identity, Inventory, Location};
+use crate::rules::SubjectKind;
+
+/// One thing to judge: its kind, its facts, and what a finding about it points at.
+pub struct SubjectFacts {
+    pub kind: SubjectKind,
+    pub context: Value,
+    /// The identity, credential or agent id the finding is about.
+    pub subject: String,
+    pub agent: Option<String>,
+    pub locations: Vec<Location>,
+    pub path: Vec<String>,
+    /// Kept by `--scope agents`: held by an agent, or an AI provider key wherever it
+    /// lies (only an AI workload holds one).
+    pub in_agent_scope: bool,
+}
+
+/// Providers whose keys only an AI workload would hold.
+const AI_PROVIDERS: &[&str] = &[
+    "openai",
+    "anthropic",
+    "google",
+    "groq",
+    "huggingface",
+    "mistral",
+    "cohere",
+    "deepseek",
+    "openrouter",
+    "xai",
+    "together",
+    "replicate",
+];
+
+/// Kinds whose material lives until revoked, whatever holds the reference to it.
+fn is_long_lived_kind(kind: &str) -> bool {
+    !matches!(
+        kind,
+        "github-token"
+            | "github-app-installation-token"
+            | "github-user-token"
+            | "aws-session-token"
+            | "aws-temporary-access-key-id"
+            | "oidc"
+    )
+}
+
+pub fn subjects(inv: &Inventory, chains: &[Chain], config: &Value) -> Vec<SubjectFacts> {
+    let levels = direct_levels(inv);
+    let agent_ctx: BTreeMap<&str, Value> = inv
+        .agents
+        .iter()
+        .map(|a| (a.id.as_str(), agent_facts(inv, a, &levels)))
+        .collect();
+    let mut out = Vec::new();
+
+    for agent in &inv.agents {
+        out.push(SubjectFacts {
+            kind: SubjectKind::Agent,
+            context: json!({ "agent": agent_ctx[agent.id.as_str()], "config": config }),
+            subject: agent.id.clone(),
+            agent: Some(agent.id.clone()),
+            locations: agent.locations.clone(),
+            path: Vec::new(),
+            in_agent_scope: true,
+        });
+    }
+
+    for cred in &inv.credentials {
+        let identity = cred.identity.as_deref().and_then(|i| inv.identity(i));
+        let holders: Vec<&str> = identity
+            .map(|i| i.agents.iter().map(String::as_str).collect())
+            .unwrap_or_default();
+        let facts = credential_facts(cred, identity, &holders);
+        let ai_key = AI_PROVIDERS.contains(&cred.provider.as_str());
+        for_each_holder(&holders, &agent_ctx, |agent_id, agent| {
+            out.push(SubjectFacts {
+                kind: SubjectKind::Credential,
+                context: json!({ "credential": facts, "identity": identity, "agent": agent, "config": config }),
+                subject: cred.id.clone(),
+                agent: agent_id.map(str::to_string),
+                locations: own_first(&cred.locations, agent_id.and_then(|a| inv.agent(a))),
+                path: Vec::new(),
+                in_agent_scope: agent_id.is_some() || ai_key,
+            });
+        });
+    }
+
+    for identity in &inv.identities {
+        let holders: Vec<&str> = identity.agents.iter().map(String::as_str).collect();
+        let mut facts = serde_json::to_value(identity).unwrap_or(Value::Null);
+        if let Value::Object(m) = &mut facts {
+            m.insert("holder_count".into(), json!(holders.len()));
+        }
+        for_each_holder(&holders, &agent_ctx, |agent_id, agent| {
+            out.push(SubjectFacts {
+                kind: SubjectKind::Identity,
+                context: json!({ "identity": facts, "agent": agent, "config": config }),
+                subject: identity.id.clone(),
+                agent: agent_id.map(str::to_string),
+                locations: own_first(&identity.locations, agent_id.and_then(|a| inv.agent(a))),
+                path: Vec::new(),
+                in_agent_scope: agent_id.is_some(),
+            });
+        });
+    }
+
+    for grant in &inv.grants {
+        let identity = inv.identity(&grant.identity);
+        let holders: Vec<&str> = identity
+            .map(|i| i.agents.iter().map(String::as_str).collect())
+            .unwrap_or_default();
+        for_each_holder(&holders, &agent_ctx, |agent_id, agent| {
+            out.push(SubjectFacts {
+                kind: SubjectKind::Grant,
+                context: json!({ "grant": grant, "identity": identity, "agent": agent, "config": config }),
+                subject: grant.identity.clone(),
+                agent: agent_id.map(str::to_string),
+                locations: grant.location.iter().cloned().collect(),
+                path: Vec::new(),
+                in_agent_scope: agent_id.is_some(),
+            });
+        });
+    }
+
+    for chain in chains {
+        let mut locations: Vec<Location> = Vec::new();
+        for id in &chain.path {
+            if let Some(a) = inv.agent(id) {
+                locations.extend(a.locations.iter().take(1).cloned());
+            }
+        }
+        out.push(SubjectFacts {
+            kind: SubjectKind::Chain,
+            context: json!({
+                "chain": {
+                    "agent": chain.agent, "target": chain.target, "path": chain.path,
+                    "hops": chain.hops, "length": chain.path.len().saturating_sub(1),
+                    "from_level": chain.from_level, "to_level": chain.to_level,
+                    "gains": chain.gains,
+                    "target_name": inv.agent(&chain.target).map(|a| a.name.clone()),
+                },
+                "agent": agent_ctx.get(chain.agent.as_str()),
+                "config": config,
+            }),
+            subject: chain.target.clone(),
+            agent: Some(chain.agent.clone()),
+            locations,
+            path: chain.path.clone(),
+            in_agent_scope: true,
+        });
+    }
+    out
+}
+
+/// The locations in the agent's own file first: a finding about what an agent holds
+/// points at that agent's config, then at the other places the credential appears.
+fn own_first(locations: &[Location], agent: Option<&Agent>) -> Vec<Location> {
+    let own = agent
+        .and_then(|a| a.locations.first())
+        .and_then(Location::path);
+    let mut out = locations.to_vec();
+    out.sort_by_key(|l| l.path() != own);
+    out
+}
+
+/// Runs `f` once per holding agent, or once with no agent when nothing holds it.
+fn for_each_holder<'a>(
+    holders: &[&'a str],
+    agents: &'a BTreeMap<&str, Value>,
+    mut f: impl FnMut(Option<&'a str>, Option<&'a Value>),
+) {
+    if holders.is_empty() {
+        f(None, None);
+    }
+    for h in holders {
+        f(Some(h), agents.get(h));
+    }
+}
+
+fn agent_facts(
+    inv: &Inventory,
+    agent: &Agent,
+    levels: &BTreeMap<&str, crate::model::AccessLevel>,
+) -> Value {
+    let held: Vec<&Identity> = inv
+        .edges
+        .iter()
+        .filter(|e| e.kind == EdgeKind::Holds && e.from == agent.id)
+        .filter_map(|e| inv.identity(&e.to))
+        .collect();
+    let identities: Vec<Value> = held
+        .iter()
+        .map(|i| {
+            let cred = i.credentials.first().and_then(|c| inv.credential(c));
+            json!({
+                "id": i.id, "kind": i.kind, "provider": i.provider, "name": i.name,
+                "human": i.human, "access_level": i.access_level,
+                "storage": cred.map(|c| c.storage), "lifetime": cred.map(|c| c.lifetime),
+            })
+        })
+        .collect();
+    let hardcoded = identities
+        .iter()
+        .filter(|i| i["storage"] == json!("hardcoded"))
+        .count();
+    let delegates_to: Vec<&str> = inv
+        .edges
+        .iter()
+        .filter(|e| e.kind == EdgeKind::Delegates && e.from == agent.id)
+        .map(|e| e.to.as_str())
+        .collect();
+    let mut v = serde_json::to_value(agent).unwrap_or(Value::Null);
+    if let Value::Object(m) = &mut v {
+        m.insert("access_level".into(), json!(levels.get(agent.id.as_str())));
+        m.insert("identities".into(), Value::Array(identities));
+        m.insert("hardcoded_credentials".into(), json!(hardcoded));
+        m.insert("delegates_to".into(), json!(delegates_to));
+    }
+    v
+}
+
+fn credential_facts(cred: &Credential, identity: Option<&Identity>, holders: &[&str]) -> Value {
+    let mut v = serde_json::to_value(cred).unwrap_or(Value::Null);
+    if let Value::Object(m) = &mut v {
+        m.insert("holders".into(), json!(holders));
+        m.insert("holder_count".into(), json!(holders.len()));
+        m.insert(
+            "ai_provider".into(),
+            json!(AI_PROVIDERS.contains(&cred.provider.as_str())),
+        );
+        m.insert(
+            "long_lived".into(),
+            json!(
+                is_long_lived_kind(&cred.kind)
+                    && cred.lifetime != crate::model::Lifetime::ShortLived
+            ),
+        );
+        m.insert("human".into(), json!(identity.is_some_and(|i| i.human)));
+    }
+    v
+}

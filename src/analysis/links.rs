@@ -1,0 +1,85 @@
+//! Joins that no single file shows: env files named by agent configs, holders of
+//! identities, and credentials shared between agents.
+
+use std::collections::{BTreeMap, BTreeSet};
+
+use crate::model::{Edge, EdgeKind, Inventory};
+
+/// A LangGraph config's `env` file: the credentials in it are held by its graphs.
+pub fn link_env_files(inv: &mut Inventory) {
+    let mut by_file: BTreeMap<String, Vec<(String, String)>> = BTreeMap::new();
+    for agent in &inv.agents {
+        if let Some(file) = agent.facts.get("env_file").and_then(|v| v.as_str()) {
+            by_file
+                .entry(file.to_string())
+                .or_default()
+                .push((agent.id.clone(), file.to_string()));
+        }
+    }
+    if by_file.is_empty() {
+        return;
+    }
+    let mut edges = Vec::new();
+    for cred in &inv.credentials {
+        for loc in &cred.locations {
+            let Some(path) = loc.path() else { continue };
+            for (agent, file) in by_file.get(path).into_iter().flatten() {
+                edges.push(Edge {
+                    kind: EdgeKind::Holds,
+                    from: agent.clone(),
+                    to: cred.identity.clone().unwrap_or_else(|| cred.id.clone()),
+                    evidence: format!(
+                        "loads {file}, which holds {}",
+                        cred.name.as_deref().unwrap_or(&cred.kind)
+                    ),
+                    location: Some(loc.clone()),
+                });
+            }
+        }
+    }
+    inv.edges.extend(edges);
+}
+
+/// Every `holds` edge makes the agent one of the identity's holders.
+pub fn holders_from_edges(inv: &mut Inventory) {
+    let mut holders: BTreeMap<&str, BTreeSet<&str>> = BTreeMap::new();
+    for e in inv.edges.iter().filter(|e| e.kind == EdgeKind::Holds) {
+        holders
+            .entry(e.to.as_str())
+            .or_default()
+            .insert(e.from.as_str());
+    }
+    let holders: BTreeMap<String, Vec<String>> = holders
+        .into_iter()
+        .map(|(k, v)| (k.to_string(), v.into_iter().map(str::to_string).collect()))
+        .collect();
+    for identity in &mut inv.identities {
+        if let Some(agents) = holders.get(&identity.id) {
+            identity.agents.extend(agents.iter().cloned());
+            identity.agents.sort();
+            identity.agents.dedup();
+        }
+    }
+}
+
+/// One credential held by several agents: a `shares` edge from the first holder to each
+/// other one, so the graph shows who else has the same key.
+pub fn shares(inv: &mut Inventory) {
+    let mut edges = Vec::new();
+    for identity in &inv.identities {
+        if identity.agents.len() < 2 || identity.kind == "github-token" {
+            continue;
+        }
+        let first = &identity.agents[0];
+        for other in &identity.agents[1..] {
+            edges.push(Edge {
+                kind: EdgeKind::Shares,
+                from: first.clone(),
+                to: other.clone(),
+                evidence: format!("both hold {} ({})", identity.name, identity.id),
+                location: identity.locations.first().cloned(),
+            });
+        }
+    }
+    inv.edges.extend(edges);
+}

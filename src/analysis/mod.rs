@@ -1,0 +1,20 @@
+//! Analysis derives the facts rules judge: who holds what, what is shared, how much
+//! access each agent has directly, and what it reaches through other agents.
+
+mod chains;
+mod facts;
+mod links;
+
+pub use chains::{Chain, find_chains};
+pub use facts::{SubjectFacts, subjects};
+
+use crate::model::Inventory;
+
+/// Links across files and sources, then the chains.
+pub fn analyse(inventory: &mut Inventory) -> Vec<Chain> {
+    links::link_env_files(inventory);
+    links::holders_from_edges(inventory);
+    links::shares(inventory);
+    inventory.normalize();
+    find_chains(inventory)
+}

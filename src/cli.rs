@@ -1,0 +1,161 @@
+//! The command line.
+
+use std::path::PathBuf;
+
+use clap::{Args, Parser, Subcommand, ValueEnum};
+
+use crate::report::Format;
+
+#[derive(Debug, Parser)]
+#[command(
+    name = "nhi-audit",
+    version,
+    about = "Find the credentials AI agents hold, and judge them against identity rules",
+    long_about = "nhi-audit inventories the non-human identities that AI agents hold — keys in MCP \
+configs, tokens of GitHub workflows that run coding agents, API keys of agent frameworks — and \
+judges them: long-lived keys, over-broad scopes, shared and hard-coded credentials, agents acting \
+with a human's token, and privilege gained through other agents. Every finding maps to OWASP Top \
+10 for Agentic Applications, CSA MAESTRO and NIST AI RMF controls.\n\n\
+Exit codes: 0 no finding at or above --fail-on; 1 findings at or above it; 2 usage, config or \
+rule error; 3 a requested source failed (partial results are still written)."
+)]
+pub struct Cli {
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Scan paths, judge what agents hold, and report findings (the main job).
+    Scan(ScanArgs),
+    /// List the agents and the identities they hold, without judging.
+    Inventory(InventoryArgs),
+    /// List, explain or validate rules.
+    #[command(subcommand)]
+    Rules(RulesCommand),
+    /// List the control catalogues findings map to.
+    Controls(ControlsArgs),
+    /// Print the JSON Schema of the JSON report.
+    Schema,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum Scope {
+    /// Identities held by AI agents, and AI provider keys wherever they lie.
+    Agents,
+    /// Every non-human identity found.
+    All,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum FailOn {
+    Info,
+    Low,
+    Medium,
+    High,
+    Critical,
+    /// Never fail because of findings.
+    None,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum ColorChoice {
+    Auto,
+    Always,
+    Never,
+}
+
+/// What to read: shared by `scan` and `inventory`.
+#[derive(Debug, Args)]
+pub struct SourceArgs {
+    /// Paths to scan: checkouts, folders of exports, home directories. Defaults to `.`.
+    #[arg(value_name = "PATH")]
+    pub paths: Vec<PathBuf>,
+    /// Honour .gitignore files (by default ignored files are scanned too: a `.env` that git
+    /// ignores still leaks when the laptop, image or backup does).
+    #[arg(long)]
+    pub respect_gitignore: bool,
+    /// Skip (and report) files larger than this many bytes.
+    #[arg(long, value_name = "BYTES", default_value_t = 64 * 1024 * 1024)]
+    pub max_file_size: u64,
+    /// Worker threads for the file walk (0: one per core).
+    #[arg(long, default_value_t = 0)]
+    pub threads: usize,
+    /// Configuration file (default: `.nhi-audit.yaml` in the first scanned path, if any).
+    #[arg(long, value_name = "FILE")]
+    pub config: Option<PathBuf>,
+    /// What to audit.
+    #[arg(long, value_enum, default_value_t = Scope::Agents)]
+    pub scope: Scope,
+}
+
+#[derive(Debug, Args)]
+pub struct ScanArgs {
+    #[command(flatten)]
+    pub source: SourceArgs,
+    /// Output format.
+    #[arg(long, short, value_enum, default_value_t = Format::Table)]
+    pub format: Format,
+    /// Write the report to FILE instead of standard output.
+    #[arg(long, short, value_name = "FILE")]
+    pub output: Option<PathBuf>,
+    /// Exit with 1 when a finding has at least this severity.
+    #[arg(long, value_enum, default_value_t = FailOn::High)]
+    pub fail_on: FailOn,
+    /// Also load the rules in DIR (repeatable).
+    #[arg(long = "rules", value_name = "DIR")]
+    pub rule_dirs: Vec<PathBuf>,
+    /// Accept the findings whose fingerprints are in FILE; report only new ones.
+    #[arg(long, value_name = "FILE")]
+    pub baseline: Option<PathBuf>,
+    /// Write the fingerprints of the current findings to FILE, to use with --baseline.
+    #[arg(long, value_name = "FILE")]
+    pub write_baseline: Option<PathBuf>,
+    /// Colour the table.
+    #[arg(long, value_enum, default_value_t = ColorChoice::Auto)]
+    pub color: ColorChoice,
+    /// Exit 0 rather than 3 when a requested source failed.
+    #[arg(long)]
+    pub allow_partial: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct InventoryArgs {
+    #[command(flatten)]
+    pub source: SourceArgs,
+    /// `table` or `json`.
+    #[arg(long, short, value_enum, default_value_t = InventoryFormat::Table)]
+    pub format: InventoryFormat,
+    #[arg(long, short, value_name = "FILE")]
+    pub output: Option<PathBuf>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum InventoryFormat {
+    Table,
+    Json,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum RulesCommand {
+    /// List the rules (built-in, plus --rules DIR).
+    List {
+        #[arg(long = "rules", value_name = "DIR")]
+        rule_dirs: Vec<PathBuf>,
+    },
+    /// Explain one rule: what it checks, why, how to fix, the controls.
+    Show {
+        id: String,
+        #[arg(long = "rules", value_name = "DIR")]
+        rule_dirs: Vec<PathBuf>,
+    },
+    /// Validate the rules in DIR: schema, CEL, control ids, examples.
+    Check { dir: PathBuf },
+}
+
+#[derive(Debug, Args)]
+pub struct ControlsArgs {
+    /// Only this catalogue (owasp_agentic, maestro, nist_ai_rmf, owasp_nhi, nist_csf, cis_aws).
+    #[arg(long)]
+    pub framework: Option<String>,
+}

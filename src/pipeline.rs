@@ -1,0 +1,183 @@
+//! The pipeline as a library: sources → inventory → analysis → rules → findings → report.
+
+use std::path::{Path, PathBuf};
+
+use crate::analysis;
+use crate::config::Config;
+use crate::findings::{self, Baseline, JudgeInput};
+use crate::model::{Agent, Confidence, EdgeKind, Evidence, Inventory, SourceKind};
+use crate::report::{Report, RuleInfo, Summary, Tool};
+use crate::rules::Rule;
+use crate::sources::repo::{self, InlineIgnore, RepoOptions};
+
+/// What to scan and how to judge it.
+pub struct ScanRequest<'a> {
+    pub paths: Vec<PathBuf>,
+    pub repo: RepoOptions,
+    pub config: &'a Config,
+    pub rules: &'a [Rule],
+    pub scope_all: bool,
+    pub baseline: Option<&'a Baseline>,
+}
+
+/// Collects the inventory from every requested source.
+pub fn collect(
+    paths: &[PathBuf],
+    options: &RepoOptions,
+    config: &Config,
+) -> (Inventory, Vec<InlineIgnore>, bool) {
+    let scan = repo::scan(paths, options);
+    let mut inventory = scan.inventory;
+    // A requested path that cannot be read at all is a failed source: exit code 3.
+    let failed = paths.iter().any(|p| !p.exists());
+    declare_agents(&mut inventory, config);
+    (inventory, scan.inline_ignores, failed)
+}
+
+/// Agents declared in the config hold the credentials found under their paths.
+fn declare_agents(inv: &mut Inventory, config: &Config) {
+    for declared in &config.agents {
+        let id = format!("declared:{}", declared.name);
+        let mut edges = Vec::new();
+        for cred in &inv.credentials {
+            if let Some(loc) = cred.locations.iter().find(|l| {
+                l.path()
+                    .is_some_and(|p| declared.paths.iter().any(|g| g.is_match(p)))
+            }) {
+                edges.push(crate::model::Edge {
+                    kind: EdgeKind::Holds,
+                    from: id.clone(),
+                    to: cred.identity.clone().unwrap_or_else(|| cred.id.clone()),
+                    evidence: format!(
+                        "declared in {} as used by {}",
+                        config.file.as_deref().unwrap_or("the config"),
+                        declared.name
+                    ),
+                    location: Some(loc.clone()),
+                });
+            }
+        }
+        inv.agents.push(Agent {
+            id,
+            name: declared.name.clone(),
+            kind: "declared".into(),
+            confidence: Confidence::High,
+            evidence: vec![Evidence::new(
+                format!(
+                    "declared in {}",
+                    config.file.as_deref().unwrap_or("the config")
+                ),
+                None,
+            )],
+            source: SourceKind::Repo,
+            locations: Vec::new(),
+            facts: Default::default(),
+        });
+        inv.edges.extend(edges);
+    }
+    inv.normalize();
+}
+
+/// Runs the whole pipeline.
+pub fn scan(req: &ScanRequest<'_>) -> Report {
+    let (mut inventory, inline, failed) = collect(&req.paths, &req.repo, req.config);
+    let chains = analysis::analyse(&mut inventory);
+    let facts = req.config.to_facts(req.scope_all);
+    let subjects = analysis::subjects(&inventory, &chains, &facts);
+    let judgement = findings::judge(&JudgeInput {
+        rules: req.rules,
+        subjects: &subjects,
+        config: req.config,
+        scope_all: req.scope_all,
+        inline: &inline,
+        baseline: req.baseline,
+        today: today(),
+    });
+    let errors = std::mem::take(&mut inventory.errors);
+    let summary = Summary::of(
+        &inventory,
+        &judgement.findings,
+        judgement.suppressed.len(),
+        errors.len(),
+    );
+    Report {
+        schema: crate::report::REPORT_SCHEMA.into(),
+        tool: Tool {
+            name: "nhi-audit".into(),
+            version: env!("CARGO_PKG_VERSION").into(),
+        },
+        scanned: req.paths.iter().map(|p| p.display().to_string()).collect(),
+        partial: failed,
+        summary,
+        inventory,
+        findings: judgement.findings,
+        suppressed: judgement.suppressed,
+        stale_ignores: judgement.stale_ignores,
+        errors,
+        warnings: judgement.warnings,
+        rules: req.rules.iter().map(RuleInfo::from).collect(),
+    }
+}
+
+/// Today's date as `YYYY-MM-DD` (UTC), for ignore expiry.
+pub fn today() -> String {
+    let now = time::OffsetDateTime::now_utc().date();
+    format!(
+        "{:04}-{:02}-{:02}",
+        now.year(),
+        u8::from(now.month()),
+        now.day()
+    )
+}
+
+/// Checks each rule's examples: every `match` path must produce a finding of the rule and
+/// no `no_match` path may. `base` resolves relative example paths. Returns the failures.
+pub fn check_examples(rules: &[Rule], base: &Path) -> Vec<String> {
+    let mut failures = Vec::new();
+    let config = Config::default();
+    for rule in rules {
+        if rule.examples_match.is_empty() {
+            failures.push(format!("{}: has no `match` example", rule.id));
+        }
+        for (paths, want) in [
+            (&rule.examples_match, true),
+            (&rule.examples_no_match, false),
+        ] {
+            for p in paths {
+                let path = base.join(p);
+                let report = scan(&ScanRequest {
+                    paths: vec![path.clone()],
+                    repo: RepoOptions::default(),
+                    config: &config,
+                    rules: std::slice::from_ref(rule),
+                    scope_all: true,
+                    baseline: None,
+                });
+                let hit = report.findings.iter().any(|f| f.rule_id == rule.id);
+                if !path.exists() {
+                    failures.push(format!(
+                        "{}: example {} does not exist",
+                        rule.id,
+                        path.display()
+                    ));
+                } else if hit != want {
+                    let what = if want {
+                        "should match but did not"
+                    } else {
+                        "should not match but did"
+                    };
+                    failures.push(format!("{}: {} {what}", rule.id, path.display()));
+                }
+                if !report.warnings.is_empty() {
+                    failures.push(format!(
+                        "{}: {}: {}",
+                        rule.id,
+                        path.display(),
+                        report.warnings.join("; ")
+                    ));
+                }
+            }
+        }
+    }
+    failures
+}

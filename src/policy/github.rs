@@ -1,0 +1,184 @@
+//! GitHub permissions: the workflow token's `permissions:` block, App permissions and
+//! classic PAT scopes, mapped onto the common access levels.
+
+use std::collections::BTreeMap;
+
+use serde_json::{Value as Json, json};
+
+use crate::doc::{Node, Value};
+use crate::model::AccessLevel;
+
+/// Every scope a `permissions:` block can name (what `write-all` and `read-all` cover).
+pub const ALL_SCOPES: &[&str] = &[
+    "actions",
+    "attestations",
+    "checks",
+    "contents",
+    "deployments",
+    "discussions",
+    "id-token",
+    "issues",
+    "models",
+    "packages",
+    "pages",
+    "pull-requests",
+    "repository-projects",
+    "security-events",
+    "statuses",
+];
+
+/// The effective permissions of a workflow token.
+#[derive(Debug, Clone, PartialEq)]
+pub enum TokenPermissions {
+    /// No block: the repository or organisation default, unknown offline.
+    Default,
+    /// `write-all` or `read-all`.
+    All(AccessLevel),
+    /// Scope by scope; scopes not named get `none`.
+    Scopes(BTreeMap<String, AccessLevel>),
+}
+
+impl TokenPermissions {
+    pub fn parse(node: &Node) -> Self {
+        match &node.value {
+            Value::String(s) => match s.as_str() {
+                "write-all" => TokenPermissions::All(AccessLevel::Write),
+                "read-all" => TokenPermissions::All(AccessLevel::Read),
+                _ => TokenPermissions::Scopes(BTreeMap::new()),
+            },
+            Value::Map(entries) => TokenPermissions::Scopes(
+                entries
+                    .iter()
+                    .map(|(k, v)| {
+                        let level = v.as_str().map_or(AccessLevel::None, level_of_value);
+                        (k.name.clone(), level)
+                    })
+                    .collect(),
+            ),
+            Value::Null => TokenPermissions::Default,
+            _ => TokenPermissions::Scopes(BTreeMap::new()),
+        }
+    }
+
+    /// The highest level of any scope; `None` when unknown (the default).
+    pub fn max_level(&self) -> Option<AccessLevel> {
+        match self {
+            TokenPermissions::Default => None,
+            TokenPermissions::All(level) => Some(*level),
+            // `id-token: write` only lets the job ask for an OIDC token; what that token
+            // can do is the federated role's business, not the workflow token's.
+            TokenPermissions::Scopes(map) => Some(
+                map.iter()
+                    .filter(|(k, _)| k.as_str() != "id-token")
+                    .map(|(_, l)| *l)
+                    .max()
+                    .unwrap_or(AccessLevel::None),
+            ),
+        }
+    }
+
+    pub fn level_of(&self, scope: &str) -> Option<AccessLevel> {
+        match self {
+            TokenPermissions::Default => None,
+            TokenPermissions::All(level) => Some(*level),
+            TokenPermissions::Scopes(map) => {
+                Some(map.get(scope).copied().unwrap_or(AccessLevel::None))
+            }
+        }
+    }
+
+    /// The scopes granted, each with its level (none for the default, which is unknown).
+    pub fn scopes(&self) -> Vec<(&str, AccessLevel)> {
+        match self {
+            TokenPermissions::Default => Vec::new(),
+            TokenPermissions::All(level) => ALL_SCOPES.iter().map(|s| (*s, *level)).collect(),
+            TokenPermissions::Scopes(map) => map
+                .iter()
+                .filter(|(_, l)| **l > AccessLevel::None)
+                .map(|(s, l)| (s.as_str(), *l))
+                .collect(),
+        }
+    }
+
+    pub fn scopes_at_least(&self, level: AccessLevel) -> Vec<String> {
+        self.scopes()
+            .into_iter()
+            .filter(|(s, l)| *l >= level && *s != "id-token")
+            .map(|(s, _)| s.to_string())
+            .collect()
+    }
+
+    pub fn to_json(&self) -> Json {
+        match self {
+            TokenPermissions::Default => Json::Null,
+            TokenPermissions::All(level) => json!(if *level == AccessLevel::Write {
+                "write-all"
+            } else {
+                "read-all"
+            }),
+            TokenPermissions::Scopes(map) => Json::Object(
+                map.iter()
+                    .map(|(k, v)| (k.clone(), json!(v.as_str())))
+                    .collect(),
+            ),
+        }
+    }
+}
+
+/// `read`, `write`, `admin`, `none` as GitHub writes them in permission maps.
+pub fn level_of_value(value: &str) -> AccessLevel {
+    match value {
+        "write" => AccessLevel::Write,
+        "read" => AccessLevel::Read,
+        "admin" => AccessLevel::Admin,
+        _ => AccessLevel::None,
+    }
+}
+
+/// The access level of a classic personal access token scope.
+pub fn classic_pat_scope_level(scope: &str) -> AccessLevel {
+    match scope {
+        "delete_repo" | "admin:org" | "admin:enterprise" | "admin:repo_hook" | "admin:org_hook"
+        | "site_admin" => AccessLevel::Admin,
+        "admin:public_key" | "admin:gpg_key" | "admin:ssh_signing_key" => {
+            AccessLevel::PermissionsManagement
+        }
+        s if s.starts_with("read:") => AccessLevel::Read,
+        "repo" | "workflow" | "public_repo" | "gist" | "user" | "project" | "codespace"
+        | "notifications" | "delete:packages" => AccessLevel::Write,
+        s if s.starts_with("write:") || s.starts_with("repo:") => AccessLevel::Write,
+        _ => AccessLevel::Read,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::doc::{Format, parse};
+
+    fn perms(yaml: &str) -> TokenPermissions {
+        TokenPermissions::parse(&parse(yaml, Format::Yaml).unwrap())
+    }
+
+    #[test]
+    fn forms_of_the_permissions_block() {
+        assert_eq!(perms("write-all").max_level(), Some(AccessLevel::Write));
+        assert_eq!(
+            perms("read-all").level_of("contents"),
+            Some(AccessLevel::Read)
+        );
+        assert_eq!(perms("{}").max_level(), Some(AccessLevel::None));
+        let p = perms("contents: read\nissues: write\nid-token: write\n");
+        assert_eq!(p.max_level(), Some(AccessLevel::Write));
+        assert_eq!(p.level_of("pull-requests"), Some(AccessLevel::None));
+        assert_eq!(p.scopes_at_least(AccessLevel::Write), vec!["issues"]);
+        assert_eq!(TokenPermissions::Default.max_level(), None);
+    }
+
+    #[test]
+    fn classic_scopes() {
+        assert_eq!(classic_pat_scope_level("repo"), AccessLevel::Write);
+        assert_eq!(classic_pat_scope_level("admin:org"), AccessLevel::Admin);
+        assert_eq!(classic_pat_scope_level("read:org"), AccessLevel::Read);
+    }
+}

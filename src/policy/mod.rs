@@ -1,0 +1,3 @@
+//! Permission semantics: what a permission grants, as an access level.
+
+pub mod github;

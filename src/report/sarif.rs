@@ -1,0 +1,250 @@
+//! SARIF 2.1.0, as GitHub code scanning and Microsoft's SARIF Multitool read it: rule
+//! metadata with help and control tags, `security-severity`, `partialFingerprints`;
+//! physical locations for files, logical ones for cloud objects.
+
+use serde_json::{Value, json};
+
+use super::{Report, RuleInfo};
+use crate::controls;
+use crate::model::Location;
+use crate::rules::Severity;
+
+const SCHEMA: &str =
+    "https://docs.oasis-open.org/sarif/sarif/v2.1.0/errata01/os/schemas/sarif-schema-2.1.0.json";
+const INFO_URI: &str = "https://github.com/nhi-audit/nhi-audit";
+
+pub fn render(report: &Report) -> String {
+    let rules: Vec<&RuleInfo> = report.rules.iter().collect();
+    let rule_index = |id: &str| rules.iter().position(|r| r.id == id);
+    let results: Vec<Value> = report
+        .findings
+        .iter()
+        .map(|f| {
+            let (physical, logical): (Vec<&Location>, Vec<&Location>) =
+                f.locations.iter().partition(|l| matches!(l, Location::File { .. }));
+            let mut locations: Vec<Value> = physical.iter().map(|l| physical_location(l)).collect();
+            if locations.is_empty() {
+                locations = logical
+                    .iter()
+                    .map(|l| json!({ "logicalLocations": [{ "fullyQualifiedName": l.to_string(), "kind": "resource" }] }))
+                    .collect();
+            }
+            let primary: Vec<Value> = locations.iter().take(1).cloned().collect();
+            let related: Vec<Value> = locations
+                .iter()
+                .skip(1)
+                .enumerate()
+                .map(|(i, l)| {
+                    let mut l = l.clone();
+                    l["id"] = json!(i + 1);
+                    l["message"] = json!({ "text": "also here" });
+                    l
+                })
+                .collect();
+            let mut result = json!({
+                "ruleId": f.rule_id,
+                "level": level(f.severity),
+                "message": { "text": end_with_period(&f.message) },
+                "locations": primary,
+                "partialFingerprints": { "nhiAuditFinding/v1": f.fingerprint },
+                "properties": {
+                    "category": f.category,
+                    "severity": f.severity.as_str(),
+                    "confidence": f.confidence,
+                    "agent": f.agent,
+                    "subject": f.subject,
+                    "path": f.path,
+                    "controls": f.controls,
+                },
+            });
+            if let Some(i) = rule_index(&f.rule_id) {
+                result["ruleIndex"] = json!(i);
+            }
+            if !related.is_empty() {
+                result["relatedLocations"] = Value::Array(related);
+            }
+            result
+        })
+        .collect();
+
+    let notifications: Vec<Value> = report
+        .errors
+        .iter()
+        .map(|e| json!({ "level": "error", "message": { "text": end_with_period(&format!("{}: {}", e.location, e.message)) } }))
+        .collect();
+    let cwd = std::env::current_dir().ok().map(|p| {
+        let mut s = p.to_string_lossy().replace('\\', "/");
+        if !s.ends_with('/') {
+            s.push('/');
+        }
+        format!("file://{}", encode_path(&s))
+    });
+    let mut run = json!({
+        "tool": { "driver": {
+            "name": "nhi-audit",
+            "version": report.tool.version,
+            "semanticVersion": report.tool.version,
+            "informationUri": INFO_URI,
+            "rules": rules.iter().map(|r| rule(r)).collect::<Vec<_>>(),
+        }},
+        "invocations": [{
+            "executionSuccessful": !report.partial,
+            "toolExecutionNotifications": notifications,
+        }],
+        "columnKind": "unicodeCodePoints",
+        "results": results,
+    });
+    if let Some(uri) = cwd {
+        run["originalUriBaseIds"] = json!({ "%SRCROOT%": { "uri": uri } });
+    }
+    let log = json!({ "$schema": SCHEMA, "version": "2.1.0", "runs": [run] });
+    let mut s = serde_json::to_string_pretty(&log).unwrap_or_default();
+    s.push('\n');
+    s
+}
+
+fn rule(r: &RuleInfo) -> Value {
+    let mut tags = vec!["security".to_string(), r.category.clone()];
+    let mut control_lines = Vec::new();
+    for (key, ids) in &r.controls {
+        let cat = controls::catalogue(key);
+        for id in ids {
+            tags.push(format!("{key}:{id}"));
+            let title = cat.and_then(|c| c.title_of(id)).unwrap_or("");
+            let cat_title = cat.map_or(key.as_str(), |c| c.title);
+            control_lines.push(format!("- {cat_title}: **{id}** {title}"));
+        }
+    }
+    let description = if r.description.is_empty() {
+        r.title.clone()
+    } else {
+        r.description.clone()
+    };
+    let help_text = format!(
+        "{}\n\nRemediation: {}\n\nControls:\n{}",
+        description,
+        r.remediation,
+        control_lines.join("\n")
+    );
+    let help_md = format!(
+        "{}\n\n**Remediation.** {}\n\n**Controls**\n\n{}",
+        description,
+        r.remediation,
+        control_lines.join("\n")
+    );
+    json!({
+        "id": r.id,
+        "name": pascal(&r.name),
+        "shortDescription": { "text": end_with_period(&r.title) },
+        "fullDescription": { "text": end_with_period(&description) },
+        "help": { "text": help_text, "markdown": help_md },
+        "defaultConfiguration": { "level": level(r.severity) },
+        "properties": {
+            "security-severity": security_severity(r.severity),
+            "tags": tags,
+            "precision": "high",
+            "problem.severity": level(r.severity),
+        },
+    })
+}
+
+fn physical_location(l: &Location) -> Value {
+    match l {
+        Location::File { path, line, column } => json!({
+            "physicalLocation": {
+                "artifactLocation": { "uri": encode_path(path), "uriBaseId": "%SRCROOT%" },
+                "region": { "startLine": (*line).max(1), "startColumn": (*column).max(1) },
+            }
+        }),
+        Location::Uri { uri } => {
+            json!({ "logicalLocations": [{ "fullyQualifiedName": uri, "kind": "resource" }] })
+        }
+    }
+}
+
+fn level(s: Severity) -> &'static str {
+    match s {
+        Severity::Critical | Severity::High => "error",
+        Severity::Medium => "warning",
+        Severity::Low | Severity::Info => "note",
+    }
+}
+
+/// GitHub reads this as critical (≥ 9.0), high (≥ 7.0), medium (≥ 4.0) or low.
+fn security_severity(s: Severity) -> &'static str {
+    match s {
+        Severity::Critical => "9.5",
+        Severity::High => "8.0",
+        Severity::Medium => "5.5",
+        Severity::Low => "3.0",
+        Severity::Info => "1.0",
+    }
+}
+
+fn end_with_period(s: &str) -> String {
+    let t = s.trim_end();
+    if t.ends_with(['.', '!', '?']) {
+        t.to_string()
+    } else {
+        format!("{t}.")
+    }
+}
+
+fn pascal(name: &str) -> String {
+    name.split(['-', '_', ' '])
+        .filter(|p| !p.is_empty())
+        .map(|p| {
+            let mut c = p.chars();
+            c.next()
+                .map(|f| f.to_uppercase().chain(c).collect::<String>())
+                .unwrap_or_default()
+        })
+        .collect()
+}
+
+/// Percent-encodes what a URI path may not hold as is.
+fn encode_path(path: &str) -> String {
+    let mut out = String::with_capacity(path.len());
+    for b in path.bytes() {
+        match b {
+            b'A'..=b'Z'
+            | b'a'..=b'z'
+            | b'0'..=b'9'
+            | b'-'
+            | b'.'
+            | b'_'
+            | b'~'
+            | b'/'
+            | b':'
+            | b'@'
+            | b'!'
+            | b'$'
+            | b'&'
+            | b'\''
+            | b'('
+            | b')'
+            | b'*'
+            | b'+'
+            | b','
+            | b';'
+            | b'=' => out.push(b as char),
+            _ => out.push_str(&format!("%{b:02X}")),
+        }
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn helpers() {
+        assert_eq!(
+            pascal("hardcoded-secret-in-agent-config"),
+            "HardcodedSecretInAgentConfig"
+        );
+        assert_eq!(encode_path("a b/ç.json"), "a%20b/%C3%A7.json");
+        assert_eq!(end_with_period("x"), "x.");
+    }
+}

@@ -1,0 +1,128 @@
+//! Rules: YAML metadata plus a CEL condition over the facts analysis derives. A rule says
+//! what is wrong; analysis supplies the facts. Users add rules without recompiling.
+
+mod eval;
+mod load;
+mod template;
+
+use std::collections::BTreeMap;
+use std::path::PathBuf;
+
+use schemars::JsonSchema;
+use serde::{Deserialize, Serialize};
+
+use crate::model::Confidence;
+
+pub use eval::{Subject as EvalSubject, evaluate};
+pub use load::{LoadError, builtin_rules, load_dir, load_rule_text};
+
+include!(concat!(env!("OUT_DIR"), "/builtin_rules.rs"));
+
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize, JsonSchema,
+)]
+#[serde(rename_all = "lowercase")]
+pub enum Severity {
+    Info,
+    Low,
+    Medium,
+    High,
+    Critical,
+}
+
+impl Severity {
+    pub const ALL: [Severity; 5] = [
+        Severity::Info,
+        Severity::Low,
+        Severity::Medium,
+        Severity::High,
+        Severity::Critical,
+    ];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Severity::Info => "info",
+            Severity::Low => "low",
+            Severity::Medium => "medium",
+            Severity::High => "high",
+            Severity::Critical => "critical",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<Self> {
+        Self::ALL.into_iter().find(|v| v.as_str() == s)
+    }
+}
+
+/// The fixed list of finding categories, so reports group the same way across versions.
+pub const CATEGORIES: &[&str] = &[
+    "hardcoded-secret",
+    "long-lived-credential",
+    "stale-identity",
+    "over-privilege",
+    "write-creep",
+    "privilege-chain",
+    "shared-credential",
+    "weak-workload-identity",
+    "unattributable-action",
+    "missing-ownership",
+];
+
+/// What a rule is evaluated over.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, JsonSchema)]
+#[serde(rename_all = "lowercase")]
+pub enum SubjectKind {
+    Agent,
+    Identity,
+    Credential,
+    Grant,
+    Chain,
+    Change,
+}
+
+impl SubjectKind {
+    pub fn parse(s: &str) -> Option<Self> {
+        Some(match s {
+            "agent" => SubjectKind::Agent,
+            "identity" => SubjectKind::Identity,
+            "credential" => SubjectKind::Credential,
+            "grant" => SubjectKind::Grant,
+            "chain" => SubjectKind::Chain,
+            "change" => SubjectKind::Change,
+            _ => return None,
+        })
+    }
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            SubjectKind::Agent => "agent",
+            SubjectKind::Identity => "identity",
+            SubjectKind::Credential => "credential",
+            SubjectKind::Grant => "grant",
+            SubjectKind::Chain => "chain",
+            SubjectKind::Change => "change",
+        }
+    }
+}
+
+/// A loaded, validated rule.
+#[derive(Debug)]
+pub struct Rule {
+    pub id: String,
+    pub name: String,
+    pub title: String,
+    pub description: String,
+    pub severity: Severity,
+    pub confidence: Confidence,
+    pub category: String,
+    pub subject: SubjectKind,
+    pub when: String,
+    pub program: cel::Program,
+    pub message: String,
+    pub remediation: String,
+    pub controls: BTreeMap<String, Vec<String>>,
+    pub examples_match: Vec<PathBuf>,
+    pub examples_no_match: Vec<PathBuf>,
+    /// Where the rule came from: `builtin:rules/X.yaml` or a path.
+    pub origin: String,
+}

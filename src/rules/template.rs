@@ -1,0 +1,71 @@
+//! Message templates: `{{ credential.id }}` filled from the facts a rule was judged on.
+
+use serde_json::Value;
+
+/// The variable paths a template uses, in order.
+pub fn variables(template: &str) -> Vec<String> {
+    let mut out = Vec::new();
+    let mut rest = template;
+    while let Some(start) = rest.find("{{") {
+        let after = &rest[start + 2..];
+        let Some(end) = after.find("}}") else { break };
+        out.push(after[..end].trim().to_string());
+        rest = &after[end + 2..];
+    }
+    out
+}
+
+/// Fills a template; a missing value renders as `-`.
+pub fn render(template: &str, context: &Value) -> String {
+    let mut out = String::with_capacity(template.len());
+    let mut rest = template;
+    while let Some(start) = rest.find("{{") {
+        out.push_str(&rest[..start]);
+        let after = &rest[start + 2..];
+        let Some(end) = after.find("}}") else {
+            out.push_str(&rest[start..]);
+            return out;
+        };
+        let path = after[..end].trim();
+        out.push_str(&lookup(context, path));
+        rest = &after[end + 2..];
+    }
+    out.push_str(rest);
+    out
+}
+
+fn lookup(context: &Value, path: &str) -> String {
+    let value = path.split('.').try_fold(context, |v, key| v.get(key));
+    match value {
+        None | Some(Value::Null) => "-".to_string(),
+        Some(Value::String(s)) => s.clone(),
+        Some(Value::Array(items)) => items
+            .iter()
+            .map(|i| match i {
+                Value::String(s) => s.clone(),
+                other => other.to_string(),
+            })
+            .collect::<Vec<_>>()
+            .join(", "),
+        Some(other) => other.to_string(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    #[test]
+    fn renders_paths_lists_and_missing_values() {
+        let ctx = json!({"agent": {"name": "a", "facts": {"t": ["x", "y"]}}, "credential": null});
+        assert_eq!(
+            render(
+                "{{ agent.name }} on {{agent.facts.t}}; {{ credential.id }}",
+                &ctx
+            ),
+            "a on x, y; -"
+        );
+        assert_eq!(variables("{{ a.b }} and {{c}}"), vec!["a.b", "c"]);
+    }
+}

@@ -1,0 +1,251 @@
+//! What a variable or key name says about the value under it. The table is the `names:`
+//! section of `data/secret-patterns.yaml`.
+
+use super::catalog::{BUILTIN, NameRule};
+
+/// What a name carries: `OPENAI_API_KEY` → kind `openai-api-key`, provider `openai`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct NameHint {
+    pub kind: &'static str,
+    pub provider: &'static str,
+}
+
+/// What credential a variable or key name carries, if any.
+///
+/// Names are normalised first, so `anthropic_api_key`, `anthropic-api-key`,
+/// `anthropicApiKey` and `env.ANTHROPIC_API_KEY` all read as `ANTHROPIC_API_KEY`.
+/// Exact names beat generic shapes (`*_API_KEY` → `api-key`, `*_PASSWORD` → `password`,
+/// `*_TOKEN` → `token`, `*_SECRET` → `secret`, `Authorization` → `bearer-token`).
+/// Names that merely look credential-like (`key` of a cache step, `*_SORT_KEY`,
+/// `MAX_TOKEN`, the workflow permission `id-token`) give `None`.
+pub fn hint_for_name(name: &str) -> Option<NameHint> {
+    name_rule(name).map(|rule| NameHint {
+        kind: &rule.kind,
+        provider: &rule.provider,
+    })
+}
+
+/// True when the value under `name` is secret: [`hint_for_name`] knows the name and the
+/// name does not carry a public part of a credential.
+///
+/// `AWS_ACCESS_KEY_ID` is *not* secret (the key ID names the key and appears in CloudTrail;
+/// the secret access key is the secret), although [`hint_for_name`] reports it as an AWS
+/// credential part. Names ending in `_PATH`, `_FILE`, `_URL`, `_ID`, `_NAME`, … never match
+/// a secret shape in the first place, so `KEY_PATH` or `TOKEN_URL` are not secret either.
+/// The same goes for public keys (`*_PUBLIC_KEY`, `*_PUBLISHABLE_KEY`, `*_ANON_KEY`).
+pub fn is_secret_name(name: &str) -> bool {
+    name_rule(name).is_some_and(|rule| rule.secret)
+}
+
+/// The rule for `name`, after normalisation and the ignore list.
+pub(super) fn name_rule(name: &str) -> Option<&'static NameRule> {
+    let catalog = &*BUILTIN;
+    let norm = normalize(name);
+    if norm.is_empty()
+        || catalog
+            .ignore_names
+            .iter()
+            .any(|g| g.score(&norm).is_some())
+    {
+        return None;
+    }
+    catalog
+        .names
+        .iter()
+        .filter_map(|rule| {
+            let score = rule.globs.iter().filter_map(|g| g.score(&norm)).max()?;
+            Some((score, rule))
+        })
+        // Ties go to the earlier rule, so the table's order is the tie-breaker.
+        .fold(
+            None,
+            |best: Option<(usize, &NameRule)>, (score, rule)| match best {
+                Some((b, _)) if b >= score => best,
+                _ => Some((score, rule)),
+            },
+        )
+        .map(|(_, rule)| rule)
+}
+
+/// UPPER_SNAKE form of a name: the last `.`/`/` segment, camelCase split, anything other
+/// than letters and digits turned into single underscores.
+pub(super) fn normalize(name: &str) -> String {
+    let last = name
+        .trim()
+        .rsplit(['.', '/'])
+        .find(|s| !s.trim().is_empty())
+        .unwrap_or("");
+    let chars: Vec<char> = last.chars().collect();
+    let mut out = String::with_capacity(last.len() + 4);
+    for (i, &c) in chars.iter().enumerate() {
+        if c.is_ascii_alphanumeric() {
+            let prev = i.checked_sub(1).map(|p| chars[p]);
+            let next = chars.get(i + 1).copied();
+            // `apiKey` → API_KEY; `OpenAIApiKey` → OPEN_AI_API_KEY.
+            let boundary = c.is_ascii_uppercase()
+                && prev.is_some_and(|p| {
+                    p.is_ascii_lowercase()
+                        || p.is_ascii_digit()
+                        || (p.is_ascii_uppercase() && next.is_some_and(|n| n.is_ascii_lowercase()))
+                });
+            if boundary && !out.is_empty() && !out.ends_with('_') {
+                out.push('_');
+            }
+            out.push(c.to_ascii_uppercase());
+        } else if !out.is_empty() && !out.ends_with('_') {
+            out.push('_');
+        }
+    }
+    while out.ends_with('_') {
+        out.pop();
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn hint(name: &str) -> Option<(&'static str, &'static str)> {
+        hint_for_name(name).map(|h| (h.kind, h.provider))
+    }
+
+    #[test]
+    fn normalizes_names() {
+        assert_eq!(normalize("OPENAI_API_KEY"), "OPENAI_API_KEY");
+        assert_eq!(normalize("openai-api-key"), "OPENAI_API_KEY");
+        assert_eq!(normalize("apiKey"), "API_KEY");
+        assert_eq!(normalize("OpenAIApiKey"), "OPEN_AI_API_KEY");
+        assert_eq!(normalize("SecretAccessKey"), "SECRET_ACCESS_KEY");
+        assert_eq!(normalize("x-api-key"), "X_API_KEY");
+        assert_eq!(normalize("user_config.api_key"), "API_KEY");
+        assert_eq!(normalize("env.GITHUB_TOKEN"), "GITHUB_TOKEN");
+        assert_eq!(normalize(" Authorization "), "AUTHORIZATION");
+        assert_eq!(normalize("--"), "");
+    }
+
+    #[test]
+    fn provider_names() {
+        assert_eq!(hint("OPENAI_API_KEY"), Some(("openai-api-key", "openai")));
+        assert_eq!(hint("openai_api_key"), Some(("openai-api-key", "openai")));
+        assert_eq!(
+            hint("ANTHROPIC_API_KEY"),
+            Some(("anthropic-api-key", "anthropic"))
+        );
+        assert_eq!(
+            hint("anthropic_api_key"),
+            Some(("anthropic-api-key", "anthropic"))
+        );
+        assert_eq!(
+            hint("CLAUDE_CODE_OAUTH_TOKEN"),
+            Some(("anthropic-oauth-token", "anthropic"))
+        );
+        assert_eq!(hint("GEMINI_API_KEY"), Some(("google-api-key", "google")));
+        assert_eq!(hint("GOOGLE_API_KEY"), Some(("google-api-key", "google")));
+        assert_eq!(hint("HF_TOKEN"), Some(("huggingface-token", "huggingface")));
+        for gh in [
+            "GITHUB_TOKEN",
+            "GH_TOKEN",
+            "GITHUB_PERSONAL_ACCESS_TOKEN",
+            "github-token",
+        ] {
+            assert_eq!(hint(gh), Some(("github-token", "github")), "{gh}");
+        }
+        assert_eq!(
+            hint("AWS_ACCESS_KEY_ID"),
+            Some(("aws-access-key-id", "aws"))
+        );
+        assert_eq!(
+            hint("AWS_SECRET_ACCESS_KEY"),
+            Some(("aws-secret-access-key", "aws"))
+        );
+        assert_eq!(
+            hint("AWS_SESSION_TOKEN"),
+            Some(("aws-session-token", "aws"))
+        );
+        assert_eq!(hint("SLACK_BOT_TOKEN"), Some(("slack-bot-token", "slack")));
+        assert_eq!(
+            hint("STRIPE_SECRET_KEY"),
+            Some(("stripe-secret-key", "stripe"))
+        );
+        assert_eq!(hint("DATABASE_URL"), Some(("database-url", "generic")));
+        assert_eq!(
+            hint("ANALYTICS_DATABASE_URL"),
+            Some(("database-url", "generic"))
+        );
+    }
+
+    #[test]
+    fn generic_names() {
+        assert_eq!(hint("GRAFANA_PASSWORD"), Some(("password", "generic")));
+        assert_eq!(hint("password"), Some(("password", "generic")));
+        assert_eq!(
+            hint("DEEPSEEK_API_KEY"),
+            Some(("deepseek-api-key", "deepseek"))
+        );
+        assert_eq!(hint("BRAVE_API_KEY"), Some(("api-key", "generic")));
+        assert_eq!(hint("x-api-key"), Some(("api-key", "generic")));
+        assert_eq!(hint("apiKey"), Some(("api-key", "generic")));
+        assert_eq!(hint("KLING_ACCESS_KEY"), Some(("api-key", "generic")));
+        assert_eq!(hint("KLING_SECRET_KEY"), Some(("secret", "generic")));
+        assert_eq!(hint("APILLON_API_SECRET"), Some(("secret", "generic")));
+        assert_eq!(hint("SENTRY_AUTH_TOKEN"), Some(("token", "generic")));
+        assert_eq!(hint("token"), Some(("token", "generic")));
+        assert_eq!(hint("Authorization"), Some(("bearer-token", "generic")));
+        assert_eq!(hint("private-key"), Some(("private-key", "generic")));
+        assert_eq!(hint("APP_PRIVATE_KEY"), Some(("private-key", "generic")));
+    }
+
+    #[test]
+    fn names_that_are_not_credentials() {
+        for name in [
+            "KEY_PATH",
+            "TOKEN_URL",
+            "API_KEY_FILE",
+            "OPENAI_BASE_URL",
+            "AWS_REGION",
+            "AWS_PROFILE",
+            "key",
+            "CACHE_KEY",
+            "MAX_TOKEN",
+            "max_tokens",
+            "id-token",
+            "PWD",
+            "SECRET_NAME",
+            "GITHUB_TOKEN_EXPIRY",
+            "LOG_LEVEL",
+            "",
+        ] {
+            assert_eq!(hint(name), None, "{name}");
+            assert!(!is_secret_name(name), "{name}");
+        }
+    }
+
+    #[test]
+    fn secret_names() {
+        for name in [
+            "OPENAI_API_KEY",
+            "AWS_SECRET_ACCESS_KEY",
+            "AWS_SESSION_TOKEN",
+            "GRAFANA_PASSWORD",
+            "DB_PASS",
+            "GITHUB_TOKEN",
+            "Authorization",
+            "DATABASE_URL",
+            "x-functions-key",
+            "client_secret",
+        ] {
+            assert!(is_secret_name(name), "{name}");
+        }
+        // Known credential parts that are not secret themselves.
+        for name in [
+            "AWS_ACCESS_KEY_ID",
+            "STRIPE_PUBLISHABLE_KEY",
+            "SUPABASE_ANON_KEY",
+            "SSH_PUBLIC_KEY",
+        ] {
+            assert!(hint_for_name(name).is_some(), "{name}");
+            assert!(!is_secret_name(name), "{name}");
+        }
+    }
+}

@@ -1,0 +1,428 @@
+//! Finding credentials in text. One multi-pattern keyword search runs over the whole text;
+//! a pattern's regex then runs only on the lines where one of its keywords occurs. Text
+//! without keywords costs one SIMD-accelerated pass and nothing else.
+
+use std::collections::BTreeMap;
+use std::sync::LazyLock;
+
+use aho_corasick::{AhoCorasick, MatchKind};
+
+use super::catalog::{BUILTIN, Pattern};
+use super::classify::{ValueClass, classify_value};
+
+/// How far past its keyword a multi-line match (a private key block) may reach. An 8192-bit
+/// RSA key in PEM is about 6.5 KB.
+const MULTILINE_REACH: usize = 16 * 1024;
+
+/// A credential found in a text.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct SecretMatch<'t> {
+    pub pattern: &'static Pattern,
+    /// Byte offset of the secret part (the `secret` group, else the whole match).
+    pub start: usize,
+    /// Byte offset just past the secret part.
+    pub end: usize,
+    /// The secret part itself: `&text[start..end]`.
+    pub value: &'t str,
+}
+
+/// Scans text for the credential formats of a pattern catalogue.
+pub struct SecretScanner {
+    patterns: &'static [Pattern],
+    /// Every distinct keyword of every pattern.
+    keywords: AhoCorasick,
+    /// For each keyword (by its index in `keywords`), the patterns it triggers.
+    triggers: Vec<Vec<usize>>,
+}
+
+static BUILTIN_SCANNER: LazyLock<SecretScanner> = LazyLock::new(|| {
+    SecretScanner::new(&BUILTIN.patterns).expect("builtin secret patterns are valid")
+});
+
+impl SecretScanner {
+    /// The scanner for the built-in patterns (`data/secret-patterns.yaml`), compiled once.
+    pub fn builtin() -> &'static SecretScanner {
+        &BUILTIN_SCANNER
+    }
+
+    fn new(patterns: &'static [Pattern]) -> Result<SecretScanner, aho_corasick::BuildError> {
+        let mut keywords: Vec<&str> = Vec::new();
+        let mut triggers: Vec<Vec<usize>> = Vec::new();
+        for (index, pattern) in patterns.iter().enumerate() {
+            for keyword in &pattern.keywords {
+                match keywords.iter().position(|k| k == keyword) {
+                    Some(k) => triggers[k].push(index),
+                    None => {
+                        keywords.push(keyword);
+                        triggers.push(vec![index]);
+                    }
+                }
+            }
+        }
+        // Standard semantics so overlapping keywords (`sk-ant-` inside a longer token that
+        // also holds `T3BlbkFJ`) all report; case-sensitive so the packed SIMD prefilter
+        // applies.
+        let keywords = AhoCorasick::builder()
+            .match_kind(MatchKind::Standard)
+            .build(&keywords)?;
+        Ok(SecretScanner {
+            patterns,
+            keywords,
+            triggers,
+        })
+    }
+
+    /// The patterns this scanner looks for.
+    pub fn patterns(&self) -> &'static [Pattern] {
+        self.patterns
+    }
+
+    /// Every credential in `text`, sorted by start, without overlaps (where two patterns
+    /// claim the same bytes, the more confident, then the longer, match wins). Matches whose
+    /// secret part is a placeholder or a reference (`sk-...`, `${DB_PASSWORD}`) are skipped.
+    pub fn scan<'t>(&self, text: &'t str) -> Vec<SecretMatch<'t>> {
+        let mut found = Vec::new();
+        for (index, start, end) in self.windows(text) {
+            let pattern = &self.patterns[index];
+            // Windows start at a line start, so `\b` and `^` see the same context in the
+            // slice as in the whole text.
+            let window = &text[start..end];
+            for caps in pattern.regex.captures_iter(window) {
+                let Some(m) = caps.name("secret").or_else(|| caps.get(0)) else {
+                    continue;
+                };
+                let value = &window[m.range()];
+                if value.is_empty() || classify_value(value) != ValueClass::Literal {
+                    continue;
+                }
+                found.push(SecretMatch {
+                    pattern,
+                    start: start + m.start(),
+                    end: start + m.end(),
+                    value,
+                });
+            }
+        }
+        resolve_overlaps(found)
+    }
+
+    /// The pattern a whole config value matches, if any (the first match by position).
+    pub fn match_value(&self, value: &str) -> Option<&'static Pattern> {
+        self.scan(value).first().map(|m| m.pattern)
+    }
+
+    /// `(pattern, start, end)` byte windows to run regexes on: the line of each keyword hit
+    /// (further for multi-line patterns), merged per pattern so each byte is searched at
+    /// most once per pattern.
+    fn windows(&self, text: &str) -> Vec<(usize, usize, usize)> {
+        let mut windows = Vec::new();
+        // The line of the previous hit. Hits arrive in text order, so on a long minified
+        // line the line bounds are found once, not once per hit.
+        let mut line: Option<(usize, usize)> = None;
+        for hit in self.keywords.find_overlapping_iter(text) {
+            let at = hit.start();
+            let (line_start, line_end) = match line {
+                Some((s, e)) if s <= at && at < e => (s, e),
+                _ => {
+                    let s = text[..at].rfind('\n').map_or(0, |i| i + 1);
+                    let e = text[at..].find('\n').map_or(text.len(), |i| at + i);
+                    line = Some((s, e));
+                    (s, e)
+                }
+            };
+            for &index in &self.triggers[hit.pattern().as_usize()] {
+                let end = if self.patterns[index].multiline {
+                    floor_char_boundary(text, hit.end().saturating_add(MULTILINE_REACH))
+                        .max(line_end)
+                } else {
+                    line_end
+                };
+                windows.push((index, line_start, end));
+            }
+        }
+        windows.sort_unstable();
+        let mut merged: Vec<(usize, usize, usize)> = Vec::with_capacity(windows.len());
+        for w in windows {
+            match merged.last_mut() {
+                Some(last) if last.0 == w.0 && w.1 <= last.2 => last.2 = last.2.max(w.2),
+                _ => merged.push(w),
+            }
+        }
+        merged
+    }
+}
+
+/// The largest char boundary of `text` at or below `at`.
+fn floor_char_boundary(text: &str, at: usize) -> usize {
+    let mut at = at.min(text.len());
+    while !text.is_char_boundary(at) {
+        at -= 1;
+    }
+    at
+}
+
+/// Keeps the strongest of overlapping matches: by confidence, then length, then position.
+fn resolve_overlaps(mut found: Vec<SecretMatch<'_>>) -> Vec<SecretMatch<'_>> {
+    found.sort_by(|a, b| {
+        b.pattern
+            .confidence
+            .cmp(&a.pattern.confidence)
+            .then((b.end - b.start).cmp(&(a.end - a.start)))
+            .then(a.start.cmp(&b.start))
+    });
+    let mut taken: BTreeMap<usize, usize> = BTreeMap::new();
+    let mut kept = Vec::with_capacity(found.len());
+    for m in found {
+        // Taken ranges are disjoint, so only the one starting last before `m.end` can
+        // overlap `m`.
+        let overlaps = taken
+            .range(..m.end)
+            .next_back()
+            .is_some_and(|(_, &end)| end > m.start);
+        if !overlaps {
+            taken.insert(m.start, m.end);
+            kept.push(m);
+        }
+    }
+    kept.sort_by_key(|m| m.start);
+    kept
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn scanner() -> &'static SecretScanner {
+        SecretScanner::builtin()
+    }
+
+    /// The catalogue's examples are its tests: adding a pattern adds its tests.
+    #[test]
+    fn every_pattern_matches_its_positive_examples() {
+        for pattern in scanner().patterns() {
+            assert!(
+                !pattern.examples.positive.is_empty(),
+                "{} has no positive example",
+                pattern.id
+            );
+            for example in &pattern.examples.positive {
+                let found = scanner().scan(example);
+                let m = found
+                    .iter()
+                    .find(|m| m.pattern.id == pattern.id)
+                    .unwrap_or_else(|| {
+                        panic!("{}: no match in {example:?}: {found:?}", pattern.id)
+                    });
+                assert_eq!(m.pattern.kind, pattern.kind);
+                assert_eq!(&example[m.start..m.end], m.value);
+                assert!(!m.value.is_empty());
+                assert!(
+                    pattern
+                        .keywords
+                        .iter()
+                        .any(|k| example.contains(k.as_str())),
+                    "{}: example {example:?} holds none of the keywords",
+                    pattern.id
+                );
+            }
+        }
+    }
+
+    #[test]
+    fn no_pattern_matches_its_negative_examples() {
+        for pattern in scanner().patterns() {
+            assert!(
+                !pattern.examples.negative.is_empty(),
+                "{} has no negative example",
+                pattern.id
+            );
+            for example in &pattern.examples.negative {
+                let found = scanner().scan(example);
+                assert!(
+                    found.iter().all(|m| m.pattern.id != pattern.id),
+                    "{}: matched negative example {example:?}: {found:?}",
+                    pattern.id
+                );
+            }
+        }
+    }
+
+    #[test]
+    fn the_patterns_the_brief_asks_for_exist() {
+        for id in [
+            "aws-access-key-id",
+            "aws-temporary-access-key-id",
+            "aws-secret-access-key",
+            "github-classic-pat",
+            "github-fine-grained-pat",
+            "github-oauth-token",
+            "github-app-installation-token",
+            "github-app-user-token",
+            "github-refresh-token",
+            "openai-project-key",
+            "openai-service-account-key",
+            "openai-admin-key",
+            "openai-legacy-key",
+            "anthropic-api-key",
+            "anthropic-admin-key",
+            "anthropic-oauth-token",
+            "google-api-key",
+            "huggingface-token",
+            "slack-bot-token",
+            "slack-user-token",
+            "slack-app-token",
+            "slack-webhook-url",
+            "stripe-secret-key",
+            "stripe-restricted-key",
+            "stripe-test-key",
+            "groq-api-key",
+            "private-key",
+            "database-url",
+            "gitlab-pat",
+            "npm-access-token",
+            "azure-storage-account-key",
+        ] {
+            assert!(scanner().patterns().iter().any(|p| p.id == id), "{id}");
+        }
+        let short_lived: Vec<&str> = scanner()
+            .patterns()
+            .iter()
+            .filter(|p| p.lifetime == crate::model::Lifetime::ShortLived)
+            .map(|p| p.id.as_str())
+            .collect();
+        assert_eq!(
+            short_lived,
+            [
+                "aws-temporary-access-key-id",
+                "github-app-installation-token",
+                "github-app-user-token"
+            ]
+        );
+    }
+
+    /// aho-corasick's packed (Teddy) SIMD prefilter handles up to 64 literals; past that
+    /// the keyword pass falls back to a slower automaton. Not a timing test: a guard on
+    /// the design.
+    #[test]
+    fn keyword_set_fits_the_simd_prefilter() {
+        assert!(
+            scanner().keywords.patterns_len() <= 64,
+            "{}",
+            scanner().keywords.patterns_len()
+        );
+    }
+
+    #[test]
+    fn finds_several_secrets_with_byte_offsets() {
+        let ghp = "ghp_z8A7HrXe0RSK88j4S4PVu8pzULqJXArzP5JI";
+        let akia = "AKIACSRMR92TNG2UM8SD";
+        let aws_secret = "BJuI+pEhEwP1oVC3qGId86ExR48VhzWVI8TAM4V7";
+        let db_password = "Qm7vR2kxT9pLw4";
+        let text = format!(
+            "# é ü — non-ASCII before the secrets\n\
+             [default]\n\
+             aws_access_key_id = {akia}\n\
+             aws_secret_access_key = {aws_secret}\n\
+             GITHUB_TOKEN={ghp} # sk-ant- but no key\n\
+             DATABASE_URL=postgres://agent:{db_password}@db.internal:5432/app\n\
+             OPENAI_API_KEY=sk-...\n"
+        );
+        let found = scanner().scan(&text);
+        let got: Vec<(&str, &str)> = found
+            .iter()
+            .map(|m| (m.pattern.id.as_str(), m.value))
+            .collect();
+        assert_eq!(
+            got,
+            [
+                ("aws-access-key-id", akia),
+                ("aws-secret-access-key", aws_secret),
+                ("github-classic-pat", ghp),
+                ("database-url", db_password),
+            ]
+        );
+        for m in &found {
+            assert_eq!(&text[m.start..m.end], m.value);
+        }
+        assert_eq!(found[2].start, text.find(ghp).unwrap());
+        assert_eq!(found[3].end, text.find("@db.internal").unwrap());
+    }
+
+    #[test]
+    fn keywords_without_a_match_find_nothing() {
+        let text = "AKIA is a prefix; ghp_ too; sk-ant- and hf_ and AIza and \
+                    -----BEGIN RSA PRIVATE KEY----- appear in docs.\n\
+                    postgres://localhost/db redis://cache:6379 AccountKey=\n";
+        assert_eq!(scanner().scan(text), []);
+        assert_eq!(scanner().scan(""), []);
+    }
+
+    #[test]
+    fn skips_placeholders_and_references() {
+        let text = "a: AKIAIOSFODNN7EXAMPLE\n\
+                    b: sk-proj-abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ\n\
+                    c: postgres://u:${DB_PASSWORD}@h/db\n\
+                    d: ghp_xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx\n";
+        assert_eq!(scanner().scan(text), []);
+    }
+
+    #[test]
+    fn private_key_spans_lines() {
+        let body = "fKBqKWOVdI++lDtxLIGikoGQKz7Fax0JwJabs457hyVuZmlOikGBfUOPhO8BGdcZ\n\
+                    n1LrERzlEQh8ZKscFn2mnt1Xh1ga8V9LtWR1XEF15UGhxdsGWa4FtPWoblB5laXj";
+        let text = format!(
+            "key: |\n  -----BEGIN EC PRIVATE KEY-----\n{body}\n  -----END EC PRIVATE KEY-----\nnext: 1\n"
+        );
+        let found = scanner().scan(&text);
+        assert_eq!(found.len(), 1, "{found:?}");
+        assert_eq!(found[0].pattern.id, "private-key");
+        assert_eq!(found[0].value, body);
+    }
+
+    #[test]
+    fn overlapping_matches_keep_the_strongest() {
+        // The GitHub token sits inside a database URL's password: one finding, not two.
+        let text = "redis://:ghp_z8A7HrXe0RSK88j4S4PVu8pzULqJXArzP5JI@cache:6379";
+        let found = scanner().scan(text);
+        assert_eq!(found.len(), 1, "{found:?}");
+    }
+
+    #[test]
+    fn match_value_on_config_values() {
+        let s = scanner();
+        assert_eq!(
+            s.match_value("sk-ant-api03-94xukrOYQDosQhATwabLPvCvEf0sgMCIKK1k5QkFrsfmuGhywoIJnktV4qRgvt3VYaxKeOgmmsVvkuR06mgNCNGMXLYpyAA")
+                .map(|p| p.id.as_str()),
+            Some("anthropic-api-key")
+        );
+        assert_eq!(
+            s.match_value("Bearer ghp_z8A7HrXe0RSK88j4S4PVu8pzULqJXArzP5JI")
+                .map(|p| p.kind.as_str()),
+            Some("github-classic-pat")
+        );
+        assert_eq!(
+            s.match_value("AKIANHIDEMOFAKE00001").map(|p| p.lifetime),
+            Some(crate::model::Lifetime::Static)
+        );
+        assert!(s.match_value("ghp_dummy").is_none());
+        assert!(s.match_value("${{ secrets.GITHUB_TOKEN }}").is_none());
+        assert!(s.match_value("admin").is_none());
+    }
+
+    #[test]
+    fn many_hits_on_one_long_line() {
+        // A minified line with thousands of keyword hits: windows merge into one per pattern.
+        let line = "AKIA ghp_ ".repeat(20_000);
+        let windows = scanner().windows(&line);
+        assert_eq!(windows.len(), 2, "{windows:?}");
+        assert!(scanner().scan(&line).is_empty());
+    }
+
+    #[test]
+    fn large_text_without_keywords() {
+        // Prefilter-first: this is one keyword pass and no regex work (tests never time).
+        let text = "lorem ipsum dolor sit amet, consectetur adipiscing elit 0123\n".repeat(20_000);
+        assert!(scanner().windows(&text).is_empty());
+        assert!(scanner().scan(&text).is_empty());
+    }
+}

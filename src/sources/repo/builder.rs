@@ -1,0 +1,365 @@
+//! Building one file's inventory fragment. Every analyser records what it sees through
+//! here, so credentials are named, fingerprinted and linked the same way everywhere.
+
+use std::collections::HashMap;
+use std::sync::{LazyLock, Mutex};
+
+use sha2::{Digest, Sha256};
+
+use crate::doc::{LineIndex, Node};
+use crate::model::{
+    Agent, Confidence, Credential, Edge, EdgeKind, Evidence, Identity, Inventory, Lifetime,
+    Location, SourceError, SourceKind, Storage,
+};
+use crate::secrets::{self, RefSyntax, ValueClass};
+
+/// One file's contribution to the inventory.
+pub struct Fragment<'a> {
+    /// The path as shown to the user.
+    pub path: &'a str,
+    inv: Inventory,
+}
+
+/// What a credential reference or literal was found under.
+#[derive(Debug, Clone, Copy)]
+pub struct Site<'s> {
+    /// The variable, header, input or key name that carries the value.
+    pub name: Option<&'s str>,
+    pub line: u32,
+    pub column: u32,
+}
+
+impl<'s> Site<'s> {
+    pub fn at(node: &Node, name: Option<&'s str>) -> Self {
+        Site {
+            name,
+            line: node.line,
+            column: node.column,
+        }
+    }
+}
+
+impl<'a> Fragment<'a> {
+    pub fn new(path: &'a str) -> Self {
+        Fragment {
+            path,
+            inv: Inventory::default(),
+        }
+    }
+
+    pub fn finish(self) -> Inventory {
+        self.inv
+    }
+
+    pub fn loc(&self, line: u32, column: u32) -> Location {
+        Location::file(self.path, line, column)
+    }
+
+    pub fn loc_of(&self, node: &Node) -> Location {
+        self.loc(node.line, node.column)
+    }
+
+    /// A problem reading this file; the scan goes on.
+    pub fn error(&mut self, line: u32, column: u32, message: impl Into<String>) {
+        self.inv.errors.push(SourceError {
+            source: SourceKind::Repo,
+            location: format!("{}:{}:{}", self.path, line, column),
+            message: message.into(),
+        });
+    }
+
+    pub fn add_agent(&mut self, agent: Agent) {
+        self.inv.agents.push(agent);
+    }
+
+    pub fn add_identity(&mut self, identity: Identity) {
+        self.inv.identities.push(identity);
+    }
+
+    pub fn push_credential(&mut self, credential: Credential) {
+        self.inv.credentials.push(credential);
+    }
+
+    pub fn add_grant(&mut self, grant: crate::model::Grant) {
+        self.inv.grants.push(grant);
+    }
+
+    pub fn add_edge(
+        &mut self,
+        kind: EdgeKind,
+        from: &str,
+        to: &str,
+        evidence: String,
+        at: Location,
+    ) {
+        self.inv.edges.push(Edge {
+            kind,
+            from: from.to_string(),
+            to: to.to_string(),
+            evidence,
+            location: Some(at),
+        });
+    }
+
+    /// Records that `agent` holds the identity `identity`.
+    pub fn hold(&mut self, agent: &str, identity: &str, evidence: String, at: Location) {
+        self.add_edge(EdgeKind::Holds, agent, identity, evidence, at);
+    }
+
+    /// Looks at a config value that may carry a credential: a reference is recorded as
+    /// a reference, a literal secret as a hard-coded credential, a placeholder not at all.
+    /// Returns the id of the credential recorded, if any.
+    pub fn observe_value(
+        &mut self,
+        holder: Option<&str>,
+        site: Site<'_>,
+        value: &str,
+    ) -> Option<String> {
+        match secrets::classify_value(value) {
+            ValueClass::Empty | ValueClass::Placeholder => None,
+            ValueClass::Reference { syntax, name } => {
+                // A reference only matters when it carries a credential: by its own name
+                // (`${GITHUB_TOKEN}`) or by the name it is assigned to (`API_KEY: ${X}`).
+                let hint = secrets::hint_for_name(name)
+                    .or_else(|| site.name.and_then(secrets::hint_for_name))?;
+                Some(self.add_reference(holder, site, syntax, name, hint.kind, hint.provider))
+            }
+            ValueClass::Literal => {
+                let detection = secrets::detect_literal(site.name, value)?;
+                let secret = value.get(detection.secret_range.clone())?;
+                Some(self.add_literal(
+                    holder,
+                    site,
+                    secret,
+                    &detection.kind,
+                    &detection.provider,
+                    detection.lifetime,
+                    detection.confidence,
+                ))
+            }
+        }
+    }
+
+    /// Records a credential by reference (`${{ secrets.X }}`, `${X}`, `${input:x}`).
+    pub fn add_reference(
+        &mut self,
+        holder: Option<&str>,
+        site: Site<'_>,
+        syntax: RefSyntax,
+        name: &str,
+        kind: &str,
+        provider: &str,
+    ) -> String {
+        let (id, storage, lifetime) = match syntax {
+            RefSyntax::GithubSecret => (
+                format!("github-secret:{}/{}", repo_scope(self.path), name),
+                Storage::SecretStore,
+                Lifetime::Reference,
+            ),
+            RefSyntax::Input => (
+                format!("input:{}#{}", self.path, name),
+                Storage::Prompt,
+                Lifetime::Reference,
+            ),
+            RefSyntax::GithubVar if name == "GITHUB_TOKEN" => (
+                format!("github-token:{}", self.path),
+                Storage::Platform,
+                Lifetime::ShortLived,
+            ),
+            RefSyntax::Env | RefSyntax::GithubVar | RefSyntax::Other => (
+                format!("env:{name}"),
+                Storage::EnvReference,
+                Lifetime::Reference,
+            ),
+        };
+        let loc = self.loc(site.line, site.column);
+        self.inv.credentials.push(Credential {
+            id: id.clone(),
+            kind: kind.to_string(),
+            provider: provider.to_string(),
+            lifetime,
+            storage,
+            fingerprint: None,
+            preview: None,
+            name: Some(name.to_string()),
+            identity: Some(id.clone()),
+            confidence: Confidence::Medium,
+            locations: vec![loc.clone()],
+            created_at: None,
+            expires_at: None,
+            last_used_at: None,
+        });
+        self.add_key_identity(&id, kind, provider, name, holder, &loc);
+        if let Some(agent) = holder {
+            let via = site.name.map(|n| format!(" as {n}")).unwrap_or_default();
+            self.hold(agent, &id, format!("receives {name}{via}"), loc);
+        }
+        id
+    }
+
+    /// Records a literal secret written in the file. `secret` is the value itself; only
+    /// its fingerprint and a redacted preview are kept.
+    #[allow(clippy::too_many_arguments)]
+    pub fn add_literal(
+        &mut self,
+        holder: Option<&str>,
+        site: Site<'_>,
+        secret: &str,
+        kind: &str,
+        provider: &str,
+        lifetime: Lifetime,
+        confidence: Confidence,
+    ) -> String {
+        let fingerprint = cached_fingerprint(secret);
+        let id = format!("secret:{fingerprint}");
+        let loc = self.loc(site.line, site.column);
+        self.inv.credentials.push(Credential {
+            id: id.clone(),
+            kind: kind.to_string(),
+            provider: provider.to_string(),
+            lifetime,
+            storage: Storage::Hardcoded,
+            fingerprint: Some(fingerprint),
+            preview: Some(secrets::redact(secret)),
+            name: site.name.map(str::to_string),
+            identity: Some(id.clone()),
+            confidence,
+            locations: vec![loc.clone()],
+            created_at: None,
+            expires_at: None,
+            last_used_at: None,
+        });
+        let label = site.name.unwrap_or(kind);
+        self.add_key_identity(&id, kind, provider, label, holder, &loc);
+        if let Some(agent) = holder {
+            self.hold(agent, &id, format!("{label} is written in the config"), loc);
+        }
+        id
+    }
+
+    fn add_key_identity(
+        &mut self,
+        id: &str,
+        kind: &str,
+        provider: &str,
+        name: &str,
+        holder: Option<&str>,
+        loc: &Location,
+    ) {
+        self.inv.identities.push(Identity {
+            id: id.to_string(),
+            kind: kind.to_string(),
+            provider: provider.to_string(),
+            name: name.to_string(),
+            agents: holder.map(str::to_string).into_iter().collect(),
+            access_level: None,
+            owner: None,
+            human: is_human_token(kind, name),
+            created_at: None,
+            last_used_at: None,
+            expires_at: None,
+            credentials: vec![id.to_string()],
+            locations: vec![loc.clone()],
+            tags: Default::default(),
+        });
+    }
+
+    /// Runs the secret scanner over the whole text: every provider-pattern match becomes
+    /// a hard-coded credential at its exact line and column.
+    pub fn scan_text(&mut self, text: &str) {
+        let matches = secrets::SecretScanner::builtin().scan(text);
+        if matches.is_empty() {
+            return;
+        }
+        let lines = LineIndex::new(text);
+        for m in matches {
+            let (line, column) = lines.position(m.start);
+            let site = Site {
+                name: None,
+                line,
+                column,
+            };
+            let p = m.pattern;
+            self.add_literal(
+                None,
+                site,
+                m.value,
+                &p.kind,
+                &p.provider,
+                p.lifetime,
+                p.confidence,
+            );
+        }
+    }
+
+    /// Adds an agent with the usual fields.
+    #[allow(clippy::too_many_arguments)]
+    pub fn agent(
+        &mut self,
+        id: String,
+        name: String,
+        kind: &str,
+        confidence: Confidence,
+        evidence: Vec<Evidence>,
+        at: Location,
+        facts: serde_json::Map<String, serde_json::Value>,
+    ) {
+        self.add_agent(Agent {
+            id,
+            name,
+            kind: kind.to_string(),
+            confidence,
+            evidence,
+            source: SourceKind::Repo,
+            locations: vec![at],
+            facts: facts.into_iter().collect(),
+        });
+    }
+}
+
+/// A person's token rather than a workload's: acting with it makes the agent's actions
+/// look like that person's.
+fn is_human_token(kind: &str, name: &str) -> bool {
+    let upper = name.to_ascii_uppercase();
+    matches!(
+        kind,
+        "github-classic-pat"
+            | "github-fine-grained-pat"
+            | "github-oauth-token"
+            | "github-user-token"
+    ) || upper.contains("PERSONAL_ACCESS_TOKEN")
+        || upper.ends_with("_PAT")
+        || upper.starts_with("PAT_")
+        || upper == "PAT"
+}
+
+/// Secret names are per repository: the folder that holds `.github` (as shown to the
+/// user), else the file's folder.
+fn repo_scope(shown: &str) -> String {
+    let root = match shown.find(".github/") {
+        Some(i) => &shown[..i],
+        None => shown.rsplit_once('/').map_or("", |(d, _)| d),
+    };
+    let root = root.trim_end_matches('/');
+    if root.is_empty() {
+        ".".to_string()
+    } else {
+        root.to_string()
+    }
+}
+
+/// Fingerprints are deliberately slow to compute (they must resist guessing); the same
+/// secret pasted in many files is computed once per run. The cache key is a hash that
+/// never leaves the process.
+fn cached_fingerprint(secret: &str) -> String {
+    static CACHE: LazyLock<Mutex<HashMap<[u8; 32], String>>> = LazyLock::new(Default::default);
+    let key: [u8; 32] = Sha256::digest(secret.as_bytes()).into();
+    if let Some(fp) = CACHE.lock().ok().and_then(|c| c.get(&key).cloned()) {
+        return fp;
+    }
+    let fp = secrets::fingerprint(secret);
+    if let Ok(mut c) = CACHE.lock() {
+        c.insert(key, fp.clone());
+    }
+    fp
+}

@@ -1,0 +1,244 @@
+//! Recognising what a file is: by its name first, by its content where the name says
+//! nothing (renamed copies, exports, files collected into an evidence folder).
+
+use std::path::Path;
+
+/// The MCP clients whose config formats we read.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum McpClient {
+    ClaudeCode,
+    ClaudeDesktop,
+    Cursor,
+    VsCode,
+    Windsurf,
+    Cline,
+    GeminiCli,
+    Codex,
+    /// An MCP config whose client the name does not tell.
+    Unknown,
+}
+
+impl McpClient {
+    pub fn name(self) -> &'static str {
+        match self {
+            McpClient::ClaudeCode => "Claude Code",
+            McpClient::ClaudeDesktop => "Claude Desktop",
+            McpClient::Cursor => "Cursor",
+            McpClient::VsCode => "VS Code",
+            McpClient::Windsurf => "Windsurf",
+            McpClient::Cline => "Cline",
+            McpClient::GeminiCli => "Gemini CLI",
+            McpClient::Codex => "Codex",
+            McpClient::Unknown => "MCP client",
+        }
+    }
+}
+
+/// What a file is to us.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum FileKind {
+    Mcp(McpClient),
+    Workflow,
+    CrewAiAgents,
+    A2aCard,
+    LangGraph,
+    AutogenConfigList,
+    DotEnv,
+    /// Any other text file: only the secret scanner looks at it.
+    Other,
+}
+
+impl FileKind {
+    pub fn describe(self) -> &'static str {
+        match self {
+            FileKind::Mcp(_) => "an MCP client config",
+            FileKind::Workflow => "a GitHub Actions workflow",
+            FileKind::CrewAiAgents => "a CrewAI agents config",
+            FileKind::A2aCard => "an A2A agent card",
+            FileKind::LangGraph => "a LangGraph config",
+            FileKind::AutogenConfigList => "an AutoGen OAI_CONFIG_LIST",
+            FileKind::DotEnv => "a .env file",
+            FileKind::Other => "a text file",
+        }
+    }
+}
+
+/// Classifies a path by name and content (reads nothing itself).
+pub fn classify(path: &Path, text: &str) -> FileKind {
+    match classify_by_name(path) {
+        FileKind::Other => classify_by_content(path, text),
+        kind => kind,
+    }
+}
+
+/// Classifies by the file name and its parent folders alone.
+pub fn classify_by_name(path: &Path) -> FileKind {
+    let name = path
+        .file_name()
+        .map(|n| n.to_string_lossy())
+        .unwrap_or_default();
+    let name = name.as_ref();
+    let parent = parent_name(path, 1);
+    let grandparent = parent_name(path, 2);
+
+    if (name.ends_with(".yml") || name.ends_with(".yaml"))
+        && parent == "workflows"
+        && grandparent == ".github"
+    {
+        return FileKind::Workflow;
+    }
+    match name {
+        ".mcp.json" => return FileKind::Mcp(McpClient::ClaudeCode),
+        "claude_desktop_config.json" => return FileKind::Mcp(McpClient::ClaudeDesktop),
+        "cline_mcp_settings.json" => return FileKind::Mcp(McpClient::Cline),
+        "mcp_config.json" if parent == "windsurf" || grandparent == ".codeium" => {
+            return FileKind::Mcp(McpClient::Windsurf);
+        }
+        "mcp_config.json" => return FileKind::Mcp(McpClient::Windsurf),
+        "mcp.json" if parent == ".cursor" => return FileKind::Mcp(McpClient::Cursor),
+        "mcp.json" if parent == ".vscode" => return FileKind::Mcp(McpClient::VsCode),
+        "settings.json" if parent == ".gemini" => return FileKind::Mcp(McpClient::GeminiCli),
+        "config.toml" if parent == ".codex" => return FileKind::Mcp(McpClient::Codex),
+        "langgraph.json" => return FileKind::LangGraph,
+        "agent-card.json" | "agent_card.json" => return FileKind::A2aCard,
+        "agent.json" if parent == ".well-known" => return FileKind::A2aCard,
+        "agents.yaml" | "agents.yml" => return FileKind::CrewAiAgents,
+        _ => {}
+    }
+    // Renamed or collected copies: `foo.mcp.json`, `project_mcp.json`.
+    if name.ends_with(".mcp.json") {
+        return FileKind::Mcp(McpClient::ClaudeCode);
+    }
+    if name.ends_with("mcp.json") {
+        return FileKind::Mcp(McpClient::Unknown);
+    }
+    if name.starts_with("OAI_CONFIG_LIST") {
+        return FileKind::AutogenConfigList;
+    }
+    if is_dotenv_name(name) {
+        return FileKind::DotEnv;
+    }
+    FileKind::Other
+}
+
+fn is_dotenv_name(name: &str) -> bool {
+    // `.env`, `.env.local`, `prod.env`; not `.envrc` (a shell script) nor `env.example.md`.
+    name == ".env"
+        || (name.starts_with(".env.") && !name.ends_with(".md"))
+        || (name.ends_with(".env") && name.len() > 4)
+}
+
+fn parent_name(path: &Path, up: usize) -> String {
+    path.ancestors()
+        .nth(up)
+        .and_then(Path::file_name)
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_default()
+}
+
+/// Classifies a file the name said nothing about, from cheap substring checks; the
+/// analysers parse properly afterwards and ignore what is not theirs.
+pub fn classify_by_content(path: &Path, text: &str) -> FileKind {
+    let ext = path
+        .extension()
+        .map(|e| e.to_string_lossy().to_ascii_lowercase())
+        .unwrap_or_default();
+    match ext.as_str() {
+        "json" | "jsonc" => classify_json(text),
+        "yml" | "yaml" => classify_yaml(text),
+        "toml" if text.contains("mcp_servers") => FileKind::Mcp(McpClient::Codex),
+        _ => FileKind::Other,
+    }
+}
+
+fn classify_json(text: &str) -> FileKind {
+    let head = text.trim_start();
+    if text.contains("\"mcpServers\"") {
+        return FileKind::Mcp(McpClient::Unknown);
+    }
+    if text.contains("\"servers\"") && (text.contains("\"command\"") || text.contains("\"url\"")) {
+        return FileKind::Mcp(McpClient::VsCode);
+    }
+    if text.contains("\"graphs\"") && text.contains("\"dependencies\"") {
+        return FileKind::LangGraph;
+    }
+    if text.contains("\"skills\"")
+        && text.contains("\"name\"")
+        && (text.contains("\"capabilities\"") || text.contains("\"url\""))
+    {
+        return FileKind::A2aCard;
+    }
+    if (head.starts_with('[') || head.starts_with("//"))
+        && text.contains("\"model\"")
+        && text.contains("\"api_key\"")
+    {
+        return FileKind::AutogenConfigList;
+    }
+    FileKind::Other
+}
+
+fn classify_yaml(text: &str) -> FileKind {
+    if text.contains("jobs:") && (text.contains("runs-on") || text.contains("uses:")) {
+        return FileKind::Workflow;
+    }
+    if text.contains("role:") && text.contains("goal:") && text.contains("backstory:") {
+        return FileKind::CrewAiAgents;
+    }
+    FileKind::Other
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn by_name(p: &str) -> FileKind {
+        classify_by_name(Path::new(p))
+    }
+
+    #[test]
+    fn names() {
+        assert_eq!(by_name("a/.mcp.json"), FileKind::Mcp(McpClient::ClaudeCode));
+        assert_eq!(
+            by_name("x/.cursor/mcp.json"),
+            FileKind::Mcp(McpClient::Cursor)
+        );
+        assert_eq!(
+            by_name(".vscode/mcp.json"),
+            FileKind::Mcp(McpClient::VsCode)
+        );
+        assert_eq!(
+            by_name("h/.gemini/settings.json"),
+            FileKind::Mcp(McpClient::GeminiCli)
+        );
+        assert_eq!(
+            by_name("h/.codex/config.toml"),
+            FileKind::Mcp(McpClient::Codex)
+        );
+        assert_eq!(by_name("r/.github/workflows/ci.yml"), FileKind::Workflow);
+        assert_eq!(by_name("r/workflows/ci.yml"), FileKind::Other);
+        assert_eq!(by_name("r/.env"), FileKind::DotEnv);
+        assert_eq!(by_name("r/.env.production"), FileKind::DotEnv);
+        assert_eq!(by_name("r/prod.env"), FileKind::DotEnv);
+        assert_eq!(by_name("r/.envrc"), FileKind::Other);
+        assert_eq!(
+            by_name("OAI_CONFIG_LIST_sample"),
+            FileKind::AutogenConfigList
+        );
+        assert_eq!(by_name("s/.well-known/agent.json"), FileKind::A2aCard);
+    }
+
+    #[test]
+    fn content() {
+        let p = Path::new("renamed.json");
+        assert_eq!(
+            classify_by_content(p, r#"{"mcpServers": {}}"#),
+            FileKind::Mcp(McpClient::Unknown)
+        );
+        let y = Path::new("claude.yml");
+        assert_eq!(
+            classify_by_content(y, "on: push\njobs:\n  a:\n    runs-on: x\n"),
+            FileKind::Workflow
+        );
+        assert_eq!(classify_by_content(y, "a: b\n"), FileKind::Other);
+    }
+}

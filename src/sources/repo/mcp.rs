@@ -1,0 +1,328 @@
+//! MCP client configs: each config is an AI client (an agent), each server a tool it
+//! starts or calls with the credentials in its `env`, `headers`, `args` and URL.
+
+use serde_json::{Value as Json, json};
+
+use super::builder::{Fragment, Site};
+use super::detect::McpClient;
+use crate::doc::{Format, Node};
+use crate::model::{Confidence, Evidence};
+use crate::secrets;
+
+pub fn analyse(client: McpClient, text: &str, fragment: &mut Fragment<'_>) {
+    let format = if client == McpClient::Codex {
+        Format::Toml
+    } else {
+        Format::Json
+    };
+    let Some(doc) = super::parse_doc(text, format, fragment, "the MCP config") else {
+        return;
+    };
+    let Some((servers_key, servers)) = find_servers(&doc) else {
+        // A settings file without servers (Gemini, Codex) configures no MCP access.
+        return;
+    };
+    let client = refine_client(client, servers_key);
+    let agent_id = format!("repo:{}", fragment.path);
+    let agent_loc = fragment.loc_of(servers);
+
+    let mut server_facts = Vec::new();
+    for (key, server) in servers.entries() {
+        if !server.is_map() {
+            continue;
+        }
+        server_facts.push(analyse_server(&agent_id, &key.name, server, fragment));
+    }
+    let inputs = prompt_inputs(&doc);
+    let mut facts = serde_json::Map::new();
+    facts.insert("client".into(), json!(client.name()));
+    facts.insert("servers".into(), Json::Array(server_facts.clone()));
+    facts.insert("server_count".into(), json!(server_facts.len()));
+    facts.insert("password_inputs".into(), json!(inputs));
+    fragment.agent(
+        agent_id,
+        format!("{} MCP client", client.name()),
+        "mcp-client",
+        Confidence::High,
+        vec![Evidence::new(
+            format!(
+                "{} MCP config with {} server(s)",
+                client.name(),
+                server_facts.len()
+            ),
+            Some(agent_loc.clone()),
+        )],
+        agent_loc,
+        facts,
+    );
+}
+
+/// Where the servers are: `mcpServers` (Claude, Cursor, Cline, Windsurf, Gemini),
+/// `servers` (VS Code), `mcp_servers` (Codex), `mcp.servers` (VS Code user settings), or
+/// the top level itself (Claude Code plugin `.mcp.json`).
+fn find_servers(doc: &Node) -> Option<(&'static str, &Node)> {
+    for key in ["mcpServers", "servers", "mcp_servers"] {
+        if let Some(node) = doc.get(key).filter(|n| n.is_map()) {
+            return Some((key, node));
+        }
+    }
+    if let Some(node) = doc.at(&["mcp", "servers"]).filter(|n| n.is_map()) {
+        return Some(("servers", node));
+    }
+    let looks_like_servers = !doc.entries().is_empty()
+        && doc.entries().iter().all(|(_, v)| {
+            v.get("command").is_some() || v.get("url").is_some() || v.get("type").is_some()
+        });
+    looks_like_servers.then_some(("", doc))
+}
+
+fn refine_client(client: McpClient, servers_key: &str) -> McpClient {
+    match (client, servers_key) {
+        (McpClient::Unknown, "servers") => McpClient::VsCode,
+        (c, _) => c,
+    }
+}
+
+fn prompt_inputs(doc: &Node) -> Vec<String> {
+    doc.get("inputs")
+        .map(|inputs| {
+            inputs
+                .items()
+                .iter()
+                .filter(|i| i.get("password").and_then(Node::as_bool) == Some(true))
+                .filter_map(|i| i.get("id").and_then(Node::as_str).map(str::to_string))
+                .collect()
+        })
+        .unwrap_or_default()
+}
+
+fn analyse_server(agent: &str, name: &str, server: &Node, fragment: &mut Fragment<'_>) -> Json {
+    let command = server.get("command").and_then(Node::as_str);
+    let url = ["url", "serverUrl", "httpUrl"]
+        .iter()
+        .find_map(|k| server.get(k).and_then(Node::as_str));
+    let transport = server
+        .get("type")
+        .or_else(|| server.get("transport"))
+        .and_then(Node::as_str)
+        .map(str::to_string)
+        .unwrap_or_else(|| if url.is_some() { "http" } else { "stdio" }.to_string());
+    let args: Vec<&Node> = server
+        .get("args")
+        .map(|a| a.items().iter().collect())
+        .unwrap_or_default();
+    let mut credentials = Vec::new();
+
+    for key in ["env", "headers", "http_headers", "env_http_headers"] {
+        if let Some(map) = server.get(key) {
+            for (k, v) in map.entries() {
+                if let Some(text) = v.scalar_text() {
+                    let site = Site::at(v, Some(&k.name));
+                    credentials.extend(fragment.observe_value(Some(agent), site, &text));
+                }
+            }
+        }
+    }
+    // Codex names env vars to forward from the user's environment.
+    if let Some(vars) = server.get("env_vars") {
+        for v in vars.items() {
+            if let Some(var) = v.as_str()
+                && let Some(hint) = secrets::hint_for_name(var)
+            {
+                let site = Site::at(v, Some(var));
+                credentials.push(fragment.add_reference(
+                    Some(agent),
+                    site,
+                    secrets::RefSyntax::Env,
+                    var,
+                    hint.kind,
+                    hint.provider,
+                ));
+            }
+        }
+    }
+    if let Some(node) = ["url", "serverUrl", "httpUrl"]
+        .iter()
+        .find_map(|k| server.get(k))
+        && let Some(text) = node.as_str()
+    {
+        credentials.extend(observe_url(agent, node, text, fragment));
+    }
+    credentials.extend(observe_args(agent, &args, fragment));
+    if let Some(node) = server
+        .get("bearer_token_env_var")
+        .and_then(|n| n.as_str().map(|s| (n, s)))
+    {
+        let (n, var) = node;
+        credentials.push(fragment.add_reference(
+            Some(agent),
+            Site::at(n, Some("Authorization")),
+            secrets::RefSyntax::Env,
+            var,
+            "bearer-token",
+            "generic",
+        ));
+    }
+    credentials.sort();
+    credentials.dedup();
+
+    let arg_text: Vec<String> = args.iter().filter_map(|a| a.scalar_text()).collect();
+    let package = package_of(command, &arg_text);
+    let auto_approve: Vec<String> = ["autoApprove", "alwaysAllow"]
+        .iter()
+        .filter_map(|k| server.get(k))
+        .flat_map(|n| n.strings().into_iter().map(str::to_string))
+        .collect();
+    json!({
+        "name": name,
+        "transport": transport,
+        "command": command,
+        "package": package,
+        "url": url.map(redact_url),
+        "remote": url.is_some_and(|u| !is_loopback(u)),
+        "disabled": server.get("disabled").and_then(Node::as_bool).unwrap_or(false),
+        "trust": server.get("trust").and_then(Node::as_bool).unwrap_or(false),
+        "auto_approve": auto_approve,
+        "credentials": credentials,
+        "line": server.line,
+    })
+}
+
+/// Credentials in a URL: `user:password@` and `?api_key=…`-style query parameters.
+fn observe_url(agent: &str, node: &Node, url: &str, fragment: &mut Fragment<'_>) -> Vec<String> {
+    let mut out = Vec::new();
+    if let Some(pass) = url_password(url) {
+        let site = Site::at(node, Some("password"));
+        out.extend(fragment.observe_value(Some(agent), site, pass));
+    }
+    if let Some((_, query)) = url.split_once('?') {
+        for pair in query.split('&') {
+            if let Some((k, v)) = pair.split_once('=')
+                && secrets::is_secret_name(k)
+            {
+                let site = Site::at(node, Some(k));
+                out.extend(fragment.observe_value(Some(agent), site, v));
+            }
+        }
+    }
+    out
+}
+
+/// Credentials in arguments: connection strings, `--api-key VALUE`, `--token=VALUE`,
+/// docker's `-e NAME=VALUE`, and any provider-pattern literal.
+fn observe_args(agent: &str, args: &[&Node], fragment: &mut Fragment<'_>) -> Vec<String> {
+    let mut out = Vec::new();
+    let mut previous_flag: Option<String> = None;
+    for node in args {
+        let Some(arg) = node.scalar_text() else {
+            continue;
+        };
+        let flag = previous_flag.take();
+        if let Some(rest) = arg.strip_prefix("--").or_else(|| arg.strip_prefix('-')) {
+            if let Some((name, value)) = rest.split_once('=') {
+                if secrets::is_secret_name(name) {
+                    let name = name.to_string();
+                    out.extend(fragment.observe_value(
+                        Some(agent),
+                        Site::at(node, Some(&name)),
+                        value,
+                    ));
+                }
+            } else {
+                previous_flag = Some(rest.to_string());
+            }
+            continue;
+        }
+        if let Some(flag) = flag.filter(|f| secrets::is_secret_name(f)) {
+            out.extend(fragment.observe_value(Some(agent), Site::at(node, Some(&flag)), &arg));
+            continue;
+        }
+        if let Some((name, value)) = arg.split_once('=')
+            && !name.contains(['/', ':', ' '])
+            && secrets::is_secret_name(name)
+        {
+            let name = name.to_string();
+            out.extend(fragment.observe_value(Some(agent), Site::at(node, Some(&name)), value));
+            continue;
+        }
+        if let Some(pass) = url_password(&arg) {
+            out.extend(fragment.observe_value(Some(agent), Site::at(node, Some("password")), pass));
+            continue;
+        }
+        if secrets::SecretScanner::builtin()
+            .match_value(&arg)
+            .is_some()
+        {
+            out.extend(fragment.observe_value(Some(agent), Site::at(node, None), &arg));
+        }
+    }
+    out
+}
+
+/// The password of `scheme://user:password@host…`, if any.
+pub fn url_password(url: &str) -> Option<&str> {
+    let (_, rest) = url.split_once("://")?;
+    let authority = rest.split(['/', '?', '#']).next()?;
+    let (userinfo, _) = authority.rsplit_once('@')?;
+    let (_, pass) = userinfo.split_once(':')?;
+    (!pass.is_empty()).then_some(pass)
+}
+
+/// A URL safe to show: no userinfo, no query.
+fn redact_url(url: &str) -> String {
+    let without_query = url.split(['?', '#']).next().unwrap_or(url);
+    match without_query.split_once("://") {
+        Some((scheme, rest)) => match rest.split_once('@') {
+            Some((_, host)) if !host.contains('@') || rest.find('@') < rest.find('/') => {
+                format!("{scheme}://{host}")
+            }
+            _ => without_query.to_string(),
+        },
+        None => without_query.to_string(),
+    }
+}
+
+fn is_loopback(url: &str) -> bool {
+    let host = url
+        .split_once("://")
+        .map_or(url, |(_, r)| r)
+        .split(['/', ':', '?'])
+        .next()
+        .unwrap_or("");
+    matches!(host, "localhost" | "127.0.0.1" | "0.0.0.0" | "[::1]") || host.starts_with("127.")
+}
+
+/// The package a launcher runs: the first non-flag argument of npx, uvx, pnpx, bunx, dnx.
+fn package_of(command: Option<&str>, args: &[String]) -> Option<String> {
+    let launcher = command?.rsplit('/').next()?;
+    if !matches!(launcher, "npx" | "uvx" | "pnpx" | "bunx" | "dnx" | "pipx") {
+        return None;
+    }
+    args.iter()
+        .find(|a| !a.starts_with('-') && !matches!(a.as_str(), "run" | "exec"))
+        .cloned()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn url_parts() {
+        assert_eq!(url_password("postgres://u:p4ss@db:5432/x"), Some("p4ss"));
+        assert_eq!(url_password("https://host/path?x=a@b"), None);
+        assert_eq!(
+            redact_url("postgres://u:p4ss@db:5432/x?sslmode=require"),
+            "postgres://db:5432/x"
+        );
+        assert!(is_loopback("http://127.0.0.1:5005/mcp/sse"));
+        assert!(!is_loopback("https://mcp.figma.com/mcp"));
+        assert_eq!(
+            package_of(
+                Some("npx"),
+                &["-y".into(), "@modelcontextprotocol/server-github".into()]
+            ),
+            Some("@modelcontextprotocol/server-github".into())
+        );
+    }
+}

@@ -1,0 +1,56 @@
+//! The `repo` source: local paths (checkouts, folders of exports, home directories).
+//!
+//! Files are walked in parallel, recognised by name or content, and handed to one
+//! analyser per format. Every text file also goes through the secret scanner, so a key
+//! pasted anywhere is found; the structured analysers add who holds it.
+
+mod builder;
+mod catalog;
+mod detect;
+mod dotenv;
+mod frameworks;
+mod mcp;
+mod suppress;
+mod walk;
+mod workflow;
+
+pub use detect::{FileKind, classify};
+pub use suppress::InlineIgnore;
+pub use walk::{RepoOptions, RepoScan, scan};
+
+use builder::Fragment;
+
+/// Runs the analyser for `kind`, then the secret scanner over the whole text.
+fn analyse(kind: FileKind, text: &str, fragment: &mut Fragment<'_>) {
+    match kind {
+        FileKind::Mcp(client) => mcp::analyse(client, text, fragment),
+        FileKind::Workflow => workflow::analyse(text, fragment),
+        FileKind::CrewAiAgents => frameworks::crewai(text, fragment),
+        FileKind::A2aCard => frameworks::a2a(text, fragment),
+        FileKind::LangGraph => frameworks::langgraph(text, fragment),
+        FileKind::AutogenConfigList => frameworks::autogen(text, fragment),
+        FileKind::DotEnv => dotenv::analyse(text, fragment),
+        FileKind::Other => {}
+    }
+    fragment.scan_text(text);
+}
+
+/// Parses a structured file, or records why it could not be parsed.
+fn parse_doc(
+    text: &str,
+    format: crate::doc::Format,
+    fragment: &mut Fragment<'_>,
+    what: &str,
+) -> Option<crate::doc::Node> {
+    match crate::doc::parse(text, format) {
+        Ok(node) => Some(node),
+        Err(e) => {
+            fragment.error(
+                e.line,
+                e.column,
+                format!("cannot parse {what}: {}", e.message),
+            );
+            None
+        }
+    }
+}

@@ -1,0 +1,255 @@
+//! Walking the scanned paths and reading files, in parallel.
+
+use std::io::Read;
+use std::path::{Path, PathBuf};
+use std::sync::Mutex;
+
+use ignore::{DirEntry, WalkBuilder, WalkState};
+
+use super::builder::Fragment;
+use super::detect::{self, FileKind};
+use super::suppress::{self, InlineIgnore};
+use crate::model::{Inventory, SourceError, SourceKind};
+
+/// Options of the repo source.
+#[derive(Debug, Clone)]
+pub struct RepoOptions {
+    /// Honour `.gitignore`: off by default, because a `.env` that git ignores still leaks
+    /// when the laptop, the image or the backup does.
+    pub respect_gitignore: bool,
+    /// Files larger than this are reported and skipped.
+    pub max_file_size: u64,
+    /// Worker threads; 0 means one per core.
+    pub threads: usize,
+}
+
+impl Default for RepoOptions {
+    fn default() -> Self {
+        RepoOptions {
+            respect_gitignore: false,
+            max_file_size: 64 * 1024 * 1024,
+            threads: 0,
+        }
+    }
+}
+
+/// What the repo source found.
+#[derive(Debug, Default)]
+pub struct RepoScan {
+    pub inventory: Inventory,
+    pub inline_ignores: Vec<InlineIgnore>,
+}
+
+/// Folders that hold other people's code or build output, never agent configs of ours.
+const SKIPPED_DIRS: &[&str] = &[
+    ".git",
+    "node_modules",
+    "target",
+    ".venv",
+    "venv",
+    "__pycache__",
+    ".tox",
+    ".mypy_cache",
+    ".pytest_cache",
+    ".terraform",
+    "site-packages",
+];
+
+/// Walks `paths` and analyses every file.
+pub fn scan(paths: &[PathBuf], options: &RepoOptions) -> RepoScan {
+    let mut out = RepoScan::default();
+    let mut roots = Vec::new();
+    for path in paths {
+        match std::fs::metadata(path) {
+            Ok(_) => roots.push(path.clone()),
+            Err(e) => out.inventory.errors.push(SourceError {
+                source: SourceKind::Repo,
+                location: display_path(path),
+                message: format!("cannot read the path: {e}"),
+            }),
+        }
+    }
+    let Some((first, rest)) = roots.split_first() else {
+        return out;
+    };
+
+    let mut builder = WalkBuilder::new(first);
+    for root in rest {
+        builder.add(root);
+    }
+    builder
+        .hidden(false)
+        .follow_links(true)
+        .git_ignore(options.respect_gitignore)
+        .git_global(options.respect_gitignore)
+        .git_exclude(options.respect_gitignore)
+        .ignore(options.respect_gitignore)
+        .parents(options.respect_gitignore)
+        .require_git(false)
+        .threads(options.threads)
+        .filter_entry(|entry| !is_skipped_dir(entry));
+
+    let results: Mutex<Vec<RepoScan>> = Mutex::new(Vec::new());
+    builder.build_parallel().run(|| {
+        let mut worker = Worker {
+            options,
+            local: RepoScan::default(),
+            buf: Vec::new(),
+            sink: &results,
+        };
+        Box::new(move |entry| {
+            match entry {
+                Ok(entry) => worker.visit(&entry),
+                Err(err) => worker.walk_error(err),
+            }
+            WalkState::Continue
+        })
+    });
+
+    for part in results.into_inner().unwrap_or_else(|p| p.into_inner()) {
+        out.inventory.extend(part.inventory);
+        out.inline_ignores.extend(part.inline_ignores);
+    }
+    out.inventory.normalize();
+    out.inline_ignores.sort();
+    out
+}
+
+fn is_skipped_dir(entry: &DirEntry) -> bool {
+    if entry.depth() == 0 || !entry.file_type().is_some_and(|t| t.is_dir()) {
+        return false;
+    }
+    let name = entry.file_name().to_string_lossy();
+    SKIPPED_DIRS.contains(&name.as_ref()) || entry.path().join("pyvenv.cfg").is_file()
+}
+
+/// One walker thread: analyses files into a local fragment, handed over when dropped.
+struct Worker<'a> {
+    options: &'a RepoOptions,
+    local: RepoScan,
+    buf: Vec<u8>,
+    sink: &'a Mutex<Vec<RepoScan>>,
+}
+
+impl Drop for Worker<'_> {
+    fn drop(&mut self) {
+        let local = std::mem::take(&mut self.local);
+        match self.sink.lock() {
+            Ok(mut sink) => sink.push(local),
+            Err(poisoned) => poisoned.into_inner().push(local),
+        }
+    }
+}
+
+impl Worker<'_> {
+    fn error(&mut self, location: String, message: String) {
+        self.local.inventory.errors.push(SourceError {
+            source: SourceKind::Repo,
+            location,
+            message,
+        });
+    }
+
+    fn walk_error(&mut self, err: ignore::Error) {
+        let (path, message) = describe_walk_error(&err);
+        self.error(path, message);
+    }
+
+    fn visit(&mut self, entry: &DirEntry) {
+        if !entry.file_type().is_some_and(|t| t.is_file()) {
+            return;
+        }
+        let path = entry.path();
+        let shown = display_path(path);
+        self.local.inventory.stats.files_seen += 1;
+        let kind = detect::classify_by_name(path);
+
+        let size = match entry.metadata() {
+            Ok(m) => m.len(),
+            Err(e) => return self.error(shown, format!("cannot read metadata: {e}")),
+        };
+        if size > self.options.max_file_size {
+            return self.error(
+                shown,
+                format!(
+                    "skipped: the file is {} bytes, over the {} byte limit (--max-file-size)",
+                    size, self.options.max_file_size
+                ),
+            );
+        }
+        if let Err(e) = read_file(path, size, &mut self.buf) {
+            return self.error(shown, format!("cannot read the file: {e}"));
+        }
+        self.local.inventory.stats.bytes_read += self.buf.len() as u64;
+        if looks_binary(&self.buf) {
+            if kind != FileKind::Other {
+                self.error(
+                    shown,
+                    format!(
+                        "skipped: named like {} but holds binary data",
+                        kind.describe()
+                    ),
+                );
+            }
+            return;
+        }
+        let text = String::from_utf8_lossy(&self.buf);
+        self.local.inventory.stats.files_parsed += 1;
+        let kind = if kind == FileKind::Other {
+            detect::classify_by_content(path, &text)
+        } else {
+            kind
+        };
+        let mut fragment = Fragment::new(&shown);
+        super::analyse(kind, &text, &mut fragment);
+        self.local
+            .inline_ignores
+            .extend(suppress::find_inline_ignores(&shown, &text));
+        self.local.inventory.extend(fragment.finish());
+    }
+}
+
+fn read_file(path: &Path, size: u64, buf: &mut Vec<u8>) -> std::io::Result<()> {
+    buf.clear();
+    let file = std::fs::File::open(path)?;
+    buf.reserve(size as usize);
+    // `take` guards against a file that grows while we read it.
+    file.take(size.saturating_add(1)).read_to_end(buf)?;
+    Ok(())
+}
+
+/// Text files have no NUL bytes in their first block; binary formats almost always do.
+fn looks_binary(buf: &[u8]) -> bool {
+    let head = &buf[..buf.len().min(8192)];
+    head.contains(&0)
+}
+
+/// Paths as the user will recognise them: relative to the working directory if inside it.
+pub fn display_path(path: &Path) -> String {
+    let rel = std::env::current_dir()
+        .ok()
+        .and_then(|cwd| path.strip_prefix(&cwd).ok().map(Path::to_path_buf))
+        .unwrap_or_else(|| path.to_path_buf());
+    let s = rel.to_string_lossy().replace('\\', "/");
+    s.strip_prefix("./").map(str::to_string).unwrap_or(s)
+}
+
+fn describe_walk_error(err: &ignore::Error) -> (String, String) {
+    match err {
+        ignore::Error::WithPath { path, err } => (display_path(path), describe_walk_error(err).1),
+        ignore::Error::WithDepth { err, .. } => describe_walk_error(err),
+        ignore::Error::WithLineNumber { line, err } => {
+            let (p, m) = describe_walk_error(err);
+            (format!("{p}:{line}"), m)
+        }
+        ignore::Error::Loop { ancestor, child } => (
+            display_path(child),
+            format!(
+                "symbolic link loop: it points back to {}; not followed",
+                display_path(ancestor)
+            ),
+        ),
+        ignore::Error::Io(e) => (String::from("(walk)"), format!("cannot read: {e}")),
+        other => (String::from("(walk)"), other.to_string()),
+    }
+}

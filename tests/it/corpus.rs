@@ -1,0 +1,223 @@
+//! Real public inputs (`../shared/corpus`): every workflow that runs an agent is found
+//! with its permissions and secrets; placeholders and references are not reported as
+//! hard-coded secrets; nothing crashes and nothing is skipped silently.
+
+use std::path::Path;
+
+use serde_json::Value;
+
+use crate::common::{corpus, findings_of, scan_json};
+
+fn agents_in<'a>(report: &'a Value, file: &str) -> Vec<&'a Value> {
+    report["inventory"]["agents"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|a| {
+            a["locations"][0]["path"]
+                .as_str()
+                .is_some_and(|p| p.ends_with(file))
+        })
+        .collect()
+}
+
+fn job<'a>(report: &'a Value, file: &str, job: &str) -> &'a Value {
+    agents_in(report, file)
+        .into_iter()
+        .find(|a| a["facts"]["job"] == job)
+        .unwrap_or_else(|| panic!("no agent for {file} job {job}"))
+}
+
+#[test]
+fn every_agent_workflow_is_found_with_permissions_and_secrets() {
+    let dir = corpus("workflows");
+    let report = scan_json(&[&dir], &["--scope", "all"]);
+    assert_eq!(
+        report["errors"].as_array().unwrap().len(),
+        0,
+        "{}",
+        report["errors"]
+    );
+
+    // Independent of our catalogue: a file names an agent action or the Copilot setup job.
+    let markers = [
+        "claude-code-action",
+        "codex-action",
+        "run-gemini-cli",
+        "aider-github",
+        "copilot-setup-steps:",
+    ];
+    for entry in std::fs::read_dir(&dir).unwrap() {
+        let path = entry.unwrap().path();
+        let text = std::fs::read_to_string(&path).unwrap();
+        let name = path.file_name().unwrap().to_string_lossy().to_string();
+        if markers.iter().any(|m| text.contains(m)) {
+            assert!(
+                !agents_in(&report, &name).is_empty(),
+                "no agent found in {name}"
+            );
+        }
+    }
+
+    let claude = job(
+        &report,
+        "anthropics__claude-code-action__claude.yml",
+        "claude",
+    );
+    assert_eq!(claude["facts"]["permissions_source"], "job");
+    assert_eq!(claude["facts"]["permissions"]["contents"], "write");
+    assert_eq!(claude["facts"]["oidc"], true);
+    assert_eq!(
+        claude["facts"]["secrets"],
+        serde_json::json!(["ANTHROPIC_API_KEY"])
+    );
+    assert!(
+        claude["facts"]["untrusted_triggers"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|t| t == "issue_comment")
+    );
+
+    // `permissions: {}` at the top, a job block that replaces it.
+    let pydantic = job(&report, "pydantic__pydantic-ai__at-claude.yml", "at-claude");
+    assert_eq!(pydantic["facts"]["permissions"]["contents"], "write");
+    assert_eq!(pydantic["facts"]["token_access_level"], "write");
+
+    // No permissions block anywhere: the repository default, unknown offline.
+    let codex = job(
+        &report,
+        "openai__codex-action__unprivileged-user.yml",
+        "run-codex-with-unprivileged-user",
+    );
+    assert_eq!(codex["facts"]["permissions_source"], "default");
+    assert_eq!(codex["facts"]["token_access_level"], "unknown");
+
+    // Workload identity federation instead of a key.
+    let wif = job(
+        &report,
+        "anthropics__claude-code-action__claude-wif.yml",
+        "claude",
+    );
+    assert_eq!(wif["facts"]["secrets"], serde_json::json!([]));
+    assert!(
+        wif["facts"]["federation"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|f| f == "anthropic_federation_rule_id")
+    );
+
+    // A GitHub App token minted in the job.
+    let gemini = job(
+        &report,
+        "google-gemini__gemini-cli__gemini-automated-issue-triage.yml",
+        "triage-issue",
+    );
+    assert_eq!(gemini["facts"]["app_token"], true);
+
+    // Anyone can trigger the triage agent.
+    let cline = &agents_in(&report, "cline__cline__claude-issue-triage.yml")[0];
+    assert_eq!(cline["facts"]["allowed_non_write_users"], "*");
+
+    // Copilot setup jobs are agents too.
+    assert!(!agents_in(&report, "microsoft__playwright__copilot-setup-steps.yml").is_empty());
+}
+
+#[test]
+fn placeholders_and_references_are_not_hardcoded_secrets() {
+    let report = scan_json(
+        &[&corpus("mcp"), &corpus("agents"), &corpus("workflows")],
+        &["--scope", "all"],
+    );
+    assert_eq!(
+        report["errors"].as_array().unwrap().len(),
+        0,
+        "{}",
+        report["errors"]
+    );
+    let hardcoded: Vec<String> = report["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|f| f["category"] == "hardcoded-secret")
+        .map(|f| f["locations"][0]["path"].as_str().unwrap_or("").to_string())
+        .collect();
+    // The one literal credential in these files: Grafana's default `admin` password in a
+    // test MCP config. `YOUR_KLING_ACCESS_KEY_HERE`, `<APILLON_API_KEY>`, `ghp_dummy`, the
+    // sequential `sk-proj-abc…XYZ`, `${input:…}` and `${CONTEXT7_API_KEY:-}` are not.
+    assert_eq!(hardcoded.len(), 1, "{hardcoded:?}");
+    assert!(hardcoded[0].ends_with("grafana__mcp-grafana__tests_ageval_grafana.mcp.json"));
+
+    // References are inventoried as references.
+    let creds = report["inventory"]["credentials"].as_array().unwrap();
+    let input_ref = creds
+        .iter()
+        .find(|c| c["storage"] == "prompt")
+        .expect("the VS Code ${input:…} key");
+    assert_eq!(input_ref["fingerprint"], Value::Null);
+    assert!(
+        creds
+            .iter()
+            .any(|c| c["name"] == "CONTEXT7_API_KEY" && c["storage"] == "env-reference")
+    );
+}
+
+#[test]
+fn every_corpus_file_is_read_and_mcp_configs_are_agents() {
+    let root = corpus("");
+    let report = scan_json(&[&root], &["--scope", "all"]);
+    let files = walk_count(&root);
+    assert_eq!(report["inventory"]["stats"]["files_seen"], files);
+    assert_eq!(report["inventory"]["stats"]["files_parsed"], files);
+    assert_eq!(
+        report["errors"].as_array().unwrap().len(),
+        0,
+        "{}",
+        report["errors"]
+    );
+    for f in [
+        "modelcontextprotocol__servers__.mcp.json",
+        "PostHog__posthog__.codex_config.toml",
+        "prowler-cloud__prowler__claude_plugins_prowler_.mcp.json",
+        "dotnet__aspire__.vscode_mcp.json",
+    ] {
+        let a = agents_in(&report, f);
+        assert_eq!(a.len(), 1, "{f}");
+        assert_eq!(a[0]["kind"], "mcp-client");
+    }
+    // The prowler plugin's bearer header is a reference to user config, held by the client.
+    let prowler = &agents_in(
+        &report,
+        "prowler-cloud__prowler__claude_plugins_prowler_.mcp.json",
+    )[0];
+    assert_eq!(
+        prowler["facts"]["servers"][0]["credentials"]
+            .as_array()
+            .unwrap()
+            .len(),
+        1
+    );
+    // A2A cards without authentication.
+    assert!(findings_of(&report, "NHI-REPO-016").len() >= 2);
+    // CrewAI agents are found; the corpus crew does not delegate.
+    assert_eq!(
+        agents_in(
+            &report,
+            "crewAIInc__crewAI__lib_crewai_tests_config_agents.yaml"
+        )
+        .len(),
+        2
+    );
+    assert!(findings_of(&report, "NHI-REPO-015").is_empty());
+}
+
+fn walk_count(dir: &Path) -> usize {
+    std::fs::read_dir(dir)
+        .unwrap()
+        .map(|e| {
+            let p = e.unwrap().path();
+            if p.is_dir() { walk_count(&p) } else { 1 }
+        })
+        .sum()
+}
