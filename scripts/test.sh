@@ -3,6 +3,7 @@
 # (.ci/run adds those). Installs what the tests need into git-ignored folders,
 # then runs `cargo test --all-targets` and prints one summary line.
 set -euo pipefail
+# shellcheck source=scripts/lib/common.sh
 source "$(dirname "${BASH_SOURCE[0]}")/lib/common.sh"
 cd "$NHI_ROOT"
 

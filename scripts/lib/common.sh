@@ -1,3 +1,4 @@
+# shellcheck shell=bash
 # Helpers shared by scripts/test.sh and scripts/bench.sh. Source it; do not run it.
 #
 # Everything a script installs goes into git-ignored folders under the repo root
