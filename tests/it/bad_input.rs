@@ -54,16 +54,56 @@ const LOOP: &[&str] = &["symbolic link", "symlink", "loop"];
 const UNREADABLE: &[&str] = &["cannot read", "no such file", "not found", "dangling"];
 
 const EXPECTED: &[Expected] = &[
-    Expected { path: "sub/.mcp.json", positioned: true, says: PARSE },
-    Expected { path: ".vscode/mcp.json", positioned: true, says: PARSE },
-    Expected { path: ".github/workflows/broken.yml", positioned: true, says: PARSE },
-    Expected { path: ".codex/config.toml", positioned: true, says: PARSE },
-    Expected { path: ".env", positioned: false, says: BINARY },
-    Expected { path: "large/.mcp.json", positioned: false, says: TOO_BIG },
-    Expected { path: "a/loop", positioned: false, says: LOOP },
-    Expected { path: "ping", positioned: false, says: LOOP },
-    Expected { path: "pong", positioned: false, says: LOOP },
-    Expected { path: ".env.local", positioned: false, says: UNREADABLE },
+    Expected {
+        path: "sub/.mcp.json",
+        positioned: true,
+        says: PARSE,
+    },
+    Expected {
+        path: ".vscode/mcp.json",
+        positioned: true,
+        says: PARSE,
+    },
+    Expected {
+        path: ".github/workflows/broken.yml",
+        positioned: true,
+        says: PARSE,
+    },
+    Expected {
+        path: ".codex/config.toml",
+        positioned: true,
+        says: PARSE,
+    },
+    Expected {
+        path: ".env",
+        positioned: false,
+        says: BINARY,
+    },
+    Expected {
+        path: "large/.mcp.json",
+        positioned: false,
+        says: TOO_BIG,
+    },
+    Expected {
+        path: "a/loop",
+        positioned: false,
+        says: LOOP,
+    },
+    Expected {
+        path: "ping",
+        positioned: false,
+        says: LOOP,
+    },
+    Expected {
+        path: "pong",
+        positioned: false,
+        says: LOOP,
+    },
+    Expected {
+        path: ".env.local",
+        positioned: false,
+        says: UNREADABLE,
+    },
 ];
 
 /// `--max-file-size` for the main tree: the 2 MB file is over it, the valid config under.
@@ -74,15 +114,31 @@ fn bad_files_are_reported_and_the_scan_completes() {
     let tmp = bad_tree();
     let root = tmp.path();
     let out = nhi(root)
-        .args(["scan", ".", "--format", "json", "--scope", "all", "--fail-on", "none"])
+        .args([
+            "scan",
+            ".",
+            "--format",
+            "json",
+            "--scope",
+            "all",
+            "--fail-on",
+            "none",
+        ])
         .args(["--max-file-size", SMALL_LIMIT])
         .output()
         .unwrap();
-    assert_eq!(out.status.code(), Some(0), "the scan must complete: {}", describe(&out));
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "the scan must complete: {}",
+        describe(&out)
+    );
     let report = json_of(&out.stdout);
 
     assert!(
-        agent_ids(&report).iter().any(|id| id.contains(".mcp.json") && !id.contains("sub/")),
+        agent_ids(&report)
+            .iter()
+            .any(|id| id.contains(".mcp.json") && !id.contains("sub/")),
         "the valid .mcp.json agent is missing: {:?}",
         agent_ids(&report)
     );
@@ -103,12 +159,20 @@ fn table_output_prints_the_errors() {
     assert_eq!(out.status.code(), Some(0), "{}", describe(&out));
     // The table prints `error: LOCATION: MESSAGE` lines; today on stdout, but either
     // stream is fine for a human at a terminal.
-    let text = format!("{}\n{}", String::from_utf8_lossy(&out.stdout), String::from_utf8_lossy(&out.stderr));
+    let text = format!(
+        "{}\n{}",
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    );
     for want in EXPECTED {
-        let shown = text.lines().any(|line| {
-            line.to_ascii_lowercase().contains("error") && mentions(line, want.path)
-        });
-        assert!(shown, "no error line for {} in the table output:\n{text}", want.path);
+        let shown = text
+            .lines()
+            .any(|line| line.to_ascii_lowercase().contains("error") && mentions(line, want.path));
+        assert!(
+            shown,
+            "no error line for {} in the table output:\n{text}",
+            want.path
+        );
     }
 }
 
@@ -124,14 +188,34 @@ fn sparse_gigabyte_file_is_skipped_under_the_default_limit() {
     drop(big);
 
     let out = nhi(root)
-        .args(["scan", ".", "--format", "json", "--scope", "all", "--fail-on", "none"])
+        .args([
+            "scan",
+            ".",
+            "--format",
+            "json",
+            "--scope",
+            "all",
+            "--fail-on",
+            "none",
+        ])
         .output()
         .unwrap();
     assert_eq!(out.status.code(), Some(0), "{}", describe(&out));
     let report = json_of(&out.stdout);
-    assert!(!agent_ids(&report).is_empty(), "the valid config was not scanned");
+    assert!(
+        !agent_ids(&report).is_empty(),
+        "the valid config was not scanned"
+    );
     let errors = errors_of(&report, root);
-    check_error(&errors, &Expected { path: "big.json", positioned: false, says: TOO_BIG }, root);
+    check_error(
+        &errors,
+        &Expected {
+            path: "big.json",
+            positioned: false,
+            says: TOO_BIG,
+        },
+        root,
+    );
 }
 
 #[test]
@@ -142,26 +226,48 @@ fn missing_path_exits_3_and_still_writes_the_report() {
     let report_path = root.join("report.json");
 
     let out = nhi(root)
-        .args(["scan", "repo", "does/not/exist", "--format", "json", "--scope", "all"])
+        .args([
+            "scan",
+            "repo",
+            "does/not/exist",
+            "--format",
+            "json",
+            "--scope",
+            "all",
+        ])
         .args(["--fail-on", "none", "--output"])
         .arg(&report_path)
         .output()
         .unwrap();
-    assert_eq!(out.status.code(), Some(3), "a missing path is a failed source: {}", describe(&out));
+    assert_eq!(
+        out.status.code(),
+        Some(3),
+        "a missing path is a failed source: {}",
+        describe(&out)
+    );
 
-    let report = json_of(&fs::read(&report_path).expect("the report is written despite the failure"));
+    let report =
+        json_of(&fs::read(&report_path).expect("the report is written despite the failure"));
     assert!(
-        agent_ids(&report).iter().any(|id| id.contains("repo/.mcp.json")),
+        agent_ids(&report)
+            .iter()
+            .any(|id| id.contains("repo/.mcp.json")),
         "the other path was not scanned: {:?}",
         agent_ids(&report)
     );
     let errors = errors_of(&report, root);
     assert!(
-        errors.iter().any(|(loc, _)| mentions(loc, "does/not/exist")),
+        errors
+            .iter()
+            .any(|(loc, _)| mentions(loc, "does/not/exist")),
         "no error names the missing path: {errors:?}"
     );
     if let Some(partial) = report.get("partial") {
-        assert_eq!(partial, &Value::Bool(true), "the report should say it is partial");
+        assert_eq!(
+            partial,
+            &Value::Bool(true),
+            "the report should say it is partial"
+        );
     }
 }
 
@@ -173,9 +279,17 @@ fn bad_tree() -> TempDir {
     let root = tmp.path();
     write(root, ".mcp.json", VALID_MCP.as_bytes());
     // JSON: the server object is never closed.
-    write(root, "sub/.mcp.json", b"{\n  \"mcpServers\": {\n    \"x\": { \"command\": \"npx\",\n");
+    write(
+        root,
+        "sub/.mcp.json",
+        b"{\n  \"mcpServers\": {\n    \"x\": { \"command\": \"npx\",\n",
+    );
     // JSONC: comments are fine, a doubled comma is not.
-    write(root, ".vscode/mcp.json", b"{\n  // servers\n  \"servers\": {\n    \"x\": { \"command\": \"npx\" ,, }\n  }\n}\n");
+    write(
+        root,
+        ".vscode/mcp.json",
+        b"{\n  // servers\n  \"servers\": {\n    \"x\": { \"command\": \"npx\" ,, }\n  }\n}\n",
+    );
     // YAML: an unclosed flow sequence.
     write(
         root,
@@ -183,7 +297,11 @@ fn bad_tree() -> TempDir {
         b"name: broken\non: push\njobs:\n  a:\n    runs-on: [ubuntu-latest\n    steps:\n      - run: echo hi\n",
     );
     // TOML: an unclosed array.
-    write(root, ".codex/config.toml", b"[mcp_servers.x]\ncommand = \"npx\"\nargs = [\"a\",\n");
+    write(
+        root,
+        ".codex/config.toml",
+        b"[mcp_servers.x]\ncommand = \"npx\"\nargs = [\"a\",\n",
+    );
     // Binary data under a config name.
     write(root, ".env", b"KEY=\0\0\0\x01\x02\xff\xfebinary\0");
     // 2 MB, over `--max-file-size 1000000`.
@@ -211,7 +329,9 @@ fn write(root: &Path, rel: &str, bytes: &[u8]) {
 /// `nhi-audit` run from `dir`, so locations come out relative as a user sees them.
 fn nhi(dir: &Path) -> Command {
     let mut cmd = Command::cargo_bin("nhi-audit").unwrap();
-    cmd.current_dir(dir).env("RUST_BACKTRACE", "1").timeout(HANG_GUARD);
+    cmd.current_dir(dir)
+        .env("RUST_BACKTRACE", "1")
+        .timeout(HANG_GUARD);
     cmd
 }
 
@@ -220,7 +340,10 @@ fn describe(out: &std::process::Output) -> String {
         "status {:?}\nstderr:\n{}\nstdout (head):\n{}",
         out.status.code(),
         String::from_utf8_lossy(&out.stderr),
-        String::from_utf8_lossy(&out.stdout).chars().take(4000).collect::<String>()
+        String::from_utf8_lossy(&out.stdout)
+            .chars()
+            .take(4000)
+            .collect::<String>()
     )
 }
 
@@ -255,7 +378,10 @@ fn errors_of(report: &Value, root: &Path) -> Vec<(String, String)> {
 /// Strips the scanned root and a leading `./` from a location.
 fn relative(location: &str, root: &Path) -> String {
     let mut loc = location;
-    for prefix in [root.to_string_lossy().into_owned(), root.canonicalize().unwrap().to_string_lossy().into_owned()] {
+    for prefix in [
+        root.to_string_lossy().into_owned(),
+        root.canonicalize().unwrap().to_string_lossy().into_owned(),
+    ] {
         if let Some(rest) = loc.strip_prefix(prefix.as_str()) {
             loc = rest.trim_start_matches('/');
         }
@@ -269,7 +395,8 @@ fn mentions(text: &str, path: &str) -> bool {
     text.match_indices(path).any(|(i, _)| {
         let before = text[..i].chars().next_back();
         let after = text[i + path.len()..].chars().next();
-        matches!(before, None | Some(' ' | '/' | '\t')) && matches!(after, None | Some(':' | ' ' | ','))
+        matches!(before, None | Some(' ' | '/' | '\t'))
+            && matches!(after, None | Some(':' | ' ' | ','))
     })
 }
 
@@ -279,7 +406,11 @@ fn check_error(errors: &[(String, String)], want: &Expected, root: &Path) {
         .iter()
         .filter(|(loc, _)| loc == want.path || loc.starts_with(&format!("{}:", want.path)))
         .collect();
-    assert!(!hits.is_empty(), "no errors[] entry names {}: {errors:#?}", want.path);
+    assert!(
+        !hits.is_empty(),
+        "no errors[] entry names {}: {errors:#?}",
+        want.path
+    );
     let ok = hits.iter().any(|(loc, msg)| {
         let msg = msg.to_ascii_lowercase();
         let worded = want.says.iter().any(|w| msg.contains(w));
@@ -290,7 +421,11 @@ fn check_error(errors: &[(String, String)], want: &Expected, root: &Path) {
         ok,
         "the error for {} should {}say one of {:?}: {hits:#?}",
         want.path,
-        if want.positioned { "carry `path:LINE:COL` inside the file and " } else { "" },
+        if want.positioned {
+            "carry `path:LINE:COL` inside the file and "
+        } else {
+            ""
+        },
         want.says
     );
 }

@@ -1,7 +1,9 @@
 //! Integration tests: one binary.
 
+mod bad_input;
 mod cli;
 mod common;
 mod corpus;
 mod rules;
 mod sarif_validator;
+mod secrets_leak;
