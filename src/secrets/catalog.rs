@@ -26,6 +26,7 @@ pub struct Pattern {
     pub kind: String,
     /// `aws`, `github`, `openai`, …; `generic` for formats shared by many services.
     pub provider: String,
+    /// `Static`, or `ShortLived` when the format itself proves a short expiry.
     pub lifetime: Lifetime,
     /// How sure a match is that credential.
     pub confidence: Confidence,
@@ -37,6 +38,8 @@ pub struct Pattern {
     /// matches `value_regex`, even without the context `regex` needs.
     pub(super) value_names: Vec<String>,
     pub(super) value_regex: Option<Regex>,
+    /// Only the tests read these; they stay loaded so a bad example fails the build's tests.
+    #[cfg_attr(not(test), allow(dead_code))]
     pub(super) examples: Examples,
 }
 

@@ -5,7 +5,7 @@
 use std::collections::BTreeMap;
 use std::sync::LazyLock;
 
-use aho_corasick::{AhoCorasick, MatchKind};
+use aho_corasick::{AhoCorasick, Input, MatchKind};
 
 use super::catalog::{BUILTIN, Pattern};
 use super::classify::{ValueClass, classify_value};
@@ -59,11 +59,27 @@ impl SecretScanner {
                 }
             }
         }
-        // Standard semantics so overlapping keywords (`sk-ant-` inside a longer token that
-        // also holds `T3BlbkFJ`) all report; case-sensitive so the packed SIMD prefilter
-        // applies.
+        // Leftmost-first, case-sensitive keywords are what the packed SIMD (Teddy) searcher
+        // accepts; standard or case-insensitive matching would fall back to a byte-at-a-time
+        // automaton, several times slower. `windows` restarts the search one byte after each
+        // hit, so every start position is seen; only a keyword that is a prefix of another
+        // can hide it (both start at the same byte), so such pairs share their patterns.
+        for i in 0..keywords.len() {
+            for j in 0..keywords.len() {
+                if i != j && keywords[j].starts_with(keywords[i]) {
+                    let extra = triggers[j].clone();
+                    triggers[i].extend(extra);
+                    let extra = triggers[i].clone();
+                    triggers[j].extend(extra);
+                }
+            }
+        }
+        for t in &mut triggers {
+            t.sort_unstable();
+            t.dedup();
+        }
         let keywords = AhoCorasick::builder()
-            .match_kind(MatchKind::Standard)
+            .match_kind(MatchKind::LeftmostFirst)
             .build(&keywords)?;
         Ok(SecretScanner {
             patterns,
@@ -117,10 +133,13 @@ impl SecretScanner {
     fn windows(&self, text: &str) -> Vec<(usize, usize, usize)> {
         let mut windows = Vec::new();
         // The line of the previous hit. Hits arrive in text order, so on a long minified
-        // line the line bounds are found once, not once per hit.
+        // line the line bounds are found once, not once per hit. The search restarts one
+        // byte after each hit (not after its end) so that overlapping keywords all count.
         let mut line: Option<(usize, usize)> = None;
-        for hit in self.keywords.find_overlapping_iter(text) {
+        let mut from = 0;
+        while let Some(hit) = self.keywords.find(Input::new(text).span(from..text.len())) {
             let at = hit.start();
+            from = at + 1;
             let (line_start, line_end) = match line {
                 Some((s, e)) if s <= at && at < e => (s, e),
                 _ => {
@@ -407,6 +426,22 @@ mod tests {
         assert!(s.match_value("ghp_dummy").is_none());
         assert!(s.match_value("${{ secrets.GITHUB_TOKEN }}").is_none());
         assert!(s.match_value("admin").is_none());
+    }
+
+    #[test]
+    fn overlapping_keywords_all_count() {
+        // `gsk_` and `sk_live_` overlap in `gsk_live_`: both patterns get a window.
+        let ids: Vec<&str> = scanner()
+            .windows("x gsk_live_ y")
+            .iter()
+            .map(|&(p, _, _)| scanner().patterns[p].id.as_str())
+            .collect();
+        assert!(
+            ids.contains(&"groq-api-key") && ids.contains(&"stripe-secret-key"),
+            "{ids:?}"
+        );
+        let text = "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 sk-ant-";
+        assert_eq!(scanner().scan(text).len(), 1);
     }
 
     #[test]
