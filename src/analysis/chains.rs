@@ -77,7 +77,7 @@ pub fn find_chains(inv: &Inventory) -> Vec<Chain> {
                 queue.push_back(to);
             }
         }
-        for (&target, _) in &parent {
+        for &target in parent.keys() {
             let gained = levels.get(target).copied().unwrap_or(AccessLevel::None);
             if gained <= own {
                 continue;
