@@ -56,6 +56,7 @@ fn repo_options(source: &SourceArgs) -> RepoOptions {
         respect_gitignore: source.respect_gitignore,
         max_file_size: source.max_file_size,
         threads: source.threads,
+        progress: std::io::stderr().is_terminal() && std::env::var_os("CI").is_none(),
     }
 }
 

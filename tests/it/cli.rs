@@ -303,3 +303,20 @@ fn inventory_and_controls_commands() {
     let text = String::from_utf8_lossy(&out.stdout);
     assert!(text.contains("L7") && !text.contains("ASI01"));
 }
+
+#[test]
+fn table_shows_a_chain_hop_by_hop() {
+    let out = bin()
+        .args([
+            "scan",
+            "fixtures/rules/NHI-REPO-015/match",
+            "--color",
+            "never",
+            "--fail-on",
+            "none",
+        ])
+        .current_dir(crate_dir())
+        .output()
+        .unwrap();
+    insta::assert_snapshot!(String::from_utf8_lossy(&out.stdout));
+}

@@ -21,6 +21,8 @@ pub struct RepoOptions {
     pub max_file_size: u64,
     /// Worker threads; 0 means one per core.
     pub threads: usize,
+    /// Show a spinner with the file count on stderr (for terminals, never for CI logs).
+    pub progress: bool,
 }
 
 impl Default for RepoOptions {
@@ -29,6 +31,7 @@ impl Default for RepoOptions {
             respect_gitignore: false,
             max_file_size: 64 * 1024 * 1024,
             threads: 0,
+            progress: false,
         }
     }
 }
@@ -89,8 +92,17 @@ pub fn scan(paths: &[PathBuf], options: &RepoOptions) -> RepoScan {
         .threads(options.threads)
         .filter_entry(|entry| !is_skipped_dir(entry));
 
+    let progress = if options.progress {
+        let pb = indicatif::ProgressBar::new_spinner();
+        pb.set_message("files read");
+        pb.enable_steady_tick(std::time::Duration::from_millis(120));
+        pb
+    } else {
+        indicatif::ProgressBar::hidden()
+    };
     let results: Mutex<Vec<RepoScan>> = Mutex::new(Vec::new());
     builder.build_parallel().run(|| {
+        let progress = progress.clone();
         let mut worker = Worker {
             options,
             local: RepoScan::default(),
@@ -98,6 +110,7 @@ pub fn scan(paths: &[PathBuf], options: &RepoOptions) -> RepoScan {
             sink: &results,
         };
         Box::new(move |entry| {
+            progress.inc(1);
             match entry {
                 Ok(entry) => worker.visit(&entry),
                 Err(err) => worker.walk_error(err),
@@ -106,6 +119,7 @@ pub fn scan(paths: &[PathBuf], options: &RepoOptions) -> RepoScan {
         })
     });
 
+    progress.finish_and_clear();
     for part in results.into_inner().unwrap_or_else(|p| p.into_inner()) {
         out.inventory.extend(part.inventory);
         out.inline_ignores.extend(part.inline_ignores);
