@@ -77,7 +77,10 @@ pub struct Judgement {
 
 pub struct JudgeInput<'a> {
     pub rules: &'a [Rule],
-    pub subjects: &'a [SubjectFacts],
+    pub inventory: &'a crate::model::Inventory,
+    pub chains: &'a [crate::analysis::Chain],
+    /// The `config` variable rules see.
+    pub facts: &'a serde_json::Value,
     pub config: &'a Config,
     pub scope_all: bool,
     pub inline: &'a [InlineIgnore],
@@ -95,22 +98,26 @@ pub fn judge(input: &JudgeInput<'_>) -> Judgement {
         .collect();
     let mut raw = Vec::new();
     let mut eval_errors: BTreeMap<String, (usize, String)> = BTreeMap::new();
-    for subject in input.subjects {
+    if enabled.is_empty() {
+        return out;
+    }
+    let mut judge_one = |subject: SubjectFacts| {
         let rules: Vec<&Rule> = enabled
             .iter()
             .copied()
             .filter(|r| r.subject == subject.kind)
             .collect();
         if rules.is_empty() {
-            continue;
+            return;
         }
+        // The context moves into the evaluator: nothing about a subject outlives its turn.
         let ctx = crate::rules::EvalSubject {
             context: subject.context.clone(),
         };
         for (rule, outcome) in crate::rules::evaluate(&rules, &ctx) {
             match outcome {
                 Ok(Some(message)) => raw.push((
-                    make_finding(rule, subject, message, input.config),
+                    make_finding(rule, &subject, message, input.config),
                     subject.in_agent_scope,
                 )),
                 Ok(None) => {}
@@ -120,7 +127,8 @@ pub fn judge(input: &JudgeInput<'_>) -> Judgement {
                 }
             }
         }
-    }
+    };
+    crate::analysis::for_each_subject(input.inventory, input.chains, input.facts, &mut judge_one);
     for (rule, (count, first)) in eval_errors {
         out.warnings.push(format!(
             "{rule}: the condition failed on {count} subject(s), first: {first}"

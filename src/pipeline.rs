@@ -83,10 +83,11 @@ pub fn scan(req: &ScanRequest<'_>) -> Report {
     let (mut inventory, inline, failed) = collect(&req.paths, &req.repo, req.config);
     let chains = analysis::analyse(&mut inventory);
     let facts = req.config.to_facts(req.scope_all);
-    let subjects = analysis::subjects(&inventory, &chains, &facts);
     let judgement = findings::judge(&JudgeInput {
         rules: req.rules,
-        subjects: &subjects,
+        inventory: &inventory,
+        chains: &chains,
+        facts: &facts,
         config: req.config,
         scope_all: req.scope_all,
         inline: &inline,

@@ -51,17 +51,22 @@ fn is_long_lived_kind(kind: &str) -> bool {
     )
 }
 
-pub fn subjects(inv: &Inventory, chains: &[Chain], config: &Value) -> Vec<SubjectFacts> {
+/// Hands every subject to `emit`, one at a time: contexts are built, judged and dropped,
+/// so memory does not grow with the number of subjects.
+pub fn for_each_subject(
+    inv: &Inventory,
+    chains: &[Chain],
+    config: &Value,
+    emit: &mut dyn FnMut(SubjectFacts),
+) {
     let levels = direct_levels(inv);
     let agent_ctx: BTreeMap<&str, Value> = inv
         .agents
         .iter()
         .map(|a| (a.id.as_str(), agent_facts(inv, a, &levels)))
         .collect();
-    let mut out = Vec::new();
-
     for agent in &inv.agents {
-        out.push(SubjectFacts {
+        emit(SubjectFacts {
             kind: SubjectKind::Agent,
             context: json!({ "agent": agent_ctx[agent.id.as_str()], "config": config }),
             subject: agent.id.clone(),
@@ -80,7 +85,7 @@ pub fn subjects(inv: &Inventory, chains: &[Chain], config: &Value) -> Vec<Subjec
         let facts = credential_facts(cred, identity, &holders);
         let ai_key = AI_PROVIDERS.contains(&cred.provider.as_str());
         for_each_holder(&holders, &agent_ctx, |agent_id, agent| {
-            out.push(SubjectFacts {
+            emit(SubjectFacts {
                 kind: SubjectKind::Credential,
                 context: json!({ "credential": facts, "identity": identity, "agent": agent, "config": config }),
                 subject: cred.id.clone(),
@@ -99,7 +104,7 @@ pub fn subjects(inv: &Inventory, chains: &[Chain], config: &Value) -> Vec<Subjec
             m.insert("holder_count".into(), json!(holders.len()));
         }
         for_each_holder(&holders, &agent_ctx, |agent_id, agent| {
-            out.push(SubjectFacts {
+            emit(SubjectFacts {
                 kind: SubjectKind::Identity,
                 context: json!({ "identity": facts, "agent": agent, "config": config }),
                 subject: identity.id.clone(),
@@ -117,7 +122,7 @@ pub fn subjects(inv: &Inventory, chains: &[Chain], config: &Value) -> Vec<Subjec
             .map(|i| i.agents.iter().map(String::as_str).collect())
             .unwrap_or_default();
         for_each_holder(&holders, &agent_ctx, |agent_id, agent| {
-            out.push(SubjectFacts {
+            emit(SubjectFacts {
                 kind: SubjectKind::Grant,
                 context: json!({ "grant": grant, "identity": identity, "agent": agent, "config": config }),
                 subject: grant.identity.clone(),
@@ -136,7 +141,7 @@ pub fn subjects(inv: &Inventory, chains: &[Chain], config: &Value) -> Vec<Subjec
                 locations.extend(a.locations.iter().take(1).cloned());
             }
         }
-        out.push(SubjectFacts {
+        emit(SubjectFacts {
             kind: SubjectKind::Chain,
             context: json!({
                 "chain": {
@@ -156,7 +161,6 @@ pub fn subjects(inv: &Inventory, chains: &[Chain], config: &Value) -> Vec<Subjec
             in_agent_scope: true,
         });
     }
-    out
 }
 
 /// The locations in the agent's own file first: a finding about what an agent holds

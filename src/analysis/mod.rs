@@ -6,7 +6,7 @@ mod facts;
 mod links;
 
 pub use chains::{Chain, find_chains};
-pub use facts::{SubjectFacts, subjects};
+pub use facts::{SubjectFacts, for_each_subject};
 
 use crate::model::Inventory;
 

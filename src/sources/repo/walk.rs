@@ -43,6 +43,9 @@ pub struct RepoScan {
     pub inline_ignores: Vec<InlineIgnore>,
 }
 
+/// Buffer capacity a worker keeps between files.
+const KEEP_BUFFER: usize = 1 << 20;
+
 /// Folders that hold other people's code or build output, never agent configs of ours.
 const SKIPPED_DIRS: &[&str] = &[
     ".git",
@@ -220,6 +223,10 @@ impl Worker<'_> {
             .inline_ignores
             .extend(suppress::find_inline_ignores(&shown, &text));
         self.local.inventory.extend(fragment.finish());
+        // A worker keeps its buffer between files, but not the memory of a rare huge one.
+        if self.buf.capacity() > KEEP_BUFFER {
+            self.buf = Vec::new();
+        }
     }
 }
 
