@@ -42,6 +42,31 @@ install_sarif_multitool() {
     export NHI_SARIF_MULTITOOL="$SARIF_EXE"
 }
 
+# --- moto_server (AWS IAM) -------------------------------------------------------
+# tests/it/aws_live.rs creates users, keys, roles and policy versions through the
+# real IAM API and crawls them with the live AWS source. moto_server answers on
+# loopback only, on a free port, and is stopped when this script exits.
+MOTO_REQUIREMENT="moto[server]==5.2.5"
+MOTO_VENV="$NHI_ROOT/.tools/moto"
+
+install_moto() {
+    ensure_venv "$MOTO_VENV" "$MOTO_REQUIREMENT"
+}
+
+start_moto() {
+    local port pid logfile="$NHI_ROOT/.tools/moto-server.log"
+    port="$(free_port)"
+    log "starting moto_server on 127.0.0.1:$port"
+    # No credentials or account settings from the caller's environment leak in.
+    env -u MOTO_ACCOUNT_ID -u INITIAL_NO_AUTH_ACTION_COUNT \
+        "$MOTO_VENV/bin/moto_server" -H 127.0.0.1 -p "$port" >"$logfile" 2>&1 &
+    pid=$!
+    at_exit "stop_pid $pid"
+    wait_for_http "http://127.0.0.1:$port/moto-api/" 60 "$pid" "$logfile" \
+        || die "moto_server did not answer on port $port (log: $logfile)"
+    export NHI_MOTO_ENDPOINT="http://127.0.0.1:$port"
+}
+
 # --- cargo test -----------------------------------------------------------------
 # -q keeps passing tests to one dot each; failures still print in full, with the
 # per-binary "test result:" lines. The log is kept only to count those lines.
@@ -65,4 +90,6 @@ run_cargo_tests() {
 }
 
 install_sarif_multitool
+install_moto
+start_moto
 run_cargo_tests

@@ -44,10 +44,26 @@ pub fn run(command: Command) -> Result<u8> {
 }
 
 fn paths_of(source: &SourceArgs) -> Vec<PathBuf> {
-    if source.paths.is_empty() {
+    let aws_only = source.aws || source.aws_gaad.is_some();
+    if source.paths.is_empty() && !aws_only {
         vec![PathBuf::from(".")]
     } else {
         source.paths.clone()
+    }
+}
+
+fn aws_request(source: &SourceArgs) -> pipeline::AwsRequest {
+    pipeline::AwsRequest {
+        live: source.aws.then(|| crate::sources::aws::LiveOptions {
+            profile: source.aws_profile.clone(),
+            region: source.aws_region.clone(),
+            endpoint_url: source.aws_endpoint_url.clone(),
+            concurrency: 8,
+            progress: std::io::stderr().is_terminal() && std::env::var_os("CI").is_none(),
+        }),
+        gaad: source.aws_gaad.clone(),
+        credential_report: source.aws_credential_report.clone(),
+        agent_tags: source.agent_tags.clone(),
     }
 }
 
@@ -117,6 +133,7 @@ fn scan(args: ScanArgs) -> Result<u8> {
     };
     let report = pipeline::scan(&ScanRequest {
         paths: paths_of(&args.source),
+        aws: aws_request(&args.source),
         repo: repo_options(&args.source),
         config: &config,
         rules: &rules,
@@ -207,6 +224,7 @@ fn inventory(args: InventoryArgs) -> Result<u8> {
     let config = load_config(&args.source)?;
     let report = pipeline::scan(&ScanRequest {
         paths: paths_of(&args.source),
+        aws: aws_request(&args.source),
         repo: repo_options(&args.source),
         config: &config,
         rules: &[],

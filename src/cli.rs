@@ -87,6 +87,28 @@ pub struct SourceArgs {
     /// What to audit.
     #[arg(long, value_enum, default_value_t = Scope::Agents)]
     pub scope: Scope,
+    /// Crawl AWS IAM live with the standard credential chain.
+    #[arg(long, help_heading = "AWS")]
+    pub aws: bool,
+    /// The AWS profile to use with --aws.
+    #[arg(long, value_name = "NAME", help_heading = "AWS")]
+    pub aws_profile: Option<String>,
+    /// The AWS region to use with --aws.
+    #[arg(long, value_name = "REGION", help_heading = "AWS")]
+    pub aws_region: Option<String>,
+    /// An IAM endpoint (LocalStack, moto, GovCloud, a VPC endpoint).
+    #[arg(long, value_name = "URL", help_heading = "AWS")]
+    pub aws_endpoint_url: Option<String>,
+    /// Offline: an `aws iam get-account-authorization-details` export (JSON).
+    #[arg(long, value_name = "FILE", help_heading = "AWS")]
+    pub aws_gaad: Option<PathBuf>,
+    /// Offline: the credential report (raw CSV, or the GetCredentialReport JSON).
+    #[arg(long, value_name = "FILE", requires = "aws_gaad", help_heading = "AWS")]
+    pub aws_credential_report: Option<PathBuf>,
+    /// A tag key that marks an IAM principal as an AI agent's (repeatable; default:
+    /// nhi:agent, ai-agent, agent).
+    #[arg(long = "agent-tag", value_name = "KEY", help_heading = "AWS")]
+    pub agent_tags: Vec<String>,
 }
 
 #[derive(Debug, Args)]

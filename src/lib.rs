@@ -16,3 +16,4 @@ pub mod report;
 pub mod rules;
 pub mod secrets;
 pub mod sources;
+pub mod timefmt;

@@ -8,11 +8,25 @@ use crate::findings::{self, Baseline, JudgeInput};
 use crate::model::{Agent, Confidence, EdgeKind, Evidence, Inventory, SourceKind};
 use crate::report::{Report, RuleInfo, Summary, Tool};
 use crate::rules::Rule;
+use crate::sources::aws;
 use crate::sources::repo::{self, InlineIgnore, RepoOptions};
+
+/// What to read from AWS.
+#[derive(Debug, Clone, Default)]
+pub struct AwsRequest {
+    /// Crawl live.
+    pub live: Option<crate::sources::aws::LiveOptions>,
+    /// Offline exports given by flag.
+    pub gaad: Option<PathBuf>,
+    pub credential_report: Option<PathBuf>,
+    /// Tag keys marking agent principals; empty means the defaults.
+    pub agent_tags: Vec<String>,
+}
 
 /// What to scan and how to judge it.
 pub struct ScanRequest<'a> {
     pub paths: Vec<PathBuf>,
+    pub aws: AwsRequest,
     pub repo: RepoOptions,
     pub config: &'a Config,
     pub rules: &'a [Rule],
@@ -20,22 +34,118 @@ pub struct ScanRequest<'a> {
     pub baseline: Option<&'a Baseline>,
 }
 
-/// Collects the inventory from every requested source.
-pub fn collect(
-    paths: &[PathBuf],
-    options: &RepoOptions,
-    config: &Config,
-) -> (Inventory, Vec<InlineIgnore>, bool) {
-    let scan = repo::scan(paths, options);
-    let mut inventory = scan.inventory;
-    // A requested path that cannot be read at all is a failed source: exit code 3.
-    let failed = paths.iter().any(|p| !p.exists());
-    declare_agents(&mut inventory, config);
-    (inventory, scan.inline_ignores, failed)
+/// Collects the inventory from every requested source. Returns it, the inline
+/// suppressions found, and whether a requested source failed.
+pub fn collect(req: &ScanRequest<'_>) -> (Inventory, Vec<InlineIgnore>, bool) {
+    let mut failed = false;
+    let (mut inventory, inline, exports) = if req.paths.is_empty() {
+        (Inventory::default(), Vec::new(), Vec::new())
+    } else {
+        let scan = repo::scan(&req.paths, &req.repo);
+        // A requested path that cannot be read at all is a failed source: exit code 3.
+        failed |= req.paths.iter().any(|p| !p.exists());
+        (scan.inventory, scan.inline_ignores, scan.aws_exports)
+    };
+    let mut aws_opts = aws::AwsOptions {
+        all_grants: req.scope_all,
+        ..aws::AwsOptions::default()
+    };
+    if !req.aws.agent_tags.is_empty() {
+        aws_opts.agent_tag_keys = req.aws.agent_tags.clone();
+    }
+    let (inputs, aws_failed) = aws_inputs(&req.aws, &exports, &mut inventory.errors);
+    failed |= aws_failed;
+    for input in &inputs {
+        inventory.extend(aws::normalize(input, &aws_opts));
+    }
+    inventory.normalize();
+    declare_agents(&mut inventory, req.config);
+    (inventory, inline, failed)
+}
+
+/// The accounts to analyse: the live crawl, the exports given by flag, and the exports
+/// found among the scanned files (a GAAD with the credential report and key listing
+/// beside it in the same folder).
+fn aws_inputs(
+    req: &AwsRequest,
+    found: &[(PathBuf, aws::ExportKind)],
+    errors: &mut Vec<crate::model::SourceError>,
+) -> (Vec<aws::AwsInput>, bool) {
+    let mut inputs = Vec::new();
+    let mut failed = false;
+    if let Some(live) = &req.live {
+        let (input, errs) = aws::live::crawl(live);
+        failed |= input.is_none() || !errs.is_empty();
+        errors.extend(errs);
+        inputs.extend(input);
+    }
+    if let Some(path) = &req.gaad {
+        let shown = path.display().to_string();
+        match aws::read_gaad(path, &shown, errors) {
+            Some(gaad) => {
+                let mut input = aws::AwsInput {
+                    gaad,
+                    origin: shown,
+                    ..Default::default()
+                };
+                if let Some(cr) = &req.credential_report {
+                    let shown = cr.display().to_string();
+                    match std::fs::read_to_string(cr) {
+                        Ok(text) => {
+                            input.credential_report =
+                                aws::read_credential_report(&text, &shown, errors)
+                        }
+                        Err(e) => {
+                            errors.push(crate::model::SourceError {
+                                source: crate::model::SourceKind::Aws,
+                                location: shown,
+                                message: format!("cannot read: {e}"),
+                            });
+                            failed = true;
+                        }
+                    }
+                }
+                inputs.push(input);
+            }
+            None => failed = true,
+        }
+    }
+    for (path, kind) in found.iter().filter(|(_, k)| *k == aws::ExportKind::Gaad) {
+        let shown = repo::display_path(path);
+        let Some(gaad) = aws::read_gaad(path, &shown, errors) else {
+            continue;
+        };
+        let mut input = aws::AwsInput {
+            gaad,
+            origin: shown,
+            ..Default::default()
+        };
+        let _ = kind;
+        for (other, other_kind) in found.iter().filter(|(p, _)| p.parent() == path.parent()) {
+            let shown = repo::display_path(other);
+            let Ok(text) = std::fs::read_to_string(other) else {
+                continue;
+            };
+            match other_kind {
+                aws::ExportKind::CredentialReport => {
+                    input.credential_report = aws::read_credential_report(&text, &shown, errors)
+                }
+                aws::ExportKind::AccessKeys => {
+                    input.access_keys = aws::read_access_keys(&text, &shown, errors)
+                }
+                aws::ExportKind::Gaad => {}
+            }
+        }
+        inputs.push(input);
+    }
+    (inputs, failed)
 }
 
 /// Agents declared in the config hold the credentials found under their paths.
 fn declare_agents(inv: &mut Inventory, config: &Config) {
+    if config.agents.is_empty() {
+        return;
+    }
     for declared in &config.agents {
         let id = format!("declared:{}", declared.name);
         let mut edges = Vec::new();
@@ -80,7 +190,7 @@ fn declare_agents(inv: &mut Inventory, config: &Config) {
 
 /// Runs the whole pipeline.
 pub fn scan(req: &ScanRequest<'_>) -> Report {
-    let (mut inventory, inline, failed) = collect(&req.paths, &req.repo, req.config);
+    let (mut inventory, inline, failed) = collect(req);
     let chains = analysis::analyse(&mut inventory);
     let facts = req.config.to_facts(req.scope_all);
     let judgement = findings::judge(&JudgeInput {
@@ -148,6 +258,7 @@ pub fn check_examples(rules: &[Rule], base: &Path) -> Vec<String> {
                 let path = base.join(p);
                 let report = scan(&ScanRequest {
                     paths: vec![path.clone()],
+                    aws: AwsRequest::default(),
                     repo: RepoOptions::default(),
                     config: &config,
                     rules: std::slice::from_ref(rule),

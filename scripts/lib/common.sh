@@ -54,3 +54,43 @@ ensure_venv() {
         "$dir/bin/pip" install --disable-pip-version-check --no-input "$@"
     printf '%s\n' "$want" >"$stamp"
 }
+
+# free_port: print a TCP port on 127.0.0.1 that nothing listens on right now.
+free_port() {
+    python3 -c 'import socket
+s = socket.socket()
+s.bind(("127.0.0.1", 0))
+print(s.getsockname()[1])
+s.close()'
+}
+
+# wait_for_http URL SECONDS [PID [LOGFILE]]: wait until URL answers over HTTP (any
+# status), at most SECONDS. Fails early, printing LOGFILE, if process PID dies.
+wait_for_http() {
+    local url=$1 seconds=$2 pid=${3:-} logfile=${4:-} deadline
+    deadline=$(( $(date +%s) + seconds ))
+    while (( $(date +%s) < deadline )); do
+        if curl -s -o /dev/null --max-time 2 "$url"; then
+            return 0
+        fi
+        if [[ -n "$pid" ]] && ! kill -0 "$pid" 2>/dev/null; then
+            [[ -n "$logfile" ]] && cat "$logfile" >&2
+            return 1
+        fi
+        sleep 0.2
+    done
+    [[ -n "$logfile" ]] && cat "$logfile" >&2
+    return 1
+}
+
+# stop_pid PID: stop a service this script started (TERM, then KILL after 5 s).
+stop_pid() {
+    local pid=$1 i
+    kill "$pid" 2>/dev/null || return 0
+    for i in $(seq 1 50); do
+        kill -0 "$pid" 2>/dev/null || { wait "$pid" 2>/dev/null || true; return 0; }
+        sleep 0.1
+    done
+    kill -9 "$pid" 2>/dev/null || true
+    wait "$pid" 2>/dev/null || true
+}

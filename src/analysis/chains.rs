@@ -1,24 +1,33 @@
-//! Privilege chains: an agent that can delegate to, or trigger, another agent gains
-//! that agent's access. For each agent and each more powerful agent it reaches, the
-//! shortest path is kept and explained hop by hop.
+//! Privilege chains: an agent (or a principal) that can delegate to or trigger another
+//! agent, assume a role, or use an escalation method gains what the other side holds. For
+//! each start and each more powerful node it reaches, the shortest path is kept and
+//! explained hop by hop.
+//!
+//! Nodes are agents and identities. Edges: `holds` (agent → identity), `delegates` and
+//! `triggers` (agent → agent), `assumes` and `escalates` (identity → identity). A start
+//! gains a node when the node's own level is above everything the start holds directly.
 
-use std::collections::{BTreeMap, VecDeque};
+use std::collections::{BTreeMap, HashMap, VecDeque};
 
 use serde::Serialize;
 
 use crate::model::{AccessLevel, EdgeKind, Inventory};
 
-/// A path from an agent to access it does not hold directly.
+/// A path from an agent or identity to access it does not hold directly.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct Chain {
-    /// The agent that gains.
+    /// The agent or identity that gains.
     pub agent: String,
-    /// The agent whose access is gained.
+    /// `agent` or `identity`.
+    pub start_kind: &'static str,
+    /// The node whose access is gained.
     pub target: String,
-    /// Node ids from `agent` to `target`.
+    /// Node ids from start to target.
     pub path: Vec<String>,
     /// One sentence per hop.
     pub hops: Vec<String>,
+    /// The kind of each hop (`delegates`, `assumes`, `escalates`, `holds`, …).
+    pub hop_kinds: Vec<&'static str>,
     pub from_level: AccessLevel,
     pub to_level: AccessLevel,
     /// What the path adds, in words.
@@ -45,64 +54,166 @@ pub fn direct_levels(inv: &Inventory) -> BTreeMap<&str, AccessLevel> {
     levels
 }
 
-pub fn find_chains(inv: &Inventory) -> Vec<Chain> {
-    let levels = direct_levels(inv);
-    // Agent-to-agent hops only: delegation and triggering.
-    let mut next: BTreeMap<&str, Vec<(&str, &str)>> = BTreeMap::new();
+struct Graph<'a> {
+    next: HashMap<&'a str, Vec<(&'a str, &'a str, &'static str)>>,
+    level: HashMap<&'a str, AccessLevel>,
+    names: HashMap<&'a str, &'a str>,
+}
+
+fn graph(inv: &Inventory) -> Graph<'_> {
+    let mut level: HashMap<&str, AccessLevel> = HashMap::new();
+    let mut names: HashMap<&str, &str> = HashMap::new();
+    for (id, l) in direct_levels(inv) {
+        level.insert(id, l);
+    }
+    for a in &inv.agents {
+        names.insert(a.id.as_str(), a.name.as_str());
+    }
+    for i in &inv.identities {
+        level.insert(i.id.as_str(), i.access_level.unwrap_or(AccessLevel::None));
+        names.insert(i.id.as_str(), i.name.as_str());
+    }
+    let mut next: HashMap<&str, Vec<(&str, &str, &'static str)>> = HashMap::new();
     for e in &inv.edges {
-        if matches!(e.kind, EdgeKind::Delegates | EdgeKind::Triggers)
-            && levels.contains_key(e.from.as_str())
-            && levels.contains_key(e.to.as_str())
+        let hop = matches!(
+            e.kind,
+            EdgeKind::Delegates
+                | EdgeKind::Triggers
+                | EdgeKind::Assumes
+                | EdgeKind::Escalates
+                | EdgeKind::Holds
+        );
+        if hop
             && e.from != e.to
+            && level.contains_key(e.from.as_str())
+            && level.contains_key(e.to.as_str())
         {
-            next.entry(e.from.as_str())
-                .or_default()
-                .push((e.to.as_str(), e.evidence.as_str()));
+            next.entry(e.from.as_str()).or_default().push((
+                e.to.as_str(),
+                e.evidence.as_str(),
+                e.kind.as_str(),
+            ));
         }
     }
+    Graph { next, level, names }
+}
+
+/// Breadth-first from `start`: the first time a node is reached is by a shortest path.
+fn shortest_paths<'a>(
+    g: &Graph<'a>,
+    start: &'a str,
+) -> HashMap<&'a str, (&'a str, &'a str, &'static str)> {
+    let mut parent = HashMap::new();
+    let mut queue = VecDeque::from([start]);
+    while let Some(node) = queue.pop_front() {
+        for &(to, evidence, kind) in g.next.get(node).into_iter().flatten() {
+            if to == start || parent.contains_key(to) {
+                continue;
+            }
+            parent.insert(to, (node, evidence, kind));
+            queue.push_back(to);
+        }
+    }
+    parent
+}
+
+pub fn find_chains(inv: &Inventory) -> Vec<Chain> {
+    let g = graph(inv);
+    let held_by_agents: std::collections::HashSet<&str> = inv
+        .edges
+        .iter()
+        .filter(|e| e.kind == EdgeKind::Holds)
+        .map(|e| e.to.as_str())
+        .collect();
+    let mut starts: Vec<(&str, &'static str)> = inv
+        .agents
+        .iter()
+        .map(|a| (a.id.as_str(), "agent"))
+        .collect();
+    // Principals no agent holds are judged on their own (`--scope all`); those an agent
+    // holds are covered by that agent's chains.
+    starts.extend(
+        inv.identities
+            .iter()
+            .filter(|i| {
+                !held_by_agents.contains(i.id.as_str()) && g.next.contains_key(i.id.as_str())
+            })
+            .map(|i| (i.id.as_str(), "identity")),
+    );
     let mut chains = Vec::new();
-    for (&start, &own) in &levels {
-        if !next.contains_key(start) {
+    for (start, start_kind) in starts {
+        if !g.next.contains_key(start) {
             continue;
         }
-        // Breadth-first: the first time a node is reached is by a shortest path.
-        let mut parent: BTreeMap<&str, (&str, &str)> = BTreeMap::new();
-        let mut queue = VecDeque::from([start]);
-        while let Some(node) = queue.pop_front() {
-            for &(to, evidence) in next.get(node).into_iter().flatten() {
-                if to == start || parent.contains_key(to) {
-                    continue;
-                }
-                parent.insert(to, (node, evidence));
-                queue.push_back(to);
-            }
-        }
+        let parent = shortest_paths(&g, start);
+        // What the start has without any hop that leads to another principal or agent:
+        // its own level and the identities it holds directly.
+        let own = g
+            .next
+            .get(start)
+            .into_iter()
+            .flatten()
+            .filter(|(_, _, k)| *k == "holds")
+            .map(|(t, _, _)| g.level[t])
+            .fold(g.level[start], AccessLevel::max);
+        // Report only the best target of each level (shortest path to the highest gain).
+        let mut best: BTreeMap<AccessLevel, (&str, usize)> = BTreeMap::new();
         for &target in parent.keys() {
-            let gained = levels.get(target).copied().unwrap_or(AccessLevel::None);
+            let gained = g.level[target];
             if gained <= own {
                 continue;
             }
-            let mut path = vec![target.to_string()];
-            let mut hops = Vec::new();
-            let mut at = target;
-            while let Some(&(prev, evidence)) = parent.get(at) {
-                path.push(prev.to_string());
-                hops.push(evidence.to_string());
-                at = prev;
+            let len = path_len(&parent, target);
+            let e = best.entry(gained).or_insert((target, len));
+            if len < e.1 || (len == e.1 && target < e.0) {
+                *e = (target, len);
             }
-            path.reverse();
-            hops.reverse();
-            let target_name = inv.agent(target).map_or(target, |a| a.name.as_str());
-            chains.push(Chain {
-                agent: start.to_string(),
-                target: target.to_string(),
-                path,
-                hops,
-                from_level: own,
-                to_level: gained,
-                gains: format!("{} access through {target_name}", gained.as_str()),
-            });
         }
+        let Some((&to_level, &(target, _))) = best.iter().next_back() else {
+            continue;
+        };
+        let mut path = vec![target.to_string()];
+        let mut hops = Vec::new();
+        let mut kinds = Vec::new();
+        let mut at = target;
+        while let Some(&(prev, evidence, kind)) = parent.get(at) {
+            path.push(prev.to_string());
+            hops.push(evidence.to_string());
+            kinds.push(kind);
+            at = prev;
+        }
+        path.reverse();
+        hops.reverse();
+        kinds.reverse();
+        // A path made only of `holds` hops is direct access, not a chain.
+        if kinds.iter().all(|k| *k == "holds") {
+            continue;
+        }
+        let target_name = g.names.get(target).copied().unwrap_or(target);
+        chains.push(Chain {
+            agent: start.to_string(),
+            start_kind,
+            target: target.to_string(),
+            path,
+            hops,
+            hop_kinds: kinds,
+            from_level: own,
+            to_level,
+            gains: format!("{} access through {target_name}", to_level.as_str()),
+        });
     }
+    chains.sort_by(|a, b| a.agent.cmp(&b.agent));
     chains
+}
+
+fn path_len<'a>(
+    parent: &HashMap<&'a str, (&'a str, &'a str, &'static str)>,
+    mut at: &'a str,
+) -> usize {
+    let mut n = 0;
+    while let Some(&(prev, _, _)) = parent.get(at) {
+        n += 1;
+        at = prev;
+    }
+    n
 }

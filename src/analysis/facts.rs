@@ -139,26 +139,31 @@ pub fn for_each_subject(
         for id in &chain.path {
             if let Some(a) = inv.agent(id) {
                 locations.extend(a.locations.iter().take(1).cloned());
+            } else if let Some(i) = inv.identity(id) {
+                locations.extend(i.locations.iter().take(1).cloned());
             }
         }
+        locations.dedup();
         emit(SubjectFacts {
             kind: SubjectKind::Chain,
             context: json!({
                 "chain": {
-                    "agent": chain.agent, "target": chain.target, "path": chain.path,
-                    "hops": chain.hops, "length": chain.path.len().saturating_sub(1),
+                    "agent": chain.agent, "start_kind": chain.start_kind, "target": chain.target, "path": chain.path,
+                    "hops": chain.hops, "hop_kinds": chain.hop_kinds, "length": chain.path.len().saturating_sub(1),
                     "from_level": chain.from_level, "to_level": chain.to_level,
                     "gains": chain.gains,
-                    "target_name": inv.agent(&chain.target).map(|a| a.name.clone()),
+                    "target_name": inv.agent(&chain.target).map(|a| a.name.clone()).or_else(|| inv.identity(&chain.target).map(|i| i.name.clone())),
+                    "start_name": inv.agent(&chain.agent).map(|a| a.name.clone()).or_else(|| inv.identity(&chain.agent).map(|i| i.name.clone())),
                 },
                 "agent": agent_ctx.get(chain.agent.as_str()),
+                "identity": inv.identity(&chain.agent),
                 "config": config,
             }),
             subject: chain.target.clone(),
-            agent: Some(chain.agent.clone()),
+            agent: (chain.start_kind == "agent").then(|| chain.agent.clone()),
             locations,
             path: chain.path.clone(),
-            in_agent_scope: true,
+            in_agent_scope: chain.start_kind == "agent",
         });
     }
 }

@@ -83,3 +83,50 @@ pub fn shares(inv: &mut Inventory) {
     }
     inv.edges.extend(edges);
 }
+
+/// Access key ids are identifiers: a key id found in an agent's config joins the agent to
+/// the IAM user that owns the key, so the agent holds that user and everything it reaches.
+pub fn join_key_ids(inv: &mut Inventory) {
+    let owners: BTreeMap<&str, &str> = inv
+        .credentials
+        .iter()
+        .filter(|c| c.kind == "aws-access-key")
+        .filter_map(|c| Some((c.key_id.as_deref()?, c.identity.as_deref()?)))
+        .collect();
+    if owners.is_empty() {
+        return;
+    }
+    let mut edges = Vec::new();
+    for c in inv
+        .credentials
+        .iter()
+        .filter(|c| c.kind == "aws-access-key-id")
+    {
+        let Some(owner) = c.key_id.as_deref().and_then(|k| owners.get(k)) else {
+            continue;
+        };
+        let Some(local) = c.identity.as_deref() else {
+            continue;
+        };
+        let holders: Vec<&str> = inv
+            .edges
+            .iter()
+            .filter(|e| e.kind == EdgeKind::Holds && e.to == local)
+            .map(|e| e.from.as_str())
+            .collect();
+        for agent in holders {
+            edges.push(Edge {
+                kind: EdgeKind::Holds,
+                from: agent.to_string(),
+                to: owner.to_string(),
+                evidence: format!(
+                    "its config holds access key {}, which belongs to {}",
+                    c.key_id.as_deref().unwrap_or("?"),
+                    owner.trim_start_matches("aws:")
+                ),
+                location: c.locations.first().cloned(),
+            });
+        }
+    }
+    inv.edges.extend(edges);
+}

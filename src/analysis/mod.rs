@@ -13,6 +13,8 @@ use crate::model::Inventory;
 /// Links across files and sources, then the chains.
 pub fn analyse(inventory: &mut Inventory) -> Vec<Chain> {
     links::link_env_files(inventory);
+    inventory.normalize();
+    links::join_key_ids(inventory);
     links::holders_from_edges(inventory);
     links::shares(inventory);
     inventory.normalize();

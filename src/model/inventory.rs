@@ -69,6 +69,9 @@ pub enum Storage {
     Prompt,
     /// Minted by the platform (OIDC federation, the workflow `GITHUB_TOKEN`).
     Platform,
+    /// Issued by the provider to its holder (an IAM access key, a PAT); where the holder
+    /// keeps it is not known from the provider's side.
+    Issued,
 }
 
 /// Which source produced an item.
@@ -139,6 +142,9 @@ pub struct Identity {
     pub locations: Vec<Location>,
     #[serde(default)]
     pub tags: BTreeMap<String, String>,
+    /// Provider-specific facts the rules judge (keys, trust, escalations, …).
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub facts: BTreeMap<String, serde_json::Value>,
 }
 
 /// The secret material of an identity, or a reference to it. Never the value itself.
@@ -163,6 +169,10 @@ pub struct Credential {
     pub created_at: Option<String>,
     pub expires_at: Option<String>,
     pub last_used_at: Option<String>,
+    /// A non-secret identifier of the key, where the provider shows one (an AWS access
+    /// key id): what joins a key found in a config to the principal that owns it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub key_id: Option<String>,
 }
 
 /// A permission an identity has: actions on resources, with an access level.

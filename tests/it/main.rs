@@ -1,5 +1,7 @@
 //! Integration tests: one binary.
 
+mod aws_live;
+mod aws_offline;
 mod bad_input;
 mod cli;
 mod common;

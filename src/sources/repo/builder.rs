@@ -188,6 +188,7 @@ impl<'a> Fragment<'a> {
             created_at: None,
             expires_at: None,
             last_used_at: None,
+            key_id: None,
         });
         self.add_key_identity(&id, kind, provider, name, holder, &loc);
         if let Some(agent) = holder {
@@ -228,6 +229,9 @@ impl<'a> Fragment<'a> {
             created_at: None,
             expires_at: None,
             last_used_at: None,
+            // AWS access key ids name a key, they do not unlock it (IAM shows them in the
+            // console); kept so the key can be joined to the IAM user that owns it.
+            key_id: (kind == "aws-access-key-id").then(|| secret.to_string()),
         });
         let label = site.name.unwrap_or(kind);
         self.add_key_identity(&id, kind, provider, label, holder, &loc);
@@ -261,6 +265,7 @@ impl<'a> Fragment<'a> {
             credentials: vec![id.to_string()],
             locations: vec![loc.clone()],
             tags: Default::default(),
+            facts: Default::default(),
         });
     }
 

@@ -16,7 +16,7 @@ mod workflow;
 
 pub use detect::{FileKind, classify};
 pub use suppress::InlineIgnore;
-pub use walk::{RepoOptions, RepoScan, scan};
+pub use walk::{RepoOptions, RepoScan, display_path, scan};
 
 use builder::Fragment;
 

@@ -41,6 +41,8 @@ impl Default for RepoOptions {
 pub struct RepoScan {
     pub inventory: Inventory,
     pub inline_ignores: Vec<InlineIgnore>,
+    /// AWS exports found among the files (recognised by content), for the aws source.
+    pub aws_exports: Vec<(PathBuf, crate::sources::aws::ExportKind)>,
 }
 
 /// Buffer capacity a worker keeps between files.
@@ -126,7 +128,9 @@ pub fn scan(paths: &[PathBuf], options: &RepoOptions) -> RepoScan {
     for part in results.into_inner().unwrap_or_else(|p| p.into_inner()) {
         out.inventory.extend(part.inventory);
         out.inline_ignores.extend(part.inline_ignores);
+        out.aws_exports.extend(part.aws_exports);
     }
+    out.aws_exports.sort_by(|a, b| a.0.cmp(&b.0));
     out.inventory.normalize();
     out.inline_ignores.sort();
     out
@@ -212,6 +216,12 @@ impl Worker<'_> {
         }
         let text = String::from_utf8_lossy(&self.buf);
         self.local.inventory.stats.files_parsed += 1;
+        if kind == FileKind::Other
+            && let Some(export) = crate::sources::aws::recognise(&text)
+        {
+            self.local.aws_exports.push((path.to_path_buf(), export));
+            return;
+        }
         let kind = if kind == FileKind::Other {
             detect::classify_by_content(path, &text)
         } else {

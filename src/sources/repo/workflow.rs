@@ -425,6 +425,7 @@ fn add_token_identity(
         credentials: vec![token_id.to_string()],
         locations: vec![at.clone()],
         tags: Default::default(),
+        facts: Default::default(),
     });
     fragment.push_credential(Credential {
         id: token_id.to_string(),
@@ -441,6 +442,7 @@ fn add_token_identity(
         created_at: None,
         expires_at: None,
         last_used_at: None,
+        key_id: None,
     });
     for (scope, level) in perms.scopes() {
         fragment.add_grant(Grant {

@@ -1,0 +1,198 @@
+//! IAM policy documents: statements with `Allow`/`Deny`, `Action`/`NotAction`,
+//! `Resource`/`NotResource`, `Principal`/`NotPrincipal` and `Condition`, parsed once.
+
+use serde_json::Value;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Effect {
+    Allow,
+    Deny,
+}
+
+/// A list of patterns, or its complement (`NotAction`, `NotResource`).
+#[derive(Debug, Clone, PartialEq)]
+pub enum Patterns {
+    Only(Vec<String>),
+    AllBut(Vec<String>),
+}
+
+impl Patterns {
+    pub fn patterns(&self) -> &[String] {
+        match self {
+            Patterns::Only(p) | Patterns::AllBut(p) => p,
+        }
+    }
+}
+
+/// One condition test: operator (`StringLike`, `DateLessThan`, `ForAllValues:StringEquals`, …),
+/// key (`aws:SourceAccount`) and values.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Condition {
+    pub operator: String,
+    pub key: String,
+    pub values: Vec<String>,
+}
+
+/// Who a trust policy statement names.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Principals {
+    pub aws: Vec<String>,
+    pub service: Vec<String>,
+    pub federated: Vec<String>,
+    /// `"Principal": "*"` or `{"AWS": "*"}`.
+    pub any: bool,
+    pub not_principal: bool,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct Statement {
+    pub sid: Option<String>,
+    pub effect: Effect,
+    pub actions: Patterns,
+    pub resources: Patterns,
+    pub principals: Option<Principals>,
+    pub conditions: Vec<Condition>,
+}
+
+/// Parses a document (already decoded to JSON). Every problem names the statement.
+pub fn parse(doc: &Value) -> Result<Vec<Statement>, String> {
+    let statements = match doc.get("Statement") {
+        Some(Value::Array(items)) => items.iter().collect::<Vec<_>>(),
+        Some(obj @ Value::Object(_)) => vec![obj],
+        Some(_) => return Err("`Statement` must be a list or an object".into()),
+        None => return Err("the document has no `Statement`".into()),
+    };
+    statements
+        .into_iter()
+        .enumerate()
+        .map(|(i, s)| parse_statement(s).map_err(|e| format!("statement {}: {e}", i + 1)))
+        .collect()
+}
+
+fn strings(v: &Value) -> Result<Vec<String>, String> {
+    match v {
+        Value::String(s) => Ok(vec![s.clone()]),
+        Value::Array(items) => items
+            .iter()
+            .map(|i| match i {
+                Value::String(s) => Ok(s.clone()),
+                Value::Bool(b) => Ok(b.to_string()),
+                Value::Number(n) => Ok(n.to_string()),
+                _ => Err("a list entry must be a string".to_string()),
+            })
+            .collect(),
+        Value::Bool(b) => Ok(vec![b.to_string()]),
+        Value::Number(n) => Ok(vec![n.to_string()]),
+        _ => Err("expected a string or a list of strings".into()),
+    }
+}
+
+fn either(s: &Value, key: &str, not_key: &str, required: bool) -> Result<Patterns, String> {
+    match (s.get(key), s.get(not_key)) {
+        (Some(v), None) => Ok(Patterns::Only(
+            strings(v).map_err(|e| format!("`{key}`: {e}"))?,
+        )),
+        (None, Some(v)) => Ok(Patterns::AllBut(
+            strings(v).map_err(|e| format!("`{not_key}`: {e}"))?,
+        )),
+        (Some(_), Some(_)) => Err(format!("has both `{key}` and `{not_key}`")),
+        // Trust policies have no Resource: they apply to the role itself.
+        (None, None) if !required => Ok(Patterns::Only(vec!["*".into()])),
+        (None, None) => Err(format!("has neither `{key}` nor `{not_key}`")),
+    }
+}
+
+fn parse_statement(s: &Value) -> Result<Statement, String> {
+    if !s.is_object() {
+        return Err("a statement must be an object".into());
+    }
+    let effect = match s.get("Effect").and_then(Value::as_str) {
+        Some("Allow") => Effect::Allow,
+        Some("Deny") => Effect::Deny,
+        Some(other) => return Err(format!("unknown Effect `{other}`")),
+        None => return Err("no `Effect`".into()),
+    };
+    let actions = either(s, "Action", "NotAction", true)?;
+    let has_principal = s.get("Principal").is_some() || s.get("NotPrincipal").is_some();
+    let resources = either(s, "Resource", "NotResource", !has_principal)?;
+    let principals = match (s.get("Principal"), s.get("NotPrincipal")) {
+        (Some(p), _) => Some(parse_principals(p, false)?),
+        (None, Some(p)) => Some(parse_principals(p, true)?),
+        (None, None) => None,
+    };
+    let mut conditions = Vec::new();
+    if let Some(c) = s.get("Condition") {
+        let ops = c.as_object().ok_or("`Condition` must be an object")?;
+        for (op, tests) in ops {
+            let tests = tests
+                .as_object()
+                .ok_or_else(|| format!("condition `{op}` must be an object"))?;
+            for (key, values) in tests {
+                conditions.push(Condition {
+                    operator: op.clone(),
+                    key: key.clone(),
+                    values: strings(values).map_err(|e| format!("condition {op} {key}: {e}"))?,
+                });
+            }
+        }
+    }
+    Ok(Statement {
+        sid: s.get("Sid").and_then(Value::as_str).map(str::to_string),
+        effect,
+        actions,
+        resources,
+        principals,
+        conditions,
+    })
+}
+
+fn parse_principals(p: &Value, not: bool) -> Result<Principals, String> {
+    let mut out = Principals {
+        not_principal: not,
+        ..Principals::default()
+    };
+    match p {
+        Value::String(s) if s == "*" => out.any = true,
+        Value::Object(map) => {
+            for (k, v) in map {
+                let list = strings(v).map_err(|e| format!("`Principal.{k}`: {e}"))?;
+                match k.as_str() {
+                    "AWS" => {
+                        out.any |= list.iter().any(|a| a == "*");
+                        out.aws.extend(list);
+                    }
+                    "Service" => out.service.extend(list),
+                    "Federated" => out.federated.extend(list),
+                    "CanonicalUser" => out.aws.extend(list),
+                    other => return Err(format!("unknown principal type `{other}`")),
+                }
+            }
+        }
+        _ => return Err("`Principal` must be \"*\" or an object".into()),
+    }
+    Ok(out)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    #[test]
+    fn parses_the_forms() {
+        let doc = json!({"Statement": {"Effect": "Allow", "NotAction": "iam:*", "Resource": "*",
+            "Condition": {"DateGreaterThan": {"aws:TokenIssueTime": "2020-01-01T00:00:01Z"}}}});
+        let s = &parse(&doc).unwrap()[0];
+        assert_eq!(s.actions, Patterns::AllBut(vec!["iam:*".into()]));
+        assert_eq!(s.conditions[0].key, "aws:TokenIssueTime");
+        let trust = json!({"Statement": [{"Effect": "Allow", "Principal": {"Service": ["lambda.amazonaws.com"]}, "Action": "sts:AssumeRole"}]});
+        let t = &parse(&trust).unwrap()[0];
+        assert_eq!(
+            t.principals.as_ref().unwrap().service,
+            vec!["lambda.amazonaws.com"]
+        );
+        let bad = json!({"Statement": [{"Effect": "Maybe", "Action": "*", "Resource": "*"}]});
+        assert!(parse(&bad).unwrap_err().contains("statement 1"));
+        assert!(parse(&json!({"Version": "2012-10-17"})).is_err());
+    }
+}

@@ -1,0 +1,360 @@
+//! Privilege escalation methods, as catalogued by Rhino Security Labs, BishopFox
+//! iam-vulnerable and PMapper. Each method says which actions must be allowed, on what,
+//! and what the principal gains. Findings come from policy semantics: the actions are
+//! checked against the principal's policies on the concrete resources of the account.
+
+use super::eval::{Access, Context, PolicySet};
+
+/// What a principal needs to know about the rest of the account.
+pub struct Target<'a> {
+    pub arn: &'a str,
+    pub kind: TargetKind,
+    /// Services the role trusts (`lambda.amazonaws.com`, …); empty for users and groups.
+    pub trusted_services: &'a [String],
+    pub has_instance_profile: bool,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum TargetKind {
+    User,
+    Role,
+    Group,
+    CustomerPolicy,
+}
+
+/// A way up, and where it leads.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Escalation {
+    /// A stable short name (`iam:CreatePolicyVersion`, `PassRole+lambda`, …).
+    pub method: String,
+    pub description: String,
+    /// The principal, group or role gained; the principal itself for self-modification,
+    /// which gains whatever it writes (administrator).
+    pub target: String,
+    pub self_modification: bool,
+    pub conditional: bool,
+}
+
+/// The principal being judged.
+pub struct Subject<'a> {
+    pub arn: &'a str,
+    pub is_user: bool,
+    pub policies: &'a PolicySet,
+    /// Groups the user is in (ARNs).
+    pub groups: &'a [String],
+    /// Customer managed policies attached to it or its groups (ARN, number of versions).
+    pub attached_customer_policies: &'a [(String, usize)],
+}
+
+/// PassRole methods: which service the role is passed to and what else is needed.
+const PASS_ROLE: &[(&str, &str, &[&[&str]])] = &[
+    (
+        "PassRole+lambda",
+        "lambda.amazonaws.com",
+        &[
+            &["lambda:CreateFunction", "lambda:InvokeFunction"],
+            &["lambda:CreateFunction", "lambda:CreateEventSourceMapping"],
+        ],
+    ),
+    (
+        "PassRole+ec2",
+        "ec2.amazonaws.com",
+        &[&["ec2:RunInstances"]],
+    ),
+    (
+        "PassRole+glue",
+        "glue.amazonaws.com",
+        &[&["glue:CreateDevEndpoint"]],
+    ),
+    (
+        "PassRole+cloudformation",
+        "cloudformation.amazonaws.com",
+        &[&["cloudformation:CreateStack"]],
+    ),
+    (
+        "PassRole+datapipeline",
+        "datapipeline.amazonaws.com",
+        &[&[
+            "datapipeline:CreatePipeline",
+            "datapipeline:PutPipelineDefinition",
+        ]],
+    ),
+    (
+        "PassRole+codebuild",
+        "codebuild.amazonaws.com",
+        &[&["codebuild:CreateProject", "codebuild:StartBuild"]],
+    ),
+    (
+        "PassRole+sagemaker",
+        "sagemaker.amazonaws.com",
+        &[
+            &["sagemaker:CreateNotebookInstance"],
+            &["sagemaker:CreateTrainingJob"],
+            &["sagemaker:CreateProcessingJob"],
+        ],
+    ),
+    (
+        "PassRole+ecs",
+        "ecs-tasks.amazonaws.com",
+        &[&["ecs:RegisterTaskDefinition", "ecs:RunTask"]],
+    ),
+];
+
+/// Methods that take over what an existing resource runs as: (method, actions, the
+/// service whose roles are reachable, needs an instance profile).
+const EXISTING: &[(&str, &[&str], &str, bool)] = &[
+    (
+        "lambda:UpdateFunctionCode",
+        &["lambda:UpdateFunctionCode"],
+        "lambda.amazonaws.com",
+        false,
+    ),
+    (
+        "glue:UpdateDevEndpoint",
+        &["glue:UpdateDevEndpoint"],
+        "glue.amazonaws.com",
+        false,
+    ),
+    (
+        "cloudformation:UpdateStack",
+        &["cloudformation:UpdateStack"],
+        "cloudformation.amazonaws.com",
+        false,
+    ),
+    (
+        "ssm:SendCommand",
+        &["ssm:SendCommand"],
+        "ec2.amazonaws.com",
+        true,
+    ),
+    (
+        "ssm:StartSession",
+        &["ssm:StartSession"],
+        "ec2.amazonaws.com",
+        true,
+    ),
+    (
+        "ec2-instance-connect:SendSSHPublicKey",
+        &["ec2-instance-connect:SendSSHPublicKey"],
+        "ec2.amazonaws.com",
+        true,
+    ),
+    (
+        "sagemaker:CreatePresignedNotebookInstanceUrl",
+        &["sagemaker:CreatePresignedNotebookInstanceUrl"],
+        "sagemaker.amazonaws.com",
+        false,
+    ),
+];
+
+fn allowed(p: &PolicySet, action: &str, resource: &str, ctx: &Context) -> Option<bool> {
+    if !p.may_allow(action) {
+        return None;
+    }
+    match p.check(action, resource, ctx) {
+        Access::Allowed { conditional, .. } => Some(conditional),
+        _ => None,
+    }
+}
+
+fn all_allowed(p: &PolicySet, actions: &[&str], resource: &str, ctx: &Context) -> Option<bool> {
+    let mut conditional = false;
+    for a in actions {
+        conditional |= allowed(p, a, resource, ctx)?;
+    }
+    Some(conditional)
+}
+
+/// Every escalation open to `subject` in an account whose other principals are `targets`.
+pub fn escalations(
+    subject: &Subject<'_>,
+    targets: &[Target<'_>],
+    ctx: &Context,
+) -> Vec<Escalation> {
+    let p = subject.policies;
+    let mut out = Vec::new();
+    let mut push =
+        |method: &str, description: String, target: &str, self_mod: bool, conditional: bool| {
+            out.push(Escalation {
+                method: method.into(),
+                description,
+                target: target.into(),
+                self_modification: self_mod,
+                conditional,
+            });
+        };
+
+    // Rewriting a policy that is already attached to oneself.
+    for (policy, versions) in subject.attached_customer_policies {
+        if let Some(c) = allowed(p, "iam:CreatePolicyVersion", policy, ctx) {
+            push(
+                "iam:CreatePolicyVersion",
+                format!("can write a new default version of {policy}, which is attached to it"),
+                subject.arn,
+                true,
+                c,
+            );
+        }
+        if let Some(c) = allowed(p, "iam:SetDefaultPolicyVersion", policy, ctx) {
+            // With one version there is nothing to switch to yet: conditional on someone
+            // (or a later escalation) adding one.
+            let note = if *versions > 1 {
+                ""
+            } else {
+                " (it has one version today)"
+            };
+            push(
+                "iam:SetDefaultPolicyVersion",
+                format!(
+                    "can switch {policy}, which is attached to it, to another of its versions{note}"
+                ),
+                subject.arn,
+                true,
+                c || *versions < 2,
+            );
+        }
+    }
+    // Attaching or writing policies on itself or its groups.
+    let (attach, put) = if subject.is_user {
+        ("iam:AttachUserPolicy", "iam:PutUserPolicy")
+    } else {
+        ("iam:AttachRolePolicy", "iam:PutRolePolicy")
+    };
+    for action in [attach, put] {
+        if let Some(c) = allowed(p, action, subject.arn, ctx) {
+            push(
+                action,
+                format!("can grant itself any permission with {action}"),
+                subject.arn,
+                true,
+                c,
+            );
+        }
+    }
+    for group in subject.groups {
+        for action in ["iam:AttachGroupPolicy", "iam:PutGroupPolicy"] {
+            if let Some(c) = allowed(p, action, group, ctx) {
+                push(
+                    action,
+                    format!("can grant its group {group} any permission with {action}"),
+                    subject.arn,
+                    true,
+                    c,
+                );
+            }
+        }
+    }
+    // Most principals can do none of this: skip the walk over the account for them.
+    let relevant = [
+        "iam:CreateAccessKey",
+        "iam:CreateLoginProfile",
+        "iam:UpdateLoginProfile",
+        "iam:AddUserToGroup",
+        "iam:AttachRolePolicy",
+        "iam:PutRolePolicy",
+        "iam:UpdateAssumeRolePolicy",
+        "iam:PassRole",
+    ]
+    .iter()
+    .any(|a| p.may_allow(a))
+        || EXISTING
+            .iter()
+            .any(|(_, actions, _, _)| actions.iter().all(|a| p.may_allow(a)));
+    for t in targets.iter().filter(|t| relevant && t.arn != subject.arn) {
+        match t.kind {
+            TargetKind::User => {
+                for action in [
+                    "iam:CreateAccessKey",
+                    "iam:CreateLoginProfile",
+                    "iam:UpdateLoginProfile",
+                ] {
+                    if let Some(c) = allowed(p, action, t.arn, ctx) {
+                        push(
+                            action,
+                            format!("can sign in as {} with {action}", t.arn),
+                            t.arn,
+                            false,
+                            c,
+                        );
+                    }
+                }
+            }
+            TargetKind::Group if subject.is_user => {
+                if let Some(c) = allowed(p, "iam:AddUserToGroup", t.arn, ctx) {
+                    push(
+                        "iam:AddUserToGroup",
+                        format!("can add itself to {}", t.arn),
+                        t.arn,
+                        false,
+                        c,
+                    );
+                }
+            }
+            TargetKind::Role => {
+                for action in [
+                    "iam:AttachRolePolicy",
+                    "iam:PutRolePolicy",
+                    "iam:UpdateAssumeRolePolicy",
+                ] {
+                    if let Some(c) = allowed(p, action, t.arn, ctx)
+                        && let Some(c2) = allowed(p, "sts:AssumeRole", t.arn, ctx)
+                    {
+                        push(
+                            action,
+                            format!("can change {} with {action} and assume it", t.arn),
+                            t.arn,
+                            false,
+                            c || c2,
+                        );
+                    }
+                }
+                if let Some(pass) = allowed(p, "iam:PassRole", t.arn, ctx) {
+                    for (method, service, alternatives) in PASS_ROLE {
+                        if !t.trusted_services.iter().any(|s| s == service)
+                            || (*service == "ec2.amazonaws.com" && !t.has_instance_profile)
+                        {
+                            continue;
+                        }
+                        if let Some(c) = alternatives
+                            .iter()
+                            .find_map(|acts| all_allowed(p, acts, "*", ctx))
+                        {
+                            push(
+                                method,
+                                format!(
+                                    "can pass {} to {service} with {} and run code as it",
+                                    t.arn,
+                                    alternatives[0].join(" + ")
+                                ),
+                                t.arn,
+                                false,
+                                c || pass,
+                            );
+                        }
+                    }
+                }
+                for (method, actions, service, needs_profile) in EXISTING {
+                    if !t.trusted_services.iter().any(|s| s == service)
+                        || (*needs_profile && !t.has_instance_profile)
+                    {
+                        continue;
+                    }
+                    if let Some(c) = all_allowed(p, actions, "*", ctx) {
+                        push(
+                            method,
+                            format!(
+                                "can run code as {} through an existing {service} resource ({method})",
+                                t.arn
+                            ),
+                            t.arn,
+                            false,
+                            c,
+                        );
+                    }
+                }
+            }
+            _ => {}
+        }
+    }
+    out
+}

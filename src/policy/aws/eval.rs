@@ -1,0 +1,363 @@
+//! Evaluating identity policies the way IAM does: an explicit `Deny` wins, then an
+//! `Allow` is needed, and a permissions boundary must allow too. Conditions that decide
+//! exploitability here are evaluated (dates against the token issue time and now, MFA);
+//! others leave the outcome *conditional*.
+
+use time::OffsetDateTime;
+
+use super::actions::action_matches;
+use super::document::{Condition, Effect, Patterns, Statement};
+
+/// A statement and the policy it came from.
+#[derive(Debug, Clone)]
+pub struct Sourced {
+    pub statement: Statement,
+    /// `inline:NAME`, the managed policy ARN, or `group:NAME/inline:NAME`.
+    pub source: String,
+}
+
+/// Everything that decides what one principal may do.
+#[derive(Debug, Clone, Default)]
+pub struct PolicySet {
+    pub statements: Vec<Sourced>,
+    /// The permissions boundary, when one is attached.
+    pub boundary: Option<Vec<Statement>>,
+}
+
+/// The request context an attacker would present: a fresh session, now.
+#[derive(Debug, Clone, Copy)]
+pub struct Context {
+    pub now: OffsetDateTime,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Access {
+    /// Allowed; `conditional` when a condition could not be decided offline.
+    Allowed { conditional: bool, via: String },
+    /// An explicit deny applies.
+    Denied { via: String },
+    /// No statement allows it.
+    NotAllowed,
+}
+
+impl Access {
+    pub fn is_allowed(&self) -> bool {
+        matches!(self, Access::Allowed { .. })
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Truth {
+    True,
+    False,
+    Unknown,
+}
+
+/// IAM resource matching: `*` and `?` wildcards, case-sensitive.
+pub fn resource_matches(pattern: &str, arn: &str) -> bool {
+    glob(pattern.as_bytes(), arn.as_bytes(), false)
+}
+
+/// An iterative glob with backtracking on `*` (linear-time in practice, no recursion).
+pub fn glob(pattern: &[u8], text: &[u8], ignore_case: bool) -> bool {
+    let eq = |a: u8, b: u8| {
+        if ignore_case {
+            a.eq_ignore_ascii_case(&b)
+        } else {
+            a == b
+        }
+    };
+    let (mut p, mut t) = (0, 0);
+    let (mut star, mut mark) = (None, 0);
+    while t < text.len() {
+        if p < pattern.len()
+            && (pattern[p] == b'?' || (pattern[p] != b'*' && eq(pattern[p], text[t])))
+        {
+            p += 1;
+            t += 1;
+        } else if p < pattern.len() && pattern[p] == b'*' {
+            star = Some(p);
+            mark = t;
+            p += 1;
+        } else if let Some(s) = star {
+            p = s + 1;
+            mark += 1;
+            t = mark;
+        } else {
+            return false;
+        }
+    }
+    pattern[p..].iter().all(|&c| c == b'*')
+}
+
+fn matches_action(patterns: &Patterns, action: &str) -> bool {
+    match patterns {
+        Patterns::Only(p) => p.iter().any(|p| action_matches(p, action)),
+        Patterns::AllBut(p) => !p.iter().any(|p| action_matches(p, action)),
+    }
+}
+
+fn matches_resource(patterns: &Patterns, arn: &str) -> bool {
+    match patterns {
+        Patterns::Only(p) => p.iter().any(|p| resource_matches(p, arn)),
+        Patterns::AllBut(p) => !p.iter().any(|p| resource_matches(p, arn)),
+    }
+}
+
+fn condition(c: &Condition, ctx: &Context) -> Truth {
+    let op = c.operator.trim_end_matches("IfExists");
+    let key = c.key.to_ascii_lowercase();
+    match key.as_str() {
+        // A session minted now: issue time and current time are both `now`.
+        "aws:tokenissuetime" | "aws:currenttime" => {
+            let values: Vec<OffsetDateTime> = c
+                .values
+                .iter()
+                .filter_map(|v| crate::timefmt::parse(v))
+                .collect();
+            if values.is_empty() {
+                return Truth::Unknown;
+            }
+            let any = |f: &dyn Fn(&OffsetDateTime) -> bool| {
+                if values.iter().any(f) {
+                    Truth::True
+                } else {
+                    Truth::False
+                }
+            };
+            match op {
+                "DateLessThan" => any(&|v| ctx.now < *v),
+                "DateLessThanEquals" => any(&|v| ctx.now <= *v),
+                "DateGreaterThan" => any(&|v| ctx.now > *v),
+                "DateGreaterThanEquals" => any(&|v| ctx.now >= *v),
+                "DateEquals" => any(&|v| ctx.now == *v),
+                "DateNotEquals" => any(&|v| ctx.now != *v),
+                _ => Truth::Unknown,
+            }
+        }
+        _ => Truth::Unknown,
+    }
+}
+
+fn conditions(cs: &[Condition], ctx: &Context) -> Truth {
+    let mut unknown = false;
+    for c in cs {
+        match condition(c, ctx) {
+            Truth::False => return Truth::False,
+            Truth::Unknown => unknown = true,
+            Truth::True => {}
+        }
+    }
+    if unknown { Truth::Unknown } else { Truth::True }
+}
+
+/// Whether `statements` allow `action` on `resource` (ignoring denies).
+fn allows<'s>(
+    statements: impl IntoIterator<Item = (&'s Statement, &'s str)>,
+    action: &str,
+    resource: &str,
+    ctx: &Context,
+) -> Access {
+    let mut conditional: Option<&str> = None;
+    for (s, source) in statements {
+        if s.effect != Effect::Allow
+            || !matches_action(&s.actions, action)
+            || !matches_resource(&s.resources, resource)
+        {
+            continue;
+        }
+        match conditions(&s.conditions, ctx) {
+            Truth::True => {
+                return Access::Allowed {
+                    conditional: false,
+                    via: source.to_string(),
+                };
+            }
+            Truth::Unknown => conditional = conditional.or(Some(source)),
+            Truth::False => {}
+        }
+    }
+    match conditional {
+        Some(via) => Access::Allowed {
+            conditional: true,
+            via: via.to_string(),
+        },
+        None => Access::NotAllowed,
+    }
+}
+
+impl PolicySet {
+    /// Decides one request. A deny whose conditions cannot be decided is not assumed to
+    /// apply (an attacker picks the request that avoids it).
+    pub fn check(&self, action: &str, resource: &str, ctx: &Context) -> Access {
+        for s in &self.statements {
+            let st = &s.statement;
+            if st.effect == Effect::Deny
+                && matches_action(&st.actions, action)
+                && matches_resource(&st.resources, resource)
+                && conditions(&st.conditions, ctx) == Truth::True
+            {
+                return Access::Denied {
+                    via: s.source.clone(),
+                };
+            }
+        }
+        let allowed = allows(
+            self.statements
+                .iter()
+                .map(|s| (&s.statement, s.source.as_str())),
+            action,
+            resource,
+            ctx,
+        );
+        if !allowed.is_allowed() {
+            return allowed;
+        }
+        if let Some(boundary) = &self.boundary {
+            for st in boundary {
+                if st.effect == Effect::Deny
+                    && matches_action(&st.actions, action)
+                    && matches_resource(&st.resources, resource)
+                    && conditions(&st.conditions, ctx) == Truth::True
+                {
+                    return Access::Denied {
+                        via: "permissions boundary".into(),
+                    };
+                }
+            }
+            if !allows(
+                boundary.iter().map(|s| (s, "permissions boundary")),
+                action,
+                resource,
+                ctx,
+            )
+            .is_allowed()
+            {
+                return Access::NotAllowed;
+            }
+        }
+        allowed
+    }
+
+    /// Whether any of `resources` may be acted on; returns the first that may.
+    pub fn check_any<'r>(
+        &self,
+        action: &str,
+        resources: impl IntoIterator<Item = &'r str>,
+        ctx: &Context,
+    ) -> Option<(&'r str, Access)> {
+        resources.into_iter().find_map(|r| {
+            let a = self.check(action, r, ctx);
+            a.is_allowed().then_some((r, a))
+        })
+    }
+
+    /// Whether any Allow statement names `action`, whatever its resource or conditions: a
+    /// cheap filter before checking concrete resources.
+    pub fn may_allow(&self, action: &str) -> bool {
+        self.statements.iter().any(|s| {
+            s.statement.effect == Effect::Allow && matches_action(&s.statement.actions, action)
+        })
+    }
+
+    pub fn has_denies(&self) -> bool {
+        self.statements
+            .iter()
+            .any(|s| s.statement.effect == Effect::Deny)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::policy::aws::document::parse;
+    use serde_json::json;
+
+    fn set(doc: serde_json::Value) -> PolicySet {
+        PolicySet {
+            statements: parse(&doc)
+                .unwrap()
+                .into_iter()
+                .map(|s| Sourced {
+                    statement: s,
+                    source: "p".into(),
+                })
+                .collect(),
+            boundary: None,
+        }
+    }
+
+    fn ctx() -> Context {
+        Context {
+            now: crate::timefmt::parse("2026-11-26T00:00:00Z").unwrap(),
+        }
+    }
+
+    #[test]
+    fn deny_wins_and_not_action_allows_the_rest() {
+        let p = set(
+            json!({"Statement": [{"Effect": "Allow", "Action": "iam:*", "Resource": "*"}, {"Effect": "Deny", "Action": "iam:*", "Resource": "*"}]}),
+        );
+        assert!(matches!(
+            p.check("iam:CreateAccessKey", "arn:aws:iam::1:user/x", &ctx()),
+            Access::Denied { .. }
+        ));
+        let p = set(
+            json!({"Statement": [{"Effect": "Allow", "NotAction": ["iam:Create*", "iam:Attach*"], "Resource": "*"}]}),
+        );
+        assert!(
+            p.check("iam:PutUserPolicy", "arn:aws:iam::1:user/x", &ctx())
+                .is_allowed()
+        );
+        assert!(
+            !p.check("iam:CreateAccessKey", "arn:aws:iam::1:user/x", &ctx())
+                .is_allowed()
+        );
+    }
+
+    #[test]
+    fn date_conditions_decide() {
+        let old = set(
+            json!({"Statement": [{"Effect": "Allow", "Action": "iam:CreatePolicyVersion", "Resource": "*", "Condition": {"DateLessThan": {"aws:TokenIssueTime": "2020-01-01T00:00:01Z"}}}]}),
+        );
+        assert_eq!(
+            old.check("iam:CreatePolicyVersion", "arn:aws:iam::1:policy/p", &ctx()),
+            Access::NotAllowed
+        );
+        let new = set(
+            json!({"Statement": [{"Effect": "Allow", "Action": "iam:CreatePolicyVersion", "Resource": "*", "Condition": {"DateGreaterThan": {"aws:TokenIssueTime": "2020-01-01T00:00:01Z"}}}]}),
+        );
+        assert_eq!(
+            new.check("iam:CreatePolicyVersion", "arn:aws:iam::1:policy/p", &ctx()),
+            Access::Allowed {
+                conditional: false,
+                via: "p".into()
+            }
+        );
+        let other = set(
+            json!({"Statement": [{"Effect": "Allow", "Action": "s3:GetObject", "Resource": "*", "Condition": {"StringEquals": {"aws:PrincipalTag/team": "x"}}}]}),
+        );
+        assert!(matches!(
+            other.check("s3:GetObject", "arn:aws:s3:::b/k", &ctx()),
+            Access::Allowed {
+                conditional: true,
+                ..
+            }
+        ));
+    }
+
+    #[test]
+    fn resources_and_globs() {
+        assert!(resource_matches(
+            "arn:aws:iam::*:policy/fn2-*",
+            "arn:aws:iam::2006:policy/fn2-x"
+        ));
+        assert!(!resource_matches(
+            "arn:aws:iam::aws:policy/fp4-*",
+            "arn:aws:iam::2006:policy/fp4-x"
+        ));
+        assert!(glob(b"a*b*c", b"axxbyyc", false));
+        assert!(!glob(b"a*b", b"ab c", false));
+        assert!(glob(b"IAM:get*", b"iam:GetUser", true));
+    }
+}

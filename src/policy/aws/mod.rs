@@ -1,0 +1,6 @@
+//! AWS IAM policy semantics: action access levels, documents, evaluation, escalation.
+
+pub mod actions;
+pub mod document;
+pub mod escalation;
+pub mod eval;

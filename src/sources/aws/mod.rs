@@ -1,0 +1,189 @@
+//! The `aws` source: IAM, live through `aws-sdk-iam` or offline from exports
+//! (`get-account-authorization-details`, the credential report, access key listings).
+//! Live and offline produce the same [`AwsInput`] and go through one normaliser, so
+//! they give the same inventory for the same account.
+
+pub mod credential_report;
+pub mod gaad;
+pub mod live;
+mod normalize;
+
+use std::path::Path;
+
+use serde::{Deserialize, Serialize};
+
+pub use credential_report::CredentialReport;
+pub use gaad::Gaad;
+pub use normalize::{AwsOptions, normalize};
+
+use crate::model::{SourceError, SourceKind};
+
+/// One access key, as `ListAccessKeys` + `GetAccessKeyLastUsed` describe it. Key ids are
+/// identifiers, not secrets: they join a key found in a config to the IAM user owning it.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "PascalCase")]
+pub struct AccessKeyMetadata {
+    pub user_name: String,
+    pub access_key_id: String,
+    #[serde(default)]
+    pub status: String,
+    #[serde(default)]
+    pub create_date: Option<String>,
+    #[serde(default)]
+    pub last_used_date: Option<String>,
+    #[serde(default)]
+    pub last_used_service: Option<String>,
+}
+
+/// `export aws` writes these as `access-keys.json`: `{"AccessKeyMetadata": [...]}`, the
+/// shape of `aws iam list-access-keys`, with the last-used fields added.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "PascalCase")]
+pub struct AccessKeyList {
+    pub access_key_metadata: Vec<AccessKeyMetadata>,
+}
+
+/// An IAM OIDC identity provider (`token.actions.githubusercontent.com`, …).
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "PascalCase")]
+pub struct OidcProvider {
+    pub arn: String,
+    #[serde(default)]
+    pub url: String,
+    #[serde(default)]
+    pub client_id_list: Vec<String>,
+}
+
+/// Everything read from one account, live or offline.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct AwsInput {
+    pub gaad: Gaad,
+    pub credential_report: Option<CredentialReport>,
+    pub access_keys: Vec<AccessKeyMetadata>,
+    pub oidc_providers: Vec<OidcProvider>,
+    /// Where it came from: a file path, or `live:<account>` .
+    pub origin: String,
+}
+
+/// What an offline file is, by content.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ExportKind {
+    Gaad,
+    CredentialReport,
+    AccessKeys,
+}
+
+/// Recognises an AWS export by content (cheap substring checks on the start of it).
+pub fn recognise(text: &str) -> Option<ExportKind> {
+    let head = &text[..text.len().min(4096)];
+    if head.contains("\"UserDetailList\"")
+        || head.contains("\"RoleDetailList\"")
+        || head.contains("\"GroupDetailList\"")
+        || (head.contains("\"Policies\"") && head.contains("\"PolicyVersionList\""))
+    {
+        return Some(ExportKind::Gaad);
+    }
+    if head.trim_start().starts_with("user,arn,user_creation_time")
+        || (head.contains("\"Content\"") && head.contains("\"ReportFormat\""))
+    {
+        return Some(ExportKind::CredentialReport);
+    }
+    if head.contains("\"AccessKeyMetadata\"") {
+        return Some(ExportKind::AccessKeys);
+    }
+    None
+}
+
+fn error(location: &str, message: impl Into<String>) -> SourceError {
+    SourceError {
+        source: SourceKind::Aws,
+        location: location.to_string(),
+        message: message.into(),
+    }
+}
+
+/// Reads a GAAD export. A truncated or invalid file is an error naming the line; missing
+/// lists are reported and treated as empty.
+pub fn read_gaad(path: &Path, shown: &str, errors: &mut Vec<SourceError>) -> Option<Gaad> {
+    let text = match std::fs::read_to_string(path) {
+        Ok(t) => t,
+        Err(e) => {
+            errors.push(error(shown, format!("cannot read: {e}")));
+            return None;
+        }
+    };
+    parse_gaad(&text, shown, errors)
+}
+
+pub fn parse_gaad(text: &str, shown: &str, errors: &mut Vec<SourceError>) -> Option<Gaad> {
+    match serde_json::from_str::<Gaad>(text) {
+        Ok(g) => {
+            for (name, present) in [
+                ("UserDetailList", g.user_detail_list.is_some()),
+                ("GroupDetailList", g.group_detail_list.is_some()),
+                ("RoleDetailList", g.role_detail_list.is_some()),
+                ("Policies", g.policies.is_some()),
+            ] {
+                if !present {
+                    errors.push(error(shown, format!("the export has no `{name}`: it is treated as empty, so results are partial")));
+                }
+            }
+            Some(g)
+        }
+        Err(e) => {
+            errors.push(error(
+                &format!("{shown}:{}:{}", e.line(), e.column()),
+                format!("not a valid authorization-details export: {e}"),
+            ));
+            None
+        }
+    }
+}
+
+pub fn read_credential_report(
+    text: &str,
+    shown: &str,
+    errors: &mut Vec<SourceError>,
+) -> Option<CredentialReport> {
+    match credential_report::parse(text) {
+        Ok((report, problems)) => {
+            errors.extend(problems.into_iter().map(|p| error(shown, p)));
+            Some(report)
+        }
+        Err(e) => {
+            errors.push(error(shown, format!("not a credential report: {e}")));
+            None
+        }
+    }
+}
+
+pub fn read_access_keys(
+    text: &str,
+    shown: &str,
+    errors: &mut Vec<SourceError>,
+) -> Vec<AccessKeyMetadata> {
+    match serde_json::from_str::<AccessKeyList>(text) {
+        Ok(list) => list.access_key_metadata,
+        Err(e) => {
+            errors.push(error(
+                &format!("{shown}:{}:{}", e.line(), e.column()),
+                format!("not an access key listing: {e}"),
+            ));
+            Vec::new()
+        }
+    }
+}
+
+/// How to reach the account live.
+#[derive(Debug, Clone, Default)]
+pub struct LiveOptions {
+    /// A named profile from the shared config; else the default credential chain.
+    pub profile: Option<String>,
+    pub region: Option<String>,
+    /// LocalStack, moto, GovCloud or a VPC endpoint.
+    pub endpoint_url: Option<String>,
+    /// Requests in flight at once for per-principal calls.
+    pub concurrency: usize,
+    /// A progress bar on stderr (terminals only).
+    pub progress: bool,
+}
