@@ -58,6 +58,12 @@ pub fn collect(req: &ScanRequest<'_>) -> (Inventory, Vec<InlineIgnore>, bool) {
     for input in &inputs {
         inventory.extend(aws::normalize(input, &aws_opts));
     }
+    // Anything the AWS source could not read leaves the account's picture incomplete
+    // (a missing list, a malformed policy, a denied call): the results are partial.
+    failed |= inventory
+        .errors
+        .iter()
+        .any(|e| e.source == crate::model::SourceKind::Aws);
     inventory.normalize();
     declare_agents(&mut inventory, req.config);
     (inventory, inline, failed)

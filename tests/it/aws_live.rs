@@ -23,7 +23,7 @@ use aws_sdk_iam::config::{
 use aws_sdk_iam::types::{StatusType, Tag};
 use serde_json::Value;
 
-use crate::common::bin;
+use crate::common::{bin, findings_of};
 
 /// The moto endpoint, or `None` (with a note) when moto is not running. Under CI a
 /// missing moto is a failure, never a silent skip.
@@ -443,27 +443,123 @@ fn live_scan_inventories_users_roles_keys_and_tags() {
         "tags of agent-bot: {bot}"
     );
 
-    // Every access key is a credential with its age; the key ids are not secrets.
+    // Every access key is a credential of its user, with its creation date (the age);
+    // the key ids are identifiers, not secrets.
     let creds = credentials(&report);
-    let keys: Vec<&Value> = creds
-        .iter()
-        .filter(|c| c.to_string().contains("AKIA"))
-        .collect();
-    assert!(
-        keys.len() >= 4,
-        "agent-bot x2, ci-deployer x2, the auditor: {creds:#?}"
-    );
-    for k in &keys {
+    let keys_of = |user: &str| -> Vec<&Value> {
+        let arn = account.arn(&format!("user/{user}"));
+        creds
+            .iter()
+            .filter(|c| {
+                c["kind"] == "aws-access-key"
+                    && c["identity"].as_str().is_some_and(|i| i.ends_with(&arn))
+            })
+            .collect()
+    };
+    assert_eq!(keys_of("agent-bot").len(), 2, "{creds:#?}");
+    assert_eq!(keys_of("ci-deployer").len(), 2, "{creds:#?}");
+    assert_eq!(keys_of(AUDITOR).len(), 1, "{creds:#?}");
+    for k in keys_of("agent-bot")
+        .into_iter()
+        .chain(keys_of("ci-deployer"))
+    {
         assert!(
-            k["created_at"].as_str().is_some(),
+            k["key_id"]
+                .as_str()
+                .is_some_and(|id| id.starts_with("AKIA")),
+            "{k}"
+        );
+        assert!(
+            k["created_at"].as_str().is_some_and(|d| d.ends_with('Z')),
             "a key has its creation date: {k}"
         );
-        assert!(k.to_string().contains("age_days"), "a key has its age: {k}");
+        assert_eq!(k["last_used_at"], Value::Null, "never used: {k}");
     }
+    // The auditor's own key was used by the crawl: GetAccessKeyLastUsed says so.
+    assert!(
+        keys_of(AUDITOR)[0]["last_used_at"].as_str().is_some(),
+        "{:?}",
+        keys_of(AUDITOR)
+    );
 
     // The tagged user and the Bedrock-trusting role are agents.
-    let agents = report["inventory"]["agents"].as_array().unwrap();
-    assert!(!agents.is_empty(), "agents are recognised: {report:#}");
+    let agents: Vec<&str> = report["inventory"]["agents"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|a| a["id"].as_str().unwrap())
+        .collect();
+    for held in ["user/agent-bot", "role/bedrock-agent"] {
+        assert!(
+            agents.iter().any(|a| a.ends_with(&account.arn(held))),
+            "{held} is an agent: {agents:?}"
+        );
+    }
+    assert!(
+        !agents
+            .iter()
+            .any(|a| a.ends_with(&account.arn("user/ci-deployer"))),
+        "{agents:?}"
+    );
+
+    // What the account was built to show, from the live crawl alone.
+    let expect = [
+        ("NHI-AWS-002", "user/agent-bot", "2 active access keys"),
+        ("NHI-AWS-008", "role/gh-deploy", "repo:acme/*"),
+        ("NHI-AWS-009", "role/bedrock-agent", "bedrock.amazonaws.com"),
+        ("NHI-AWS-012", "role/bedrock-agent", "agent-data"),
+        ("NHI-AWS-013", "role/bedrock-agent", "policy/agent-data"),
+        // MaxSessionDuration comes from GetRole, not from GAAD.
+        ("NHI-AWS-010", "role/bedrock-agent", "12-hour"),
+    ];
+    for (rule, subject, text) in expect {
+        let arn = account.arn(subject);
+        let hit = findings_of(&report, rule)
+            .into_iter()
+            .find(|f| f["subject"].as_str().is_some_and(|s| s.ends_with(&arn)))
+            .unwrap_or_else(|| panic!("{rule} on {subject}: {:#?}", summary(&report)));
+        let message = hit["message"].as_str().unwrap();
+        assert!(message.contains(text), "{rule}: {message}");
+    }
+    let role = &ids[&format!("aws:{}", account.arn("role/bedrock-agent"))];
+    assert!(
+        role["facts"]["aws"]["escalations"]
+            .as_array()
+            .is_some_and(|e| e.iter().any(|m| m["method"] == "iam:CreatePolicyVersion")),
+        "the escalation is iam:CreatePolicyVersion: {role:#}"
+    );
+    let creep = findings_of(&report, "NHI-AWS-012")[0]["message"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    assert!(
+        creep.contains("v1") && creep.contains("v2") && creep.contains("write"),
+        "{creep}"
+    );
+    // ... and not what it was built not to show.
+    for (rule, subject) in [
+        ("NHI-AWS-002", "user/ci-deployer"),
+        ("NHI-AWS-009", "role/gh-deploy"),
+    ] {
+        let arn = account.arn(subject);
+        assert!(
+            !findings_of(&report, rule)
+                .iter()
+                .any(|f| f["subject"].as_str().is_some_and(|s| s.ends_with(&arn))),
+            "{rule} must not fire on {subject}: {:#?}",
+            summary(&report)
+        );
+    }
+}
+
+/// `rule_id subject` of every finding, for failure messages.
+fn summary(report: &Value) -> Vec<String> {
+    report["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| format!("{} {} {}", f["rule_id"], f["subject"], f["message"]))
+        .collect()
 }
 
 /// A crawl with one IAM call denied (through a proxy in front of moto) keeps the rest,

@@ -9,6 +9,10 @@ use serde_json::Value;
 use crate::common::{bin, corpus, crate_dir};
 
 fn aws_scan(gaad: &std::path::Path, extra: &[&str]) -> Value {
+    aws_scan_expect(gaad, extra, 0)
+}
+
+fn aws_scan_expect(gaad: &std::path::Path, extra: &[&str], code: i32) -> Value {
     let out = bin()
         .arg("scan")
         .arg("--aws-gaad")
@@ -18,7 +22,7 @@ fn aws_scan(gaad: &std::path::Path, extra: &[&str]) -> Value {
         .output()
         .unwrap();
     assert!(
-        out.status.code() == Some(0),
+        out.status.code() == Some(code),
         "{}",
         String::from_utf8_lossy(&out.stderr)
     );
@@ -189,7 +193,10 @@ fn bad_exports_are_reported_and_partial() {
     });
     let path = dir.path().join("odd.json");
     std::fs::write(&path, gaad.to_string()).unwrap();
-    let report = aws_scan(&path, &[]);
+    // Partial: exit 3, unless --allow-partial.
+    let report = aws_scan_expect(&path, &[], 3);
+    assert_eq!(report["partial"], true);
+    aws_scan(&path, &["--allow-partial"]);
     let errors: Vec<String> = report["errors"]
         .as_array()
         .unwrap()

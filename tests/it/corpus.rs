@@ -166,16 +166,17 @@ fn placeholders_and_references_are_not_hardcoded_secrets() {
 #[test]
 fn every_corpus_file_is_read_and_mcp_configs_are_agents() {
     let root = corpus("");
-    let report = scan_json(&[&root], &["--scope", "all"]);
+    // One export (a cloudsplaining edge case) lacks lists and attaches a policy it does
+    // not include: that account is partial, the rest is whole.
+    let report = scan_json(&[&root], &["--scope", "all", "--allow-partial"]);
     let files = walk_count(&root);
     assert_eq!(report["inventory"]["stats"]["files_seen"], files);
     assert_eq!(report["inventory"]["stats"]["files_parsed"], files);
-    assert_eq!(
-        report["errors"].as_array().unwrap().len(),
-        0,
-        "{}",
-        report["errors"]
-    );
+    for e in report["errors"].as_array().unwrap() {
+        let text = e.to_string();
+        assert!(text.contains("managed_policy_mismatch"), "{text}");
+    }
+    assert_eq!(report["partial"], true);
     for f in [
         "modelcontextprotocol__servers__.mcp.json",
         "PostHog__posthog__.codex_config.toml",

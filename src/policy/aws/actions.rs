@@ -50,6 +50,8 @@ struct Service {
     actions: Range<usize>,
     /// Lowercase action parts, in the same order as `actions`; for prefix searches.
     lower: Vec<Box<str>>,
+    /// The highest level of any of its actions, for `service:*`.
+    max_level: Option<AccessLevel>,
 }
 
 impl ActionTable {
@@ -130,7 +132,9 @@ impl ActionTable {
             {
                 bad_line(n, "service listed twice");
             }
+            let max_level = table.actions[first..].iter().map(|e| e.level).max();
             table.services.push(Service {
+                max_level,
                 prefix: prefix.into(),
                 actions: first..table.actions.len(),
                 lower,
@@ -194,6 +198,12 @@ impl ActionTable {
     pub fn max_level(&self, pattern: &str) -> Option<AccessLevel> {
         if !has_wildcard(pattern.as_bytes()) {
             return self.level(pattern);
+        }
+        if let Some(svc) = pattern.strip_suffix(":*")
+            && !has_wildcard(svc.as_bytes())
+        {
+            let i = self.by_service.get(svc.to_ascii_lowercase().as_str())?;
+            return self.services[*i].max_level;
         }
         let top = AccessLevel::PermissionsManagement;
         let mut max: Option<AccessLevel> = None;
@@ -271,7 +281,7 @@ impl ActionTable {
         let hi = lo + service.lower[lo..].partition_point(|a| a.starts_with(head));
         let rest = &pat[literal..];
         if rest == b"*" {
-            return entries[lo..hi].iter().all(|e| f(e));
+            return entries[lo..hi].iter().all(f);
         }
         for (lower, e) in service.lower[lo..hi].iter().zip(&entries[lo..hi]) {
             if glob(rest, &lower.as_bytes()[literal..], b'*', b'?', |p, t| {
@@ -527,8 +537,11 @@ mod tests {
         assert_eq!(t.max_level("ec2:Describe*"), Some(List));
         assert_eq!(t.max_level("nosuch:*"), None);
         assert_eq!(t.max_level("s3:Nope*"), None);
-        let expected = t.expand("s3:Get*").iter().filter_map(|a| t.level(a)).max();
-        assert_eq!(t.max_level("s3:Get*"), expected);
+        assert_eq!(t.max_level("IAM:*"), Some(PermissionsManagement));
+        for pattern in ["s3:Get*", "sts:*", "ec2:*", "a2c:*", "*:List*", "s3*:*"] {
+            let expected = t.expand(pattern).iter().filter_map(|a| t.level(a)).max();
+            assert_eq!(t.max_level(pattern), expected, "{pattern}");
+        }
     }
 
     #[test]

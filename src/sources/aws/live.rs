@@ -21,7 +21,7 @@ use aws_config::retry::RetryConfig;
 use aws_config::timeout::TimeoutConfig;
 use aws_sdk_iam::Client;
 use aws_sdk_iam::config::Region;
-use aws_sdk_iam::error::{DisplayErrorContext, ProvideErrorMetadata, SdkError};
+use aws_sdk_iam::error::{ProvideErrorMetadata, SdkError};
 use aws_sdk_iam::primitives::DateTime;
 use aws_sdk_iam::types::{self as sdk, EntityType, ReportStateType};
 use futures::stream::{self, StreamExt};
@@ -208,7 +208,7 @@ struct Ctx {
 impl Ctx {
     async fn new(opts: &LiveOptions) -> Ctx {
         let region = region(opts).await;
-        let retry = RetryConfig::adaptive()
+        let retry = RetryConfig::standard()
             .with_max_attempts(MAX_ATTEMPTS)
             .with_initial_backoff(Duration::from_millis(500))
             .with_max_backoff(Duration::from_secs(20));
@@ -264,7 +264,7 @@ impl Ctx {
     where
         E: ProvideErrorMetadata + std::error::Error + 'static,
     {
-        let full = DisplayErrorContext(err).to_string();
+        let full = error_chain(err);
         match err {
             SdkError::ServiceError(se) => {
                 let e = se.err();
@@ -319,6 +319,24 @@ impl Ctx {
             _ => format!("the request to {} failed: {full}", self.endpoint),
         }
     }
+}
+
+/// An error and its causes on one line, each said once.
+fn error_chain(err: &(dyn std::error::Error + 'static)) -> String {
+    let mut parts: Vec<String> = Vec::new();
+    let mut cur = Some(err);
+    while let Some(e) = cur {
+        let text = e
+            .to_string()
+            .replace(":\n  ", ": ")
+            .replace("\n  ", "; ")
+            .replace('\n', "; ");
+        if !text.is_empty() && !parts.iter().any(|p| p.contains(&text)) {
+            parts.push(text);
+        }
+        cur = e.source();
+    }
+    parts.join(": ")
 }
 
 /// The signing region: the option, the environment, the profile, else us-east-1. The

@@ -146,7 +146,15 @@ pub fn normalize(input: &AwsInput, opts: &AwsOptions) -> Inventory {
                 statement: s,
                 source: format!("{prefix}{arn}"),
             })),
-            None if !policies.contains_key(arn) => missing.push(arn.to_string()),
+            // Exports often leave out the AWS managed policies they attach; the few whose
+            // meaning is fixed are known here.
+            None if !policies.contains_key(arn) => match well_known_aws_policy(arn) {
+                Some(st) => out.extend(st.into_iter().map(|s| Sourced {
+                    statement: s,
+                    source: format!("{prefix}{arn}"),
+                })),
+                None => missing.push(arn.to_string()),
+            },
             None => {}
         };
 
@@ -493,6 +501,7 @@ pub fn normalize(input: &AwsInput, opts: &AwsOptions) -> Inventory {
             })
             .map(|(_, v)| v.clone());
 
+        let creep = policy_creep(&p.attached_customer, &policies, opts);
         let mut facts = BTreeMap::new();
         facts.insert(
             "aws".to_string(),
@@ -507,6 +516,7 @@ pub fn normalize(input: &AwsInput, opts: &AwsOptions) -> Inventory {
                 "wildcard_services": summary.wildcard_services,
                 "permissions_management": summary.permissions_management,
                 "escalations": escalation_facts(&escalations),
+            "escalation_summary": escalation_facts(&escalations).iter().map(|e| format!("{} ({} target(s))", e["description"].as_str().unwrap_or(""), e["target_count"])).collect::<Vec<_>>(),
                 "keys": keys,
                 "active_keys": keys.iter().filter(|k| k["active"] == true).count(),
                 "password_enabled": row.is_some_and(|r| r.flag("password_enabled")),
@@ -516,7 +526,12 @@ pub fn normalize(input: &AwsInput, opts: &AwsOptions) -> Inventory {
                 "trust": trust,
                 "max_session_hours": p.max_session.map(|s| s / 3600),
                 "owner": owner,
-                "policy_creep": policy_creep(&p.attached_customer, &policies, opts),
+                "policy_creep": creep,
+            "policy_creep_summary": creep.iter().map(|c| format!(
+                "{} {} ({}) -> {} ({}) on {}",
+                c["policy"].as_str().unwrap_or(""), c["from_version"].as_str().unwrap_or(""), c["from_level"].as_str().unwrap_or(""),
+                c["to_version"].as_str().unwrap_or(""), c["to_level"].as_str().unwrap_or(""), c["date"].as_str().unwrap_or("an unknown date"),
+            )).collect::<Vec<_>>(),
             }),
         );
         let identity = Identity {
@@ -620,6 +635,33 @@ fn escalation_facts(list: &[escalation::Escalation]) -> Vec<Value> {
             })
         })
         .collect()
+}
+
+/// AWS managed policies whose documents every account shares and that exports often omit.
+fn well_known_aws_policy(arn: &str) -> Option<Vec<Statement>> {
+    let name = arn.strip_prefix("arn:aws:iam::aws:policy/")?;
+    let doc = match name {
+        "AdministratorAccess" => {
+            json!({"Statement": [{"Effect": "Allow", "Action": "*", "Resource": "*"}]})
+        }
+        "IAMFullAccess" => {
+            json!({"Statement": [{"Effect": "Allow", "Action": ["iam:*", "organizations:DescribeAccount", "organizations:DescribeOrganization", "organizations:DescribeOrganizationalUnit", "organizations:DescribePolicy", "organizations:ListChildren", "organizations:ListParents", "organizations:ListPoliciesForTarget", "organizations:ListRoots", "organizations:ListPolicies", "organizations:ListTargetsForPolicy"], "Resource": "*"}]})
+        }
+        "PowerUserAccess" => {
+            json!({"Statement": [{"Effect": "Allow", "NotAction": ["iam:*", "organizations:*", "account:*"], "Resource": "*"}, {"Effect": "Allow", "Action": ["iam:CreateServiceLinkedRole", "iam:DeleteServiceLinkedRole", "iam:ListRoles", "organizations:DescribeOrganization", "account:ListRegions", "account:GetAccountInformation"], "Resource": "*"}]})
+        }
+        "AmazonS3FullAccess" => {
+            json!({"Statement": [{"Effect": "Allow", "Action": ["s3:*", "s3-object-lambda:*"], "Resource": "*"}]})
+        }
+        "AmazonS3ReadOnlyAccess" => {
+            json!({"Statement": [{"Effect": "Allow", "Action": ["s3:Get*", "s3:List*", "s3:Describe*", "s3-object-lambda:Get*", "s3-object-lambda:List*"], "Resource": "*"}]})
+        }
+        "AmazonBedrockFullAccess" => {
+            json!({"Statement": [{"Effect": "Allow", "Action": ["bedrock:*"], "Resource": "*"}]})
+        }
+        _ => return None,
+    };
+    document::parse(&doc).ok()
 }
 
 fn push_customer(
