@@ -6,8 +6,8 @@ use std::path::{Path, PathBuf};
 use anyhow::{Context, Result, bail};
 
 use crate::cli::{
-    ColorChoice, Command, ControlsArgs, FailOn, InventoryArgs, InventoryFormat, RulesCommand,
-    ScanArgs, Scope, SourceArgs,
+    ColorChoice, Command, ControlsArgs, ExportCommand, FailOn, InventoryArgs, InventoryFormat,
+    RulesCommand, ScanArgs, Scope, SourceArgs,
 };
 use crate::config::Config;
 use crate::controls::CATALOGUES;
@@ -40,6 +40,12 @@ pub fn run(command: Command) -> Result<u8> {
             write_out(None, &report::json::schema())?;
             Ok(exit::OK)
         }
+        Command::Export(ExportCommand::Aws {
+            output,
+            aws_profile,
+            aws_region,
+            aws_endpoint_url,
+        }) => export_aws(&output, aws_profile, aws_region, aws_endpoint_url),
     }
 }
 
@@ -324,6 +330,40 @@ fn rules_cmd(cmd: RulesCommand) -> Result<u8> {
             }
         }
     }
+}
+
+fn export_aws(
+    output: &Path,
+    profile: Option<String>,
+    region: Option<String>,
+    endpoint_url: Option<String>,
+) -> Result<u8> {
+    let opts = crate::sources::aws::LiveOptions {
+        profile,
+        region,
+        endpoint_url,
+        concurrency: crate::sources::aws::live::DEFAULT_CONCURRENCY,
+        progress: std::io::stderr().is_terminal() && std::env::var_os("CI").is_none(),
+    };
+    let (input, errors) = crate::sources::aws::live::crawl(&opts);
+    for e in &errors {
+        eprintln!("error: {}: {}", e.location, e.message);
+    }
+    let Some(input) = input else {
+        return Ok(exit::SOURCE_FAILED);
+    };
+    std::fs::create_dir_all(output)
+        .with_context(|| format!("cannot create {}", output.display()))?;
+    let files = crate::sources::aws::live::export(&input, output)
+        .with_context(|| format!("cannot write into {}", output.display()))?;
+    for f in files {
+        eprintln!("wrote {}", f.display());
+    }
+    Ok(if errors.is_empty() {
+        exit::OK
+    } else {
+        exit::SOURCE_FAILED
+    })
 }
 
 fn controls(args: ControlsArgs) -> Result<u8> {

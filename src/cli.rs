@@ -37,6 +37,29 @@ pub enum Command {
     Controls(ControlsArgs),
     /// Print the JSON Schema of the JSON report.
     Schema,
+    /// Save what a live crawl reads as files that can be analysed later and elsewhere.
+    #[command(subcommand)]
+    Export(ExportCommand),
+}
+
+#[derive(Debug, Subcommand)]
+pub enum ExportCommand {
+    /// Crawl AWS IAM live and write gaad.json, credential-report.csv, access-keys.json and
+    /// oidc-providers.json into DIR (`nhi-audit scan DIR` reads them back).
+    Aws {
+        /// The folder to write into (created if missing).
+        #[arg(long, short, value_name = "DIR")]
+        output: PathBuf,
+        /// The AWS profile to use.
+        #[arg(long, value_name = "NAME")]
+        aws_profile: Option<String>,
+        /// The AWS region to use.
+        #[arg(long, value_name = "REGION")]
+        aws_region: Option<String>,
+        /// An IAM endpoint (LocalStack, moto, GovCloud, a VPC endpoint).
+        #[arg(long, value_name = "URL")]
+        aws_endpoint_url: Option<String>,
+    },
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]

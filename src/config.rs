@@ -55,11 +55,13 @@ pub struct Ignore {
     pub line: u32,
 }
 
-/// An agent the user declares: files under `paths` belong to it.
+/// An agent the user declares: files under `paths` and the cloud principals whose ARNs
+/// match `principals` belong to it.
 #[derive(Debug, Clone)]
 pub struct DeclaredAgent {
     pub name: String,
     pub paths: Vec<GlobMatcher>,
+    pub principals: Vec<GlobMatcher>,
 }
 
 #[derive(Debug, Clone, Default)]
@@ -269,10 +271,10 @@ fn parse_agent(item: &Node) -> Result<DeclaredAgent, (u32, String)> {
         .and_then(Node::scalar_text)
         .ok_or((item.line, "a declared agent needs `name`".to_string()))?;
     for (k, _) in item.entries() {
-        if !matches!(k.name.as_str(), "name" | "paths") {
+        if !matches!(k.name.as_str(), "name" | "paths" | "principals") {
             return Err((
                 k.line,
-                format!("unknown agent key `{}` (name, paths)", k.name),
+                format!("unknown agent key `{}` (name, paths, principals)", k.name),
             ));
         }
     }
@@ -283,7 +285,18 @@ fn parse_agent(item: &Node) -> Result<DeclaredAgent, (u32, String)> {
         .iter()
         .map(glob)
         .collect::<Result<Vec<_>, _>>()?;
-    Ok(DeclaredAgent { name, paths })
+    let principals = item
+        .get("principals")
+        .map(Node::items)
+        .unwrap_or_default()
+        .iter()
+        .map(glob)
+        .collect::<Result<Vec<_>, _>>()?;
+    Ok(DeclaredAgent {
+        name,
+        paths,
+        principals,
+    })
 }
 
 #[cfg(test)]

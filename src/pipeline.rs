@@ -155,6 +155,24 @@ fn declare_agents(inv: &mut Inventory, config: &Config) {
     for declared in &config.agents {
         let id = format!("declared:{}", declared.name);
         let mut edges = Vec::new();
+        // Cloud principals declared by ARN pattern.
+        for identity in &inv.identities {
+            let Some(arn) = identity.id.strip_prefix("aws:") else {
+                continue;
+            };
+            if declared.principals.iter().any(|g| g.is_match(arn)) {
+                edges.push(crate::model::Edge {
+                    kind: EdgeKind::Holds,
+                    from: id.clone(),
+                    to: identity.id.clone(),
+                    evidence: format!(
+                        "declared in {} as acting as {arn}",
+                        config.file.as_deref().unwrap_or("the config")
+                    ),
+                    location: identity.locations.first().cloned(),
+                });
+            }
+        }
         for cred in &inv.credentials {
             if let Some(loc) = cred.locations.iter().find(|l| {
                 l.path()

@@ -361,15 +361,6 @@ fn credentials(report: &Value) -> Vec<Value> {
         .unwrap_or_default()
 }
 
-fn rule_ids(report: &Value) -> BTreeSet<String> {
-    report["findings"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|f| f["rule_id"].as_str().unwrap().to_string())
-        .collect()
-}
-
 /// The live scan finds the account's principals, keys, tags and dates.
 #[test]
 fn live_scan_inventories_users_roles_keys_and_tags() {
@@ -573,9 +564,11 @@ fn one_denied_call_is_a_source_error_and_the_rest_is_kept() {
         build_agents_account(&a).await;
         a
     });
-    let proxy = Stub::start(Reply::DenyOrForward {
+    let proxy = Stub::start(Reply::Proxy {
+        throttle_first: 0,
+
         deny: vec!["GenerateCredentialReport", "GetCredentialReport"],
-        upstream: endpoint.trim_start_matches("http://").to_string(),
+        upstream: upstream(&endpoint),
     });
     let out = account
         .cli()
@@ -749,14 +742,274 @@ fn throttling_is_retried_then_reported() {
     );
 }
 
+/// IAM throttles the first requests; the crawl backs off, retries, and reads it all.
+#[test]
+fn throttled_calls_are_retried_until_they_succeed() {
+    let Some(endpoint) = moto() else { return };
+    let rt = runtime();
+    let account = rt.block_on(Account::new(&endpoint));
+    let proxy = Stub::start(Reply::Proxy {
+        deny: vec![],
+        throttle_first: 3,
+        upstream: upstream(&endpoint),
+    });
+    let out = account
+        .cli()
+        .args(["scan", "--aws", "--aws-endpoint-url", &proxy.url()])
+        .args(["--scope", "all", "--format", "json", "--fail-on", "none"])
+        .output()
+        .expect("runs");
+    let report: Value = serde_json::from_slice(&out.stdout).expect("a report");
+    assert_eq!(out.status.code(), Some(0), "{:#}", report["errors"]);
+    assert!(
+        identities(&report)
+            .keys()
+            .any(|i| i.ends_with(&account.arn(&format!("user/{AUDITOR}"))))
+    );
+    assert!(proxy.hits() > 3);
+}
+
+/// `export aws` writes the four files, in the shapes the AWS CLI writes; an account
+/// with no roles or groups still has those lists, present and empty.
+#[test]
+fn export_writes_gaad_report_keys_and_oidc_providers() {
+    let Some(endpoint) = moto() else { return };
+    let rt = runtime();
+    let account = rt.block_on(async {
+        let a = Account::new(&endpoint).await;
+        a.client
+            .create_open_id_connect_provider()
+            .url("https://token.actions.githubusercontent.com")
+            .client_id_list("sts.amazonaws.com")
+            .thumbprint_list("6938fd4d98bab03faadb97b34396831e3780aea1")
+            .send()
+            .await
+            .expect("CreateOpenIDConnectProvider");
+        a
+    });
+    let dir = tempfile::tempdir().unwrap();
+    let out = account
+        .cli()
+        .args([
+            "export",
+            "aws",
+            "--aws-endpoint-url",
+            &account.endpoint,
+            "--output",
+        ])
+        .arg(dir.path())
+        .output()
+        .expect("runs");
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "stderr: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+
+    let read = |name: &str| {
+        std::fs::read_to_string(dir.path().join(name)).unwrap_or_else(|e| panic!("{name}: {e}"))
+    };
+    let gaad: Value = serde_json::from_str(&read("gaad.json")).unwrap();
+    for list in [
+        "UserDetailList",
+        "GroupDetailList",
+        "RoleDetailList",
+        "Policies",
+    ] {
+        assert!(gaad[list].is_array(), "{list} is present: {gaad:#}");
+    }
+    assert_eq!(gaad["GroupDetailList"], serde_json::json!([]));
+    assert_eq!(gaad["RoleDetailList"], serde_json::json!([]));
+    let users = gaad["UserDetailList"].as_array().unwrap();
+    assert_eq!(users.len(), 1, "{users:#?}");
+    assert_eq!(users[0]["UserName"], AUDITOR);
+    assert_eq!(users[0]["Arn"], account.arn(&format!("user/{AUDITOR}")));
+
+    let report = read("credential-report.csv");
+    assert!(
+        report.starts_with("user,arn,user_creation_time,"),
+        "{report}"
+    );
+    assert!(
+        report.contains(&account.arn(&format!("user/{AUDITOR}"))),
+        "{report}"
+    );
+
+    let keys: Value = serde_json::from_str(&read("access-keys.json")).unwrap();
+    let keys = keys["AccessKeyMetadata"].as_array().unwrap();
+    assert_eq!(keys.len(), 1, "{keys:#?}");
+    assert_eq!(keys[0]["AccessKeyId"], account.key_id.as_str());
+    assert_eq!(keys[0]["UserName"], AUDITOR);
+    assert_eq!(keys[0]["Status"], "Active");
+    assert!(
+        keys[0]["LastUsedDate"].is_string(),
+        "the export used the key: {:#}",
+        keys[0]
+    );
+    // The secret never leaves moto: no export file holds it.
+    for name in [
+        "gaad.json",
+        "credential-report.csv",
+        "access-keys.json",
+        "oidc-providers.json",
+    ] {
+        assert!(
+            !read(name).contains(&account.secret),
+            "{name} holds the secret key"
+        );
+    }
+
+    let oidc: Value = serde_json::from_str(&read("oidc-providers.json")).unwrap();
+    let providers = oidc["OpenIDConnectProviderList"].as_array().unwrap();
+    assert_eq!(providers.len(), 1, "{oidc:#}");
+    assert!(
+        providers[0]["Url"]
+            .as_str()
+            .unwrap()
+            .contains("token.actions.githubusercontent.com")
+    );
+    assert_eq!(
+        providers[0]["ClientIDList"],
+        serde_json::json!(["sts.amazonaws.com"])
+    );
+}
+
+/// The same account, crawled live and exported then scanned offline, gives the same
+/// identities, credentials and findings.
+#[test]
+fn export_then_offline_scan_equals_the_live_scan() {
+    let Some(endpoint) = moto() else { return };
+    let rt = runtime();
+    let account = rt.block_on(async {
+        let a = Account::new(&endpoint).await;
+        build_agents_account(&a).await;
+        a
+    });
+    let (live, code, stderr) = account.scan();
+    assert_eq!(code, 0, "stderr: {stderr}; errors: {}", live["errors"]);
+
+    let dir = tempfile::tempdir().unwrap();
+    let out = account
+        .cli()
+        .args([
+            "export",
+            "aws",
+            "--aws-endpoint-url",
+            &account.endpoint,
+            "--output",
+        ])
+        .arg(dir.path())
+        .output()
+        .expect("runs");
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "stderr: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    // Offline: the folder alone, its files recognised by content.
+    let mut cmd = bin();
+    isolate_aws_env(&mut cmd);
+    let out = cmd
+        .arg("scan")
+        .arg(dir.path())
+        .args(["--scope", "all", "--format", "json", "--fail-on", "none"])
+        .output()
+        .expect("runs");
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "stderr: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let offline: Value = serde_json::from_slice(&out.stdout).unwrap();
+
+    // The crawl itself uses the auditor's key, so its last use moves between the two
+    // runs; every other date must be the same.
+    let auditor = account.arn(&format!("user/{AUDITOR}"));
+    let view = |report: &Value| -> (
+        BTreeMap<String, Value>,
+        BTreeMap<String, Value>,
+        BTreeSet<(String, String)>,
+    ) {
+        let ids = identities(report)
+            .into_iter()
+            .map(|(id, i)| {
+                let used = if id.ends_with(&auditor) {
+                    Value::Null
+                } else {
+                    i["last_used_at"].clone()
+                };
+                let v = serde_json::json!({
+                    "kind": i["kind"], "provider": i["provider"], "access_level": i["access_level"],
+                    "agents": i["agents"], "created_at": i["created_at"], "last_used_at": used,
+                    "expires_at": i["expires_at"], "tags": i["tags"], "owner": i["owner"],
+                });
+                (id, v)
+            })
+            .collect();
+        let creds = credentials(report)
+            .into_iter()
+            .map(|c| {
+                let mine = c["identity"]
+                    .as_str()
+                    .is_some_and(|i| i.ends_with(&auditor));
+                let v = serde_json::json!({
+                    "kind": c["kind"], "identity": c["identity"], "lifetime": c["lifetime"],
+                    "created_at": c["created_at"], "expires_at": c["expires_at"],
+                    "last_used_at": if mine { Value::Null } else { c["last_used_at"].clone() },
+                });
+                (c["id"].as_str().unwrap().to_string(), v)
+            })
+            .collect();
+        let findings = report["findings"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|f| {
+                (
+                    f["rule_id"].as_str().unwrap().to_string(),
+                    f["subject"].as_str().unwrap_or("").to_string(),
+                )
+            })
+            .collect();
+        (ids, creds, findings)
+    };
+    let (live_ids, live_creds, live_findings) = view(&live);
+    let (off_ids, off_creds, off_findings) = view(&offline);
+    assert!(
+        live_ids.len() >= 6 && live_creds.len() >= 5,
+        "{live_ids:#?} {live_creds:#?}"
+    );
+    assert_eq!(
+        live_ids, off_ids,
+        "identities differ between live and offline"
+    );
+    assert_eq!(
+        live_creds, off_creds,
+        "credentials differ between live and offline"
+    );
+    assert_eq!(
+        live_findings, off_findings,
+        "findings differ between live and offline"
+    );
+    assert!(
+        live_findings.iter().any(|(r, _)| r == "NHI-AWS-012"),
+        "{live_findings:?}"
+    );
+}
+
 // --- a tiny HTTP stub / proxy on loopback -------------------------------------------
 
 enum Reply {
     /// Every request gets this IAM error.
     Always { status: u16, code: &'static str },
-    /// Requests for these actions get AccessDenied; the rest go to moto.
-    DenyOrForward {
+    /// A proxy in front of moto: the first `throttle_first` requests get `Throttling`,
+    /// requests for the `deny` actions get `AccessDenied`, the rest go to moto.
+    Proxy {
         deny: Vec<&'static str>,
+        throttle_first: usize,
         upstream: String,
     },
 }
@@ -843,16 +1096,22 @@ fn serve(mut conn: TcpStream, reply: &Reply, hits: &AtomicUsize) {
     let Some((head, body)) = read_request(&mut conn) else {
         return;
     };
-    hits.fetch_add(1, Ordering::SeqCst);
+    let n = hits.fetch_add(1, Ordering::SeqCst);
     let response = match reply {
         Reply::Always { status, code } => iam_error(*status, code),
-        Reply::DenyOrForward { deny, upstream } => {
+        Reply::Proxy {
+            deny,
+            throttle_first,
+            upstream,
+        } => {
             let text = String::from_utf8_lossy(&body);
             let action = text
                 .split('&')
                 .find_map(|kv| kv.strip_prefix("Action="))
                 .unwrap_or("");
-            if deny.contains(&action) {
+            if n < *throttle_first {
+                iam_error(400, "Throttling")
+            } else if deny.contains(&action) {
                 iam_error(403, "AccessDenied")
             } else {
                 forward(upstream, &head, &body)
@@ -862,6 +1121,11 @@ fn serve(mut conn: TcpStream, reply: &Reply, hits: &AtomicUsize) {
     };
     let _ = conn.write_all(&response);
     let _ = conn.flush();
+}
+
+/// `host:port` of an `http://` endpoint.
+fn upstream(endpoint: &str) -> String {
+    endpoint.trim_start_matches("http://").to_string()
 }
 
 /// Relays one request to moto with `Connection: close`, returning its whole response.

@@ -289,3 +289,52 @@ fn a_key_id_in_an_mcp_config_joins_the_agent_to_its_iam_user() {
     );
     let _ = crate_dir();
 }
+
+#[test]
+fn agents_declared_by_arn_pattern_hold_their_principals() {
+    let dir = tempfile::tempdir().unwrap();
+    let gaad = serde_json::json!({
+        "UserDetailList": [], "GroupDetailList": [], "Policies": [],
+        "RoleDetailList": [{"RoleName": "support-runner", "Arn": "arn:aws:iam::1:role/support-runner",
+            "AssumeRolePolicyDocument": {"Statement": [{"Effect": "Allow", "Principal": {"Service": "ecs-tasks.amazonaws.com"}, "Action": "sts:AssumeRole"}]},
+            "RolePolicyList": [{"PolicyName": "all", "PolicyDocument": {"Statement": [{"Effect": "Allow", "Action": "*", "Resource": "*"}]}}]}]
+    });
+    std::fs::write(dir.path().join("gaad.json"), gaad.to_string()).unwrap();
+    let config = dir.path().join("nhi.yaml");
+    std::fs::write(
+        &config,
+        "agents:\n  - name: support-bot\n    principals: ['arn:aws:iam::*:role/support-*']\n",
+    )
+    .unwrap();
+    let out = bin()
+        .arg("scan")
+        .arg(dir.path())
+        .arg("--config")
+        .arg(&config)
+        .args(["--format", "json", "--fail-on", "none"])
+        .output()
+        .unwrap();
+    let report: Value = serde_json::from_slice(&out.stdout).unwrap();
+    let admin = report["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|f| f["rule_id"] == "NHI-AWS-005")
+        .expect("the declared agent holds an admin role");
+    assert_eq!(admin["agent"], "declared:support-bot");
+    // Without the declaration the role is nobody's agent, and the default scope hides it.
+    let out = bin()
+        .arg("scan")
+        .arg(dir.path())
+        .args(["--format", "json", "--fail-on", "none"])
+        .output()
+        .unwrap();
+    let report: Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert!(
+        report["findings"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .all(|f| f["rule_id"] != "NHI-AWS-005")
+    );
+}
