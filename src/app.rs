@@ -91,23 +91,15 @@ fn load_config(source: &SourceArgs) -> Result<Config> {
             .filter(|p| p.is_file()),
     };
     match path {
-        Some(p) => Config::load(&p).map_err(|errs| {
-            UsageError(
-                errs.iter()
-                    .map(ToString::to_string)
-                    .collect::<Vec<_>>()
-                    .join("\n"),
-            )
-            .into()
-        }),
+        Some(p) => Config::load(&p).map_err(usage_errors),
         None => Ok(Config::default()),
     }
 }
 
 fn load_rules(dirs: &[PathBuf]) -> Result<Vec<Rule>> {
-    let mut all = rules::builtin_rules().map_err(rule_errors)?;
+    let mut all = rules::builtin_rules().map_err(usage_errors)?;
     for d in dirs {
-        all.extend(rules::load_dir(d).map_err(rule_errors)?);
+        all.extend(rules::load_dir(d).map_err(usage_errors)?);
     }
     let mut ids = std::collections::BTreeSet::new();
     for r in &all {
@@ -120,7 +112,8 @@ fn load_rules(dirs: &[PathBuf]) -> Result<Vec<Rule>> {
     Ok(all)
 }
 
-fn rule_errors(errs: Vec<rules::LoadError>) -> anyhow::Error {
+/// Config and rule errors, one per line, as a usage error (exit code 2).
+fn usage_errors<E: ToString>(errs: Vec<E>) -> anyhow::Error {
     UsageError(
         errs.iter()
             .map(ToString::to_string)
@@ -313,7 +306,7 @@ fn rules_cmd(cmd: RulesCommand) -> Result<u8> {
             Ok(exit::OK)
         }
         RulesCommand::Check { dir } => {
-            let rules = rules::load_dir(&dir).map_err(rule_errors)?;
+            let rules = rules::load_dir(&dir).map_err(usage_errors)?;
             let failures = pipeline::check_examples(&rules, Path::new(""));
             if failures.is_empty() {
                 write_out(

@@ -602,40 +602,4 @@ mod tests {
                 .is_empty()
         );
     }
-
-    /// Timing, not a test: `cargo test --release --lib policy::aws::actions -- --ignored --nocapture`.
-    #[test]
-    #[ignore]
-    fn timing() {
-        use std::hint::black_box;
-        use std::time::Instant;
-        let t0 = Instant::now();
-        let t = table();
-        println!("parse: {:?}", t0.elapsed());
-        let t0 = Instant::now();
-        let n = black_box(t.expand(black_box("*"))).len();
-        println!("expand(\"*\"): {n} actions in {:?}", t0.elapsed());
-        for pattern in ["*:Get*", "s3:Get*", "iam:*", "s3:*Object", "s3*:*"] {
-            let t0 = Instant::now();
-            let n = black_box(t.expand(black_box(pattern))).len();
-            println!("expand({pattern:?}): {n} in {:?}", t0.elapsed());
-        }
-        let keys = [
-            "s3:GetObject",
-            "iam:PassRole",
-            "EC2:DescribeInstances",
-            "nosuch:Thing",
-        ];
-        let t0 = Instant::now();
-        let mut hits = 0usize;
-        for i in 0..1_000_000 {
-            hits += usize::from(t.level(black_box(keys[i % keys.len()])).is_some());
-        }
-        println!("1M level(): {:?} ({hits} hits)", t0.elapsed());
-        let t0 = Instant::now();
-        for i in 0..1_000_000 {
-            black_box(t.max_level(black_box(["s3:Get*", "iam:*"][i % 2])));
-        }
-        println!("1M max_level(): {:?}", t0.elapsed());
-    }
 }

@@ -97,17 +97,35 @@ pub fn export(input: &AwsInput, dir: &Path) -> std::io::Result<Vec<PathBuf>> {
     };
     write("access-keys.json", to_json(&keys)?)?;
     let oidc = OidcProviderList {
-        open_id_connect_provider_list: input.oidc_providers.clone(),
+        open_id_connect_provider_list: input
+            .oidc_providers
+            .iter()
+            .map(|p| OidcProviderOut {
+                arn: &p.arn,
+                url: &p.url,
+                client_id_list: &p.client_id_list,
+            })
+            .collect(),
     };
     write("oidc-providers.json", to_json(&oidc)?)?;
     Ok(written)
 }
 
-/// `oidc-providers.json`.
-#[derive(serde::Serialize, serde::Deserialize)]
-struct OidcProviderList {
+/// `oidc-providers.json`, spelled as IAM spells it (`ClientIDList`).
+#[derive(serde::Serialize)]
+struct OidcProviderList<'a> {
     #[serde(rename = "OpenIDConnectProviderList")]
-    open_id_connect_provider_list: Vec<OidcProvider>,
+    open_id_connect_provider_list: Vec<OidcProviderOut<'a>>,
+}
+
+#[derive(serde::Serialize)]
+struct OidcProviderOut<'a> {
+    #[serde(rename = "Arn")]
+    arn: &'a str,
+    #[serde(rename = "Url")]
+    url: &'a str,
+    #[serde(rename = "ClientIDList")]
+    client_id_list: &'a [String],
 }
 
 fn to_json<T: serde::Serialize>(v: &T) -> std::io::Result<String> {

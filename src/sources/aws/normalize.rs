@@ -61,6 +61,13 @@ struct Principal {
     path: String,
 }
 
+/// A group: its statements and customer managed policies pass to its members.
+struct Group {
+    arn: String,
+    statements: Vec<Sourced>,
+    attached: Vec<(String, usize)>,
+}
+
 struct Summary {
     level: AccessLevel,
     admin: bool,
@@ -159,7 +166,7 @@ pub fn normalize(input: &AwsInput, opts: &AwsOptions) -> Inventory {
         };
 
     // Groups.
-    let mut groups: HashMap<String, (String, Vec<Sourced>, Vec<(String, usize)>)> = HashMap::new();
+    let mut groups: HashMap<String, Group> = HashMap::new();
     for g in input.gaad.group_detail_list.iter().flatten() {
         let mut st = Vec::new();
         inline(
@@ -174,7 +181,14 @@ pub fn normalize(input: &AwsInput, opts: &AwsOptions) -> Inventory {
             managed(&a.policy_arn, &format!("group:{}/", g.group_name), &mut st);
             push_customer(&policies, &a.policy_arn, &mut attached);
         }
-        groups.insert(g.group_name.clone(), (g.arn.clone(), st, attached));
+        groups.insert(
+            g.group_name.clone(),
+            Group {
+                arn: g.arn.clone(),
+                statements: st,
+                attached,
+            },
+        );
     }
 
     // Users and roles.
@@ -190,10 +204,10 @@ pub fn normalize(input: &AwsInput, opts: &AwsOptions) -> Inventory {
         let mut group_arns = Vec::new();
         for g in &u.group_list {
             match groups.get(g) {
-                Some((arn, gst, gattached)) => {
-                    st.extend(gst.iter().cloned());
-                    attached.extend(gattached.iter().cloned());
-                    group_arns.push(arn.clone());
+                Some(group) => {
+                    st.extend(group.statements.iter().cloned());
+                    attached.extend(group.attached.iter().cloned());
+                    group_arns.push(group.arn.clone());
                 }
                 None => doc_errors.push((
                     format!("{origin}: {}", u.arn),
@@ -317,7 +331,7 @@ pub fn normalize(input: &AwsInput, opts: &AwsOptions) -> Inventory {
             has_instance_profile: p.has_instance_profile,
         })
         .collect();
-    for (arn, _, _) in groups.values() {
+    for Group { arn, .. } in groups.values() {
         targets.push(Target {
             arn,
             kind: TargetKind::Group,
@@ -1165,24 +1179,39 @@ struct KeyFacts {
 }
 
 impl KeyFacts {
-    fn from_listing(k: &super::AccessKeyMetadata, now: time::OffsetDateTime) -> Self {
-        let created = k.create_date.as_deref().and_then(timefmt::normalize);
-        let last_used = k.last_used_date.as_deref().and_then(timefmt::normalize);
+    fn new(
+        name: String,
+        key_id: Option<String>,
+        active: bool,
+        created: Option<String>,
+        last_used: Option<String>,
+        now: time::OffsetDateTime,
+    ) -> Self {
+        let days = |d: &Option<String>| {
+            d.as_deref()
+                .and_then(timefmt::parse)
+                .map(|d| timefmt::days_since(d, now))
+        };
         KeyFacts {
-            name: k.access_key_id.clone(),
-            key_id: Some(k.access_key_id.clone()),
-            active: k.status.eq_ignore_ascii_case("Active"),
-            age_days: created
-                .as_deref()
-                .and_then(timefmt::parse)
-                .map(|d| timefmt::days_since(d, now)),
-            last_used_days: last_used
-                .as_deref()
-                .and_then(timefmt::parse)
-                .map(|d| timefmt::days_since(d, now)),
+            name,
+            key_id,
+            active,
+            age_days: days(&created),
+            last_used_days: days(&last_used),
             created,
             last_used,
         }
+    }
+
+    fn from_listing(k: &super::AccessKeyMetadata, now: time::OffsetDateTime) -> Self {
+        Self::new(
+            k.access_key_id.clone(),
+            Some(k.access_key_id.clone()),
+            k.status.eq_ignore_ascii_case("Active"),
+            k.create_date.as_deref().and_then(timefmt::normalize),
+            k.last_used_date.as_deref().and_then(timefmt::normalize),
+            now,
+        )
     }
 
     fn from_report(r: &super::credential_report::Row, now: time::OffsetDateTime) -> Vec<Self> {
@@ -1198,21 +1227,14 @@ impl KeyFacts {
                 let last_used = r
                     .get(&format!("access_key_{n}_last_used_date"))
                     .and_then(timefmt::normalize);
-                Some(KeyFacts {
-                    name: format!("key{n}"),
-                    key_id: None,
+                Some(Self::new(
+                    format!("key{n}"),
+                    None,
                     active,
-                    age_days: created
-                        .as_deref()
-                        .and_then(timefmt::parse)
-                        .map(|d| timefmt::days_since(d, now)),
-                    last_used_days: last_used
-                        .as_deref()
-                        .and_then(timefmt::parse)
-                        .map(|d| timefmt::days_since(d, now)),
                     created,
                     last_used,
-                })
+                    now,
+                ))
             })
             .collect()
     }
