@@ -54,3 +54,14 @@ fn parse_doc(
         }
     }
 }
+
+/// Analyses one file's text as if it were found at `shown` (a path, or a location such as
+/// `github:ORG/REPO/.github/workflows/x.yml` for files fetched from an API): recognition
+/// by name and content, the format's analyser, and the secret scanner.
+pub fn analyse_text(shown: &str, text: &str) -> crate::model::Inventory {
+    let path = std::path::Path::new(shown);
+    let kind = detect::classify(path, text);
+    let mut fragment = Fragment::new(shown);
+    analyse(kind, text, &mut fragment);
+    fragment.finish()
+}
