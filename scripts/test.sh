@@ -57,8 +57,9 @@ start_moto() {
     local port pid logfile="$NHI_ROOT/.tools/moto-server.log"
     port="$(free_port)"
     log "starting moto_server on 127.0.0.1:$port"
-    # No credentials or account settings from the caller's environment leak in.
-    env -u MOTO_ACCOUNT_ID -u INITIAL_NO_AUTH_ACTION_COUNT \
+    # AWS managed policies exist, as in a real account (the tests attach some); no
+    # account or auth settings from the caller's environment leak in.
+    env -u MOTO_ACCOUNT_ID -u INITIAL_NO_AUTH_ACTION_COUNT MOTO_IAM_LOAD_MANAGED_POLICIES=true \
         "$MOTO_VENV/bin/moto_server" -H 127.0.0.1 -p "$port" >"$logfile" 2>&1 &
     pid=$!
     at_exit "stop_pid $pid"

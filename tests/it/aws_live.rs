@@ -97,6 +97,9 @@ struct Account {
 
 const AUDITOR: &str = "nhi-auditor";
 
+/// Attaching an AWS managed policy needs moto to load them (as real accounts have them).
+const AWS_MANAGED: &str = "AttachRolePolicy of an AWS managed policy: run moto_server with MOTO_IAM_LOAD_MANAGED_POLICIES=true, as scripts/test.sh does";
+
 impl Account {
     async fn new(endpoint: &str) -> Account {
         let id = fresh_account_id();
@@ -325,7 +328,7 @@ async fn build_agents_account(a: &Account) {
         .policy_arn("arn:aws:iam::aws:policy/PowerUserAccess")
         .send()
         .await
-        .expect("AttachRolePolicy PowerUserAccess");
+        .expect(AWS_MANAGED);
 
     let downstream_trust = format!(
         r#"{{"Version":"2012-10-17","Statement":[{{"Effect":"Allow","Principal":{{"AWS":"{}"}},"Action":"sts:AssumeRole"}}]}}"#,
@@ -342,7 +345,7 @@ async fn build_agents_account(a: &Account) {
         .policy_arn("arn:aws:iam::aws:policy/ReadOnlyAccess")
         .send()
         .await
-        .expect("AttachRolePolicy ReadOnlyAccess");
+        .expect(AWS_MANAGED);
 }
 
 fn identities(report: &Value) -> BTreeMap<String, Value> {
