@@ -130,3 +130,27 @@ pub fn join_key_ids(inv: &mut Inventory) {
     }
     inv.edges.extend(edges);
 }
+
+/// A workflow's `role-to-assume` names the IAM role its OIDC token becomes: the agent job
+/// holds that role (when the account is in the scan), and with it the role's access.
+pub fn join_roles_to_assume(inv: &mut Inventory) {
+    let mut edges = Vec::new();
+    for agent in &inv.agents {
+        let Some(roles) = agent.facts.get("role_to_assume").and_then(|v| v.as_array()) else {
+            continue;
+        };
+        for arn in roles.iter().filter_map(|r| r.as_str()) {
+            let id = format!("aws:{arn}");
+            if inv.identity(&id).is_some() {
+                edges.push(Edge {
+                    kind: EdgeKind::Holds,
+                    from: agent.id.clone(),
+                    to: id,
+                    evidence: format!("its job assumes {arn} with its OIDC token (role-to-assume)"),
+                    location: agent.locations.first().cloned(),
+                });
+            }
+        }
+    }
+    inv.edges.extend(edges);
+}

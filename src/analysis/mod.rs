@@ -15,6 +15,7 @@ pub fn analyse(inventory: &mut Inventory) -> Vec<Chain> {
     links::link_env_files(inventory);
     inventory.normalize();
     links::join_key_ids(inventory);
+    links::join_roles_to_assume(inventory);
     links::holders_from_edges(inventory);
     links::shares(inventory);
     inventory.normalize();

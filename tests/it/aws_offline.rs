@@ -338,3 +338,42 @@ fn agents_declared_by_arn_pattern_hold_their_principals() {
             .all(|f| f["rule_id"] != "NHI-AWS-005")
     );
 }
+
+#[test]
+fn a_workflow_role_to_assume_joins_the_agent_job_to_its_iam_role() {
+    let dir = tempfile::tempdir().unwrap();
+    let wf = dir.path().join(".github/workflows");
+    std::fs::create_dir_all(&wf).unwrap();
+    std::fs::write(
+        wf.join("agent.yml"),
+        "on: workflow_dispatch\njobs:\n  agent:\n    runs-on: ubuntu-latest\n    permissions:\n      contents: read\n      id-token: write\n    steps:\n      - uses: aws-actions/configure-aws-credentials@v4\n        with:\n          role-to-assume: arn:aws:iam::1:role/claude-bedrock\n          aws-region: us-east-1\n      - uses: anthropics/claude-code-action@v1\n        with:\n          use_bedrock: \"true\"\n",
+    )
+    .unwrap();
+    let gaad = serde_json::json!({
+        "UserDetailList": [], "GroupDetailList": [], "Policies": [],
+        "RoleDetailList": [{"RoleName": "claude-bedrock", "Arn": "arn:aws:iam::1:role/claude-bedrock",
+            "AssumeRolePolicyDocument": {"Statement": [{"Effect": "Allow", "Principal": {"Federated": "arn:aws:iam::1:oidc-provider/token.actions.githubusercontent.com"},
+                "Action": "sts:AssumeRoleWithWebIdentity", "Condition": {"StringEquals": {"token.actions.githubusercontent.com:aud": "sts.amazonaws.com", "token.actions.githubusercontent.com:sub": "repo:acme/api:ref:refs/heads/main"}}}]},
+            "RolePolicyList": [{"PolicyName": "all", "PolicyDocument": {"Statement": [{"Effect": "Allow", "Action": "*", "Resource": "*"}]}}]}]
+    });
+    std::fs::create_dir(dir.path().join("export")).unwrap();
+    std::fs::write(dir.path().join("export/gaad.json"), gaad.to_string()).unwrap();
+    let out = bin()
+        .arg("scan")
+        .arg(dir.path())
+        .args(["--format", "json", "--fail-on", "none"])
+        .output()
+        .unwrap();
+    let report: Value = serde_json::from_slice(&out.stdout).unwrap();
+    let admin = report["findings"].as_array().unwrap().iter().find(|f| {
+        f["rule_id"] == "NHI-AWS-005"
+            && f["agent"]
+                .as_str()
+                .is_some_and(|a| a.ends_with("#/jobs/agent"))
+    });
+    assert!(
+        admin.is_some(),
+        "the agent job holds the admin role it assumes: {}",
+        report["findings"]
+    );
+}
