@@ -43,6 +43,15 @@ impl Inventory {
                     e.access_level = e.access_level.max(i.access_level);
                     e.human |= i.human;
                     e.tags.extend(i.tags);
+                    // One source names a thing, another knows its dates: a workflow's
+                    // `secrets.X` meets the API's record of secret X.
+                    fill(&mut e.owner, i.owner);
+                    fill(&mut e.created_at, i.created_at);
+                    fill(&mut e.last_used_at, i.last_used_at);
+                    fill(&mut e.expires_at, i.expires_at);
+                    for (k, v) in i.facts {
+                        e.facts.entry(k).or_insert(v);
+                    }
                 }
                 None => {
                     identities.insert(i.id.clone(), i);
@@ -63,6 +72,9 @@ impl Inventory {
                 Some(e) => {
                     merge_locations(&mut e.locations, &c.locations);
                     e.confidence = e.confidence.max(c.confidence);
+                    fill(&mut e.created_at, c.created_at);
+                    fill(&mut e.expires_at, c.expires_at);
+                    fill(&mut e.last_used_at, c.last_used_at);
                 }
                 None => {
                     credentials.insert(c.id.clone(), c);
@@ -119,6 +131,12 @@ fn merge_locations(into: &mut Vec<Location>, from: &[Location]) {
         ) => pa == pb && la == lb,
         (a, b) => a == b,
     });
+}
+
+fn fill(slot: &mut Option<String>, other: Option<String>) {
+    if slot.is_none() {
+        *slot = other;
+    }
 }
 
 fn merge_strings(into: &mut Vec<String>, from: &[String]) {

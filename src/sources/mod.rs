@@ -2,4 +2,5 @@
 //! their formats and APIs, and nothing about rules or severity.
 
 pub mod aws;
+pub mod github;
 pub mod repo;
