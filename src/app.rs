@@ -6,8 +6,8 @@ use std::path::{Path, PathBuf};
 use anyhow::{Context, Result, bail};
 
 use crate::cli::{
-    ColorChoice, Command, ControlsArgs, ExportCommand, FailOn, InventoryArgs, InventoryFormat,
-    RulesCommand, ScanArgs, Scope, SourceArgs,
+    ColorChoice, Command, ControlsArgs, ExportCommand, FailOn, GithubArgs, InventoryArgs,
+    InventoryFormat, RulesCommand, ScanArgs, Scope, SourceArgs,
 };
 use crate::config::Config;
 use crate::controls::CATALOGUES;
@@ -46,11 +46,14 @@ pub fn run(command: Command) -> Result<u8> {
             aws_region,
             aws_endpoint_url,
         }) => export_aws(&output, aws_profile, aws_region, aws_endpoint_url),
+        Command::Export(ExportCommand::Github { output, github }) => {
+            export_github(&output, &github)
+        }
     }
 }
 
 fn paths_of(source: &SourceArgs) -> Vec<PathBuf> {
-    let aws_only = source.aws || source.aws_gaad.is_some();
+    let aws_only = source.aws || source.aws_gaad.is_some() || !source.github.orgs.is_empty();
     if source.paths.is_empty() && !aws_only {
         vec![PathBuf::from(".")]
     } else {
@@ -71,6 +74,38 @@ fn aws_request(source: &SourceArgs) -> pipeline::AwsRequest {
         credential_report: source.aws_credential_report.clone(),
         agent_tags: source.agent_tags.clone(),
     }
+}
+
+/// The live GitHub crawl, when organisations are named; the token is read from the
+/// environment variable named by `--github-token-env`.
+fn github_live(args: &GithubArgs) -> Result<Option<crate::sources::github::LiveOptions>> {
+    if args.orgs.is_empty() {
+        return Ok(None);
+    }
+    let token = match std::env::var(&args.github_token_env) {
+        Ok(t) if !t.trim().is_empty() => t.trim().to_string(),
+        _ => {
+            return Err(UsageError(format!(
+                "--github-org needs a token: set {} (or name another variable with --github-token-env)",
+                args.github_token_env
+            ))
+            .into());
+        }
+    };
+    Ok(Some(crate::sources::github::LiveOptions {
+        api_url: args.github_api_url.clone(),
+        token: Some(token.into()),
+        orgs: args.orgs.clone(),
+        concurrency: args.github_concurrency.max(1),
+        progress: std::io::stderr().is_terminal() && std::env::var_os("CI").is_none(),
+        retry: Default::default(),
+    }))
+}
+
+fn github_request(source: &SourceArgs) -> Result<pipeline::GithubRequest> {
+    Ok(pipeline::GithubRequest {
+        live: github_live(&source.github)?,
+    })
 }
 
 fn repo_options(source: &SourceArgs) -> RepoOptions {
@@ -133,6 +168,7 @@ fn scan(args: ScanArgs) -> Result<u8> {
     let report = pipeline::scan(&ScanRequest {
         paths: paths_of(&args.source),
         aws: aws_request(&args.source),
+        github: github_request(&args.source)?,
         repo: repo_options(&args.source),
         config: &config,
         rules: &rules,
@@ -224,6 +260,7 @@ fn inventory(args: InventoryArgs) -> Result<u8> {
     let report = pipeline::scan(&ScanRequest {
         paths: paths_of(&args.source),
         aws: aws_request(&args.source),
+        github: github_request(&args.source)?,
         repo: repo_options(&args.source),
         config: &config,
         rules: &[],
@@ -353,6 +390,30 @@ fn export_aws(
         eprintln!("wrote {}", f.display());
     }
     Ok(if errors.is_empty() {
+        exit::OK
+    } else {
+        exit::SOURCE_FAILED
+    })
+}
+
+fn export_github(output: &Path, args: &GithubArgs) -> Result<u8> {
+    let opts = github_live(args)?
+        .ok_or_else(|| UsageError("export github needs at least one --github-org ORG".into()))?;
+    let export = match crate::sources::github::crawl(&opts) {
+        Ok((export, _)) => export,
+        Err(e) => {
+            eprintln!("error: {}: {}", e.location, e.message);
+            return Ok(exit::SOURCE_FAILED);
+        }
+    };
+    for e in export.errors() {
+        eprintln!("error: {}: {}", e.location, e.message);
+    }
+    let path = export
+        .write(output)
+        .with_context(|| format!("cannot write into {}", output.display()))?;
+    eprintln!("wrote {}", path.display());
+    Ok(if export.errors().next().is_none() {
         exit::OK
     } else {
         exit::SOURCE_FAILED

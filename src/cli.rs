@@ -60,6 +60,47 @@ pub enum ExportCommand {
         #[arg(long, value_name = "URL")]
         aws_endpoint_url: Option<String>,
     },
+    /// Crawl GitHub organisations live and write github-export.json into DIR (`nhi-audit
+    /// scan DIR` reads it back).
+    Github {
+        /// The folder to write into (created if missing).
+        #[arg(long, short, value_name = "DIR")]
+        output: PathBuf,
+        #[command(flatten)]
+        github: GithubArgs,
+    },
+}
+
+/// How to reach GitHub: shared by `scan`, `inventory` and `export github`.
+#[derive(Debug, Clone, Args)]
+pub struct GithubArgs {
+    /// Crawl this GitHub organisation (repeatable).
+    #[arg(long = "github-org", value_name = "ORG", help_heading = "GitHub")]
+    pub orgs: Vec<String>,
+    /// The environment variable that holds the token.
+    #[arg(
+        long,
+        value_name = "NAME",
+        default_value = "GITHUB_TOKEN",
+        help_heading = "GitHub"
+    )]
+    pub github_token_env: String,
+    /// The REST API: GitHub Enterprise Server is https://HOST/api/v3.
+    #[arg(
+        long,
+        value_name = "URL",
+        default_value = crate::sources::github::DEFAULT_API_URL,
+        help_heading = "GitHub"
+    )]
+    pub github_api_url: String,
+    /// GitHub requests in flight at once.
+    #[arg(
+        long,
+        value_name = "N",
+        default_value_t = crate::sources::github::DEFAULT_CONCURRENCY,
+        help_heading = "GitHub"
+    )]
+    pub github_concurrency: usize,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
@@ -132,6 +173,8 @@ pub struct SourceArgs {
     /// nhi:agent, ai-agent, agent).
     #[arg(long = "agent-tag", value_name = "KEY", help_heading = "AWS")]
     pub agent_tags: Vec<String>,
+    #[command(flatten)]
+    pub github: GithubArgs,
 }
 
 #[derive(Debug, Args)]

@@ -9,6 +9,7 @@ use crate::model::{Agent, Confidence, EdgeKind, Evidence, Inventory, SourceKind}
 use crate::report::{Report, RuleInfo, Summary, Tool};
 use crate::rules::Rule;
 use crate::sources::aws;
+use crate::sources::github;
 use crate::sources::repo::{self, InlineIgnore, RepoOptions};
 
 /// What to read from AWS.
@@ -23,10 +24,18 @@ pub struct AwsRequest {
     pub agent_tags: Vec<String>,
 }
 
+/// What to read from GitHub.
+#[derive(Debug, Clone, Default)]
+pub struct GithubRequest {
+    /// Crawl these organisations live.
+    pub live: Option<github::LiveOptions>,
+}
+
 /// What to scan and how to judge it.
 pub struct ScanRequest<'a> {
     pub paths: Vec<PathBuf>,
     pub aws: AwsRequest,
+    pub github: GithubRequest,
     pub repo: RepoOptions,
     pub config: &'a Config,
     pub rules: &'a [Rule],
@@ -38,13 +47,18 @@ pub struct ScanRequest<'a> {
 /// suppressions found, and whether a requested source failed.
 pub fn collect(req: &ScanRequest<'_>) -> (Inventory, Vec<InlineIgnore>, bool) {
     let mut failed = false;
-    let (mut inventory, inline, exports) = if req.paths.is_empty() {
-        (Inventory::default(), Vec::new(), Vec::new())
+    let (mut inventory, inline, exports, github_exports) = if req.paths.is_empty() {
+        (Inventory::default(), Vec::new(), Vec::new(), Vec::new())
     } else {
         let scan = repo::scan(&req.paths, &req.repo);
         // A requested path that cannot be read at all is a failed source: exit code 3.
         failed |= req.paths.iter().any(|p| !p.exists());
-        (scan.inventory, scan.inline_ignores, scan.aws_exports)
+        (
+            scan.inventory,
+            scan.inline_ignores,
+            scan.aws_exports,
+            scan.github_exports,
+        )
     };
     let mut aws_opts = aws::AwsOptions {
         all_grants: req.scope_all,
@@ -64,6 +78,12 @@ pub fn collect(req: &ScanRequest<'_>) -> (Inventory, Vec<InlineIgnore>, bool) {
         .errors
         .iter()
         .any(|e| e.source == crate::model::SourceKind::Aws);
+    failed |= github_inventory(&req.github, &github_exports, &mut inventory);
+    // An endpoint GitHub refused or a page that never came leaves the picture partial.
+    failed |= inventory
+        .errors
+        .iter()
+        .any(|e| e.source == crate::model::SourceKind::Github);
     inventory.normalize();
     declare_agents(&mut inventory, req.config);
     (inventory, inline, failed)
@@ -145,6 +165,37 @@ fn aws_inputs(
         inputs.push(input);
     }
     (inputs, failed)
+}
+
+/// The GitHub organisations to analyse: the live crawl, and the exports found among the
+/// scanned files. Returns whether the crawl could not run at all.
+fn github_inventory(req: &GithubRequest, found: &[PathBuf], inventory: &mut Inventory) -> bool {
+    let mut failed = false;
+    if let Some(live) = &req.live {
+        match github::crawl(live) {
+            Ok((export, _)) => inventory.extend(github::normalize(&export)),
+            Err(e) => {
+                inventory.errors.push(e);
+                failed = true;
+            }
+        }
+    }
+    for path in found {
+        let shown = repo::display_path(path);
+        match std::fs::read_to_string(path) {
+            Ok(text) => {
+                if let Some(export) = github::read_export(&text, &shown, &mut inventory.errors) {
+                    inventory.extend(github::normalize(&export));
+                }
+            }
+            Err(e) => inventory.errors.push(crate::model::SourceError {
+                source: crate::model::SourceKind::Github,
+                location: shown,
+                message: format!("cannot read: {e}"),
+            }),
+        }
+    }
+    failed
 }
 
 /// Agents declared in the config hold the credentials found under their paths.
@@ -283,6 +334,7 @@ pub fn check_examples(rules: &[Rule], base: &Path) -> Vec<String> {
                 let report = scan(&ScanRequest {
                     paths: vec![path.clone()],
                     aws: AwsRequest::default(),
+                    github: GithubRequest::default(),
                     repo: RepoOptions::default(),
                     config: &config,
                     rules: std::slice::from_ref(rule),

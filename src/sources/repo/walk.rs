@@ -43,6 +43,8 @@ pub struct RepoScan {
     pub inline_ignores: Vec<InlineIgnore>,
     /// AWS exports found among the files (recognised by content), for the aws source.
     pub aws_exports: Vec<(PathBuf, crate::sources::aws::ExportKind)>,
+    /// GitHub exports found among the files (recognised by content), for the github source.
+    pub github_exports: Vec<PathBuf>,
 }
 
 /// Buffer capacity a worker keeps between files.
@@ -129,8 +131,10 @@ pub fn scan(paths: &[PathBuf], options: &RepoOptions) -> RepoScan {
         out.inventory.extend(part.inventory);
         out.inline_ignores.extend(part.inline_ignores);
         out.aws_exports.extend(part.aws_exports);
+        out.github_exports.extend(part.github_exports);
     }
     out.aws_exports.sort_by(|a, b| a.0.cmp(&b.0));
+    out.github_exports.sort();
     out.inventory.normalize();
     out.inline_ignores.sort();
     out
@@ -220,6 +224,10 @@ impl Worker<'_> {
             && let Some(export) = crate::sources::aws::recognise(&text)
         {
             self.local.aws_exports.push((path.to_path_buf(), export));
+            return;
+        }
+        if kind == FileKind::Other && crate::sources::github::recognise(&text) {
+            self.local.github_exports.push(path.to_path_buf());
             return;
         }
         let kind = if kind == FileKind::Other {
