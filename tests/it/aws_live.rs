@@ -878,6 +878,13 @@ fn export_writes_gaad_report_keys_and_oidc_providers() {
     );
 }
 
+/// Identities and credentials by id (the fields compared), and (rule, subject) pairs.
+type ScanView = (
+    BTreeMap<String, Value>,
+    BTreeMap<String, Value>,
+    BTreeSet<(String, String)>,
+);
+
 /// The same account, crawled live and exported then scanned offline, gives the same
 /// identities, credentials and findings.
 #[test]
@@ -931,11 +938,7 @@ fn export_then_offline_scan_equals_the_live_scan() {
     // The crawl itself uses the auditor's key, so its last use moves between the two
     // runs; every other date must be the same.
     let auditor = account.arn(&format!("user/{AUDITOR}"));
-    let view = |report: &Value| -> (
-        BTreeMap<String, Value>,
-        BTreeMap<String, Value>,
-        BTreeSet<(String, String)>,
-    ) {
+    let view = |report: &Value| -> ScanView {
         let ids = identities(report)
             .into_iter()
             .map(|(id, i)| {

@@ -556,10 +556,21 @@ fn role_last_used(l: &sdk::RoleLastUsed) -> gaad::RoleLastUsed {
 }
 
 fn managed_policy(p: &sdk::ManagedPolicyDetail) -> gaad::ManagedPolicyDetail {
+    let arn = p.arn().unwrap_or_default();
+    // IAM always names the policy; an emulator may not (moto leaves it out of GAAD), and
+    // the name is the ARN's last segment (`arn:aws:iam::123:policy/path/name`).
+    let name = match p.policy_name().filter(|n| !n.is_empty()) {
+        Some(n) => n,
+        None => arn
+            .rsplit('/')
+            .next()
+            .filter(|_| arn.contains(":policy/"))
+            .unwrap_or_default(),
+    };
     gaad::ManagedPolicyDetail {
-        policy_name: p.policy_name().unwrap_or_default().to_string(),
+        policy_name: name.to_string(),
         policy_id: p.policy_id().unwrap_or_default().to_string(),
-        arn: p.arn().unwrap_or_default().to_string(),
+        arn: arn.to_string(),
         path: p.path().unwrap_or_default().to_string(),
         default_version_id: p.default_version_id().map(str::to_string),
         attachment_count: p.attachment_count().map(i64::from),
@@ -880,6 +891,19 @@ mod tests {
             date(&DateTime::from_fractional_secs(1_678_358_505, 0.25)),
             "2023-03-09T10:41:45Z"
         );
+    }
+
+    #[test]
+    fn a_managed_policy_without_a_name_is_named_by_its_arn() {
+        let p = sdk::ManagedPolicyDetail::builder()
+            .arn("arn:aws:iam::123456789012:policy/team/agent-data")
+            .build();
+        assert_eq!(managed_policy(&p).policy_name, "agent-data");
+        let p = sdk::ManagedPolicyDetail::builder()
+            .policy_name("Named")
+            .arn("arn:aws:iam::aws:policy/ReadOnlyAccess")
+            .build();
+        assert_eq!(managed_policy(&p).policy_name, "Named");
     }
 
     #[test]
