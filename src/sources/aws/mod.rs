@@ -50,7 +50,8 @@ pub struct OidcProvider {
     pub arn: String,
     #[serde(default)]
     pub url: String,
-    #[serde(default)]
+    /// IAM spells it `ClientIDList`.
+    #[serde(default, rename = "ClientIDList", alias = "ClientIdList")]
     pub client_id_list: Vec<String>,
 }
 
