@@ -42,6 +42,31 @@ install_sarif_multitool() {
     export NHI_SARIF_MULTITOOL="$SARIF_EXE"
 }
 
+# --- GitHub's OpenAPI description -------------------------------------------------
+# tests/it/github_live.rs checks every request the GitHub crawl sends against the paths
+# and query parameters of GitHub's REST API description, from the npm package
+# @octokit/openapi (built from github/rest-api-description).
+OCTOKIT_OPENAPI_VERSION=23.0.2
+OCTOKIT_DIR="$NHI_ROOT/.tools/octokit-openapi"
+OCTOKIT_PKG="$OCTOKIT_DIR/node_modules/@octokit/openapi"
+
+install_octokit_openapi() {
+    local have=""
+    if [[ -f "$OCTOKIT_PKG/package.json" ]]; then
+        have="$(sed -n 's/.*"version": *"\([^"]*\)".*/\1/p' "$OCTOKIT_PKG/package.json")"
+    fi
+    if [[ "$have" != "$OCTOKIT_OPENAPI_VERSION" ]]; then
+        log "installing @octokit/openapi@$OCTOKIT_OPENAPI_VERSION into .tools/"
+        mkdir -p "$OCTOKIT_DIR"
+        quietly "$NHI_ROOT/.tools/octokit-openapi-install.log" \
+            npm install --prefix "$OCTOKIT_DIR" --no-audit --no-fund --save-exact \
+            "@octokit/openapi@$OCTOKIT_OPENAPI_VERSION"
+    fi
+    [[ -f "$OCTOKIT_PKG/generated/api.github.com.json" ]] \
+        || die "npm installed no $OCTOKIT_PKG/generated/api.github.com.json"
+    export NHI_GITHUB_OPENAPI="$OCTOKIT_PKG/generated/api.github.com.json"
+}
+
 # --- moto_server (AWS IAM) -------------------------------------------------------
 # tests/it/aws_live.rs creates users, keys, roles and policy versions through the
 # real IAM API and crawls them with the live AWS source. moto_server answers on
@@ -91,6 +116,7 @@ run_cargo_tests() {
 }
 
 install_sarif_multitool
+install_octokit_openapi
 install_moto
 start_moto
 run_cargo_tests

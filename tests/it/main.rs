@@ -6,6 +6,7 @@ mod bad_input;
 mod cli;
 mod common;
 mod corpus;
+mod github_live;
 mod rules;
 mod sarif_validator;
 mod secrets_leak;

@@ -88,12 +88,20 @@ fn needs(endpoint: &str) -> &'static str {
 
 /// The source error for a failed call: `location` is the call with its values filled in.
 fn failed(endpoint: &str, location: String, failure: Failure) -> SourceError {
+    let answer = |status: u16, message: &str| {
+        if message.is_empty() {
+            status.to_string()
+        } else {
+            format!("{status}: {message}")
+        }
+    };
     let message = match failure {
         Failure::Status {
             status: 401,
             message,
         } => format!(
-            "the token was rejected (401 {message}): check that it is valid and not expired; results are partial"
+            "the token was rejected ({}): check that it is valid and not expired; results are partial",
+            answer(401, &message)
         ),
         Failure::Status {
             status: status @ (403 | 404),
@@ -102,16 +110,18 @@ fn failed(endpoint: &str, location: String, failure: Failure) -> SourceError {
             let what = if status == 403 {
                 "forbidden"
             } else {
-                "not found (GitHub answers 404 when the token may not see it)"
+                "not found, or not visible to the token"
             };
             format!(
-                "{what} ({status} {message}): needs {}; results are partial",
+                "{what} ({}): needs {}; results are partial",
+                answer(status, &message),
                 needs(endpoint)
             )
         }
-        Failure::Status { status, message } => {
-            format!("GitHub answered {status} ({message}); results are partial")
-        }
+        Failure::Status { status, message } => format!(
+            "GitHub answered {}; results are partial",
+            answer(status, &message)
+        ),
         Failure::RateLimited { wait } => format!(
             "rate limited: GitHub asked to wait {} s, longer than allowed; rerun later (results are partial)",
             wait.as_secs()
