@@ -150,12 +150,20 @@ fn rule(r: &RuleInfo) -> Value {
 
 fn physical_location(l: &Location) -> Value {
     match l {
-        Location::File { path, line, column } => json!({
-            "physicalLocation": {
-                "artifactLocation": { "uri": encode_path(path), "uriBaseId": "%SRCROOT%" },
-                "region": { "startLine": (*line).max(1), "startColumn": (*column).max(1) },
+        Location::File { path, line, column } => {
+            let mut artifact = json!({ "uri": encode_path(path) });
+            // A file fetched from an API (`github:ORG/REPO/…`) is already an absolute
+            // URI; only relative paths resolve against the scanned root.
+            if !has_scheme(path) {
+                artifact["uriBaseId"] = json!("%SRCROOT%");
             }
-        }),
+            json!({
+                "physicalLocation": {
+                    "artifactLocation": artifact,
+                    "region": { "startLine": (*line).max(1), "startColumn": (*column).max(1) },
+                }
+            })
+        }
         Location::Uri { uri } => {
             json!({ "logicalLocations": [{ "fullyQualifiedName": uri, "kind": "resource" }] })
         }
@@ -203,6 +211,17 @@ fn pascal(name: &str) -> String {
 }
 
 /// Percent-encodes what a URI path may not hold as is.
+/// `scheme:rest` as RFC 3986 reads it (a Windows drive letter is one letter).
+fn has_scheme(path: &str) -> bool {
+    path.split_once(':').is_some_and(|(scheme, _)| {
+        scheme.len() > 1
+            && scheme.starts_with(|c: char| c.is_ascii_alphabetic())
+            && scheme
+                .chars()
+                .all(|c| c.is_ascii_alphanumeric() || matches!(c, '+' | '-' | '.'))
+    })
+}
+
 fn encode_path(path: &str) -> String {
     let mut out = String::with_capacity(path.len());
     for b in path.bytes() {
@@ -237,6 +256,15 @@ fn encode_path(path: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn api_fetched_files_are_absolute_uris() {
+        assert!(has_scheme("github:acme/api/.github/workflows/ci.yml"));
+        assert!(!has_scheme(".github/workflows/ci.yml"));
+        assert!(!has_scheme("C:/work/ci.yml"));
+        let loc = physical_location(&Location::file("github:acme/api/x.yml", 1, 1));
+        assert!(loc["physicalLocation"]["artifactLocation"]["uriBaseId"].is_null());
+    }
 
     #[test]
     fn helpers() {
