@@ -76,7 +76,12 @@ pub enum ExportKind {
 
 /// Recognises an AWS export by content (cheap substring checks on the start of it).
 pub fn recognise(text: &str) -> Option<ExportKind> {
-    let head = &text[..text.len().min(4096)];
+    // The first 4 KiB, cut on a character boundary.
+    let mut end = text.len().min(4096);
+    while !text.is_char_boundary(end) {
+        end -= 1;
+    }
+    let head = &text[..end];
     if head.contains("\"UserDetailList\"")
         || head.contains("\"RoleDetailList\"")
         || head.contains("\"GroupDetailList\"")
@@ -187,4 +192,24 @@ pub struct LiveOptions {
     pub concurrency: usize,
     /// A progress bar on stderr (terminals only).
     pub progress: bool,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn recognises_exports_and_survives_multibyte_text() {
+        assert_eq!(
+            recognise(r#"{"UserDetailList": []}"#),
+            Some(ExportKind::Gaad)
+        );
+        assert_eq!(
+            recognise("user,arn,user_creation_time\n"),
+            Some(ExportKind::CredentialReport)
+        );
+        // A multi-byte character across the 4 KiB mark must not panic.
+        let text = format!("{}é{}", "a".repeat(4095), "b".repeat(10));
+        assert_eq!(recognise(&text), None);
+    }
 }
