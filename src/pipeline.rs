@@ -60,10 +60,8 @@ pub fn collect(req: &ScanRequest<'_>) -> (Inventory, Vec<InlineIgnore>, bool) {
             scan.github_exports,
         )
     };
-    let mut aws_opts = aws::AwsOptions {
-        all_grants: req.scope_all,
-        ..aws::AwsOptions::default()
-    };
+    let mut aws_opts = aws::AwsOptions::default();
+
     if !req.aws.agent_tags.is_empty() {
         aws_opts.agent_tag_keys = req.aws.agent_tags.clone();
     }

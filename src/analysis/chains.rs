@@ -98,11 +98,55 @@ fn graph(inv: &Inventory) -> Graph<'_> {
     Graph { next, level, names }
 }
 
-/// Breadth-first from `start`: the first time a node is reached is by a shortest path.
-fn shortest_paths<'a>(
+/// The highest level reachable from every node (itself included), in time linear in the
+/// graph: strongly connected components (Tarjan, via petgraph), then one pass in reverse
+/// topological order.
+fn best_reachable<'a>(g: &Graph<'a>) -> HashMap<&'a str, AccessLevel> {
+    use petgraph::graph::{DiGraph, NodeIndex};
+    let mut graph: DiGraph<&str, ()> = DiGraph::new();
+    let mut index: HashMap<&str, NodeIndex> = HashMap::new();
+    for &n in g.level.keys() {
+        index.insert(n, graph.add_node(n));
+    }
+    for (from, tos) in &g.next {
+        for (to, _, _) in tos {
+            graph.add_edge(index[from], index[to], ());
+        }
+    }
+    // tarjan_scc yields components in reverse topological order: successors first.
+    let mut best_of_component: Vec<AccessLevel> = Vec::new();
+    let mut component_of: HashMap<NodeIndex, usize> = HashMap::new();
+    for component in petgraph::algo::tarjan_scc(&graph) {
+        let c = best_of_component.len();
+        let mut best = AccessLevel::None;
+        for &n in &component {
+            component_of.insert(n, c);
+            best = best.max(g.level[graph[n]]);
+        }
+        for &n in &component {
+            for succ in graph.neighbors(n) {
+                if let Some(&sc) = component_of.get(&succ)
+                    && sc != c
+                {
+                    best = best.max(best_of_component[sc]);
+                }
+            }
+        }
+        best_of_component.push(best);
+    }
+    index
+        .iter()
+        .map(|(&n, i)| (n, best_of_component[component_of[i]]))
+        .collect()
+}
+
+/// Breadth-first from `start` until a node of level `goal` is reached: the first one
+/// found is at the shortest distance among the most powerful nodes.
+fn shortest_path_to<'a>(
     g: &Graph<'a>,
     start: &'a str,
-) -> HashMap<&'a str, (&'a str, &'a str, &'static str)> {
+    goal: AccessLevel,
+) -> Option<(&'a str, HashMap<&'a str, (&'a str, &'a str, &'static str)>)> {
     let mut parent = HashMap::new();
     let mut queue = VecDeque::from([start]);
     while let Some(node) = queue.pop_front() {
@@ -111,14 +155,18 @@ fn shortest_paths<'a>(
                 continue;
             }
             parent.insert(to, (node, evidence, kind));
+            if g.level[to] >= goal && kind != "holds" {
+                return Some((to, parent));
+            }
             queue.push_back(to);
         }
     }
-    parent
+    None
 }
 
 pub fn find_chains(inv: &Inventory) -> Vec<Chain> {
     let g = graph(inv);
+    let best = best_reachable(&g);
     let held_by_agents: std::collections::HashSet<&str> = inv
         .edges
         .iter()
@@ -145,9 +193,8 @@ pub fn find_chains(inv: &Inventory) -> Vec<Chain> {
         if !g.next.contains_key(start) {
             continue;
         }
-        let parent = shortest_paths(&g, start);
-        // What the start has without any hop that leads to another principal or agent:
-        // its own level and the identities it holds directly.
+        // What the start has without any hop to another principal or agent: its own level
+        // and the identities it holds directly.
         let own = g
             .next
             .get(start)
@@ -156,20 +203,11 @@ pub fn find_chains(inv: &Inventory) -> Vec<Chain> {
             .filter(|(_, _, k)| *k == "holds")
             .map(|(t, _, _)| g.level[t])
             .fold(g.level[start], AccessLevel::max);
-        // Report only the best target of each level (shortest path to the highest gain).
-        let mut best: BTreeMap<AccessLevel, (&str, usize)> = BTreeMap::new();
-        for &target in parent.keys() {
-            let gained = g.level[target];
-            if gained <= own {
-                continue;
-            }
-            let len = path_len(&parent, target);
-            let e = best.entry(gained).or_insert((target, len));
-            if len < e.1 || (len == e.1 && target < e.0) {
-                *e = (target, len);
-            }
+        let goal = best[start];
+        if goal <= own {
+            continue;
         }
-        let Some((&to_level, &(target, _))) = best.iter().next_back() else {
+        let Some((target, parent)) = shortest_path_to(&g, start, goal) else {
             continue;
         };
         let mut path = vec![target.to_string()];
@@ -185,10 +223,6 @@ pub fn find_chains(inv: &Inventory) -> Vec<Chain> {
         path.reverse();
         hops.reverse();
         kinds.reverse();
-        // A path made only of `holds` hops is direct access, not a chain.
-        if kinds.iter().all(|k| *k == "holds") {
-            continue;
-        }
         let target_name = g.names.get(target).copied().unwrap_or(target);
         chains.push(Chain {
             agent: start.to_string(),
@@ -198,22 +232,10 @@ pub fn find_chains(inv: &Inventory) -> Vec<Chain> {
             hops,
             hop_kinds: kinds,
             from_level: own,
-            to_level,
-            gains: format!("{} access through {target_name}", to_level.as_str()),
+            to_level: g.level[target],
+            gains: format!("{} access through {target_name}", g.level[target].as_str()),
         });
     }
     chains.sort_by(|a, b| a.agent.cmp(&b.agent));
     chains
-}
-
-fn path_len<'a>(
-    parent: &HashMap<&'a str, (&'a str, &'a str, &'static str)>,
-    mut at: &'a str,
-) -> usize {
-    let mut n = 0;
-    while let Some(&(prev, _, _)) = parent.get(at) {
-        n += 1;
-        at = prev;
-    }
-    n
 }

@@ -193,15 +193,24 @@ fn for_each_holder<'a>(
     }
 }
 
+/// The edges of one kind leaving `from`: a slice of the sorted edge list.
+fn edges_from<'i>(inv: &'i Inventory, kind: EdgeKind, from: &str) -> &'i [crate::model::Edge] {
+    let start = inv
+        .edges
+        .partition_point(|e| (e.kind, e.from.as_str()) < (kind, from));
+    let end = inv
+        .edges
+        .partition_point(|e| (e.kind, e.from.as_str()) <= (kind, from));
+    &inv.edges[start..end]
+}
+
 fn agent_facts(
     inv: &Inventory,
     agent: &Agent,
     levels: &BTreeMap<&str, crate::model::AccessLevel>,
 ) -> Value {
-    let held: Vec<&Identity> = inv
-        .edges
+    let held: Vec<&Identity> = edges_from(inv, EdgeKind::Holds, &agent.id)
         .iter()
-        .filter(|e| e.kind == EdgeKind::Holds && e.from == agent.id)
         .filter_map(|e| inv.identity(&e.to))
         .collect();
     let identities: Vec<Value> = held
@@ -219,10 +228,8 @@ fn agent_facts(
         .iter()
         .filter(|i| i["storage"] == json!("hardcoded"))
         .count();
-    let delegates_to: Vec<&str> = inv
-        .edges
+    let delegates_to: Vec<&str> = edges_from(inv, EdgeKind::Delegates, &agent.id)
         .iter()
-        .filter(|e| e.kind == EdgeKind::Delegates && e.from == agent.id)
         .map(|e| e.to.as_str())
         .collect();
     let mut v = serde_json::to_value(agent).unwrap_or(Value::Null);

@@ -260,6 +260,20 @@ pub fn escalations(
         || EXISTING
             .iter()
             .any(|(_, actions, _, _)| actions.iter().all(|a| p.may_allow(a)));
+    // What does not depend on the target is decided once: the service actions that go
+    // with PassRole, and the existing-resource methods (their resource is `*`).
+    let pass_with: Vec<Option<bool>> = PASS_ROLE
+        .iter()
+        .map(|(_, _, alternatives)| {
+            alternatives
+                .iter()
+                .find_map(|acts| all_allowed(p, acts, "*", ctx))
+        })
+        .collect();
+    let existing_ok: Vec<Option<bool>> = EXISTING
+        .iter()
+        .map(|(_, actions, _, _)| all_allowed(p, actions, "*", ctx))
+        .collect();
     for t in targets.iter().filter(|t| relevant && t.arn != subject.arn) {
         match t.kind {
             TargetKind::User => {
@@ -308,17 +322,16 @@ pub fn escalations(
                         );
                     }
                 }
-                if let Some(pass) = allowed(p, "iam:PassRole", t.arn, ctx) {
-                    for (method, service, alternatives) in PASS_ROLE {
+                let services_needed = pass_with.iter().any(Option::is_some);
+                if services_needed && let Some(pass) = allowed(p, "iam:PassRole", t.arn, ctx) {
+                    for ((method, service, alternatives), with) in PASS_ROLE.iter().zip(&pass_with)
+                    {
                         if !t.trusted_services.iter().any(|s| s == service)
                             || (*service == "ec2.amazonaws.com" && !t.has_instance_profile)
                         {
                             continue;
                         }
-                        if let Some(c) = alternatives
-                            .iter()
-                            .find_map(|acts| all_allowed(p, acts, "*", ctx))
-                        {
+                        if let Some(c) = *with {
                             push(
                                 method,
                                 format!(
@@ -333,13 +346,13 @@ pub fn escalations(
                         }
                     }
                 }
-                for (method, actions, service, needs_profile) in EXISTING {
+                for ((method, _, service, needs_profile), ok) in EXISTING.iter().zip(&existing_ok) {
                     if !t.trusted_services.iter().any(|s| s == service)
                         || (*needs_profile && !t.has_instance_profile)
                     {
                         continue;
                     }
-                    if let Some(c) = all_allowed(p, actions, "*", ctx) {
+                    if let Some(c) = *ok {
                         push(
                             method,
                             format!(

@@ -11,7 +11,8 @@ use super::document::{Condition, Effect, Patterns, Statement};
 /// A statement and the policy it came from.
 #[derive(Debug, Clone)]
 pub struct Sourced {
-    pub statement: Statement,
+    /// Shared: a managed policy's statements serve every principal it is attached to.
+    pub statement: std::sync::Arc<Statement>,
     /// `inline:NAME`, the managed policy ARN, or `group:NAME/inline:NAME`.
     pub source: String,
 }
@@ -20,6 +21,9 @@ pub struct Sourced {
 #[derive(Debug, Clone, Default)]
 pub struct PolicySet {
     pub statements: Vec<Sourced>,
+    /// `may_allow` answers, remembered: escalation checks ask the same few actions for
+    /// every principal of the account.
+    pub may_allow_memo: std::cell::RefCell<std::collections::HashMap<String, bool>>,
     /// The permissions boundary, when one is attached.
     pub boundary: Option<Vec<Statement>>,
 }
@@ -205,7 +209,7 @@ impl PolicySet {
         let allowed = allows(
             self.statements
                 .iter()
-                .map(|s| (&s.statement, s.source.as_str())),
+                .map(|s| (&*s.statement, s.source.as_str())),
             action,
             resource,
             ctx,
@@ -255,9 +259,16 @@ impl PolicySet {
     /// Whether any Allow statement names `action`, whatever its resource or conditions: a
     /// cheap filter before checking concrete resources.
     pub fn may_allow(&self, action: &str) -> bool {
-        self.statements.iter().any(|s| {
+        if let Some(&known) = self.may_allow_memo.borrow().get(action) {
+            return known;
+        }
+        let answer = self.statements.iter().any(|s| {
             s.statement.effect == Effect::Allow && matches_action(&s.statement.actions, action)
-        })
+        });
+        self.may_allow_memo
+            .borrow_mut()
+            .insert(action.to_string(), answer);
+        answer
     }
 
     pub fn has_denies(&self) -> bool {
@@ -279,11 +290,12 @@ mod tests {
                 .unwrap()
                 .into_iter()
                 .map(|s| Sourced {
-                    statement: s,
+                    statement: std::sync::Arc::new(s),
                     source: "p".into(),
                 })
                 .collect(),
             boundary: None,
+            may_allow_memo: Default::default(),
         }
     }
 

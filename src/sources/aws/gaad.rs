@@ -7,6 +7,26 @@
 
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
+use serde_json::value::RawValue;
+
+/// A policy document kept as the raw JSON text it came in (an object, or the URL-encoded
+/// string IAM returns): parsed when analysed, one at a time, so a large export is not
+/// held as a tree of values.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(transparent)]
+pub struct Document(Box<RawValue>);
+
+impl PartialEq for Document {
+    fn eq(&self, other: &Self) -> bool {
+        self.0.get() == other.0.get()
+    }
+}
+
+impl Document {
+    pub fn from_value(v: &Value) -> Option<Self> {
+        serde_json::value::to_raw_value(v).ok().map(Document)
+    }
+}
 
 /// The whole export.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
@@ -75,7 +95,7 @@ pub struct RoleDetail {
     pub create_date: Option<String>,
     /// The trust policy.
     #[serde(default)]
-    pub assume_role_policy_document: Option<Value>,
+    pub assume_role_policy_document: Option<Document>,
     #[serde(default)]
     pub instance_profile_list: Vec<InstanceProfile>,
     #[serde(default)]
@@ -117,7 +137,7 @@ pub struct InlinePolicy {
     pub policy_name: String,
     /// An object, or the URL-encoded JSON string the IAM API returns.
     #[serde(default)]
-    pub policy_document: Option<Value>,
+    pub policy_document: Option<Document>,
 }
 
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
@@ -169,7 +189,7 @@ pub struct ManagedPolicyDetail {
 #[serde(rename_all = "PascalCase")]
 pub struct PolicyVersion {
     #[serde(default)]
-    pub document: Option<Value>,
+    pub document: Option<Document>,
     #[serde(default)]
     pub version_id: String,
     #[serde(default)]
@@ -198,7 +218,13 @@ impl ManagedPolicyDetail {
 
 /// A policy document as found: an object, or a URL-encoded JSON string (as the IAM API
 /// returns it). Returns the parsed object or why it could not be read.
-pub fn decode_document(doc: &Value) -> Result<Value, String> {
+pub fn decode_document(doc: &Document) -> Result<Value, String> {
+    let value: Value = serde_json::from_str(doc.0.get())
+        .map_err(|e| format!("the policy document is not JSON: {e}"))?;
+    decode_value(&value)
+}
+
+fn decode_value(doc: &Value) -> Result<Value, String> {
     match doc {
         Value::Object(_) => Ok(doc.clone()),
         Value::String(s) => {
@@ -257,10 +283,11 @@ mod tests {
     #[test]
     fn documents_as_objects_or_url_encoded_strings() {
         let obj = json!({"Version": "2012-10-17", "Statement": []});
-        assert_eq!(decode_document(&obj).unwrap(), obj);
+        let d = |v: Value| Document::from_value(&v).unwrap();
+        assert_eq!(decode_document(&d(obj.clone())).unwrap(), obj);
         let enc = json!("%7B%22Version%22%3A%222012-10-17%22%2C%22Statement%22%3A%5B%5D%7D");
-        assert_eq!(decode_document(&enc).unwrap(), obj);
-        assert!(decode_document(&json!("%7B%22Vers")).is_err());
-        assert!(decode_document(&json!(42)).is_err());
+        assert_eq!(decode_document(&d(enc)).unwrap(), obj);
+        assert!(decode_document(&d(json!("%7B%22Vers"))).is_err());
+        assert!(decode_document(&d(json!(42))).is_err());
     }
 }

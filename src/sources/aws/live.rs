@@ -462,8 +462,8 @@ async fn authorization_details(ctx: &Ctx, errors: &mut Vec<SourceError>) -> Opti
     Some(out)
 }
 
-fn doc(d: Option<&str>) -> Option<Value> {
-    d.map(|s| Value::String(s.to_string()))
+fn doc(d: Option<&str>) -> Option<gaad::Document> {
+    d.and_then(|s| gaad::Document::from_value(&Value::String(s.to_string())))
 }
 
 fn inline(p: &sdk::PolicyDetail) -> gaad::InlinePolicy {

@@ -3,6 +3,7 @@
 //! edges, and the principals that belong to AI agents.
 
 use std::collections::{BTreeMap, HashMap};
+use std::sync::Arc;
 
 use regex::Regex;
 use serde_json::{Value, json};
@@ -24,15 +25,12 @@ use crate::timefmt;
 pub struct AwsOptions {
     /// Tag keys that mark a principal as an AI agent's (`nhi:agent`, `ai-agent`, `agent`).
     pub agent_tag_keys: Vec<String>,
-    /// Emit grants for every principal (`--scope all`), not only the agents'.
-    pub all_grants: bool,
 }
 
 impl Default for AwsOptions {
     fn default() -> Self {
         AwsOptions {
             agent_tag_keys: vec!["nhi:agent".into(), "ai-agent".into(), "agent".into()],
-            all_grants: false,
         }
     }
 }
@@ -96,7 +94,7 @@ pub fn normalize(input: &AwsInput, opts: &AwsOptions) -> Inventory {
         .flatten()
         .map(|p| (p.arn.as_str(), p))
         .collect();
-    let mut parsed_policies: HashMap<&str, Vec<Statement>> = HashMap::new();
+    let mut parsed_policies: HashMap<&str, Vec<Arc<Statement>>> = HashMap::new();
     for p in input.gaad.policies.iter().flatten() {
         let Some(v) = p.default_version() else {
             err(
@@ -113,7 +111,7 @@ pub fn normalize(input: &AwsInput, opts: &AwsOptions) -> Inventory {
             .and_then(|d| document::parse(&d))
         {
             Ok(st) => {
-                parsed_policies.insert(p.arn.as_str(), st);
+                parsed_policies.insert(p.arn.as_str(), st.into_iter().map(Arc::new).collect());
             }
             Err(e) => err(
                 format!("{origin}: {} {}", p.arn, v.version_id),
@@ -135,7 +133,7 @@ pub fn normalize(input: &AwsInput, opts: &AwsOptions) -> Inventory {
                 .and_then(|d| document::parse(&d));
             match parsed {
                 Ok(st) => out.extend(st.into_iter().map(|s| Sourced {
-                    statement: s,
+                    statement: Arc::new(s),
                     source: format!("{prefix}inline:{}", ip.policy_name),
                 })),
                 Err(e) => errors.push((
@@ -157,7 +155,7 @@ pub fn normalize(input: &AwsInput, opts: &AwsOptions) -> Inventory {
             // meaning is fixed are known here.
             None if !policies.contains_key(arn) => match well_known_aws_policy(arn) {
                 Some(st) => out.extend(st.into_iter().map(|s| Sourced {
-                    statement: s,
+                    statement: Arc::new(s),
                     source: format!("{prefix}{arn}"),
                 })),
                 None => missing.push(arn.to_string()),
@@ -218,7 +216,7 @@ pub fn normalize(input: &AwsInput, opts: &AwsOptions) -> Inventory {
         let boundary = u.permissions_boundary.as_ref().and_then(|b| {
             parsed_policies
                 .get(b.permissions_boundary_arn.as_str())
-                .cloned()
+                .map(|st| st.iter().map(|s| (**s).clone()).collect())
         });
         principals.push(Principal {
             arn: u.arn.clone(),
@@ -227,6 +225,7 @@ pub fn normalize(input: &AwsInput, opts: &AwsOptions) -> Inventory {
             policies: PolicySet {
                 statements: st,
                 boundary,
+                may_allow_memo: Default::default(),
             },
             groups: group_arns,
             trust: Vec::new(),
@@ -264,7 +263,7 @@ pub fn normalize(input: &AwsInput, opts: &AwsOptions) -> Inventory {
         let boundary = r.permissions_boundary.as_ref().and_then(|b| {
             parsed_policies
                 .get(b.permissions_boundary_arn.as_str())
-                .cloned()
+                .map(|st| st.iter().map(|s| (**s).clone()).collect())
         });
         principals.push(Principal {
             arn: r.arn.clone(),
@@ -273,6 +272,7 @@ pub fn normalize(input: &AwsInput, opts: &AwsOptions) -> Inventory {
             policies: PolicySet {
                 statements: st,
                 boundary,
+                may_allow_memo: Default::default(),
             },
             groups: Vec::new(),
             trust,
@@ -445,19 +445,41 @@ pub fn normalize(input: &AwsInput, opts: &AwsOptions) -> Inventory {
                 &ctx,
             )
         };
+        // One method often reaches hundreds of principals (iam:CreateAccessKey on `*`):
+        // the graph keeps, per method, the few most powerful targets — the ones a chain
+        // would go through — while the facts count them all.
+        let mut by_method: BTreeMap<&str, Vec<&escalation::Escalation>> = BTreeMap::new();
         for e in &escalations {
-            let to = format!("aws:{}", e.target);
-            edges.push(Edge {
-                kind: EdgeKind::Escalates,
-                from: id.clone(),
-                to: if e.self_modification {
-                    format!("aws-admin:{}", account_of(&p.arn))
+            by_method.entry(e.method.as_str()).or_default().push(e);
+        }
+        for (_, mut list) in by_method {
+            let level_of = |e: &escalation::Escalation| {
+                if e.self_modification {
+                    AccessLevel::Admin
                 } else {
-                    to
-                },
-                evidence: format!("{} {} ({})", p.name, e.description, e.method),
-                location: Some(loc.clone()),
+                    index
+                        .get(e.target.as_str())
+                        .map_or(AccessLevel::None, |&t| summaries[t].level)
+                }
+            };
+            list.sort_by(|a, b| {
+                level_of(b)
+                    .cmp(&level_of(a))
+                    .then_with(|| a.target.cmp(&b.target))
             });
+            for e in list.into_iter().take(3) {
+                edges.push(Edge {
+                    kind: EdgeKind::Escalates,
+                    from: id.clone(),
+                    to: if e.self_modification {
+                        format!("aws-admin:{}", account_of(&p.arn))
+                    } else {
+                        format!("aws:{}", e.target)
+                    },
+                    evidence: format!("{} {} ({})", p.name, e.description, e.method),
+                    location: Some(loc.clone()),
+                });
+            }
         }
         let trust = trust_facts(&p.trust);
 
@@ -598,7 +620,7 @@ pub fn normalize(input: &AwsInput, opts: &AwsOptions) -> Inventory {
                 location: Some(loc.clone()),
             });
         }
-        if opts.all_grants || confidence.is_some() {
+        if confidence.is_some() {
             inv.grants.extend(grants_of(&id, &p.policies, &loc));
         }
         inv.identities.push(identity);
@@ -616,7 +638,11 @@ pub fn normalize(input: &AwsInput, opts: &AwsOptions) -> Inventory {
     }
 
     // Trust: who can assume each role.
-    edges.extend(assume_edges(&principals, &index, &ctx));
+    let (assumes, hubs) = assume_edges(&principals, &index, &ctx);
+    edges.extend(assumes);
+    for account in hubs {
+        inv.identities.push(trust_hub_identity(&account));
+    }
     let admin_nodes: std::collections::BTreeSet<String> = edges
         .iter()
         .filter(|e| e.to.starts_with("aws-admin:"))
@@ -777,6 +803,30 @@ fn report_only_identity(
         facts,
     };
     (identity, credentials)
+}
+
+/// The hub "any role that trusts account X": what a principal allowed `sts:AssumeRole` on
+/// every role reaches in one hop.
+fn trust_hub_identity(account: &str) -> Identity {
+    Identity {
+        id: format!("aws-account-trust:{account}"),
+        kind: "aws-account-trust".into(),
+        provider: "aws".into(),
+        name: format!("any role that trusts account {account}"),
+        agents: Vec::new(),
+        access_level: Some(AccessLevel::None),
+        owner: None,
+        human: false,
+        created_at: None,
+        last_used_at: None,
+        expires_at: None,
+        credentials: Vec::new(),
+        locations: vec![Location::Uri {
+            uri: format!("arn:aws:iam::{account}:root"),
+        }],
+        tags: Default::default(),
+        facts: Default::default(),
+    }
 }
 
 /// The pseudo-identity "administrator of the account": what self-modifying escalations reach.
@@ -1048,16 +1098,35 @@ fn trust_facts(trust: &[Statement]) -> Value {
 /// Who can assume each role: principals the trust policy names (their identity policy
 /// need not allow it in the same account), and — when it trusts the account — every
 /// principal whose identity policy allows `sts:AssumeRole` on the role.
+/// Who can assume each role: principals the trust policy names (their identity policy
+/// need not allow it in the same account), and — when it trusts the account — every
+/// principal whose identity policy allows `sts:AssumeRole` on the role.
+///
+/// Principals allowed to assume *any* role of their account go through one hub node per
+/// account (`aws-account-trust:ACCOUNT`, "any role that trusts the account") instead of an
+/// edge to each such role: the graph stays linear in the size of the account.
 fn assume_edges(
     principals: &[Principal],
     index: &HashMap<&str, usize>,
     ctx: &Context,
-) -> Vec<Edge> {
+) -> (Vec<Edge>, Vec<String>) {
     let mut edges = Vec::new();
-    // Principals allowed sts:AssumeRole at all; the rest cannot use account-wide trust.
-    let assumers: Vec<usize> = (0..principals.len())
-        .filter(|&i| principals[i].policies.may_allow("sts:AssumeRole"))
-        .collect();
+    let mut hubs = std::collections::BTreeSet::new();
+    // Principals allowed sts:AssumeRole at all, split into those allowed on every role of
+    // their account (through the hub) and those allowed on some.
+    let mut any_role = Vec::new();
+    let mut some_roles = Vec::new();
+    for (i, q) in principals.iter().enumerate() {
+        if !q.policies.may_allow("sts:AssumeRole") {
+            continue;
+        }
+        let every = format!("arn:aws:iam::{}:role/*", account_of(&q.arn));
+        if q.policies.check("sts:AssumeRole", &every, ctx).is_allowed() {
+            any_role.push(i);
+        } else {
+            some_roles.push(i);
+        }
+    }
     for role in principals.iter().filter(|p| !p.is_user) {
         let account = account_of(&role.arn);
         for s in role.trust.iter().filter(|s| s.effect == Effect::Allow) {
@@ -1074,7 +1143,18 @@ fn assume_edges(
             for who in &p.aws {
                 let root = who == account || *who == format!("arn:aws:iam::{account}:root");
                 if root || who == "*" {
-                    for &i in &assumers {
+                    let hub = format!("aws-account-trust:{account}");
+                    edges.push(Edge {
+                        kind: EdgeKind::Assumes,
+                        from: hub.clone(),
+                        to: format!("aws:{}", role.arn),
+                        evidence: format!("{} trusts its account {account}", role.arn),
+                        location: Some(Location::Uri {
+                            uri: role.arn.clone(),
+                        }),
+                    });
+                    hubs.insert(account.to_string());
+                    for &i in &some_roles {
                         let q = &principals[i];
                         if q.arn != role.arn
                             && account_of(&q.arn) == account
@@ -1095,7 +1175,24 @@ fn assume_edges(
             }
         }
     }
-    edges
+    for account in &hubs {
+        for &i in &any_role {
+            let q = &principals[i];
+            if account_of(&q.arn) == account {
+                edges.push(Edge {
+                    kind: EdgeKind::Assumes,
+                    from: format!("aws:{}", q.arn),
+                    to: format!("aws-account-trust:{account}"),
+                    evidence: format!(
+                        "{} may call sts:AssumeRole on every role of account {account}",
+                        q.arn
+                    ),
+                    location: Some(Location::Uri { uri: q.arn.clone() }),
+                });
+            }
+        }
+    }
+    (edges, hubs.into_iter().collect())
 }
 
 fn assume_edge(from: &str, to: &str, why: &str) -> Edge {
