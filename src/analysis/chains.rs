@@ -140,13 +140,16 @@ fn best_reachable<'a>(g: &Graph<'a>) -> HashMap<&'a str, AccessLevel> {
         .collect()
 }
 
+/// For each node reached, the node before it, the evidence of the hop and its kind.
+type Parents<'a> = HashMap<&'a str, (&'a str, &'a str, &'static str)>;
+
 /// Breadth-first from `start` until a node of level `goal` is reached: the first one
 /// found is at the shortest distance among the most powerful nodes.
 fn shortest_path_to<'a>(
     g: &Graph<'a>,
     start: &'a str,
     goal: AccessLevel,
-) -> Option<(&'a str, HashMap<&'a str, (&'a str, &'a str, &'static str)>)> {
+) -> Option<(&'a str, Parents<'a>)> {
     let mut parent = HashMap::new();
     let mut queue = VecDeque::from([start]);
     while let Some(node) = queue.pop_front() {
