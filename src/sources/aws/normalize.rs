@@ -808,36 +808,41 @@ fn report_only_identity(
 /// The hub "any role that trusts account X": what a principal allowed `sts:AssumeRole` on
 /// every role reaches in one hop.
 fn trust_hub_identity(account: &str) -> Identity {
-    Identity {
-        id: format!("aws-account-trust:{account}"),
-        kind: "aws-account-trust".into(),
-        provider: "aws".into(),
-        name: format!("any role that trusts account {account}"),
-        agents: Vec::new(),
-        access_level: Some(AccessLevel::None),
-        owner: None,
-        human: false,
-        created_at: None,
-        last_used_at: None,
-        expires_at: None,
-        credentials: Vec::new(),
-        locations: vec![Location::Uri {
-            uri: format!("arn:aws:iam::{account}:root"),
-        }],
-        tags: Default::default(),
-        facts: Default::default(),
-    }
+    account_node(
+        format!("aws-account-trust:{account}"),
+        "aws-account-trust",
+        format!("any role that trusts account {account}"),
+        AccessLevel::None,
+        account,
+    )
 }
 
 /// The pseudo-identity "administrator of the account": what self-modifying escalations reach.
 fn admin_identity(id: &str, account: &str) -> Identity {
+    account_node(
+        id.to_string(),
+        "aws-account-admin",
+        format!("administrator of account {account}"),
+        AccessLevel::Admin,
+        account,
+    )
+}
+
+/// A node of the identity graph that stands for the account rather than a principal.
+fn account_node(
+    id: String,
+    kind: &str,
+    name: String,
+    level: AccessLevel,
+    account: &str,
+) -> Identity {
     Identity {
-        id: id.to_string(),
-        kind: "aws-account-admin".into(),
+        id,
+        kind: kind.into(),
         provider: "aws".into(),
-        name: format!("administrator of account {account}"),
+        name,
         agents: Vec::new(),
-        access_level: Some(AccessLevel::Admin),
+        access_level: Some(level),
         owner: None,
         human: false,
         created_at: None,
