@@ -213,11 +213,7 @@ pub fn normalize(input: &AwsInput, opts: &AwsOptions) -> Inventory {
                 )),
             }
         }
-        let boundary = u.permissions_boundary.as_ref().and_then(|b| {
-            parsed_policies
-                .get(b.permissions_boundary_arn.as_str())
-                .map(|st| st.iter().map(|s| (**s).clone()).collect())
-        });
+        let boundary = boundary_of(u.permissions_boundary.as_ref(), &parsed_policies);
         principals.push(Principal {
             arn: u.arn.clone(),
             name: u.user_name.clone(),
@@ -260,11 +256,7 @@ pub fn normalize(input: &AwsInput, opts: &AwsOptions) -> Inventory {
             }
             None => Vec::new(),
         };
-        let boundary = r.permissions_boundary.as_ref().and_then(|b| {
-            parsed_policies
-                .get(b.permissions_boundary_arn.as_str())
-                .map(|st| st.iter().map(|s| (**s).clone()).collect())
-        });
+        let boundary = boundary_of(r.permissions_boundary.as_ref(), &parsed_policies);
         principals.push(Principal {
             arn: r.arn.clone(),
             name: r.role_name.clone(),
@@ -462,11 +454,17 @@ pub fn normalize(input: &AwsInput, opts: &AwsOptions) -> Inventory {
                         .map_or(AccessLevel::None, |&t| summaries[t].level)
                 }
             };
-            list.sort_by(|a, b| {
-                level_of(b)
-                    .cmp(&level_of(a))
-                    .then_with(|| a.target.cmp(&b.target))
-            });
+            // Levels looked up once per target, not once per comparison.
+            let mut ranked: Vec<(
+                std::cmp::Reverse<AccessLevel>,
+                &str,
+                &escalation::Escalation,
+            )> = list
+                .drain(..)
+                .map(|e| (std::cmp::Reverse(level_of(e)), e.target.as_str(), e))
+                .collect();
+            ranked.sort_unstable_by(|a, b| (a.0, a.1).cmp(&(b.0, b.1)));
+            list = ranked.into_iter().map(|(_, _, e)| e).collect();
             for e in list.into_iter().take(3) {
                 edges.push(Edge {
                     kind: EdgeKind::Escalates,
@@ -702,6 +700,15 @@ fn well_known_aws_policy(arn: &str) -> Option<Vec<Statement>> {
         _ => return None,
     };
     document::parse(&doc).ok()
+}
+
+/// The statements of a permissions boundary, when the principal has one in the export.
+fn boundary_of(
+    boundary: Option<&super::gaad::PermissionsBoundary>,
+    parsed: &HashMap<&str, Vec<Arc<Statement>>>,
+) -> Option<Vec<Statement>> {
+    let st = parsed.get(boundary?.permissions_boundary_arn.as_str())?;
+    Some(st.iter().map(|s| (**s).clone()).collect())
 }
 
 fn push_customer(
