@@ -114,6 +114,12 @@ fn repo_options(source: &SourceArgs) -> RepoOptions {
         max_file_size: source.max_file_size,
         threads: source.threads,
         progress: std::io::stderr().is_terminal() && std::env::var_os("CI").is_none(),
+        history: source
+            .history
+            .then(|| crate::sources::repo::history::HistoryOptions {
+                depth: source.history_depth,
+                max_file_size: source.max_file_size,
+            }),
     }
 }
 

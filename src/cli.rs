@@ -145,6 +145,22 @@ pub struct SourceArgs {
     /// Worker threads for the file walk (0: one per core).
     #[arg(long, default_value_t = 0)]
     pub threads: usize,
+    /// Also read the git history of the scanned paths (with the git CLI) and report where a
+    /// commit raised what an agent may do: a workflow token scope raised (`contents: read` →
+    /// `write`, `write-all`), an MCP server or auto-approved tool added, an agent added with
+    /// write access. Each change names the commit, its author date and the changed line. A
+    /// path outside any git repository is reported in `errors[]` and scanned as it is.
+    #[arg(long, help_heading = "History")]
+    pub history: bool,
+    /// With --history: read at most the N most recent commits that touched an agent config
+    /// (workflows, MCP configs), per scanned path.
+    #[arg(
+        long,
+        value_name = "N",
+        default_value_t = crate::sources::repo::history::DEFAULT_DEPTH,
+        help_heading = "History"
+    )]
+    pub history_depth: usize,
     /// Configuration file (default: `.nhi-audit.yaml` in the first scanned path, if any).
     #[arg(long, value_name = "FILE")]
     pub config: Option<PathBuf>,

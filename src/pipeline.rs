@@ -60,6 +60,13 @@ pub fn collect(req: &ScanRequest<'_>) -> (Inventory, Vec<InlineIgnore>, bool) {
             scan.github_exports,
         )
     };
+    if let Some(options) = &req.repo.history {
+        // Compared with the working tree's agents before other sources join them.
+        let history = repo::history::read(&req.paths, options);
+        inventory.changes = analysis::creep::changes(&history.revisions, &inventory);
+        inventory.errors.extend(history.errors);
+        failed |= history.failed;
+    }
     let mut aws_opts = aws::AwsOptions::default();
 
     if !req.aws.agent_tags.is_empty() {

@@ -166,6 +166,30 @@ pub fn for_each_subject(
             in_agent_scope: chain.start_kind == "agent",
         });
     }
+
+    for change in &inv.changes {
+        let mut facts = serde_json::to_value(change).unwrap_or(Value::Null);
+        if let Value::Object(m) = &mut facts {
+            m.insert(
+                "short_commit".into(),
+                json!(change.commit.get(..7).unwrap_or(&change.commit)),
+            );
+            m.insert(
+                "date".into(),
+                json!(change.author_date.get(..10).unwrap_or(&change.author_date)),
+            );
+        }
+        let agent = change.agent.as_deref();
+        emit(SubjectFacts {
+            kind: SubjectKind::Change,
+            context: json!({ "change": facts, "agent": agent.and_then(|a| agent_ctx.get(a)), "config": config }),
+            subject: change.id.clone(),
+            agent: agent.map(str::to_string),
+            locations: change.location.iter().cloned().collect(),
+            path: Vec::new(),
+            in_agent_scope: agent.is_some(),
+        });
+    }
 }
 
 /// The locations in the agent's own file first: a finding about what an agent holds

@@ -2,6 +2,7 @@
 //! access each agent has directly, and what it reaches through other agents.
 
 mod chains;
+pub mod creep;
 mod facts;
 mod links;
 

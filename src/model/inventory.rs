@@ -252,6 +252,38 @@ impl Ord for SourceKind {
     }
 }
 
+/// A rise in what an agent may do, seen between two versions of a file in git history:
+/// the write-creep of DESIGN §3.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+pub struct Change {
+    /// Stable id: `change:<commit>:<agent>:<subject>`.
+    pub id: String,
+    /// `permission-raised`, `write-all-added`, `mcp-server-added`, `tool-added` or
+    /// `agent-added`.
+    pub kind: String,
+    /// The agent whose access rose (its id in the newer version of the file).
+    pub agent: Option<String>,
+    /// What rose: a token scope, an MCP server, `server/tool`, or the agent itself.
+    pub subject: String,
+    /// Before, as the file said it (`contents: read`); absent when it did not exist.
+    pub from: Option<String>,
+    /// After, as the file says it (`contents: write`).
+    pub to: String,
+    pub from_level: Option<AccessLevel>,
+    pub to_level: Option<AccessLevel>,
+    /// The full id of the commit that made the change.
+    pub commit: String,
+    /// The commit's author date (RFC 3339).
+    pub author_date: String,
+    /// True when what the change added is still there in the scanned files, and no later
+    /// commit made the same rise again.
+    pub current: bool,
+    /// One sentence: from → to, which commit, when.
+    pub summary: String,
+    /// Where the change is in the newer version of the file (`path:line:column`).
+    pub location: Option<Location>,
+}
+
 /// Counters of what a scan looked at.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
 pub struct ScanStats {
@@ -271,4 +303,7 @@ pub struct Inventory {
     pub errors: Vec<SourceError>,
     #[serde(default)]
     pub stats: ScanStats,
+    /// Rises in what agents may do, read from git history (`--history`).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub changes: Vec<Change>,
 }

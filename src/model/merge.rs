@@ -13,6 +13,7 @@ impl Inventory {
         self.grants.extend(other.grants);
         self.edges.extend(other.edges);
         self.errors.extend(other.errors);
+        self.changes.extend(other.changes);
         self.stats.files_seen += other.stats.files_seen;
         self.stats.files_parsed += other.stats.files_parsed;
         self.stats.bytes_read += other.stats.bytes_read;
@@ -91,6 +92,9 @@ impl Inventory {
         self.edges.dedup();
         self.errors.sort();
         self.errors.dedup();
+        self.changes
+            .sort_by(|a, b| (&a.author_date, &a.id).cmp(&(&b.author_date, &b.id)));
+        self.changes.dedup_by(|a, b| a.id == b.id);
     }
 
     pub fn agent(&self, id: &str) -> Option<&super::Agent> {

@@ -9,6 +9,7 @@ mod catalog;
 mod detect;
 mod dotenv;
 mod frameworks;
+pub mod history;
 mod mcp;
 mod suppress;
 mod walk;

@@ -23,6 +23,8 @@ pub struct RepoOptions {
     pub threads: usize,
     /// Show a spinner with the file count on stderr (for terminals, never for CI logs).
     pub progress: bool,
+    /// Also read the git history of the scanned paths (`--history`).
+    pub history: Option<super::history::HistoryOptions>,
 }
 
 impl Default for RepoOptions {
@@ -32,6 +34,7 @@ impl Default for RepoOptions {
             max_file_size: 64 * 1024 * 1024,
             threads: 0,
             progress: false,
+            history: None,
         }
     }
 }

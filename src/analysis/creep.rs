@@ -1,0 +1,502 @@
+//! Write-creep in git history: where a commit raised what an agent may do. Each changed
+//! file is compared before and after, agent by agent (DESIGN §3): a workflow agent's
+//! `GITHUB_TOKEN` scopes, an MCP client's servers and auto-approved tools, and agents
+//! that appeared.
+
+use std::collections::{BTreeMap, BTreeSet};
+
+use serde_json::Value;
+
+use crate::doc::{self, Format};
+use crate::model::{AccessLevel, Agent, Change, Inventory, Location};
+use crate::policy::github::{ALL_SCOPES, level_of_value};
+use crate::sources::repo::history::Revision;
+
+/// The changes in `revisions` (newest first within each repository). `current` is the
+/// scan of the working tree: a change is `current` when what it added is still there and
+/// no later commit made the same rise again.
+pub fn changes(revisions: &[Revision], current: &Inventory) -> Vec<Change> {
+    let mut out = Vec::new();
+    let mut seen = BTreeSet::new();
+    for rev in revisions {
+        // A version that could not be parsed tells nothing about what rose.
+        let before = match &rev.before {
+            Some(b) if !b.errors.is_empty() => continue,
+            b => b.as_ref(),
+        };
+        if !rev.after.errors.is_empty() {
+            continue;
+        }
+        for agent in &rev.after.agents {
+            let old = before.and_then(|b| b.agent(&agent.id));
+            let mut found = match old {
+                None => agent_added(agent),
+                Some(old) if agent.kind == "github-workflow" => token_rises(old, agent),
+                Some(old) if agent.kind == "mcp-client" => mcp_rises(old, agent),
+                Some(_) => Vec::new(),
+            };
+            let now = current.agent(&agent.id);
+            for d in &mut found {
+                let key = (agent.id.clone(), d.subject.clone());
+                d.current = seen.insert(key) && now.is_some_and(|a| still_holds(d, a));
+            }
+            out.extend(found.into_iter().map(|d| d.into_change(rev, agent)));
+        }
+    }
+    out
+}
+
+/// A change found, before it is dated and placed.
+struct Delta {
+    kind: &'static str,
+    subject: String,
+    from: Option<String>,
+    to: String,
+    from_level: Option<AccessLevel>,
+    to_level: Option<AccessLevel>,
+    /// Where to point in the newer text.
+    at: Anchor,
+    current: bool,
+}
+
+/// A place in the newer version of the file, found when the change is built.
+enum Anchor {
+    /// A scope of the job's effective `permissions:` block, or the block itself.
+    Permission(Option<String>),
+    /// A line the analyser recorded (an MCP server).
+    Line(u32),
+    /// The agent's own location.
+    Agent,
+}
+
+impl Delta {
+    fn into_change(self, rev: &Revision, agent: &Agent) -> Change {
+        let short: String = rev.commit.chars().take(7).collect();
+        let date = rev.author_date.get(..10).unwrap_or(&rev.author_date);
+        let summary = match &self.from {
+            Some(from) => format!(
+                "{}: {from} → {} in commit {short} ({date})",
+                agent.name, self.to
+            ),
+            None => format!(
+                "{}: {} added in commit {short} ({date})",
+                agent.name, self.to
+            ),
+        };
+        let location = match &self.at {
+            Anchor::Permission(scope) => permission_location(rev, agent, scope.as_deref()),
+            Anchor::Line(line) => Some(Location::file(rev.path.clone(), *line, 1)),
+            Anchor::Agent => None,
+        }
+        .or_else(|| agent.locations.first().cloned());
+        Change {
+            id: format!("change:{}:{}:{}", rev.commit, agent.id, self.subject),
+            kind: self.kind.into(),
+            agent: Some(agent.id.clone()),
+            subject: self.subject,
+            from: self.from,
+            to: self.to,
+            from_level: self.from_level,
+            to_level: self.to_level,
+            commit: rev.commit.clone(),
+            author_date: rev.author_date.clone(),
+            current: self.current,
+            summary,
+            location,
+        }
+    }
+}
+
+/// A workflow token's permissions as the analyser records them (`facts.permissions`).
+#[derive(Debug, Clone, PartialEq)]
+enum Perms {
+    /// No block: the repository default, which a file cannot tell.
+    Unknown,
+    All(AccessLevel),
+    Scopes(BTreeMap<String, AccessLevel>),
+}
+
+impl Perms {
+    fn of(agent: &Agent) -> Self {
+        match agent.facts.get("permissions") {
+            None | Some(Value::Null) => Perms::Unknown,
+            Some(Value::String(s)) if s == "write-all" => Perms::All(AccessLevel::Write),
+            Some(Value::String(s)) if s == "read-all" => Perms::All(AccessLevel::Read),
+            Some(Value::Object(m)) => Perms::Scopes(
+                m.iter()
+                    .map(|(k, v)| {
+                        (
+                            k.clone(),
+                            v.as_str().map_or(AccessLevel::None, level_of_value),
+                        )
+                    })
+                    .collect(),
+            ),
+            Some(_) => Perms::Scopes(BTreeMap::new()),
+        }
+    }
+
+    fn level(&self, scope: &str) -> Option<AccessLevel> {
+        match self {
+            Perms::Unknown => None,
+            Perms::All(l) => Some(*l),
+            Perms::Scopes(m) => Some(m.get(scope).copied().unwrap_or(AccessLevel::None)),
+        }
+    }
+
+    /// The highest level; `id-token: write` only lets the job ask for an OIDC token.
+    fn max(&self) -> Option<AccessLevel> {
+        match self {
+            Perms::Unknown => None,
+            Perms::All(l) => Some(*l),
+            Perms::Scopes(m) => Some(
+                m.iter()
+                    .filter(|(k, _)| k.as_str() != "id-token")
+                    .map(|(_, l)| *l)
+                    .max()
+                    .unwrap_or(AccessLevel::None),
+            ),
+        }
+    }
+
+    fn describe(&self) -> String {
+        match self {
+            Perms::Unknown => "the repository default".into(),
+            Perms::All(AccessLevel::Write) => "write-all".into(),
+            Perms::All(_) => "read-all".into(),
+            Perms::Scopes(m) => {
+                let named: Vec<String> = m
+                    .iter()
+                    .filter(|(_, l)| **l > AccessLevel::None)
+                    .map(|(k, l)| format!("{k}: {}", l.as_str()))
+                    .collect();
+                if named.is_empty() {
+                    "no scopes".into()
+                } else {
+                    named.join(", ")
+                }
+            }
+        }
+    }
+}
+
+/// The scopes whose level rose, or `write-all` replacing a narrower block. An unknown
+/// side (no block: the repository default) is not a rise: nothing shows it was lower.
+fn token_rises(old: &Agent, new: &Agent) -> Vec<Delta> {
+    let (before, after) = (Perms::of(old), Perms::of(new));
+    if before == Perms::Unknown || after == Perms::Unknown || before == after {
+        return Vec::new();
+    }
+    if after == Perms::All(AccessLevel::Write) {
+        return vec![Delta {
+            kind: "write-all-added",
+            subject: "permissions".into(),
+            from: Some(format!("permissions: {}", before.describe())),
+            to: "permissions: write-all".into(),
+            from_level: before.max(),
+            to_level: Some(AccessLevel::Write),
+            at: Anchor::Permission(None),
+            current: false,
+        }];
+    }
+    let mut scopes: BTreeSet<&str> = ALL_SCOPES.iter().copied().collect();
+    for p in [&before, &after] {
+        if let Perms::Scopes(m) = p {
+            scopes.extend(m.keys().map(String::as_str));
+        }
+    }
+    scopes
+        .into_iter()
+        .filter(|s| *s != "id-token")
+        .filter_map(|scope| {
+            let (lo, hi) = (before.level(scope)?, after.level(scope)?);
+            (hi > lo).then(|| Delta {
+                kind: "permission-raised",
+                subject: scope.to_string(),
+                from: Some(format!("{scope}: {}", lo.as_str())),
+                to: format!("{scope}: {}", hi.as_str()),
+                from_level: Some(lo),
+                to_level: Some(hi),
+                at: Anchor::Permission(Some(scope.to_string())),
+                current: false,
+            })
+        })
+        .collect()
+}
+
+/// An MCP client's servers as the analyser records them, by name.
+fn servers(agent: &Agent) -> BTreeMap<&str, &Value> {
+    agent
+        .facts
+        .get("servers")
+        .and_then(Value::as_array)
+        .map(|list| {
+            list.iter()
+                .filter_map(|s| Some((s.get("name")?.as_str()?, s)))
+                .collect()
+        })
+        .unwrap_or_default()
+}
+
+fn enabled(server: &Value) -> bool {
+    server.get("disabled").and_then(Value::as_bool) != Some(true)
+}
+
+fn auto_approved(server: &Value) -> BTreeSet<&str> {
+    server
+        .get("auto_approve")
+        .and_then(Value::as_array)
+        .map(|l| l.iter().filter_map(Value::as_str).collect())
+        .unwrap_or_default()
+}
+
+fn trusted(server: &Value) -> bool {
+    server.get("trust").and_then(Value::as_bool) == Some(true)
+}
+
+fn line_of(server: &Value) -> Anchor {
+    server
+        .get("line")
+        .and_then(Value::as_u64)
+        .and_then(|l| u32::try_from(l).ok())
+        .map_or(Anchor::Agent, Anchor::Line)
+}
+
+/// Servers added (or enabled), tools added to a server's auto-approve list, and servers
+/// marked trusted (every tool call runs without asking).
+fn mcp_rises(old: &Agent, new: &Agent) -> Vec<Delta> {
+    let before = servers(old);
+    let mut out = Vec::new();
+    for (name, server) in servers(new) {
+        if !enabled(server) {
+            continue;
+        }
+        let Some(was) = before.get(name).filter(|s| enabled(s)) else {
+            out.push(Delta {
+                kind: "mcp-server-added",
+                subject: name.to_string(),
+                from: before
+                    .get(name)
+                    .map(|_| format!("MCP server {name} (disabled)")),
+                to: format!("MCP server {}", describe_server(name, server)),
+                from_level: None,
+                to_level: None,
+                at: line_of(server),
+                current: false,
+            });
+            continue;
+        };
+        let (had, has) = (auto_approved(was), auto_approved(server));
+        if !has.is_subset(&had) {
+            let list = |s: &BTreeSet<&str>| s.iter().copied().collect::<Vec<_>>().join(", ");
+            out.push(Delta {
+                kind: "tool-added",
+                subject: format!("{name}/auto-approve"),
+                from: (!had.is_empty()).then(|| format!("{name} auto-approves {}", list(&had))),
+                to: format!("{name} auto-approves {}", list(&has)),
+                from_level: None,
+                to_level: None,
+                at: line_of(server),
+                current: false,
+            });
+        }
+        if trusted(server) && !trusted(was) {
+            out.push(Delta {
+                kind: "tool-added",
+                subject: format!("{name}/trust"),
+                from: Some(format!("{name} asks before each tool call")),
+                to: format!("{name} trusted (every tool call runs without asking)"),
+                from_level: None,
+                to_level: None,
+                at: line_of(server),
+                current: false,
+            });
+        }
+    }
+    out
+}
+
+/// A server by name and what it runs (package or command), never its URL or arguments,
+/// which may carry credentials.
+fn describe_server(name: &str, server: &Value) -> String {
+    let what = server
+        .get("package")
+        .and_then(Value::as_str)
+        .or_else(|| server.get("command").and_then(Value::as_str));
+    match what {
+        Some(w) => format!("{name} ({w})"),
+        None => name.to_string(),
+    }
+}
+
+/// An agent that was not in the older version of the file.
+fn agent_added(agent: &Agent) -> Vec<Delta> {
+    let (to, level) = match agent.kind.as_str() {
+        "github-workflow" => {
+            let p = Perms::of(agent);
+            (
+                format!("{} with permissions: {}", agent.name, p.describe()),
+                p.max(),
+            )
+        }
+        "mcp-client" => {
+            let names: Vec<String> = servers(agent)
+                .into_iter()
+                .filter(|(_, s)| enabled(s))
+                .map(|(n, s)| describe_server(n, s))
+                .collect();
+            (
+                format!("{} with MCP server(s) {}", agent.name, names.join(", ")),
+                None,
+            )
+        }
+        _ => (agent.name.clone(), None),
+    };
+    vec![Delta {
+        kind: "agent-added",
+        subject: "agent".into(),
+        from: None,
+        to,
+        from_level: None,
+        to_level: level,
+        at: Anchor::Agent,
+        current: false,
+    }]
+}
+
+/// Whether the working tree's version of the agent still has what the change added.
+fn still_holds(d: &Delta, now: &Agent) -> bool {
+    match d.kind {
+        "permission-raised" => {
+            Perms::of(now).level(&d.subject) >= d.to_level && d.to_level.is_some()
+        }
+        "write-all-added" => Perms::of(now) == Perms::All(AccessLevel::Write),
+        "mcp-server-added" => servers(now)
+            .get(d.subject.as_str())
+            .is_some_and(|s| enabled(s)),
+        "tool-added" => {
+            let (server, what) = d.subject.split_once('/').unwrap_or((&d.subject, ""));
+            servers(now).get(server).is_some_and(|s| match what {
+                "trust" => trusted(s),
+                _ => !auto_approved(s).is_empty(),
+            })
+        }
+        "agent-added" => match d.to_level {
+            Some(level) => Perms::of(now).max() >= Some(level),
+            None => true,
+        },
+        _ => false,
+    }
+}
+
+/// The line of `scope` in the job's effective `permissions:` block (or the block itself).
+fn permission_location(rev: &Revision, agent: &Agent, scope: Option<&str>) -> Option<Location> {
+    let root = doc::parse(&rev.after_text, Format::Yaml).ok()?;
+    let block = match agent
+        .facts
+        .get("permissions_source")
+        .and_then(Value::as_str)
+    {
+        Some("job") => {
+            let job = agent.facts.get("job").and_then(Value::as_str)?;
+            root.get("jobs")?.get(job)?.entry("permissions")?
+        }
+        Some("workflow") => root.entry("permissions")?,
+        _ => return None,
+    };
+    let (line, column) = match scope.and_then(|s| block.1.entry(s)) {
+        Some((key, _)) => (key.line, key.column),
+        None => (block.1.line, block.1.column),
+    };
+    Some(Location::file(rev.path.clone(), line, column))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn workflow(perms: &str) -> String {
+        format!(
+            "on: issue_comment\njobs:\n  claude:\n    runs-on: ubuntu-latest\n{perms}    steps:\n      - uses: anthropics/claude-code-action@v1\n"
+        )
+    }
+
+    fn rev(before: Option<&str>, after: &str, path: &str) -> Revision {
+        let analyse = |t: &str| crate::sources::repo::analyse_text(path, t);
+        Revision {
+            commit: "0123456789abcdef0123456789abcdef01234567".into(),
+            author_date: "2026-03-04T05:06:07Z".into(),
+            path: path.into(),
+            before: before.map(analyse),
+            after: analyse(after),
+            after_text: after.into(),
+        }
+    }
+
+    const WF: &str = ".github/workflows/claude.yml";
+
+    #[test]
+    fn a_scope_raised_to_write_points_at_its_line() {
+        let old = workflow("    permissions:\n      contents: read\n");
+        let new = workflow("    permissions:\n      contents: write\n");
+        let r = rev(Some(&old), &new, WF);
+        let current = crate::sources::repo::analyse_text(WF, &new);
+        let c = changes(std::slice::from_ref(&r), &current);
+        assert_eq!(c.len(), 1, "{c:#?}");
+        assert_eq!(c[0].kind, "permission-raised");
+        assert_eq!(c[0].from.as_deref(), Some("contents: read"));
+        assert_eq!(c[0].to, "contents: write");
+        assert_eq!(c[0].to_level, Some(AccessLevel::Write));
+        assert!(c[0].current);
+        assert_eq!(c[0].location, Some(Location::file(WF, 6, 7)));
+        assert!(
+            c[0].summary.contains("0123456 (2026-03-04)"),
+            "{}",
+            c[0].summary
+        );
+    }
+
+    #[test]
+    fn lowering_or_an_unknown_side_is_no_rise() {
+        let read = workflow("    permissions:\n      contents: read\n");
+        let write = workflow("    permissions:\n      contents: write\n");
+        let default = workflow("");
+        for (old, new) in [(&write, &read), (&write, &default), (&default, &write)] {
+            let r = rev(Some(old), new, WF);
+            let c = changes(std::slice::from_ref(&r), &Inventory::default());
+            assert!(c.is_empty(), "{old} → {new}: {c:#?}");
+        }
+    }
+
+    #[test]
+    fn write_all_is_one_change() {
+        let old = workflow("    permissions:\n      contents: read\n");
+        let new = workflow("    permissions: write-all\n");
+        let r = rev(Some(&old), &new, WF);
+        let c = changes(std::slice::from_ref(&r), &Inventory::default());
+        assert_eq!(c.len(), 1);
+        assert_eq!(c[0].kind, "write-all-added");
+        assert_eq!(c[0].from_level, Some(AccessLevel::Read));
+        assert!(!c[0].current, "the agent is gone from the working tree");
+    }
+
+    #[test]
+    fn mcp_server_and_auto_approved_tool_added() {
+        let old = r#"{"mcpServers": {"fs": {"command": "npx", "args": ["-y", "@modelcontextprotocol/server-filesystem"]}}}"#;
+        let new = "{\"mcpServers\": {\n  \"fs\": {\"command\": \"npx\", \"args\": [\"-y\", \"@modelcontextprotocol/server-filesystem\"], \"autoApprove\": [\"write_file\"]},\n  \"github\": {\"command\": \"npx\", \"args\": [\"-y\", \"@modelcontextprotocol/server-github\"]}\n}}";
+        let r = rev(Some(old), new, ".mcp.json");
+        let c = changes(std::slice::from_ref(&r), &Inventory::default());
+        let kinds: Vec<(&str, &str)> = c
+            .iter()
+            .map(|c| (c.kind.as_str(), c.subject.as_str()))
+            .collect();
+        assert_eq!(
+            kinds,
+            [
+                ("tool-added", "fs/auto-approve"),
+                ("mcp-server-added", "github")
+            ]
+        );
+        assert_eq!(c[1].location, Some(Location::file(".mcp.json", 3, 1)));
+    }
+}
