@@ -151,7 +151,7 @@ pub fn for_each_subject(
                     "agent": chain.agent, "start_kind": chain.start_kind, "target": chain.target, "path": chain.path,
                     "hops": chain.hops, "hop_kinds": chain.hop_kinds, "length": chain.path.len().saturating_sub(1),
                     "from_level": chain.from_level, "to_level": chain.to_level,
-                    "gains": chain.gains,
+                    "gains": chain.gains, "capabilities": chain.capabilities,
                     "target_name": inv.agent(&chain.target).map(|a| a.name.clone()).or_else(|| inv.identity(&chain.target).map(|i| i.name.clone())),
                     "start_name": inv.agent(&chain.agent).map(|a| a.name.clone()).or_else(|| inv.identity(&chain.agent).map(|i| i.name.clone())),
                 },

@@ -19,6 +19,7 @@ pub fn analyse(inventory: &mut Inventory) -> Vec<Chain> {
     links::join_roles_to_assume(inventory);
     links::holders_from_edges(inventory);
     links::shares(inventory);
+    links::triggers(inventory);
     inventory.normalize();
     find_chains(inventory)
 }

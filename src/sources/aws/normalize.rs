@@ -71,6 +71,20 @@ struct Summary {
     admin: bool,
     wildcard_services: Vec<String>,
     permissions_management: Vec<String>,
+    /// The highest level per service prefix (`s3`, `iam`, …; `*` for every service):
+    /// what privilege chains compare, so a role that only reads S3 still adds access to
+    /// a user that can only assume it.
+    services: BTreeMap<String, AccessLevel>,
+}
+
+/// Raises `service`'s level in `map` to at least `level`.
+fn raise(map: &mut BTreeMap<String, AccessLevel>, action: &str, level: AccessLevel) {
+    let service = match action.split_once(':') {
+        Some((svc, _)) if !svc.contains(['*', '?']) => svc.to_ascii_lowercase(),
+        _ => "*".to_string(),
+    };
+    let slot = map.entry(service).or_insert(AccessLevel::None);
+    *slot = (*slot).max(level);
 }
 
 pub fn normalize(input: &AwsInput, opts: &AwsOptions) -> Inventory {
@@ -549,6 +563,7 @@ pub fn normalize(input: &AwsInput, opts: &AwsOptions) -> Inventory {
                 "admin": summary.admin,
                 "wildcard_services": summary.wildcard_services,
                 "permissions_management": summary.permissions_management,
+                "services": summary.services,
                 "escalations": escalation_facts(&escalations),
             "escalation_summary": escalation_facts(&escalations).iter().map(|e| format!("{} ({} target(s))", e["description"].as_str().unwrap_or(""), e["target_count"])).collect::<Vec<_>>(),
                 "keys": keys,
@@ -871,6 +886,7 @@ fn summarize(p: &PolicySet, ctx: &Context) -> Summary {
     let mut admin = false;
     let mut wildcard = Vec::new();
     let mut pm = Vec::new();
+    let mut services = BTreeMap::new();
     let exact = p.has_denies() || p.boundary.is_some();
     for s in p
         .statements
@@ -890,7 +906,13 @@ fn summarize(p: &PolicySet, ctx: &Context) -> Summary {
                         wildcard.push(svc.to_ascii_lowercase());
                     }
                     if !exact {
-                        level = level.max(t.max_level(a).unwrap_or(AccessLevel::None));
+                        let l = if a == "*" && all_resources && unconditional {
+                            AccessLevel::Admin
+                        } else {
+                            t.max_level(a).unwrap_or(AccessLevel::None)
+                        };
+                        level = level.max(l);
+                        raise(&mut services, a, l);
                     }
                 }
             }
@@ -898,6 +920,7 @@ fn summarize(p: &PolicySet, ctx: &Context) -> Summary {
                 if !exact {
                     // Everything but a few actions: as much as the rest of the table gives.
                     level = level.max(AccessLevel::PermissionsManagement);
+                    raise(&mut services, "*", AccessLevel::PermissionsManagement);
                 }
             }
         }
@@ -917,7 +940,9 @@ fn summarize(p: &PolicySet, ctx: &Context) -> Summary {
             };
             for a in candidates {
                 if seen.insert(a) && p.check(a, "*", ctx).is_allowed() {
-                    level = level.max(t.level(a).unwrap_or(AccessLevel::None));
+                    let l = t.level(a).unwrap_or(AccessLevel::None);
+                    level = level.max(l);
+                    raise(&mut services, a, l);
                     if t.level(a) == Some(AccessLevel::PermissionsManagement) && pm.len() < 10 {
                         pm.push(a.to_string());
                     }
@@ -954,7 +979,12 @@ fn summarize(p: &PolicySet, ctx: &Context) -> Summary {
     }
     if admin {
         level = AccessLevel::Admin;
+        raise(&mut services, "*", AccessLevel::Admin);
+    } else if let Some(all) = services.get_mut("*") {
+        // `*` alone is admin only when nothing narrows it.
+        *all = (*all).min(AccessLevel::PermissionsManagement);
     }
+    services.retain(|_, l| *l > AccessLevel::None);
     wildcard.sort();
     wildcard.dedup();
     Summary {
@@ -962,6 +992,7 @@ fn summarize(p: &PolicySet, ctx: &Context) -> Summary {
         admin,
         wildcard_services: wildcard,
         permissions_management: pm,
+        services,
     }
 }
 
