@@ -154,3 +154,226 @@ pub fn join_roles_to_assume(inv: &mut Inventory) {
     }
     inv.edges.extend(edges);
 }
+
+/// What an actor must be able to do for an event to happen, in words and as the token
+/// permission it takes. Events a workflow's own `GITHUB_TOKEN` causes start no new run,
+/// except `workflow_dispatch` and `repository_dispatch`.
+const EVENTS: &[(&str, &str, &str, bool)] = &[
+    // (event, permission scope, what the actor does, starts a run with GITHUB_TOKEN)
+    (
+        "issue_comment",
+        "issues",
+        "comment on an issue or pull request",
+        false,
+    ),
+    ("issues", "issues", "open or edit an issue", false),
+    (
+        "pull_request_review_comment",
+        "pull-requests",
+        "comment on a pull request review",
+        false,
+    ),
+    (
+        "pull_request_review",
+        "pull-requests",
+        "review a pull request",
+        false,
+    ),
+    (
+        "pull_request",
+        "pull-requests",
+        "open or update a pull request",
+        false,
+    ),
+    (
+        "pull_request_target",
+        "pull-requests",
+        "open or update a pull request",
+        false,
+    ),
+    ("push", "contents", "push a commit", false),
+    ("create", "contents", "create a branch or tag", false),
+    ("release", "contents", "publish a release", false),
+    ("discussion", "discussions", "open a discussion", false),
+    (
+        "discussion_comment",
+        "discussions",
+        "comment on a discussion",
+        false,
+    ),
+    (
+        "workflow_dispatch",
+        "actions",
+        "dispatch the workflow",
+        true,
+    ),
+    (
+        "repository_dispatch",
+        "contents",
+        "send a repository_dispatch event",
+        true,
+    ),
+];
+
+/// The strings of a JSON array fact.
+fn strs(v: Option<&serde_json::Value>) -> Vec<&str> {
+    v.and_then(|v| v.as_array())
+        .map(|a| a.iter().filter_map(|x| x.as_str()).collect())
+        .unwrap_or_default()
+}
+
+/// How an agent acts on GitHub when it does.
+enum Actor<'a> {
+    /// A personal access token: it acts as its owner, and its events start workflows.
+    Pat(String),
+    /// A GitHub App installation token, with the permissions it was minted with (empty:
+    /// the installation's, which a file does not show).
+    App(Vec<&'a str>),
+    /// Only the workflow's own token.
+    WorkflowToken,
+}
+
+/// The folder that holds `.github/workflows/` for a workflow file path.
+fn repo_of_workflow(path: &str) -> Option<&str> {
+    path.split_once(".github/workflows/").map(|(root, _)| root)
+}
+
+/// Agent A triggers agent B when A can cause an event B's workflow listens to, in the
+/// same repository: with a PAT or an App token any event it has the permission for, with
+/// the workflow's own `GITHUB_TOKEN` only a dispatch, and any workflow whose completion B
+/// waits for (`workflow_run`). Agents outside workflows (an MCP client) trigger the
+/// workflows of the repository they are configured in when they hold a GitHub token.
+pub fn triggers(inv: &mut Inventory) {
+    struct Listener<'a> {
+        id: &'a str,
+        name: &'a str,
+        repo: &'a str,
+        events: Vec<&'a str>,
+        after: Vec<&'a str>,
+    }
+    let listeners: Vec<Listener<'_>> = inv
+        .agents
+        .iter()
+        .filter(|a| a.kind == "github-workflow")
+        .filter_map(|a| {
+            let file = a.facts.get("workflow_file")?.as_str()?;
+            Some(Listener {
+                id: &a.id,
+                name: &a.name,
+                repo: repo_of_workflow(file)?,
+                events: strs(a.facts.get("triggers")),
+                after: strs(a.facts.get("after_workflows")),
+            })
+        })
+        .collect();
+    if listeners.is_empty() {
+        return;
+    }
+    let repos: BTreeSet<&str> = listeners.iter().map(|l| l.repo).collect();
+
+    // GitHub tokens other than a workflow's own, by holder.
+    let mut github_tokens: BTreeMap<&str, Vec<&str>> = BTreeMap::new();
+    for e in inv.edges.iter().filter(|e| e.kind == EdgeKind::Holds) {
+        if let Some(i) = inv.identity(&e.to)
+            && i.provider == "github"
+            && !i.id.starts_with("github-token:")
+            && (i.kind.contains("token") || i.kind.contains("pat"))
+        {
+            github_tokens
+                .entry(e.from.as_str())
+                .or_default()
+                .push(i.name.as_str());
+        }
+    }
+    let token_scopes: BTreeMap<&str, BTreeMap<&str, crate::model::AccessLevel>> = {
+        let mut m: BTreeMap<&str, BTreeMap<&str, crate::model::AccessLevel>> = BTreeMap::new();
+        for g in &inv.grants {
+            if g.identity.starts_with("github-token:") {
+                m.entry(g.identity.as_str())
+                    .or_default()
+                    .insert(g.action.as_str(), g.access_level);
+            }
+        }
+        m
+    };
+
+    let mut edges = Vec::new();
+    for a in &inv.agents {
+        let workflow_file = a.facts.get("workflow_file").and_then(|v| v.as_str());
+        let repo = match workflow_file {
+            Some(f) => repo_of_workflow(f),
+            None => a
+                .locations
+                .first()
+                .and_then(|l| l.path())
+                .and_then(|p| repos.iter().copied().find(|r| p.starts_with(r))),
+        };
+        let Some(repo) = repo else { continue };
+        let pats = strs(a.facts.get("github_token_override"));
+        let actor = if let Some(p) = pats.first() {
+            Actor::Pat(format!("its PAT (secrets.{p})"))
+        } else if a.facts.get("app_token").and_then(|v| v.as_bool()) == Some(true) {
+            Actor::App(strs(a.facts.get("app_token_permissions")))
+        } else if let Some(t) = github_tokens.get(a.id.as_str()).and_then(|t| t.first()) {
+            Actor::Pat(format!("its GitHub token ({t})"))
+        } else if workflow_file.is_some() {
+            Actor::WorkflowToken
+        } else {
+            continue;
+        };
+        let own_token = a.facts.get("token").and_then(|v| v.as_str());
+        let workflow_name = a.facts.get("workflow").and_then(|v| v.as_str());
+        for b in listeners.iter().filter(|b| b.repo == repo && b.id != a.id) {
+            let mut can = Vec::new();
+            if let Some(w) = workflow_name
+                && b.after.contains(&w)
+            {
+                can.push(format!(
+                    "when its workflow \"{w}\" completes, workflow_run starts"
+                ));
+            }
+            for &(event, scope, verb, by_workflow_token) in EVENTS {
+                if !b.events.contains(&event) {
+                    continue;
+                }
+                let allowed = match &actor {
+                    Actor::Pat(_) => true,
+                    Actor::App(perms) => {
+                        perms.is_empty()
+                            || perms
+                                .iter()
+                                .any(|p| p.starts_with(scope) && p.ends_with("write"))
+                    }
+                    Actor::WorkflowToken => {
+                        by_workflow_token
+                            && own_token
+                                .and_then(|t| token_scopes.get(t))
+                                .and_then(|s| s.get(scope))
+                                .is_some_and(|l| *l >= crate::model::AccessLevel::Write)
+                    }
+                };
+                if allowed {
+                    can.push(format!("can {verb} ({event})"));
+                }
+            }
+            if can.is_empty() {
+                continue;
+            }
+            let how = match &actor {
+                Actor::Pat(what) => {
+                    format!("{what} acts as a person, so its events start workflows: it ")
+                }
+                Actor::App(_) => "its GitHub App token's events start workflows: it ".to_string(),
+                Actor::WorkflowToken => "with its GITHUB_TOKEN it ".to_string(),
+            };
+            edges.push(Edge {
+                kind: EdgeKind::Triggers,
+                from: a.id.clone(),
+                to: b.id.to_string(),
+                evidence: format!("{how}{}, which starts {}", can.join(", "), b.name),
+                location: a.locations.first().cloned(),
+            });
+        }
+    }
+    inv.edges.extend(edges);
+}

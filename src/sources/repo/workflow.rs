@@ -27,6 +27,12 @@ pub fn analyse(text: &str, fragment: &mut Fragment<'_>) {
     let workflow = WorkflowCtx {
         name: doc.get("name").and_then(Node::scalar_text),
         triggers: triggers(doc.get("on")),
+        after_workflows: doc
+            .get("on")
+            .and_then(|on| on.get("workflow_run"))
+            .and_then(|w| w.get("workflows"))
+            .map(|w| w.strings().into_iter().map(str::to_string).collect())
+            .unwrap_or_default(),
         permissions: doc.entry("permissions").map(|(k, v)| (k.line, v)),
         env: doc.get("env"),
     };
@@ -40,6 +46,8 @@ pub fn analyse(text: &str, fragment: &mut Fragment<'_>) {
 struct WorkflowCtx<'d> {
     name: Option<String>,
     triggers: Vec<String>,
+    /// `on: workflow_run: workflows:` — the workflows whose runs start this one.
+    after_workflows: Vec<String>,
     permissions: Option<(u32, &'d Node)>,
     env: Option<&'d Node>,
 }
@@ -361,6 +369,7 @@ fn analyse_job(
     facts.insert("agent_steps".into(), Json::Array(tools));
     facts.insert("triggers".into(), json!(wf.triggers));
     facts.insert("untrusted_triggers".into(), json!(untrusted));
+    facts.insert("after_workflows".into(), json!(wf.after_workflows));
     facts.insert("permissions_source".into(), json!(perm_source));
     facts.insert("permissions".into(), perms.to_json());
     facts.insert(
