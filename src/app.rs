@@ -116,7 +116,7 @@ fn repo_options(source: &SourceArgs) -> RepoOptions {
         progress: std::io::stderr().is_terminal() && std::env::var_os("CI").is_none(),
         history: source
             .history
-            .then(|| crate::sources::repo::history::HistoryOptions {
+            .then_some(crate::sources::repo::history::HistoryOptions {
                 depth: source.history_depth,
                 max_file_size: source.max_file_size,
             }),

@@ -322,7 +322,9 @@ pub fn today() -> String {
 }
 
 /// Checks each rule's examples: every `match` path must produce a finding of the rule and
-/// no `no_match` path may. `base` resolves relative example paths. Returns the failures.
+/// no `no_match` path may. `base` resolves relative example paths. A path ending in
+/// `.history` holds one folder per commit (see [`repo::history::replay`]). Returns the
+/// failures.
 pub fn check_examples(rules: &[Rule], base: &Path) -> Vec<String> {
     let mut failures = Vec::new();
     let config = Config::default();
@@ -336,11 +338,27 @@ pub fn check_examples(rules: &[Rule], base: &Path) -> Vec<String> {
         ] {
             for p in paths {
                 let path = base.join(p);
+                // A `*.history` example is a folder of commits, replayed into a scratch
+                // repository and scanned with --history.
+                let replayed = match repo::history::replay_example(&path) {
+                    Ok(r) => r,
+                    Err(e) => {
+                        failures.push(format!("{}: {}: {e}", rule.id, path.display()));
+                        continue;
+                    }
+                };
                 let report = scan(&ScanRequest {
-                    paths: vec![path.clone()],
+                    paths: vec![
+                        replayed
+                            .as_ref()
+                            .map_or(path.clone(), |r| r.path().to_path_buf()),
+                    ],
                     aws: AwsRequest::default(),
                     github: GithubRequest::default(),
-                    repo: RepoOptions::default(),
+                    repo: RepoOptions {
+                        history: replayed.as_ref().map(|_| Default::default()),
+                        ..RepoOptions::default()
+                    },
                     config: &config,
                     rules: std::slice::from_ref(rule),
                     scope_all: true,

@@ -73,12 +73,16 @@ impl Delta {
     fn into_change(self, rev: &Revision, agent: &Agent) -> Change {
         let short: String = rev.commit.chars().take(7).collect();
         let date = rev.author_date.get(..10).unwrap_or(&rev.author_date);
-        let summary = match &self.from {
-            Some(from) => format!(
+        let summary = match (&self.from, self.kind) {
+            (Some(from), _) => format!(
                 "{}: {from} → {} in commit {short} ({date})",
                 agent.name, self.to
             ),
-            None => format!(
+            (None, "agent-added") => format!(
+                "{} added with {} in commit {short} ({date})",
+                agent.name, self.to
+            ),
+            (None, _) => format!(
                 "{}: {} added in commit {short} ({date})",
                 agent.name, self.to
             ),
@@ -334,10 +338,7 @@ fn agent_added(agent: &Agent) -> Vec<Delta> {
     let (to, level) = match agent.kind.as_str() {
         "github-workflow" => {
             let p = Perms::of(agent);
-            (
-                format!("{} with permissions: {}", agent.name, p.describe()),
-                p.max(),
-            )
+            (format!("permissions: {}", p.describe()), p.max())
         }
         "mcp-client" => {
             let names: Vec<String> = servers(agent)
@@ -345,12 +346,9 @@ fn agent_added(agent: &Agent) -> Vec<Delta> {
                 .filter(|(_, s)| enabled(s))
                 .map(|(n, s)| describe_server(n, s))
                 .collect();
-            (
-                format!("{} with MCP server(s) {}", agent.name, names.join(", ")),
-                None,
-            )
+            (format!("MCP server(s) {}", names.join(", ")), None)
         }
-        _ => (agent.name.clone(), None),
+        _ => (agent.kind.clone(), None),
     };
     vec![Delta {
         kind: "agent-added",

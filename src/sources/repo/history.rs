@@ -405,7 +405,7 @@ fn git(dir: &Path, args: &[&str]) -> Result<String, RunError> {
 
 /// Builds a git repository in `into` from a folder of snapshots, one sub-folder per
 /// commit in name order, each the whole tree at that commit; commit N is dated
-/// 2026-01-0N (N ≤ 9). What rule examples of history rules are made of: readable text
+/// 2026-01-N (N ≤ 31), with a fixed author. What rule examples of history rules are made of: readable text
 /// files instead of a repository inside ours.
 pub fn replay(snapshots: &Path, into: &Path) -> Result<(), String> {
     let mut commits: Vec<PathBuf> = std::fs::read_dir(snapshots)
@@ -460,6 +460,41 @@ pub fn replay(snapshots: &Path, into: &Path) -> Result<(), String> {
         run(&["commit", "-q", "--allow-empty", "-m", &name], &date)?;
     }
     Ok(())
+}
+
+/// A scratch folder, removed when dropped.
+#[derive(Debug)]
+pub struct Scratch(PathBuf);
+
+impl Scratch {
+    pub fn path(&self) -> &Path {
+        &self.0
+    }
+}
+
+impl Drop for Scratch {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_dir_all(&self.0);
+    }
+}
+
+/// For a rule example ending in `.history` (a folder of commit snapshots, see
+/// [`replay`]): the repository replayed into a scratch folder. Other examples: `None`.
+pub fn replay_example(example: &Path) -> Result<Option<Scratch>, String> {
+    if !(example.is_dir() && example.extension().is_some_and(|e| e == "history")) {
+        return Ok(None);
+    }
+    static NEXT: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(0);
+    let n = NEXT.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+    let nanos = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| d.subsec_nanos());
+    let scratch = Scratch(std::env::temp_dir().join(format!(
+        "nhi-audit-history-{}-{n}-{nanos}",
+        std::process::id()
+    )));
+    replay(example, scratch.path())?;
+    Ok(Some(scratch))
 }
 
 /// Removes everything in `dir` but `.git`.
