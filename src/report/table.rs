@@ -168,6 +168,19 @@ pub fn render_inventory(report: &Report) -> String {
         inv.credentials.len(),
         inv.edges.len()
     ));
+    if !inv.changes.is_empty() {
+        out.push_str("\nChanges in git history, by author date:\n");
+        for c in &inv.changes {
+            let at = c.location.as_ref().map(ToString::to_string);
+            out.push_str(&format!(
+                "  {} [{}{}]{}\n",
+                c.summary,
+                c.kind,
+                if c.current { "" } else { ", since undone" },
+                at.map(|a| format!(" at {a}")).unwrap_or_default()
+            ));
+        }
+    }
     for e in &report.errors {
         out.push_str(&format!("error: {}: {}\n", e.location, e.message));
     }
