@@ -10,4 +10,5 @@ mod github_live;
 mod history;
 mod rules;
 mod sarif_validator;
+mod scenario;
 mod secrets_leak;

@@ -1,0 +1,216 @@
+//! One estate seen by the three sources (`fixtures/scenario`, written by
+//! `scripts/gen-scenario.py`): the chains that cross them are found with their whole
+//! path, and each one disappears when the link it goes through is cut.
+
+use std::path::Path;
+
+use serde_json::Value;
+
+use crate::common::{crate_dir, scan_json};
+
+const ACCOUNT: &str = "111122223333";
+const TRIAGE: &str = "repo:github:octo-org/Hello-World/.github/workflows/triage.yml#/jobs/triage";
+const CODER: &str = "repo:github:octo-org/Hello-World/.github/workflows/coder.yml#/jobs/claude";
+const CODER_TOKEN: &str =
+    "github-token:github:octo-org/Hello-World/.github/workflows/coder.yml#/jobs/claude";
+
+fn arn(what: &str) -> String {
+    format!("aws:arn:aws:iam::{ACCOUNT}:{what}")
+}
+
+fn mcp(root: &Path) -> String {
+    format!("repo:{}/workstation/.mcp.json", root.display())
+}
+
+fn crew(root: &Path, agent: &str) -> String {
+    format!("repo:{}/crew/config/agents.yaml#/{agent}", root.display())
+}
+
+/// The chain findings as (start, path, capabilities).
+fn chains(report: &Value) -> Vec<(String, Vec<String>, String)> {
+    let mut out: Vec<_> = report["findings"]
+        .as_array()
+        .expect("findings")
+        .iter()
+        .filter(|f| f["category"] == "privilege-chain")
+        .map(|f| {
+            let path: Vec<String> = f["path"]
+                .as_array()
+                .expect("path")
+                .iter()
+                .map(|p| p.as_str().expect("id").to_string())
+                .collect();
+            (
+                path[0].clone(),
+                path,
+                f["message"].as_str().unwrap_or_default().to_string(),
+            )
+        })
+        .collect();
+    out.sort();
+    out
+}
+
+fn has_chain(found: &[(String, Vec<String>, String)], path: &[String], gains: &str) -> bool {
+    found
+        .iter()
+        .any(|(_, p, message)| p == path && message.contains(gains))
+}
+
+/// Scans a copy of the scenario in which `edit` changed some files (relative path, from,
+/// to), run from the copy's parent so ids are `repo:scenario/…`.
+fn scan_copy(edits: &[(&str, &str, &str)]) -> (tempfile::TempDir, Value) {
+    let tmp = tempfile::tempdir().expect("temp dir");
+    let root = tmp.path().join("scenario");
+    copy_dir(&crate_dir().join("fixtures/scenario"), &root);
+    for (rel, from, to) in edits {
+        let path = root.join(rel);
+        let text = std::fs::read_to_string(&path).expect("fixture file");
+        assert!(text.contains(from), "{rel} does not contain {from}");
+        std::fs::write(&path, text.replace(from, to)).expect("write");
+    }
+    let report = scan_json(&[&root], &[]);
+    (tmp, report)
+}
+
+fn copy_dir(from: &Path, to: &Path) {
+    std::fs::create_dir_all(to).expect("mkdir");
+    for entry in std::fs::read_dir(from).expect("read fixture dir") {
+        let entry = entry.expect("entry");
+        let target = to.join(entry.file_name());
+        if entry.file_type().expect("type").is_dir() {
+            copy_dir(&entry.path(), &target);
+        } else {
+            std::fs::copy(entry.path(), &target).expect("copy");
+        }
+    }
+}
+
+const CUT_PAT: (&str, &str, &str) = (
+    "github/github-export.json",
+    "secrets.TRIAGE_PAT",
+    "secrets.GITHUB_TOKEN",
+);
+const CUT_TRUST: (&str, &str, &str) = (
+    "aws/gaad.json",
+    "\"AWS\": \"arn:aws:iam::111122223333:user/warehouse-mcp\"",
+    "\"AWS\": \"arn:aws:iam::111122223333:user/someone-else\"",
+);
+const CUT_DELEGATION: (&str, &str, &str) = (
+    "crew/config/agents.yaml",
+    "allow_delegation: true",
+    "allow_delegation: false",
+);
+
+#[test]
+fn chains_cross_the_three_sources_with_their_whole_path() {
+    let (tmp, report) = scan_copy(&[]);
+    let root = tmp.path().join("scenario");
+    let found = chains(&report);
+
+    // MCP config → the IAM user whose key it holds → the data role the user may assume.
+    assert!(
+        has_chain(
+            &found,
+            &[mcp(&root), arn("user/warehouse-mcp"), arn("role/warehouse-reader")],
+            "read on s3, glue in AWS account 111122223333",
+        ),
+        "{found:#?}"
+    );
+    // Triage agent → (its PAT comments) the coding agent → its write token, and its role.
+    assert!(
+        has_chain(
+            &found,
+            &[TRIAGE.into(), CODER.into(), CODER_TOKEN.into()],
+            "write on contents, pull-requests in repository github:octo-org/Hello-World",
+        ),
+        "{found:#?}"
+    );
+    assert!(
+        has_chain(
+            &found,
+            &[TRIAGE.into(), CODER.into(), arn("role/app-deployer")],
+            "write on lambda, s3 in AWS account 111122223333",
+        ),
+        "{found:#?}"
+    );
+    // Read-only crew agent → the agent with write tools it may delegate to.
+    assert!(
+        has_chain(
+            &found,
+            &[crew(&root, "reader"), crew(&root, "fixer")],
+            "write tools",
+        ),
+        "{found:#?}"
+    );
+
+    // Each hop is explained: the trigger names the token and the event.
+    let triage = report["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|f| f["category"] == "privilege-chain" && f["path"][0] == TRIAGE)
+        .expect("a triage chain");
+    let hops: Vec<&str> = triage["hops"]
+        .as_array()
+        .expect("hops")
+        .iter()
+        .map(|h| h.as_str().unwrap())
+        .collect();
+    assert!(
+        hops[0].contains("TRIAGE_PAT") && hops[0].contains("issue_comment"),
+        "{hops:?}"
+    );
+}
+
+#[test]
+fn cutting_each_link_removes_exactly_its_chains() {
+    let mcp_chain = |root: &Path| {
+        vec![
+            mcp(root),
+            arn("user/warehouse-mcp"),
+            arn("role/warehouse-reader"),
+        ]
+    };
+    let crew_chain = |root: &Path| vec![crew(root, "reader"), crew(root, "fixer")];
+    let starts = |found: &[(String, Vec<String>, String)]| -> Vec<String> {
+        found.iter().map(|(s, _, _)| s.clone()).collect()
+    };
+
+    // The triage agent comments with the workflow's GITHUB_TOKEN: its events start no
+    // run, so it reaches neither the coding agent's token nor its role.
+    let (tmp, report) = scan_copy(&[CUT_PAT]);
+    let root = tmp.path().join("scenario");
+    let found = chains(&report);
+    assert!(!starts(&found).contains(&TRIAGE.to_string()), "{found:#?}");
+    assert!(has_chain(&found, &mcp_chain(&root), "read on s3"));
+    assert!(
+        !report["inventory"]["edges"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|e| e["kind"] == "triggers"),
+        "no triggers edge without the PAT"
+    );
+
+    // The data role trusts someone else: the user cannot assume it.
+    let (tmp, report) = scan_copy(&[CUT_TRUST]);
+    let root = tmp.path().join("scenario");
+    let found = chains(&report);
+    assert!(
+        !found.iter().any(|(_, p, _)| p.contains(&arn("role/warehouse-reader"))),
+        "{found:#?}"
+    );
+    assert!(starts(&found).contains(&TRIAGE.to_string()));
+
+    // No delegation, no chain between the crew agents.
+    let (tmp, report) = scan_copy(&[CUT_DELEGATION]);
+    let root = tmp.path().join("scenario");
+    let found = chains(&report);
+    assert!(!found.iter().any(|(_, p, _)| *p == crew_chain(&root)));
+
+    // All three cut: no chain at all.
+    let (_tmp, report) = scan_copy(&[CUT_PAT, CUT_TRUST, CUT_DELEGATION]);
+    let found = chains(&report);
+    assert!(found.is_empty(), "{found:#?}");
+}
