@@ -145,11 +145,11 @@ pub struct SourceArgs {
     /// Worker threads for the file walk (0: one per core).
     #[arg(long, default_value_t = 0)]
     pub threads: usize,
-    /// Also read the git history of the scanned paths (with the git CLI) and report where a
-    /// commit raised what an agent may do: a workflow token scope raised (`contents: read` →
-    /// `write`, `write-all`), an MCP server or auto-approved tool added, an agent added with
-    /// write access. Each change names the commit, its author date and the changed line. A
-    /// path outside any git repository is reported in `errors[]` and scanned as it is.
+    /// Also read the git history of the scanned paths (with the git CLI) for write-creep:
+    /// commits that raised a workflow agent's token scopes (`contents: read` → `write`,
+    /// `write-all`), added an MCP server or auto-approved tools, or added an agent. Each
+    /// change names the commit, its author date and the changed line. A path outside any git
+    /// repository is reported in `errors[]` and scanned as it is.
     #[arg(long, help_heading = "History")]
     pub history: bool,
     /// With --history: read at most the N most recent commits that touched an agent config

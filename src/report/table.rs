@@ -176,7 +176,7 @@ pub fn render_inventory(report: &Report) -> String {
                 "  {} [{}{}]{}\n",
                 c.summary,
                 c.kind,
-                if c.current { "" } else { ", since undone" },
+                if c.current { "" } else { ", not current" },
                 at.map(|a| format!(" at {a}")).unwrap_or_default()
             ));
         }
