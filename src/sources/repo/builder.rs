@@ -18,6 +18,9 @@ pub struct Fragment<'a> {
     /// The path as shown to the user.
     pub path: &'a str,
     inv: Inventory,
+    /// Off for the old versions read from git history, which only yield changes of
+    /// agents: their literals are neither fingerprinted (deliberately slow) nor kept.
+    fingerprints: bool,
 }
 
 /// What a credential reference or literal was found under.
@@ -44,6 +47,16 @@ impl<'a> Fragment<'a> {
         Fragment {
             path,
             inv: Inventory::default(),
+            fingerprints: true,
+        }
+    }
+
+    /// A fragment whose literals get a placeholder id instead of a fingerprint: for text
+    /// whose credentials are never reported (old versions in git history).
+    pub fn without_fingerprints(path: &'a str) -> Self {
+        Fragment {
+            fingerprints: false,
+            ..Fragment::new(path)
         }
     }
 
@@ -211,7 +224,11 @@ impl<'a> Fragment<'a> {
         lifetime: Lifetime,
         confidence: Confidence,
     ) -> String {
-        let fingerprint = cached_fingerprint(secret);
+        let fingerprint = if self.fingerprints {
+            cached_fingerprint(secret)
+        } else {
+            "not-fingerprinted".to_string()
+        };
         let id = format!("secret:{fingerprint}");
         let loc = self.loc(site.line, site.column);
         self.inv.credentials.push(Credential {

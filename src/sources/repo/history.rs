@@ -1,9 +1,10 @@
 //! Git history of the scanned repositories (`--history`): the commits that touched an
 //! agent config (workflows, MCP client configs), with each changed file analysed before
-//! and after by the same analysers as the working tree. Read through the git CLI.
+//! and after by the same format analysers as the working tree. Read through the git CLI.
 //!
-//! Only the changes of agents are taken from history: credentials that lived only in old
-//! commits are not reported (old blob text stays in this process and is dropped).
+//! Only the changes of agents are taken from history: the secret scanner does not run on
+//! old versions, their literals are not fingerprinted, and their text stays in this
+//! process and is dropped, so a credential that lived only in old commits is not reported.
 
 use std::collections::HashMap;
 use std::io::{BufRead, BufReader, Read, Write};
@@ -45,7 +46,8 @@ pub struct Revision {
     /// The file as the scan shows it (its newer path, for a rename).
     pub path: String,
     /// The file before the commit, analysed as if it were at `path` (so agent ids match
-    /// across a rename); `None` when the commit added the file.
+    /// across a rename); `None` when the commit added the file. Format analysers only:
+    /// credentials in it carry no fingerprint and are never reported.
     pub before: Option<Inventory>,
     pub after: Inventory,
     /// The newer text, to point at the line that changed. Never serialised.
@@ -175,6 +177,14 @@ fn read_one(
     wanted.dedup();
     let blobs = cat_blobs(&dir, &wanted, options.max_file_size).map_err(GitError::from)?;
 
+    // A version is the newer side of one commit and the older side of the next.
+    let mut analysed: HashMap<(String, String), Inventory> = HashMap::new();
+    let mut analyse = |blob: &str, shown: &str, text: &str| {
+        analysed
+            .entry((blob.to_string(), shown.to_string()))
+            .or_insert_with(|| super::analyse_revision(shown, text))
+            .clone()
+    };
     for e in &entries {
         let shown = display_path(&dir.join(&e.path));
         let Some(Some(after_text)) = blobs.get(e.new_blob.as_str()) else {
@@ -183,7 +193,7 @@ fn read_one(
         let before = match &e.old_blob {
             None => None,
             Some(old) => match blobs.get(old.as_str()) {
-                Some(Some(text)) => Some(super::analyse_text(&shown, text)),
+                Some(Some(text)) => Some(analyse(old, &shown, text)),
                 // A binary or oversized old version: nothing to compare with.
                 _ => continue,
             },
@@ -191,7 +201,7 @@ fn read_one(
         out.push(Revision {
             commit: e.commit.clone(),
             author_date: e.author_date.clone(),
-            after: super::analyse_text(&shown, after_text),
+            after: analyse(&e.new_blob, &shown, after_text),
             before,
             path: shown,
             after_text: after_text.clone(),

@@ -23,6 +23,12 @@ use builder::Fragment;
 
 /// Runs the analyser for `kind`, then the secret scanner over the whole text.
 fn analyse(kind: FileKind, text: &str, fragment: &mut Fragment<'_>) {
+    analyse_format(kind, text, fragment);
+    fragment.scan_text(text);
+}
+
+/// The format's analyser alone.
+fn analyse_format(kind: FileKind, text: &str, fragment: &mut Fragment<'_>) {
     match kind {
         FileKind::Mcp(client) => mcp::analyse(client, text, fragment),
         FileKind::Workflow => workflow::analyse(text, fragment),
@@ -33,7 +39,6 @@ fn analyse(kind: FileKind, text: &str, fragment: &mut Fragment<'_>) {
         FileKind::DotEnv => dotenv::analyse(text, fragment),
         FileKind::Other => {}
     }
-    fragment.scan_text(text);
 }
 
 /// Parses a structured file, or records why it could not be parsed.
@@ -64,5 +69,15 @@ pub fn analyse_text(shown: &str, text: &str) -> crate::model::Inventory {
     let kind = detect::classify(path, text);
     let mut fragment = Fragment::new(shown);
     analyse(kind, text, &mut fragment);
+    fragment.finish()
+}
+
+/// Analyses a version of a file read from git history: the format's analyser alone,
+/// without the secret scanner or fingerprints, since only the changes of its agents are
+/// taken from it.
+pub(crate) fn analyse_revision(shown: &str, text: &str) -> crate::model::Inventory {
+    let kind = detect::classify(std::path::Path::new(shown), text);
+    let mut fragment = Fragment::without_fingerprints(shown);
+    analyse_format(kind, text, &mut fragment);
     fragment.finish()
 }
