@@ -386,3 +386,36 @@ fn a_secret_only_in_history_never_leaves_the_process() {
     let (_, report, _) = repo.scan(&["--history"]);
     assert_eq!(findings_of(&report, RULE).len(), 1);
 }
+
+#[test]
+fn a_sub_folder_or_a_single_file_reads_its_own_history() {
+    let repo = Repo::new();
+    repo.write(WF, &scoped("read"));
+    repo.write("other/.mcp.json", "{\"mcpServers\": {}}\n");
+    repo.commit("read", "2026-09-01T10:00:00Z");
+    repo.write(WF, &scoped("write"));
+    repo.write(
+        "other/.mcp.json",
+        "{\"mcpServers\": {\"fs\": {\"command\": \"npx\"}}}\n",
+    );
+    repo.commit("write", "2026-09-02T10:00:00Z");
+    for path in [".github/workflows", WF] {
+        let out = bin()
+            .current_dir(repo.path())
+            .args([
+                "scan",
+                path,
+                "--history",
+                "--format",
+                "json",
+                "--fail-on",
+                "none",
+            ])
+            .output()
+            .expect("runs");
+        let report: Value = serde_json::from_slice(&out.stdout).expect("JSON");
+        let found = findings_of(&report, RULE);
+        assert_eq!(found.len(), 1, "{path}: {found:#?}");
+        assert_eq!(found[0]["locations"][0]["path"], WF);
+    }
+}

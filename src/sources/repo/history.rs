@@ -65,18 +65,36 @@ pub struct History {
     pub failed: bool,
 }
 
-/// Git pathspecs of the files whose history matters: where agent configs live. The names
-/// are checked again with [`detect::classify_by_name`].
-const PATHSPECS: &[&str] = &[
-    ":(glob)**/.github/workflows/*.yml",
-    ":(glob)**/.github/workflows/*.yaml",
-    ":(glob)**/*mcp.json",
-    ":(glob)**/claude_desktop_config.json",
-    ":(glob)**/cline_mcp_settings.json",
-    ":(glob)**/mcp_config.json",
-    ":(glob)**/.gemini/settings.json",
-    ":(glob)**/.codex/config.toml",
+/// Where agent configs live, as path tails (glob segments) under any folder: what git
+/// history is asked about. The names are checked again with [`detect::classify_by_name`].
+const CONFIG_TAILS: &[&[&str]] = &[
+    &[".github", "workflows", "*.yml"],
+    &[".github", "workflows", "*.yaml"],
+    &["*mcp.json"],
+    &["claude_desktop_config.json"],
+    &["cline_mcp_settings.json"],
+    &["mcp_config.json"],
+    &[".gemini", "settings.json"],
+    &[".codex", "config.toml"],
 ];
+
+/// Git pathspecs (relative to the folder git runs in) for the agent configs under a
+/// folder whose path in the repository is `prefix` (`git rev-parse --show-prefix`): the
+/// tails under any sub-folder, and the rest of a tail the folder is already inside (a
+/// scan of `.github/workflows` asks for `*.yml`).
+fn pathspecs(prefix: &str) -> Vec<String> {
+    let folders: Vec<&str> = prefix.split('/').filter(|s| !s.is_empty()).collect();
+    let mut out = Vec::new();
+    for tail in CONFIG_TAILS {
+        out.push(format!(":(glob)**/{}", tail.join("/")));
+        for k in 1..tail.len() {
+            if folders.ends_with(&tail[..k]) {
+                out.push(format!(":(glob){}", tail[k..].join("/")));
+            }
+        }
+    }
+    out
+}
 
 /// Reads the history of the repository each path is in, limited to the path's subtree.
 pub fn read(paths: &[PathBuf], options: &HistoryOptions) -> History {
@@ -108,7 +126,7 @@ fn read_one(
     out: &mut Vec<Revision>,
 ) -> Result<(), GitError> {
     // A single file: its folder's history, limited to that file.
-    let (dir, pathspecs): (PathBuf, Vec<String>) = if path.is_file() {
+    let (dir, file): (PathBuf, Option<String>) = if path.is_file() {
         let dir = path
             .parent()
             .filter(|p| !p.as_os_str().is_empty())
@@ -117,12 +135,9 @@ fn read_one(
             .file_name()
             .map(|n| n.to_string_lossy().into_owned())
             .unwrap_or_default();
-        (dir, vec![format!(":(literal){name}")])
+        (dir, Some(name))
     } else {
-        (
-            path.to_path_buf(),
-            PATHSPECS.iter().map(|s| s.to_string()).collect(),
-        )
+        (path.to_path_buf(), None)
     };
 
     let inside = git(&dir, &["rev-parse", "--is-inside-work-tree"]);
@@ -150,6 +165,10 @@ fn read_one(
     if git(&dir, &["rev-parse", "--verify", "--quiet", "HEAD"]).is_err() {
         return Ok(());
     }
+    let pathspecs = match file {
+        Some(name) => vec![format!(":(literal){name}")],
+        None => pathspecs(git(&dir, &["rev-parse", "--show-prefix"])?.trim()),
+    };
 
     let depth = format!("--max-count={}", options.depth.max(1));
     let mut args = vec![
@@ -166,7 +185,7 @@ fn read_one(
     ];
     args.extend(pathspecs.iter().map(String::as_str));
     let log = git(&dir, &args).map_err(GitError::from)?;
-    let entries = parse_log(&log);
+    let entries = parse_log(&log, &dir);
 
     let mut wanted: Vec<&str> = entries
         .iter()
@@ -224,7 +243,7 @@ struct LogEntry {
 
 /// Parses `git log --raw -z --format=%x1e%H%x1f%aI`; keeps regular files whose names
 /// are agent configs, and drops deletions (a removed config grants nothing).
-fn parse_log(log: &str) -> Vec<LogEntry> {
+fn parse_log(log: &str, dir: &Path) -> Vec<LogEntry> {
     let mut out = Vec::new();
     for chunk in log.split('\u{1e}').filter(|c| !c.is_empty()) {
         let (header, rest) = chunk.split_once('\0').unwrap_or((chunk, ""));
@@ -249,7 +268,7 @@ fn parse_log(log: &str) -> Vec<LogEntry> {
                 first
             };
             let regular = new_mode.starts_with("100");
-            let kind = detect::classify_by_name(Path::new(path));
+            let kind = detect::classify_by_name(&dir.join(path));
             if !regular
                 || status.starts_with('D')
                 || !matches!(kind, FileKind::Workflow | FileKind::Mcp(_))
@@ -288,6 +307,7 @@ fn cat_blobs(
     let mut child = Command::new("git")
         .arg("-C")
         .arg(dir)
+        .args(HARDENING)
         .args(["cat-file", "--batch"])
         .stdin(Stdio::piped())
         .stdout(Stdio::piped())
@@ -392,6 +412,17 @@ impl From<RunError> for GitError {
     }
 }
 
+/// Settings of the scanned repository (or of the user) that must not change what git
+/// prints or make it run programs: a repository under audit is not trusted.
+const HARDENING: &[&str] = &[
+    "-c",
+    "core.fsmonitor=false",
+    "-c",
+    "log.showSignature=false",
+    "-c",
+    "diff.external=",
+];
+
 /// Runs `git -C dir ARGS` and returns its standard output.
 fn git(dir: &Path, args: &[&str]) -> Result<String, RunError> {
     let shown: Vec<&str> = args
@@ -403,6 +434,7 @@ fn git(dir: &Path, args: &[&str]) -> Result<String, RunError> {
     let output = Command::new("git")
         .arg("-C")
         .arg(dir)
+        .args(HARDENING)
         .args(args)
         .stdin(Stdio::null())
         .output()
@@ -554,7 +586,7 @@ mod tests {
              \u{1e}c1\u{1f}2026-01-01T00:00:00Z\0\n\
              :000000 100644 {z} {a} A\0.cursor/mcp.json\0"
         );
-        let entries = parse_log(&log);
+        let entries = parse_log(&log, Path::new("."));
         assert_eq!(entries.len(), 2);
         assert_eq!(entries[0].commit, "c2");
         assert_eq!(entries[0].path, ".github/workflows/new.yml");
@@ -562,5 +594,18 @@ mod tests {
         assert_eq!(entries[1].path, ".cursor/mcp.json");
         assert_eq!(entries[1].old_blob, None);
         assert_eq!(entries[1].author_date, "2026-01-01T00:00:00Z");
+    }
+
+    #[test]
+    fn pathspecs_cover_configs_below_and_around_the_folder() {
+        let top = pathspecs("");
+        assert!(top.contains(&":(glob)**/.github/workflows/*.yml".to_string()));
+        assert!(!top.contains(&":(glob)*.yml".to_string()));
+        let wf = pathspecs("svc/.github/workflows/");
+        assert!(wf.contains(&":(glob)*.yml".to_string()));
+        assert!(wf.contains(&":(glob)*.yaml".to_string()));
+        let gh = pathspecs(".github/");
+        assert!(gh.contains(&":(glob)workflows/*.yml".to_string()));
+        assert!(pathspecs(".codex/").contains(&":(glob)config.toml".to_string()));
     }
 }
