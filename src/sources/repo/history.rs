@@ -93,6 +93,10 @@ fn pathspecs(prefix: &str) -> Vec<String> {
             }
         }
     }
+    // Other people's code, as the walk skips it.
+    for dir in ["node_modules", ".venv", "venv", "site-packages"] {
+        out.push(format!(":(glob,exclude)**/{dir}/**"));
+    }
     out
 }
 
