@@ -67,6 +67,29 @@ install_octokit_openapi() {
     export NHI_GITHUB_OPENAPI="$OCTOKIT_PKG/generated/api.github.com.json"
 }
 
+# --- Graphviz ----------------------------------------------------------------------
+# tests/it/graph.rs lays out `nhi-audit graph --format dot` output with Graphviz itself,
+# compiled to WebAssembly (npm @hpcc-js/wasm-graphviz), through scripts/lib/graphviz-check.mjs.
+GRAPHVIZ_VERSION=1.29.2
+GRAPHVIZ_DIR="$NHI_ROOT/.tools/graphviz"
+GRAPHVIZ_PKG="$GRAPHVIZ_DIR/node_modules/@hpcc-js/wasm-graphviz"
+
+install_graphviz() {
+    local have=""
+    if [[ -f "$GRAPHVIZ_PKG/package.json" ]]; then
+        have="$(sed -n 's/.*"version": *"\([^"]*\)".*/\1/p' "$GRAPHVIZ_PKG/package.json")"
+    fi
+    if [[ "$have" != "$GRAPHVIZ_VERSION" ]]; then
+        log "installing @hpcc-js/wasm-graphviz@$GRAPHVIZ_VERSION into .tools/"
+        mkdir -p "$GRAPHVIZ_DIR"
+        quietly "$NHI_ROOT/.tools/graphviz-install.log" \
+            npm install --prefix "$GRAPHVIZ_DIR" --no-audit --no-fund --save-exact \
+            "@hpcc-js/wasm-graphviz@$GRAPHVIZ_VERSION"
+    fi
+    [[ -f "$GRAPHVIZ_PKG/dist/index.js" ]] || die "npm installed no $GRAPHVIZ_PKG/dist/index.js"
+    export NHI_GRAPHVIZ_DIR="$GRAPHVIZ_DIR"
+}
+
 # --- moto_server (AWS IAM) -------------------------------------------------------
 # tests/it/aws_live.rs creates users, keys, roles and policy versions through the
 # real IAM API and crawls them with the live AWS source. moto_server answers on
@@ -117,6 +140,7 @@ run_cargo_tests() {
 
 install_sarif_multitool
 install_octokit_openapi
+install_graphviz
 install_moto
 start_moto
 run_cargo_tests

@@ -6,8 +6,8 @@ use std::path::{Path, PathBuf};
 use anyhow::{Context, Result, bail};
 
 use crate::cli::{
-    ColorChoice, Command, ControlsArgs, ExportCommand, FailOn, GithubArgs, InventoryArgs,
-    InventoryFormat, RulesCommand, ScanArgs, Scope, SourceArgs,
+    ColorChoice, Command, ControlsArgs, DiffArgs, ExportCommand, FailOn, GithubArgs, GraphArgs,
+    GraphFormat, InventoryArgs, InventoryFormat, RulesCommand, ScanArgs, Scope, SourceArgs,
 };
 use crate::config::Config;
 use crate::controls::CATALOGUES;
@@ -49,6 +49,8 @@ pub fn run(command: Command) -> Result<u8> {
         Command::Export(ExportCommand::Github { output, github }) => {
             export_github(&output, &github)
         }
+        Command::Graph(args) => graph(args),
+        Command::Diff(args) => diff(args),
     }
 }
 
@@ -261,18 +263,23 @@ fn read_baseline(p: &Path) -> Result<Baseline> {
     Ok(b)
 }
 
-fn inventory(args: InventoryArgs) -> Result<u8> {
-    let config = load_config(&args.source)?;
-    let report = pipeline::scan(&ScanRequest {
-        paths: paths_of(&args.source),
-        aws: aws_request(&args.source),
-        github: github_request(&args.source)?,
-        repo: repo_options(&args.source),
+/// Collects and analyses without judging: what `inventory` and `graph` show.
+fn inventory_report(source: &SourceArgs) -> Result<Report> {
+    let config = load_config(source)?;
+    Ok(pipeline::scan(&ScanRequest {
+        paths: paths_of(source),
+        aws: aws_request(source),
+        github: github_request(source)?,
+        repo: repo_options(source),
         config: &config,
         rules: &[],
         scope_all: true,
         baseline: None,
-    });
+    }))
+}
+
+fn inventory(args: InventoryArgs) -> Result<u8> {
+    let report = inventory_report(&args.source)?;
     let text = match args.format {
         InventoryFormat::Table => report::table::render_inventory(&report),
         InventoryFormat::Json => {
@@ -471,4 +478,76 @@ fn write_out(path: Option<&Path>, text: &str) -> Result<()> {
             }
         }
     }
+}
+
+fn graph(args: GraphArgs) -> Result<u8> {
+    let report = inventory_report(&args.source)?;
+    let inv = &report.inventory;
+    let mut focus: Vec<&str> = Vec::new();
+    for wanted in &args.agent {
+        let needle = wanted.to_lowercase();
+        let found: Vec<&str> = inv
+            .agents
+            .iter()
+            .filter(|a| a.id == *wanted || a.name.to_lowercase().contains(&needle))
+            .map(|a| a.id.as_str())
+            .collect();
+        if found.is_empty() {
+            let known: Vec<&str> = inv
+                .agents
+                .iter()
+                .map(|a| a.name.as_str())
+                .take(20)
+                .collect();
+            return Err(UsageError(format!(
+                "--agent {wanted}: no agent has that id or name (agents: {})",
+                known.join("; ")
+            ))
+            .into());
+        }
+        focus.extend(found);
+    }
+    let chains = crate::analysis::find_chains(inv);
+    let format = match args.format {
+        GraphFormat::Dot => report::graph::GraphFormat::Dot,
+        GraphFormat::Mermaid => report::graph::GraphFormat::Mermaid,
+    };
+    let text = report::graph::render(
+        inv,
+        &chains,
+        (!focus.is_empty()).then_some(focus.as_slice()),
+        format,
+    );
+    write_out(args.output.as_deref(), &text)?;
+    for e in &report.errors {
+        eprintln!("warning: {}: {}", e.location, e.message);
+    }
+    Ok(if report.partial {
+        exit::SOURCE_FAILED
+    } else {
+        exit::OK
+    })
+}
+
+fn diff(args: DiffArgs) -> Result<u8> {
+    let read = |p: &Path| crate::diff::read_snapshot(p).map_err(|e| UsageError(format!("{e:#}")));
+    let (old, new) = (read(&args.old)?, read(&args.new)?);
+    let d = crate::diff::diff(
+        &old,
+        &new,
+        &args.old.display().to_string(),
+        &args.new.display().to_string(),
+    );
+    let text = match args.format {
+        InventoryFormat::Table => crate::diff::render_text(&d),
+        InventoryFormat::Json => {
+            serde_json::to_string_pretty(&d).context("serialising the diff")? + "\n"
+        }
+    };
+    write_out(args.output.as_deref(), &text)?;
+    Ok(if d.has_creep() {
+        exit::FINDINGS
+    } else {
+        exit::OK
+    })
 }

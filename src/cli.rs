@@ -40,6 +40,49 @@ pub enum Command {
     /// Save what a live crawl reads as files that can be analysed later and elsewhere.
     #[command(subcommand)]
     Export(ExportCommand),
+    /// Draw the identity graph (agents, identities, and who holds, assumes, escalates to,
+    /// triggers, delegates to or shares with whom) as Graphviz DOT or Mermaid.
+    Graph(GraphArgs),
+    /// Compare two saved JSON reports or inventories: new and removed agents and
+    /// identities, newly held identities, access that rose (write-creep), new and
+    /// resolved findings. Exit code 1 when access grew.
+    Diff(DiffArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct GraphArgs {
+    #[command(flatten)]
+    pub source: SourceArgs,
+    /// `dot` (Graphviz: `| dot -Tsvg > graph.svg`) or `mermaid`.
+    #[arg(long, short, value_enum, default_value_t = GraphFormat::Dot)]
+    pub format: GraphFormat,
+    /// Only what this agent reaches (its id, or a case-insensitive part of its name;
+    /// repeatable).
+    #[arg(long, value_name = "NAME")]
+    pub agent: Vec<String>,
+    #[arg(long, short, value_name = "FILE")]
+    pub output: Option<PathBuf>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum GraphFormat {
+    Dot,
+    Mermaid,
+}
+
+#[derive(Debug, Args)]
+pub struct DiffArgs {
+    /// The earlier snapshot (`scan --format json` or `inventory --format json`).
+    #[arg(value_name = "OLD.json")]
+    pub old: PathBuf,
+    /// The later snapshot.
+    #[arg(value_name = "NEW.json")]
+    pub new: PathBuf,
+    /// `table` (text) or `json`.
+    #[arg(long, short, value_enum, default_value_t = InventoryFormat::Table)]
+    pub format: InventoryFormat,
+    #[arg(long, short, value_name = "FILE")]
+    pub output: Option<PathBuf>,
 }
 
 #[derive(Debug, Subcommand)]

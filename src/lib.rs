@@ -7,6 +7,7 @@ pub mod app;
 pub mod cli;
 pub mod config;
 pub mod controls;
+pub mod diff;
 pub mod doc;
 pub mod findings;
 pub mod model;

@@ -7,16 +7,16 @@
 //! What is compared is a *capability*: a level within a domain — `s3` in AWS account
 //! 123456789012 at `read`, `contents` in a repository at `write`, an agent's tools at
 //! `write`. A start gains a capability when some node it reaches has it at a level
-//! above what the start holds itself (directly or through the identities it holds). For
-//! each start and each gained capability the shortest path is kept; gains reached
-//! through the same node are reported together, so a finding names one path.
+//! above what the start holds itself (directly or through the identities it holds). One
+//! chain is reported per start and scope (a repository, an AWS account): every
+//! capability gained there, and the shortest path to the best of them, hop by hop.
 //!
-//! The analysis runs one multi-source breadth-first search per capability level, from
-//! every node that has it, over the reversed edges: `O(K · (V + E))` for `K` distinct
-//! capability levels, which stays small (services × levels), instead of one search per
-//! start.
+//! Near-linear: strongly connected components, then one pass in reverse topological
+//! order that gives every component the set of capability levels it reaches (a bitset);
+//! then one multi-source breadth-first search over the reversed edges per capability
+//! level some start needs explained, from every node that has it.
 
-use std::collections::{BTreeMap, HashMap, HashSet};
+use std::collections::{BTreeMap, HashMap};
 
 use serde::Serialize;
 use serde_json::Value;
@@ -80,6 +80,7 @@ struct Domain {
 }
 
 const EVERYTHING: &str = "*";
+const GITHUB: &str = "GitHub";
 
 type NodeId = u32;
 const NONE: u32 = u32::MAX;
@@ -259,8 +260,10 @@ fn identity_capabilities(i: &Identity, grants: &[&Grant]) -> Vec<(Domain, Access
                 }
             }
         }
+        // One domain per permission scope across repositories: which repository a
+        // token writes to is named when a chain is explained. (Per repository, a large
+        // organisation would multiply the domains by its repositories.)
         "github" if !grants.is_empty() => {
-            let scope = github_scope(i);
             // `id-token: write` mints OIDC tokens; the roles they become are joined as
             // `holds` edges of their own.
             for g in grants
@@ -269,9 +272,7 @@ fn identity_capabilities(i: &Identity, grants: &[&Grant]) -> Vec<(Domain, Access
             {
                 out.push((
                     Domain {
-                        scope: scope
-                            .clone()
-                            .unwrap_or_else(|| format!("GitHub {}", g.resource)),
+                        scope: GITHUB.into(),
                         what: g.action.clone(),
                     },
                     g.access_level,
@@ -282,8 +283,12 @@ fn identity_capabilities(i: &Identity, grants: &[&Grant]) -> Vec<(Domain, Access
             if let Some(level) = i.access_level.filter(|l| *l >= AccessLevel::Write) {
                 out.push((
                     Domain {
-                        scope: format!("{provider} ({})", i.name),
-                        what: EVERYTHING.into(),
+                        scope: if provider == "github" {
+                            GITHUB.into()
+                        } else {
+                            provider.to_string()
+                        },
+                        what: i.kind.clone(),
                     },
                     level,
                 ));
@@ -302,8 +307,8 @@ fn aws_account(id: &str) -> &str {
 }
 
 /// A workflow token's repository: the folder that holds `.github/workflows/`.
-fn github_scope(i: &Identity) -> Option<String> {
-    let rest = i.id.strip_prefix("github-token:")?;
+fn github_scope(id: &str) -> Option<String> {
+    let rest = id.strip_prefix("github-token:")?;
     let (root, _) = rest.split_once(".github/workflows/")?;
     let root = root.trim_end_matches('/');
     Some(format!(
@@ -312,13 +317,141 @@ fn github_scope(i: &Identity) -> Option<String> {
     ))
 }
 
-/// One gain of one start: the domain, the level, and the first hop of the path.
-struct Gain {
+/// Capability levels as bits: bit `domain * LEVELS + (level - Read)`.
+const LEVELS: usize = 4;
+
+fn bit_of(domain: u32, level: AccessLevel) -> Option<usize> {
+    let l = match level {
+        AccessLevel::Read => 0,
+        AccessLevel::Write => 1,
+        AccessLevel::PermissionsManagement => 2,
+        AccessLevel::Admin => 3,
+        AccessLevel::None | AccessLevel::List => return None,
+    };
+    Some(domain as usize * LEVELS + l)
+}
+
+fn level_of_bit(bit: usize) -> AccessLevel {
+    [
+        AccessLevel::Read,
+        AccessLevel::Write,
+        AccessLevel::PermissionsManagement,
+        AccessLevel::Admin,
+    ][bit % LEVELS]
+}
+
+/// A fixed-width set of capability bits, stored for every strongly connected component.
+struct Bits {
+    words: usize,
+    data: Vec<u64>,
+}
+
+impl Bits {
+    fn new(rows: usize, bits: usize) -> Self {
+        let words = bits.div_ceil(64).max(1);
+        Bits {
+            words,
+            data: vec![0; rows * words],
+        }
+    }
+    fn row(&self, r: usize) -> &[u64] {
+        &self.data[r * self.words..(r + 1) * self.words]
+    }
+    fn set(&mut self, r: usize, bit: usize) {
+        self.data[r * self.words + bit / 64] |= 1 << (bit % 64);
+    }
+    /// `row[to] |= row[from]`.
+    fn or_into(&mut self, to: usize, from: usize) {
+        let w = self.words;
+        for i in 0..w {
+            let v = self.data[from * w + i];
+            self.data[to * w + i] |= v;
+        }
+    }
+}
+
+fn set_bits(row: &[u64]) -> impl Iterator<Item = usize> + '_ {
+    row.iter().enumerate().flat_map(|(i, &w)| {
+        let mut w = w;
+        std::iter::from_fn(move || {
+            if w == 0 {
+                return None;
+            }
+            let b = w.trailing_zeros() as usize;
+            w &= w - 1;
+            Some(i * 64 + b)
+        })
+    })
+}
+
+/// Strongly connected components (Tarjan, iterative): the component of every node, and
+/// the number of components. Components are numbered in reverse topological order:
+/// every edge leads to a component with a number no larger than its own.
+fn components(
+    n: usize,
+    out_start: &[u32],
+    out: &[u32],
+    edges: &[(NodeId, NodeId, &str, &str)],
+) -> (Vec<u32>, usize) {
+    let mut index = vec![NONE; n];
+    let mut low = vec![0u32; n];
+    let mut comp = vec![NONE; n];
+    let mut on_stack = vec![false; n];
+    let mut stack: Vec<u32> = Vec::new();
+    let mut call: Vec<(u32, u32)> = Vec::new();
+    let (mut next_index, mut count) = (0u32, 0usize);
+    for root in 0..n as u32 {
+        if index[root as usize] != NONE {
+            continue;
+        }
+        call.push((root, out_start[root as usize]));
+        index[root as usize] = next_index;
+        low[root as usize] = next_index;
+        next_index += 1;
+        stack.push(root);
+        on_stack[root as usize] = true;
+        while let Some(&mut (v, ref mut at)) = call.last_mut() {
+            if *at < out_start[v as usize + 1] {
+                let w = edges[out[*at as usize] as usize].1;
+                *at += 1;
+                if index[w as usize] == NONE {
+                    index[w as usize] = next_index;
+                    low[w as usize] = next_index;
+                    next_index += 1;
+                    stack.push(w);
+                    on_stack[w as usize] = true;
+                    call.push((w, out_start[w as usize]));
+                } else if on_stack[w as usize] {
+                    low[v as usize] = low[v as usize].min(index[w as usize]);
+                }
+                continue;
+            }
+            call.pop();
+            if let Some(&(parent, _)) = call.last() {
+                low[parent as usize] = low[parent as usize].min(low[v as usize]);
+            }
+            if low[v as usize] == index[v as usize] {
+                while let Some(w) = stack.pop() {
+                    on_stack[w as usize] = false;
+                    comp[w as usize] = count as u32;
+                    if w == v {
+                        break;
+                    }
+                }
+                count += 1;
+            }
+        }
+    }
+    (comp, count)
+}
+
+/// One start's best gain in one scope, whose path is still to be found.
+struct Request {
+    start: NodeId,
     domain: u32,
     level: AccessLevel,
-    own: AccessLevel,
-    path: Vec<NodeId>,
-    via: Vec<u32>,
+    /// Every capability gained in the scope: (domain, level, what the start holds).
+    gained: Vec<(u32, AccessLevel, AccessLevel)>,
 }
 
 pub fn find_chains(inv: &Inventory) -> Vec<Chain> {
@@ -339,247 +472,313 @@ pub fn find_chains(inv: &Inventory) -> Vec<Chain> {
     if starts.is_empty() {
         return Vec::new();
     }
-    let is_start: HashSet<NodeId> = starts.iter().copied().collect();
 
-    // What each start holds itself, per domain.
-    let everything_of: Vec<Option<u32>> = {
-        let whole: HashMap<&str, u32> = g
-            .domains
-            .iter()
-            .enumerate()
-            .filter(|(_, x)| x.what == EVERYTHING)
-            .map(|(i, x)| (x.scope.as_str(), i as u32))
-            .collect();
-        g.domains
-            .iter()
-            .map(|x| whole.get(x.scope.as_str()).copied())
-            .collect()
-    };
-    let own = |s: NodeId, d: u32| -> AccessLevel {
-        let everything = everything_of[d as usize];
-        let mut best = AccessLevel::None;
+    // Forward adjacency (edge indices by source), for the components.
+    let mut out_start = vec![0u32; n + 1];
+    for &(from, _, _, _) in &g.edges {
+        out_start[from as usize + 1] += 1;
+    }
+    for i in 1..=n {
+        out_start[i] += out_start[i - 1];
+    }
+    let mut fill = out_start.clone();
+    let mut out = vec![0u32; g.edges.len()];
+    for (k, &(from, _, _, _)) in g.edges.iter().enumerate() {
+        out[fill[from as usize] as usize] = k as u32;
+        fill[from as usize] += 1;
+    }
+
+    // What every node reaches, per component: its members' capabilities and those of
+    // the components after it. Linear in the graph times the bitset width.
+    let (comp, count) = components(n, &out_start, &out, &g.edges);
+    let mut members: Vec<Vec<NodeId>> = vec![Vec::new(); count];
+    for v in 0..n {
+        members[comp[v] as usize].push(v as NodeId);
+    }
+    let mut reach = Bits::new(count, g.domains.len() * LEVELS);
+    for (c, list) in members.iter().enumerate() {
+        for &v in list {
+            for &(d, l) in &g.caps[v as usize] {
+                if let Some(b) = bit_of(d, l) {
+                    reach.set(c, b);
+                }
+            }
+            for k in out_start[v as usize]..out_start[v as usize + 1] {
+                let to = comp[g.edges[out[k as usize] as usize].1 as usize] as usize;
+                if to != c {
+                    reach.or_into(c, to);
+                }
+            }
+        }
+    }
+
+    // The scope of every domain, and the domain standing for a whole scope.
+    let mut scope_ids: HashMap<&str, u32> = HashMap::new();
+    let scope_of: Vec<u32> = g
+        .domains
+        .iter()
+        .map(|d| {
+            let next = scope_ids.len() as u32;
+            *scope_ids.entry(d.scope.as_str()).or_insert(next)
+        })
+        .collect();
+    let mut everything: HashMap<u32, u32> = HashMap::new();
+    for (i, d) in g.domains.iter().enumerate() {
+        if d.what == EVERYTHING {
+            everything.insert(scope_of[i], i as u32);
+        }
+    }
+
+    // For every start and scope: what it gains, and the best gain to explain.
+    let mut requests: Vec<Request> = Vec::new();
+    let mut own: HashMap<u32, AccessLevel> = HashMap::new();
+    for &s in &starts {
+        own.clear();
         let mine = std::iter::once(s).chain(g.holds.get(&s).into_iter().flatten().copied());
-        for node in mine {
-            for &(x, l) in &g.caps[node as usize] {
-                if x == d || Some(x) == everything {
-                    best = best.max(l);
-                }
+        for v in mine {
+            for &(d, l) in &g.caps[v as usize] {
+                let slot = own.entry(d).or_insert(AccessLevel::None);
+                *slot = (*slot).max(l);
             }
         }
-        best
-    };
-
-    // Levels per domain, highest first, with their holders.
-    let mut by_domain: BTreeMap<u32, BTreeMap<AccessLevel, Vec<NodeId>>> = BTreeMap::new();
-    for (node, caps) in g.caps.iter().enumerate() {
-        for &(d, l) in caps {
-            by_domain
-                .entry(d)
-                .or_default()
-                .entry(l)
-                .or_default()
-                .push(node as NodeId);
+        let own_of = |d: u32| -> AccessLevel {
+            let whole = everything
+                .get(&scope_of[d as usize])
+                .and_then(|w| own.get(w))
+                .copied()
+                .unwrap_or(AccessLevel::None);
+            own.get(&d).copied().unwrap_or(AccessLevel::None).max(whole)
+        };
+        // The highest level reached per domain.
+        let mut best: BTreeMap<u32, AccessLevel> = BTreeMap::new();
+        for bit in set_bits(reach.row(comp[s as usize] as usize)) {
+            let d = (bit / LEVELS) as u32;
+            let slot = best.entry(d).or_insert(AccessLevel::None);
+            *slot = (*slot).max(level_of_bit(bit));
+        }
+        // One chain per start and scope: an AWS account, GitHub, an agent's tools.
+        let mut by_scope: BTreeMap<u32, Vec<(u32, AccessLevel, AccessLevel)>> = BTreeMap::new();
+        for (d, level) in best {
+            let mine = own_of(d);
+            if level > mine {
+                by_scope
+                    .entry(scope_of[d as usize])
+                    .or_default()
+                    .push((d, level, mine));
+            }
+        }
+        for (_, mut gained) in by_scope {
+            // Every service of an account at admin covers the account's other gains.
+            let whole: Vec<u32> = gained
+                .iter()
+                .filter(|x| g.domains[x.0 as usize].what == EVERYTHING && x.1 == AccessLevel::Admin)
+                .map(|x| scope_of[x.0 as usize])
+                .collect();
+            gained.retain(|x| {
+                g.domains[x.0 as usize].what == EVERYTHING
+                    || !whole.contains(&scope_of[x.0 as usize])
+            });
+            let &(domain, level, _) = gained
+                .iter()
+                .max_by_key(|(d, l, _)| {
+                    (
+                        *l,
+                        std::cmp::Reverse(weight(&g.domains[*d as usize].what)),
+                        std::cmp::Reverse(*d),
+                    )
+                })
+                .expect("a scope with gains");
+            requests.push(Request {
+                start: s,
+                domain,
+                level,
+                gained,
+            });
         }
     }
 
-    let mut gains: HashMap<NodeId, Vec<Gain>> = HashMap::new();
-    let mut seen = vec![0u32; n];
+    // One multi-source breadth-first search over the reversed edges per capability level
+    // some start needs explained: from every node that has it, so each start finds its
+    // shortest path to the nearest one.
+    let mut by_target: BTreeMap<(u32, AccessLevel), Vec<usize>> = BTreeMap::new();
+    for (i, r) in requests.iter().enumerate() {
+        by_target.entry((r.domain, r.level)).or_default().push(i);
+    }
     let mut next_edge = vec![NONE; n];
+    let mut seen = vec![0u32; n];
     let mut stamp = 0u32;
-    let mut queue: Vec<NodeId> = Vec::new();
-    for (&d, levels) in &by_domain {
-        let mut settled: HashSet<NodeId> = HashSet::new();
-        let mut holders: Vec<NodeId> = Vec::new();
-        for (&level, at_level) in levels.iter().rev() {
-            // Holders of this level or above.
-            holders.extend(at_level);
-            stamp += 1;
-            queue.clear();
-            for &h in &holders {
-                if seen[h as usize] != stamp {
-                    seen[h as usize] = stamp;
-                    next_edge[h as usize] = NONE;
-                    queue.push(h);
-                }
-            }
-            let mut head = 0;
-            while head < queue.len() {
-                let v = queue[head];
-                head += 1;
-                let (a, b) = (
-                    g.rev_start[v as usize] as usize,
-                    g.rev_start[v as usize + 1] as usize,
-                );
-                for &k in &g.rev[a..b] {
-                    let from = g.edges[k as usize].0;
-                    if seen[from as usize] != stamp {
-                        seen[from as usize] = stamp;
-                        next_edge[from as usize] = k;
-                        queue.push(from);
-                    }
-                }
-            }
-            for &v in &queue {
-                if !is_start.contains(&v) || settled.contains(&v) {
-                    continue;
-                }
-                settled.insert(v);
-                let mine = own(v, d);
-                if mine >= level {
-                    continue;
-                }
-                let mut path = vec![v];
-                let mut via = Vec::new();
-                let mut at = v;
-                while next_edge[at as usize] != NONE {
-                    let k = next_edge[at as usize];
-                    via.push(k);
-                    at = g.edges[k as usize].1;
-                    path.push(at);
-                }
-                gains.entry(v).or_default().push(Gain {
-                    domain: d,
-                    level,
-                    own: mine,
-                    path,
-                    via,
-                });
+    let mut queue: Vec<NodeId> = Vec::with_capacity(n);
+    let mut chains = Vec::with_capacity(requests.len());
+    for ((d, level), wanted) in by_target {
+        stamp += 1;
+        queue.clear();
+        for (v, caps) in g.caps.iter().enumerate() {
+            if caps.iter().any(|&(x, l)| x == d && l >= level) {
+                seen[v] = stamp;
+                next_edge[v] = NONE;
+                queue.push(v as NodeId);
             }
         }
-    }
-
-    let mut chains = Vec::new();
-    for (start, mut list) in gains {
-        // Every service of an account at admin covers the account's other gains.
-        let whole: HashSet<&str> = list
-            .iter()
-            .filter(|x| g.domains[x.domain as usize].what == EVERYTHING)
-            .map(|x| g.domains[x.domain as usize].scope.as_str())
-            .collect();
-        list.retain(|x| {
-            let d = &g.domains[x.domain as usize];
-            d.what == EVERYTHING || !whole.contains(d.scope.as_str())
-        });
-        // One chain per start and scope (a repository, an AWS account): the path to the
-        // highest gain is explained; other routes are named.
-        let mut by_scope: BTreeMap<&str, Vec<Gain>> = BTreeMap::new();
-        for x in list {
-            by_scope
-                .entry(g.domains[x.domain as usize].scope.as_str())
-                .or_default()
-                .push(x);
+        let mut head = 0;
+        while head < queue.len() {
+            let v = queue[head] as usize;
+            head += 1;
+            for &k in &g.rev[g.rev_start[v] as usize..g.rev_start[v + 1] as usize] {
+                let from = g.edges[k as usize].0 as usize;
+                if seen[from] != stamp {
+                    seen[from] = stamp;
+                    next_edge[from] = k;
+                    queue.push(from as NodeId);
+                }
+            }
         }
-        for (_, group) in by_scope {
-            chains.push(explain(&g, start, group));
+        for i in wanted {
+            let r = &requests[i];
+            let mut via = Vec::new();
+            let mut at = r.start;
+            while next_edge[at as usize] != NONE && seen[at as usize] == stamp {
+                let k = next_edge[at as usize];
+                via.push(k);
+                at = g.edges[k as usize].1;
+            }
+            chains.push(explain(&g, r, &via));
         }
     }
     chains.sort_by(|a, b| (&a.agent, &a.target).cmp(&(&b.agent, &b.target)));
     chains
 }
 
-fn explain(g: &Graph<'_>, start: NodeId, mut group: Vec<Gain>) -> Chain {
-    // The path to the highest gain, the shortest among equals.
-    group.sort_by_key(|x| (std::cmp::Reverse(x.level), x.path.len()));
-    let first = &group[0];
-    let target = *first.path.last().expect("a path has a node");
-    let path: Vec<String> = first
-        .path
-        .iter()
-        .map(|&v| g.ids[v as usize].to_string())
-        .collect();
-    let hops = first
-        .via
+fn explain(g: &Graph<'_>, r: &Request, via: &[u32]) -> Chain {
+    let mut path = vec![r.start];
+    path.extend(via.iter().map(|&k| g.edges[k as usize].1));
+    let target = *path.last().expect("a path has a node");
+    let hops = via
         .iter()
         .map(|&k| g.edges[k as usize].2.to_string())
         .collect();
-    let hop_kinds = first.via.iter().map(|&k| g.edges[k as usize].3).collect();
-    // All gains of a group share one scope.
-    let scope = g.domains[first.domain as usize].scope.as_str();
-    let mut by_level: BTreeMap<std::cmp::Reverse<AccessLevel>, Vec<&str>> = BTreeMap::new();
-    let mut capabilities = Vec::new();
-    let mut order: Vec<&Gain> = group.iter().collect();
-    order.sort_by(|a, b| g.domains[a.domain as usize].cmp(&g.domains[b.domain as usize]));
-    for x in order {
-        let what = g.domains[x.domain as usize].what.as_str();
-        let what = if what == EVERYTHING {
-            "every service"
-        } else {
-            what
-        };
-        by_level
-            .entry(std::cmp::Reverse(x.level))
-            .or_default()
-            .push(what);
-        capabilities.push(format!("{} on {what}", x.level.as_str()));
-    }
-    for whats in by_level.values_mut() {
-        whats.sort_by_key(|w| (weight(w), *w));
-    }
-    let gains = by_level
+    let hop_kinds = via.iter().map(|&k| g.edges[k as usize].3).collect();
+    let scope = g.domains[r.domain as usize].scope.as_str();
+    let tools = scope == "agent tools";
+    let scopes: std::collections::BTreeSet<&str> = r
+        .gained
         .iter()
-        .map(|(level, whats)| {
-            let level = level.0.as_str();
-            if scope == "agent tools" {
-                return format!("{level} tools");
-            }
-            match whats.len() {
-                0..=5 => format!("{level} on {}", whats.join(", ")),
-                n => format!("{level} on {n} scopes ({}, …)", whats[..4].join(", ")),
+        .map(|(d, _, _)| g.domains[*d as usize].scope.as_str())
+        .collect();
+
+    let mut gained = r.gained.clone();
+    gained.sort_by_key(|(d, l, _)| {
+        (
+            std::cmp::Reverse(*l),
+            weight(&g.domains[*d as usize].what),
+            g.domains[*d as usize].what.as_str(),
+        )
+    });
+    let what = |d: u32| {
+        let w = g.domains[d as usize].what.as_str();
+        if w == EVERYTHING { "every service" } else { w }
+    };
+    let mut capabilities: Vec<String> = gained
+        .iter()
+        .take(MAX_LISTED)
+        .map(|&(d, l, _)| {
+            if tools {
+                format!("{} tools", l.as_str())
+            } else if scopes.len() > 1 {
+                format!(
+                    "{} on {} in {}",
+                    l.as_str(),
+                    what(d),
+                    g.domains[d as usize].scope
+                )
+            } else {
+                format!("{} on {}", l.as_str(), what(d))
             }
         })
-        .collect::<Vec<_>>()
-        .join(", ");
-    let gains = if scope == "agent tools" {
-        gains
-    } else {
-        format!("{gains} in {scope}")
-    };
-    let mut through = through_name(g, &first.path);
-    let mut others: Vec<String> = Vec::new();
-    for x in &group[1..] {
-        if x.path.last() != Some(&target) {
-            let name = through_name(g, &x.path);
-            if !others.contains(&name) {
-                others.push(name);
-            }
-        }
+        .collect();
+    if gained.len() > MAX_LISTED {
+        capabilities.push(format!("… and {} more", gained.len() - MAX_LISTED));
     }
-    match others.len() {
-        0 => {}
-        1..=3 => through = format!("{through} (also through {})", others.join(", ")),
-        n => {
-            through = format!(
-                "{through} (also through {} and {} more)",
-                others[..3].join(", "),
-                n - 3
-            )
+    // What the node at the end of the path holds itself, in words; the rest came from
+    // other nodes of the same scope.
+    let at_target: Vec<&(u32, AccessLevel, AccessLevel)> = gained
+        .iter()
+        .filter(|(d, l, _)| {
+            g.caps[target as usize]
+                .iter()
+                .any(|(x, y)| x == d && y >= l)
+        })
+        .collect();
+    let target_scope = at_target
+        .first()
+        .map_or(scope, |(d, _, _)| g.domains[*d as usize].scope.as_str());
+    // A workflow token names its repository.
+    let target_repo = github_scope(g.ids[target as usize]);
+    let target_scope = target_repo.as_deref().unwrap_or(target_scope);
+    let mut phrase = String::new();
+    let mut last_level = None;
+    let shown = at_target.len().min(5);
+    for (i, (d, l, _)) in at_target.iter().take(shown).enumerate() {
+        if tools {
+            phrase = format!("{} tools", l.as_str());
+            break;
         }
+        if last_level == Some(*l) {
+            phrase.push_str(", ");
+        } else {
+            if i > 0 {
+                phrase.push_str("; ");
+            }
+            phrase.push_str(l.as_str());
+            phrase.push_str(" on ");
+            last_level = Some(*l);
+        }
+        phrase.push_str(what(*d));
+    }
+    if at_target.len() > shown {
+        phrase.push_str(&format!(" and {} more", at_target.len() - shown));
+    }
+    if !tools {
+        phrase.push_str(&format!(" in {target_scope}"));
+    }
+    let mut gains = format!("{phrase} through {}", through_name(g, &path));
+    let elsewhere = gained.len() - at_target.len();
+    if elsewhere > 0 {
+        let other_scopes = scopes.iter().filter(|s| **s != target_scope).count();
+        let place = match other_scopes {
+            0 => "there".to_string(),
+            n => format!("in {n} other {}", if n == 1 { "scope" } else { "scopes" }),
+        };
+        gains.push_str(&format!(
+            " (and {elsewhere} more capabilities {place} through other paths)"
+        ));
     }
     Chain {
-        agent: g.ids[start as usize].to_string(),
-        start_kind: if g.is_agent[start as usize] {
+        agent: g.ids[r.start as usize].to_string(),
+        start_kind: if g.is_agent[r.start as usize] {
             "agent"
         } else {
             "identity"
         },
         target: g.ids[target as usize].to_string(),
-        path,
+        path: path
+            .iter()
+            .map(|&v| g.ids[v as usize].to_string())
+            .collect(),
         hops,
         hop_kinds,
-        from_level: group
+        from_level: gained
             .iter()
-            .map(|x| x.own)
+            .map(|x| x.2)
             .max()
             .unwrap_or(AccessLevel::None),
-        to_level: group
-            .iter()
-            .map(|x| x.level)
-            .max()
-            .unwrap_or(AccessLevel::None),
-        gains: format!("{gains} through {through}"),
+        to_level: r.level,
+        gains,
         capabilities,
     }
 }
+
+/// At most this many gained capabilities are listed in a chain; the rest are counted.
+const MAX_LISTED: usize = 40;
 
 /// What a reviewer looks at first among GitHub permission scopes and AWS services.
 fn weight(what: &str) -> u8 {

@@ -6,7 +6,7 @@ pub mod creep;
 mod facts;
 mod links;
 
-pub use chains::{Chain, find_chains};
+pub use chains::{Chain, direct_levels, find_chains};
 pub use facts::{SubjectFacts, for_each_subject};
 
 use crate::model::Inventory;

@@ -1,5 +1,6 @@
 //! Reports render the same findings and inventory; they never compute facts.
 
+pub mod graph;
 pub mod json;
 pub mod markdown;
 pub mod sarif;

@@ -7,6 +7,7 @@ mod cli;
 mod common;
 mod corpus;
 mod github_live;
+mod graph;
 mod history;
 mod rules;
 mod sarif_validator;

@@ -112,7 +112,11 @@ fn chains_cross_the_three_sources_with_their_whole_path() {
     assert!(
         has_chain(
             &found,
-            &[mcp(&root), arn("user/warehouse-mcp"), arn("role/warehouse-reader")],
+            &[
+                mcp(&root),
+                arn("user/warehouse-mcp"),
+                arn("role/warehouse-reader")
+            ],
             "read on s3, glue in AWS account 111122223333",
         ),
         "{found:#?}"
@@ -194,11 +198,12 @@ fn cutting_each_link_removes_exactly_its_chains() {
     );
 
     // The data role trusts someone else: the user cannot assume it.
-    let (tmp, report) = scan_copy(&[CUT_TRUST]);
-    let root = tmp.path().join("scenario");
+    let (_tmp, report) = scan_copy(&[CUT_TRUST]);
     let found = chains(&report);
     assert!(
-        !found.iter().any(|(_, p, _)| p.contains(&arn("role/warehouse-reader"))),
+        !found
+            .iter()
+            .any(|(_, p, _)| p.contains(&arn("role/warehouse-reader"))),
         "{found:#?}"
     );
     assert!(starts(&found).contains(&TRIAGE.to_string()));

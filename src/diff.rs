@@ -1,0 +1,486 @@
+//! `nhi-audit diff OLD.json NEW.json`: what changed between two saved reports (or
+//! inventories). New and removed agents and identities, identities an agent newly holds,
+//! and write-creep between the snapshots: access levels that rose, write scopes a
+//! workflow agent gained, AWS services whose level rose, new findings and resolved ones.
+
+use std::collections::{BTreeMap, BTreeSet};
+use std::path::Path;
+
+use anyhow::{Context, Result, bail};
+use schemars::JsonSchema;
+use serde::Serialize;
+use serde_json::Value;
+
+use crate::analysis::direct_levels;
+use crate::findings::Finding;
+use crate::model::{AccessLevel, Inventory};
+
+pub const DIFF_SCHEMA: &str = "nhi-audit/diff/v1";
+
+/// One saved snapshot: its inventory and, for a report, its findings.
+pub struct Snapshot {
+    pub inventory: Inventory,
+    pub findings: Option<Vec<Finding>>,
+}
+
+/// Reads a JSON report (`nhi-audit/report/v1`) or inventory (`nhi-audit/inventory/v1`).
+pub fn read_snapshot(path: &Path) -> Result<Snapshot> {
+    let text = std::fs::read_to_string(path)
+        .with_context(|| format!("{}: cannot read the snapshot", path.display()))?;
+    let value: Value = serde_json::from_str(&text).map_err(|e| {
+        anyhow::anyhow!(
+            "{}:{}:{}: not JSON: {e}",
+            path.display(),
+            e.line(),
+            e.column()
+        )
+    })?;
+    let schema = value["schema"].as_str().unwrap_or_default();
+    if schema != crate::report::REPORT_SCHEMA && schema != "nhi-audit/inventory/v1" {
+        bail!(
+            "{}: not an nhi-audit report or inventory (schema `{schema}`; expected {} or nhi-audit/inventory/v1 — save one with `scan --format json` or `inventory --format json`)",
+            path.display(),
+            crate::report::REPORT_SCHEMA
+        );
+    }
+    let inventory = serde_json::from_value(value["inventory"].clone()).with_context(|| {
+        format!(
+            "{}: the inventory does not have the report's shape",
+            path.display()
+        )
+    })?;
+    let findings = match value.get("findings") {
+        Some(f) => Some(serde_json::from_value(f.clone()).with_context(|| {
+            format!(
+                "{}: findings[] does not have the report's shape",
+                path.display()
+            )
+        })?),
+        None => None,
+    };
+    Ok(Snapshot {
+        inventory,
+        findings,
+    })
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, JsonSchema)]
+pub struct Diff {
+    pub schema: String,
+    pub old: String,
+    pub new: String,
+    pub agents_added: Vec<Item>,
+    pub agents_removed: Vec<Item>,
+    pub identities_added: Vec<Item>,
+    pub identities_removed: Vec<Item>,
+    /// An agent that holds an identity it did not hold before.
+    pub holders_added: Vec<Holding>,
+    /// Write-creep between the snapshots.
+    pub access_raised: Vec<Raise>,
+    pub findings_added: Vec<FindingRef>,
+    pub findings_resolved: Vec<FindingRef>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, JsonSchema)]
+pub struct Item {
+    pub id: String,
+    pub name: String,
+    pub kind: String,
+    pub access_level: Option<AccessLevel>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, JsonSchema)]
+pub struct Holding {
+    pub agent: String,
+    pub identity: String,
+    pub access_level: Option<AccessLevel>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, JsonSchema)]
+pub struct Raise {
+    /// `agent` or `identity`.
+    pub subject_kind: String,
+    pub id: String,
+    pub name: String,
+    pub from: Option<AccessLevel>,
+    pub to: Option<AccessLevel>,
+    /// What rose, in words: `contents: read → write`, `s3: read → write`, `level`.
+    pub what: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, JsonSchema)]
+pub struct FindingRef {
+    pub rule_id: String,
+    pub severity: String,
+    pub message: String,
+    pub fingerprint: String,
+}
+
+impl Diff {
+    /// True when access grew: something rose, or an agent holds something new at write
+    /// or above, or a new agent has write or above.
+    pub fn has_creep(&self) -> bool {
+        let strong = |l: &Option<AccessLevel>| l.is_some_and(|l| l >= AccessLevel::Write);
+        !self.access_raised.is_empty()
+            || self.holders_added.iter().any(|h| strong(&h.access_level))
+            || self.agents_added.iter().any(|a| strong(&a.access_level))
+    }
+}
+
+pub fn diff(old: &Snapshot, new: &Snapshot, old_name: &str, new_name: &str) -> Diff {
+    let (o, n) = (&old.inventory, &new.inventory);
+    let (old_levels, new_levels) = (direct_levels(o), direct_levels(n));
+    let agent_item = |a: &crate::model::Agent, levels: &BTreeMap<&str, AccessLevel>| Item {
+        id: a.id.clone(),
+        name: a.name.clone(),
+        kind: a.kind.clone(),
+        access_level: levels.get(a.id.as_str()).copied(),
+    };
+    let identity_item = |i: &crate::model::Identity| Item {
+        id: i.id.clone(),
+        name: i.name.clone(),
+        kind: i.kind.clone(),
+        access_level: i.access_level,
+    };
+    let old_agents: BTreeSet<&str> = o.agents.iter().map(|a| a.id.as_str()).collect();
+    let new_agents: BTreeSet<&str> = n.agents.iter().map(|a| a.id.as_str()).collect();
+    let old_ids: BTreeSet<&str> = o.identities.iter().map(|i| i.id.as_str()).collect();
+    let new_ids: BTreeSet<&str> = n.identities.iter().map(|i| i.id.as_str()).collect();
+
+    let mut raised = Vec::new();
+    for a in &n.agents {
+        let Some(before) = o.agent(&a.id) else {
+            continue;
+        };
+        let (from, to) = (
+            old_levels.get(a.id.as_str()).copied(),
+            new_levels.get(a.id.as_str()).copied(),
+        );
+        if to > from {
+            raised.push(Raise {
+                subject_kind: "agent".into(),
+                id: a.id.clone(),
+                name: a.name.clone(),
+                from,
+                to,
+                what: "direct access level".into(),
+            });
+        }
+        let scopes = |facts: &BTreeMap<String, Value>| -> BTreeSet<String> {
+            facts
+                .get("write_scopes")
+                .and_then(Value::as_array)
+                .map(|a| {
+                    a.iter()
+                        .filter_map(|s| s.as_str().map(str::to_string))
+                        .collect()
+                })
+                .unwrap_or_default()
+        };
+        let added: Vec<String> = scopes(&a.facts)
+            .difference(&scopes(&before.facts))
+            .cloned()
+            .collect();
+        if !added.is_empty() {
+            raised.push(Raise {
+                subject_kind: "agent".into(),
+                id: a.id.clone(),
+                name: a.name.clone(),
+                from: Some(AccessLevel::Read),
+                to: Some(AccessLevel::Write),
+                what: format!("workflow token write scopes added: {}", added.join(", ")),
+            });
+        }
+    }
+    for i in &n.identities {
+        let Some(before) = o.identity(&i.id) else {
+            continue;
+        };
+        if i.access_level > before.access_level {
+            raised.push(Raise {
+                subject_kind: "identity".into(),
+                id: i.id.clone(),
+                name: i.name.clone(),
+                from: before.access_level,
+                to: i.access_level,
+                what: "access level".into(),
+            });
+        }
+        let services = |x: &crate::model::Identity| -> BTreeMap<String, AccessLevel> {
+            x.facts
+                .get("aws")
+                .and_then(|a| a.get("services"))
+                .and_then(|s| serde_json::from_value(s.clone()).ok())
+                .unwrap_or_default()
+        };
+        let (was, now) = (services(before), services(i));
+        let rises: Vec<String> = now
+            .iter()
+            .filter(|(svc, l)| was.get(*svc).is_none_or(|w| *l > w))
+            .map(|(svc, l)| {
+                let from = was.get(svc).map_or("none", |w| w.as_str());
+                format!("{svc}: {from} → {}", l.as_str())
+            })
+            .collect();
+        if !rises.is_empty() {
+            raised.push(Raise {
+                subject_kind: "identity".into(),
+                id: i.id.clone(),
+                name: i.name.clone(),
+                from: before.access_level,
+                to: i.access_level,
+                what: format!("services: {}", rises.join(", ")),
+            });
+        }
+    }
+
+    let holdings = |inv: &Inventory| -> BTreeSet<(String, String)> {
+        inv.identities
+            .iter()
+            .flat_map(|i| i.agents.iter().map(move |a| (a.clone(), i.id.clone())))
+            .collect()
+    };
+    let old_holdings = holdings(o);
+    let holders_added = holdings(n)
+        .difference(&old_holdings)
+        .map(|(agent, identity)| Holding {
+            access_level: n.identity(identity).and_then(|i| i.access_level),
+            agent: agent.clone(),
+            identity: identity.clone(),
+        })
+        .collect();
+
+    let finding_refs = |list: Option<&Vec<Finding>>| -> BTreeMap<String, FindingRef> {
+        list.into_iter()
+            .flatten()
+            .map(|f| {
+                (
+                    f.fingerprint.clone(),
+                    FindingRef {
+                        rule_id: f.rule_id.clone(),
+                        severity: f.severity.as_str().to_string(),
+                        message: f.message.clone(),
+                        fingerprint: f.fingerprint.clone(),
+                    },
+                )
+            })
+            .collect()
+    };
+    let (old_f, new_f) = (
+        finding_refs(old.findings.as_ref()),
+        finding_refs(new.findings.as_ref()),
+    );
+    // Findings are only compared when both snapshots carry them.
+    let compare = old.findings.is_some() && new.findings.is_some();
+    let only = |a: &BTreeMap<String, FindingRef>, b: &BTreeMap<String, FindingRef>| {
+        if !compare {
+            return Vec::new();
+        }
+        a.iter()
+            .filter(|(k, _)| !b.contains_key(*k))
+            .map(|(_, v)| v.clone())
+            .collect()
+    };
+
+    Diff {
+        schema: DIFF_SCHEMA.into(),
+        old: old_name.into(),
+        new: new_name.into(),
+        agents_added: n
+            .agents
+            .iter()
+            .filter(|a| !old_agents.contains(a.id.as_str()))
+            .map(|a| agent_item(a, &new_levels))
+            .collect(),
+        agents_removed: o
+            .agents
+            .iter()
+            .filter(|a| !new_agents.contains(a.id.as_str()))
+            .map(|a| agent_item(a, &old_levels))
+            .collect(),
+        identities_added: n
+            .identities
+            .iter()
+            .filter(|i| !old_ids.contains(i.id.as_str()))
+            .map(identity_item)
+            .collect(),
+        identities_removed: o
+            .identities
+            .iter()
+            .filter(|i| !new_ids.contains(i.id.as_str()))
+            .map(identity_item)
+            .collect(),
+        holders_added,
+        access_raised: raised,
+        findings_added: only(&new_f, &old_f),
+        findings_resolved: only(&old_f, &new_f),
+    }
+}
+
+/// The diff as text for a terminal.
+pub fn render_text(d: &Diff) -> String {
+    use std::fmt::Write;
+    let level = |l: &Option<AccessLevel>| l.map_or("unknown", AccessLevel::as_str);
+    let mut out = format!("{} → {}\n", d.old, d.new);
+    let mut section = |title: &str, lines: Vec<String>| {
+        if lines.is_empty() {
+            return;
+        }
+        let _ = writeln!(out, "\n{title} ({})", lines.len());
+        for l in lines {
+            let _ = writeln!(out, "  {l}");
+        }
+    };
+    section(
+        "Access raised (write-creep)",
+        d.access_raised
+            .iter()
+            .map(|r| {
+                format!(
+                    "{} {}: {} ({} → {})",
+                    r.subject_kind,
+                    r.name,
+                    r.what,
+                    level(&r.from),
+                    level(&r.to)
+                )
+            })
+            .collect(),
+    );
+    let item = |i: &Item| {
+        format!(
+            "{} [{}] {} ({})",
+            i.name,
+            i.kind,
+            i.id,
+            level(&i.access_level)
+        )
+    };
+    section("New agents", d.agents_added.iter().map(item).collect());
+    section(
+        "Removed agents",
+        d.agents_removed.iter().map(item).collect(),
+    );
+    section(
+        "New identities",
+        d.identities_added.iter().map(item).collect(),
+    );
+    section(
+        "Removed identities",
+        d.identities_removed.iter().map(item).collect(),
+    );
+    section(
+        "Newly held",
+        d.holders_added
+            .iter()
+            .map(|h| {
+                format!(
+                    "{} now holds {} ({})",
+                    h.agent,
+                    h.identity,
+                    level(&h.access_level)
+                )
+            })
+            .collect(),
+    );
+    let finding = |f: &FindingRef| format!("{} {} {}", f.severity, f.rule_id, f.message);
+    section(
+        "New findings",
+        d.findings_added.iter().map(finding).collect(),
+    );
+    section(
+        "Resolved findings",
+        d.findings_resolved.iter().map(finding).collect(),
+    );
+    if !d.has_creep() && d.findings_added.is_empty() {
+        out.push_str("\nNo access grew.\n");
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::model::Identity;
+
+    fn identity(id: &str, level: AccessLevel, services: Value) -> Identity {
+        Identity {
+            id: id.into(),
+            kind: "aws-role".into(),
+            provider: "aws".into(),
+            name: id.into(),
+            agents: vec!["agent".into()],
+            access_level: Some(level),
+            owner: None,
+            human: false,
+            created_at: None,
+            last_used_at: None,
+            expires_at: None,
+            credentials: Vec::new(),
+            locations: Vec::new(),
+            tags: Default::default(),
+            facts: [(
+                "aws".to_string(),
+                serde_json::json!({ "services": services }),
+            )]
+            .into(),
+        }
+    }
+
+    fn snap(identities: Vec<Identity>) -> Snapshot {
+        Snapshot {
+            inventory: Inventory {
+                identities,
+                ..Default::default()
+            },
+            findings: None,
+        }
+    }
+
+    #[test]
+    fn a_service_that_rose_or_appeared_is_creep_and_a_lowered_one_is_not() {
+        let old = snap(vec![identity(
+            "r",
+            AccessLevel::Read,
+            serde_json::json!({"s3": "read", "sqs": "write"}),
+        )]);
+        let new = snap(vec![identity(
+            "r",
+            AccessLevel::Read,
+            serde_json::json!({"s3": "write"}),
+        )]);
+        let d = diff(&old, &new, "old", "new");
+        assert!(d.has_creep());
+        assert_eq!(d.access_raised.len(), 1);
+        assert_eq!(d.access_raised[0].what, "services: s3: read → write");
+        // Lowering s3 is not creep; sqs appearing is.
+        let back = diff(&new, &old, "new", "old");
+        assert_eq!(back.access_raised.len(), 1, "{back:?}");
+        assert_eq!(back.access_raised[0].what, "services: sqs: none → write");
+        let lowered = snap(vec![identity(
+            "r",
+            AccessLevel::Read,
+            serde_json::json!({"s3": "read"}),
+        )]);
+        assert!(!diff(&new, &lowered, "new", "lowered").has_creep());
+    }
+
+    #[test]
+    fn new_and_removed_identities_and_holders() {
+        let old = snap(vec![identity(
+            "a",
+            AccessLevel::Read,
+            serde_json::json!({}),
+        )]);
+        let new = snap(vec![identity(
+            "b",
+            AccessLevel::Write,
+            serde_json::json!({}),
+        )]);
+        let d = diff(&old, &new, "old", "new");
+        assert_eq!(d.identities_added[0].id, "b");
+        assert_eq!(d.identities_removed[0].id, "a");
+        assert_eq!(d.holders_added[0].identity, "b");
+        assert!(d.has_creep(), "an agent now holds a write identity");
+    }
+}
