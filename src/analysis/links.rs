@@ -377,3 +377,70 @@ pub fn triggers(inv: &mut Inventory) {
     }
     inv.edges.extend(edges);
 }
+
+#[cfg(test)]
+mod tests {
+    use crate::model::{EdgeKind, Inventory};
+    use crate::sources::repo::analyse_text;
+
+    const LISTENER: &str = "name: Coder\non:\n  issue_comment:\n  workflow_dispatch:\n  workflow_run:\n    workflows: [Nightly]\njobs:\n  code:\n    runs-on: ubuntu-latest\n    permissions:\n      contents: write\n    steps:\n      - uses: anthropics/claude-code-action@v1\n";
+
+    /// The triggers edges from the second workflow to the first, in one repository.
+    fn triggers(actor: &str) -> Vec<String> {
+        let mut inv = Inventory::default();
+        inv.extend(analyse_text("r/.github/workflows/coder.yml", LISTENER));
+        inv.extend(analyse_text("r/.github/workflows/actor.yml", actor));
+        crate::analysis::analyse(&mut inv);
+        inv.edges
+            .iter()
+            .filter(|e| e.kind == EdgeKind::Triggers)
+            .map(|e| e.evidence.clone())
+            .collect()
+    }
+
+    fn actor(name: &str, permissions: &str, with: &str) -> String {
+        format!(
+            "name: {name}\non: [issues]\npermissions:\n{permissions}\njobs:\n  act:\n    runs-on: ubuntu-latest\n    steps:\n      - uses: anthropics/claude-code-action@v1\n        with:\n          prompt: hi\n{with}"
+        )
+    }
+
+    #[test]
+    fn a_pat_starts_the_workflow_its_comments_reach() {
+        let found = triggers(&actor(
+            "Triage",
+            "  issues: read",
+            "          github_token: ${{ secrets.BOT_PAT }}\n",
+        ));
+        assert_eq!(found.len(), 1, "{found:?}");
+        assert!(found[0].contains("secrets.BOT_PAT"), "{found:?}");
+        assert!(found[0].contains("(issue_comment)"), "{found:?}");
+    }
+
+    #[test]
+    fn the_workflow_token_starts_runs_only_by_dispatch() {
+        // Comments made with GITHUB_TOKEN start nothing.
+        assert!(triggers(&actor("Triage", "  issues: write", "")).is_empty());
+        // `actions: write` can dispatch the workflow, and that does start a run.
+        let found = triggers(&actor("Triage", "  actions: write", ""));
+        assert_eq!(found.len(), 1, "{found:?}");
+        assert!(found[0].contains("(workflow_dispatch)"), "{found:?}");
+        assert!(!found[0].contains("issue_comment"), "{found:?}");
+    }
+
+    #[test]
+    fn an_app_token_needs_the_permission_and_workflow_run_needs_none() {
+        let app = "      - uses: actions/create-github-app-token@v2\n        with:\n          app-id: 1\n          permission-contents: write\n";
+        let text = actor("Triage", "  issues: read", "")
+            .replace("    steps:\n", &format!("    steps:\n{app}"));
+        assert!(triggers(&text).is_empty(), "contents: write cannot comment");
+        let found = triggers(&text.replace("permission-contents", "permission-issues"));
+        assert_eq!(found.len(), 1, "{found:?}");
+        assert!(
+            found[0].contains("App token") && found[0].contains("(issue_comment)"),
+            "{found:?}"
+        );
+        let found = triggers(&actor("Nightly", "  contents: read", ""));
+        assert_eq!(found.len(), 1, "{found:?}");
+        assert!(found[0].contains("workflow_run"), "{found:?}");
+    }
+}
