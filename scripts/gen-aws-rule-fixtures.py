@@ -72,4 +72,10 @@ put("NHI-AWS-014", "match", roles=[role("start", [lam], [doc(allow("s3:GetObject
 put("NHI-AWS-014", "no-match", roles=[role("start", [lam], [doc(allow("s3:GetObject"))]), role("admin", [dict(acct_trust, Principal={"AWS": f"arn:aws:iam::{ACCT}:role/other"})], [doc(allow("*"))])])
 put("NHI-AWS-015", "match", roles=[role("shared", [{"Effect": "Allow", "Principal": {"AWS": "*"}, "Action": "sts:AssumeRole"}])])
 put("NHI-AWS-015", "no-match", roles=[role("shared", [{"Effect": "Allow", "Principal": {"AWS": "*"}, "Action": "sts:AssumeRole", "Condition": {"StringEquals": {"aws:PrincipalOrgID": "o-abc123"}}}])])
+# A code update scoped to the account's functions (not `*`) still reaches a role Lambda runs as;
+# a deny on the same functions takes it away.
+fns = f"arn:aws:lambda:*:{ACCT}:function:*"
+admin_fn = role("admin-fn", [lam], [doc(allow("*"))])
+put("NHI-AWS-013", "match-resource-scoped", users=[user("ci-bot", [doc(allow("lambda:UpdateFunctionCode", fns))])], roles=[admin_fn])
+put("NHI-AWS-013", "no-match-resource-scoped", users=[user("ci-bot", [doc(allow("lambda:UpdateFunctionCode", fns), {"Effect": "Deny", "Action": "lambda:*", "Resource": fns})])], roles=[admin_fn])
 print("ok")

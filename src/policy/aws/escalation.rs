@@ -3,6 +3,7 @@
 //! and what the principal gains. Findings come from policy semantics: the actions are
 //! checked against the principal's policies on the concrete resources of the account.
 
+use super::document::{Effect, Patterns};
 use super::eval::{Access, Context, PolicySet};
 
 /// What a principal needs to know about the rest of the account.
@@ -157,10 +158,36 @@ fn allowed(p: &PolicySet, action: &str, resource: &str, ctx: &Context) -> Option
     }
 }
 
-fn all_allowed(p: &PolicySet, actions: &[&str], resource: &str, ctx: &Context) -> Option<bool> {
+/// Allowed on some resource of the account: on `*`, or on a resource an allow statement
+/// names (its wildcards filled in), with denies and the boundary applied to that
+/// resource. A grant on named resources only is conditional: whether the function,
+/// instance or stack runs as a more powerful role is not in IAM's export.
+fn allowed_somewhere(p: &PolicySet, action: &str, ctx: &Context) -> Option<bool> {
+    if let Some(c) = allowed(p, action, "*", ctx) {
+        return Some(c);
+    }
+    if !p.may_allow(action) {
+        return None;
+    }
+    let mut tried = std::collections::HashSet::new();
+    for s in p.statements.iter().map(|s| &s.statement) {
+        let (Effect::Allow, Patterns::Only(resources)) = (&s.effect, &s.resources) else {
+            continue;
+        };
+        for r in resources {
+            let concrete = r.replace(['*', '?'], "x");
+            if tried.insert(concrete.clone()) && allowed(p, action, &concrete, ctx).is_some() {
+                return Some(true);
+            }
+        }
+    }
+    None
+}
+
+fn all_allowed_somewhere(p: &PolicySet, actions: &[&str], ctx: &Context) -> Option<bool> {
     let mut conditional = false;
     for a in actions {
-        conditional |= allowed(p, a, resource, ctx)?;
+        conditional |= allowed_somewhere(p, a, ctx)?;
     }
     Some(conditional)
 }
@@ -261,18 +288,18 @@ pub fn escalations(
             .iter()
             .any(|(_, actions, _, _)| actions.iter().all(|a| p.may_allow(a)));
     // What does not depend on the target is decided once: the service actions that go
-    // with PassRole, and the existing-resource methods (their resource is `*`).
+    // with PassRole, and the existing-resource methods, on any resource they may touch.
     let pass_with: Vec<Option<bool>> = PASS_ROLE
         .iter()
         .map(|(_, _, alternatives)| {
             alternatives
                 .iter()
-                .find_map(|acts| all_allowed(p, acts, "*", ctx))
+                .find_map(|acts| all_allowed_somewhere(p, acts, ctx))
         })
         .collect();
     let existing_ok: Vec<Option<bool>> = EXISTING
         .iter()
-        .map(|(_, actions, _, _)| all_allowed(p, actions, "*", ctx))
+        .map(|(_, actions, _, _)| all_allowed_somewhere(p, actions, ctx))
         .collect();
     for t in targets.iter().filter(|t| relevant && t.arn != subject.arn) {
         match t.kind {
