@@ -420,7 +420,7 @@ mod tests {
     }
 
     fn rev(before: Option<&str>, after: &str, path: &str) -> Revision {
-        let analyse = |t: &str| crate::sources::repo::analyse_text(path, t);
+        let analyse = |t: &str| crate::sources::repo::analyse_revision(path, t);
         Revision {
             commit: "0123456789abcdef0123456789abcdef01234567".into(),
             author_date: "2026-03-04T05:06:07Z".into(),
@@ -464,6 +464,23 @@ mod tests {
             let c = changes(std::slice::from_ref(&r), &Inventory::default());
             assert!(c.is_empty(), "{old} → {new}: {c:#?}");
         }
+    }
+
+    #[test]
+    fn each_job_of_a_workflow_is_compared_with_itself() {
+        let two = |zeta: &str| {
+            format!(
+                "on: issue_comment\njobs:\n  zeta:\n    runs-on: x\n    permissions:\n      contents: {zeta}\n    steps:\n      - uses: anthropics/claude-code-action@v1\n  alpha:\n    runs-on: x\n    permissions:\n      contents: read\n    steps:\n      - uses: openai/codex-action@v1\n"
+            )
+        };
+        let r = rev(Some(&two("read")), &two("write"), WF);
+        let c = changes(std::slice::from_ref(&r), &Inventory::default());
+        assert_eq!(c.len(), 1, "{c:#?}");
+        assert_eq!(c[0].kind, "permission-raised");
+        assert_eq!(
+            c[0].agent.as_deref(),
+            Some("repo:.github/workflows/claude.yml#/jobs/zeta")
+        );
     }
 
     #[test]

@@ -79,5 +79,8 @@ pub(crate) fn analyse_revision(shown: &str, text: &str) -> crate::model::Invento
     let kind = detect::classify(std::path::Path::new(shown), text);
     let mut fragment = Fragment::without_fingerprints(shown);
     analyse_format(kind, text, &mut fragment);
-    fragment.finish()
+    // Sorted, so that agents are found by id.
+    let mut inventory = fragment.finish();
+    inventory.normalize();
+    inventory
 }
