@@ -12,13 +12,13 @@ use crate::common::{bin, findings_of};
 const RULE: &str = "NHI-REPO-018";
 const WF: &str = ".github/workflows/claude.yml";
 
-/// A scratch git repository.
-struct Repo {
+/// A scratch git repository (also used by the scenario test).
+pub(crate) struct Repo {
     dir: tempfile::TempDir,
 }
 
 impl Repo {
-    fn new() -> Self {
+    pub(crate) fn new() -> Self {
         let repo = Repo {
             dir: tempfile::tempdir().expect("a temp dir"),
         };
@@ -26,7 +26,7 @@ impl Repo {
         repo
     }
 
-    fn path(&self) -> &Path {
+    pub(crate) fn path(&self) -> &Path {
         self.dir.path()
     }
 
@@ -59,21 +59,21 @@ impl Repo {
         String::from_utf8_lossy(&out.stdout).trim().to_string()
     }
 
-    fn write(&self, rel: &str, text: &str) {
+    pub(crate) fn write(&self, rel: &str, text: &str) {
         let path = self.path().join(rel);
         std::fs::create_dir_all(path.parent().expect("a parent")).expect("mkdir");
         std::fs::write(path, text).expect("write");
     }
 
     /// Commits everything; returns the commit id.
-    fn commit(&self, message: &str, date: &str) -> String {
+    pub(crate) fn commit(&self, message: &str, date: &str) -> String {
         self.git(&["add", "-A"], date);
         self.git(&["commit", "-q", "--allow-empty", "-m", message], date);
         self.git(&["rev-parse", "HEAD"], date)
     }
 
     /// `scan . --format json` from inside the repository, with `extra` flags.
-    fn scan(&self, extra: &[&str]) -> (Option<i32>, Value, String) {
+    pub(crate) fn scan(&self, extra: &[&str]) -> (Option<i32>, Value, String) {
         let out = bin()
             .current_dir(self.path())
             .args(["scan", ".", "--format", "json", "--fail-on", "none"])

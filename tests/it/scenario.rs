@@ -219,3 +219,58 @@ fn cutting_each_link_removes_exactly_its_chains() {
     let found = chains(&report);
     assert!(found.is_empty(), "{found:#?}");
 }
+
+/// The coding agent's workflow as it was before it gained write: the same file with
+/// `contents: read`. The scenario's git history has that commit, then the raise.
+#[test]
+fn the_coding_agent_s_rise_from_read_to_write_is_found_in_git_history() {
+    let export =
+        std::fs::read_to_string(crate_dir().join("fixtures/scenario/github/github-export.json"))
+            .expect("the scenario export");
+    let export: Value = serde_json::from_str(&export).expect("JSON");
+    let coder = export["orgs"][0]["repositories"][0]["workflows"]
+        .as_array()
+        .expect("workflows")
+        .iter()
+        .find(|w| w["workflow"]["path"] == ".github/workflows/coder.yml")
+        .and_then(|w| w["content"].as_str())
+        .expect("the coding agent's workflow")
+        .to_string();
+    let before = coder.replace("contents: write", "contents: read");
+    assert_ne!(before, coder);
+
+    let repo = crate::history::Repo::new();
+    repo.write(".github/workflows/coder.yml", &before);
+    repo.commit("coding agent, read-only", "2026-03-01T10:00:00Z");
+    repo.write(".github/workflows/coder.yml", &coder);
+    let raise = repo.commit("let the agent push its fixes", "2026-04-02T15:30:00Z");
+
+    let (code, report, err) = repo.scan(&["--history"]);
+    assert_eq!(code, Some(0), "{err}");
+    let creep: Vec<&Value> = report["findings"]
+        .as_array()
+        .expect("findings")
+        .iter()
+        .filter(|f| f["category"] == "write-creep")
+        .collect();
+    assert_eq!(creep.len(), 1, "{creep:#?}");
+    let message = creep[0]["message"].as_str().unwrap();
+    assert!(message.contains(&raise[..7]), "{message}");
+    assert!(message.contains("2026-04-02"), "{message}");
+    let change = &report["inventory"]["changes"]
+        .as_array()
+        .expect("changes")
+        .iter()
+        .find(|c| c["commit"] == raise.as_str())
+        .expect("the raise is a change");
+    assert_eq!(change["from_level"], "read");
+    assert_eq!(change["to_level"], "write");
+    let line = change["location"]["line"].as_u64().unwrap() as usize;
+    assert!(
+        coder
+            .lines()
+            .nth(line - 1)
+            .unwrap()
+            .contains("contents: write")
+    );
+}
