@@ -4,7 +4,7 @@
 //! shape) are planted where agents keep them: `.mcp.json` env, args and headers, `.env`,
 //! a workflow `with:` input, an AutoGen `OAI_CONFIG_LIST`, a private key file, and a
 //! MALFORMED `.mcp.json` (so parse error messages are exercised too). Then every output
-//! path is run: `scan` in every format to stdout and to `--output`, `--write-baseline`,
+//! path is run: `scan` in every format to stdout and to `--output`, `graph`, `--write-baseline`,
 //! both scopes, and `inventory` as table and JSON, with `RUST_BACKTRACE=1`.
 //!
 //! What is proven: no planted value, nor any 8-character piece of its secret part (what
@@ -332,6 +332,9 @@ fn all_invocations(out_dir: &Path) -> Vec<(Vec<String>, Vec<PathBuf>)> {
             args.extend(strings(&["--output", &path(&file)]));
             runs.push((args, vec![file]));
         }
+    }
+    for format in ["dot", "mermaid"] {
+        runs.push((strings(&["graph", ".", "--format", format]), Vec::new()));
     }
     runs
 }
