@@ -63,6 +63,9 @@ pub fn render(report: &Report) -> String {
             if !related.is_empty() {
                 result["relatedLocations"] = Value::Array(related);
             }
+            if f.path.len() > 1 {
+                result["codeFlows"] = json!([code_flow(report, f)]);
+            }
             result
         })
         .collect();
@@ -145,6 +148,40 @@ fn rule(r: &RuleInfo) -> Value {
             "precision": "high",
             "problem.severity": level(r.severity),
         },
+    })
+}
+
+/// A privilege chain as a SARIF code flow: one step per node of the path, each with the
+/// sentence of the hop that reached it and where the node is defined.
+fn code_flow(report: &Report, f: &crate::findings::Finding) -> Value {
+    let inv = &report.inventory;
+    let steps: Vec<Value> = f
+        .path
+        .iter()
+        .enumerate()
+        .map(|(i, id)| {
+            let (name, at) = match (inv.agent(id), inv.identity(id)) {
+                (Some(a), _) => (a.name.as_str(), a.locations.first()),
+                (None, Some(x)) => (x.name.as_str(), x.locations.first()),
+                (None, None) => (id.as_str(), None),
+            };
+            let text = match i.checked_sub(1).and_then(|h| f.hops.get(h)) {
+                Some(hop) => format!("{name}: {hop}"),
+                None => format!("{name} (start)"),
+            };
+            let mut location = match at {
+                Some(l @ Location::File { .. }) => physical_location(l),
+                _ => json!({}),
+            };
+            location["logicalLocations"] =
+                json!([{ "fullyQualifiedName": id, "kind": "resource" }]);
+            location["message"] = json!({ "text": end_with_period(&text) });
+            json!({ "location": location, "nestingLevel": 0, "executionOrder": i + 1 })
+        })
+        .collect();
+    json!({
+        "message": { "text": end_with_period(&format!("{} hop(s) from {} to {}", f.path.len() - 1, f.path[0], f.path[f.path.len() - 1])) },
+        "threadFlows": [{ "locations": steps }],
     })
 }
 

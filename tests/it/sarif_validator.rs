@@ -21,6 +21,36 @@ fn demo_sarif_has_no_validation_errors() {
     assert_valid(&multitool, &sarif, tmp.path());
 }
 
+/// The scenario's chains cross the three sources; each is a code flow, one step per node
+/// of its path, and the whole log validates.
+#[test]
+fn chains_are_code_flows() {
+    let tmp = tempfile::tempdir().unwrap();
+    let sarif = scan_to_sarif(Path::new("fixtures/scenario"), tmp.path(), &[0]);
+    let log: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(&sarif).unwrap()).unwrap();
+    let chains: Vec<&serde_json::Value> = log["runs"][0]["results"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|r| r["properties"]["category"] == "privilege-chain")
+        .filter(|r| r["properties"]["path"].as_array().unwrap().len() > 1)
+        .collect();
+    assert!(!chains.is_empty());
+    for r in chains {
+        let steps = r["codeFlows"][0]["threadFlows"][0]["locations"]
+            .as_array()
+            .expect("a code flow");
+        assert_eq!(
+            steps.len(),
+            r["properties"]["path"].as_array().unwrap().len()
+        );
+    }
+    if let Some(multitool) = multitool() {
+        assert_valid(&multitool, &sarif, tmp.path());
+    }
+}
+
 #[test]
 fn corpus_sarif_has_no_validation_errors() {
     let Some(multitool) = multitool() else { return };
