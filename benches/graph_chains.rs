@@ -72,23 +72,10 @@ const SCOPES: &[&str] = &["contents", "pull-requests", "issues", "actions", "pac
 const ACCOUNTS: usize = 5;
 
 fn identity(id: String, kind: &str, provider: &str, level: Option<AccessLevel>) -> Identity {
-    Identity {
-        name: id.rsplit('/').next().unwrap_or(&id).to_string(),
-        id,
-        kind: kind.into(),
-        provider: provider.into(),
-        agents: Vec::new(),
-        access_level: level,
-        owner: None,
-        human: false,
-        created_at: None,
-        last_used_at: None,
-        expires_at: None,
-        credentials: Vec::new(),
-        locations: Vec::new(),
-        tags: Default::default(),
-        facts: Default::default(),
-    }
+    let name = id.rsplit('/').next().unwrap_or(&id).to_string();
+    let mut identity = Identity::new(id, kind, provider, name);
+    identity.access_level = level;
+    identity
 }
 
 fn edge(kind: EdgeKind, from: &str, to: &str) -> Edge {

@@ -404,27 +404,14 @@ mod tests {
     use crate::model::Identity;
 
     fn identity(id: &str, level: AccessLevel, services: Value) -> Identity {
-        Identity {
-            id: id.into(),
-            kind: "aws-role".into(),
-            provider: "aws".into(),
-            name: id.into(),
-            agents: vec!["agent".into()],
-            access_level: Some(level),
-            owner: None,
-            human: false,
-            created_at: None,
-            last_used_at: None,
-            expires_at: None,
-            credentials: Vec::new(),
-            locations: Vec::new(),
-            tags: Default::default(),
-            facts: [(
-                "aws".to_string(),
-                serde_json::json!({ "services": services }),
-            )]
-            .into(),
-        }
+        let mut i = Identity::new(id, "aws-role", "aws", id);
+        i.agents = vec!["agent".into()];
+        i.access_level = Some(level);
+        i.facts.insert(
+            "aws".to_string(),
+            serde_json::json!({ "services": services }),
+        );
+        i
     }
 
     fn snap(identities: Vec<Identity>) -> Snapshot {

@@ -824,27 +824,12 @@ mod tests {
     }
 
     fn role(name: &str, services: Value) -> Identity {
-        Identity {
-            id: format!("aws:arn:aws:iam::111122223333:role/{name}"),
-            kind: "aws-role".into(),
-            provider: "aws".into(),
-            name: name.into(),
-            agents: Vec::new(),
-            access_level: None,
-            owner: None,
-            human: false,
-            created_at: None,
-            last_used_at: None,
-            expires_at: None,
-            credentials: Vec::new(),
-            locations: Vec::new(),
-            tags: Default::default(),
-            facts: [(
-                "aws".to_string(),
-                json!({"account": "111122223333", "services": services}),
-            )]
-            .into(),
-        }
+        let mut role = Identity::new(arn(name), "aws-role", "aws", name);
+        role.facts.insert(
+            "aws".to_string(),
+            json!({"account": "111122223333", "services": services}),
+        );
+        role
     }
 
     fn edge(kind: EdgeKind, from: &str, to: &str) -> Edge {

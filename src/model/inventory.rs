@@ -147,6 +147,35 @@ pub struct Identity {
     pub facts: BTreeMap<String, serde_json::Value>,
 }
 
+impl Identity {
+    /// An identity with nothing known yet but what it is: no holders, level, dates,
+    /// credentials, locations, tags or facts.
+    pub fn new(
+        id: impl Into<String>,
+        kind: impl Into<String>,
+        provider: impl Into<String>,
+        name: impl Into<String>,
+    ) -> Self {
+        Identity {
+            id: id.into(),
+            kind: kind.into(),
+            provider: provider.into(),
+            name: name.into(),
+            agents: Vec::new(),
+            access_level: None,
+            owner: None,
+            human: false,
+            created_at: None,
+            last_used_at: None,
+            expires_at: None,
+            credentials: Vec::new(),
+            locations: Vec::new(),
+            tags: Default::default(),
+            facts: Default::default(),
+        }
+    }
+}
+
 /// The secret material of an identity, or a reference to it. Never the value itself.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
 pub struct Credential {

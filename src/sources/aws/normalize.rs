@@ -858,25 +858,12 @@ fn account_node(
     level: AccessLevel,
     account: &str,
 ) -> Identity {
-    Identity {
-        id,
-        kind: kind.into(),
-        provider: "aws".into(),
-        name,
-        agents: Vec::new(),
-        access_level: Some(level),
-        owner: None,
-        human: false,
-        created_at: None,
-        last_used_at: None,
-        expires_at: None,
-        credentials: Vec::new(),
-        locations: vec![Location::Uri {
-            uri: format!("arn:aws:iam::{account}:root"),
-        }],
-        tags: Default::default(),
-        facts: Default::default(),
-    }
+    let mut identity = Identity::new(id, kind, "aws", name);
+    identity.access_level = Some(level);
+    identity.locations = vec![Location::Uri {
+        uri: format!("arn:aws:iam::{account}:root"),
+    }];
+    identity
 }
 
 /// The access a policy set gives, summarised. Denies are honoured exactly when present.
