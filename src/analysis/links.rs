@@ -155,6 +155,52 @@ pub fn join_roles_to_assume(inv: &mut Inventory) {
     inv.edges.extend(edges);
 }
 
+/// A workflow that mints a GitHub App token (`actions/create-github-app-token` with a
+/// literal `app-id` or `client-id`) holds that app's installation in the crawled
+/// organisation: the token can have at most the installation's permissions.
+pub fn join_app_tokens(inv: &mut Inventory) {
+    let mut installations: BTreeMap<String, Vec<&str>> = BTreeMap::new();
+    for i in inv
+        .identities
+        .iter()
+        .filter(|i| i.kind == "github-app-installation")
+    {
+        let app = i.facts.get("github").and_then(|g| g.get("app_id"));
+        if let Some(app) = app.map(|a| match a {
+            serde_json::Value::String(s) => s.clone(),
+            other => other.to_string(),
+        }) {
+            installations.entry(app).or_default().push(i.id.as_str());
+        }
+    }
+    if installations.is_empty() {
+        return;
+    }
+    let mut edges = Vec::new();
+    for agent in &inv.agents {
+        for app in strs(agent.facts.get("app_token_apps")) {
+            for &installation in installations.get(app).into_iter().flatten() {
+                let narrowed = strs(agent.facts.get("app_token_permissions"));
+                let scope = if narrowed.is_empty() {
+                    "with all of the installation's permissions".to_string()
+                } else {
+                    format!("asking for {}", narrowed.join(", "))
+                };
+                edges.push(Edge {
+                    kind: EdgeKind::Holds,
+                    from: agent.id.clone(),
+                    to: installation.to_string(),
+                    evidence: format!(
+                        "its job mints a token of GitHub App {app} ({installation}), {scope}"
+                    ),
+                    location: agent.locations.first().cloned(),
+                });
+            }
+        }
+    }
+    inv.edges.extend(edges);
+}
+
 /// What an actor must be able to do for an event to happen, in words and as the token
 /// permission it takes. Events a workflow's own `GITHUB_TOKEN` causes start no new run,
 /// except `workflow_dispatch` and `repository_dispatch`.
@@ -425,6 +471,45 @@ mod tests {
         assert_eq!(found.len(), 1, "{found:?}");
         assert!(found[0].contains("(workflow_dispatch)"), "{found:?}");
         assert!(!found[0].contains("issue_comment"), "{found:?}");
+    }
+
+    #[test]
+    fn a_literal_app_id_joins_the_installation() {
+        let step = "      - uses: actions/create-github-app-token@v2\n        with:\n          app-id: 2218\n";
+        let text = actor("Triage", "  issues: read", "")
+            .replace("    steps:\n", &format!("    steps:\n{step}"));
+        let mut inv = Inventory::default();
+        inv.extend(analyse_text("r/.github/workflows/actor.yml", &text));
+        let mut installation = crate::model::Identity::new(
+            "github:installation:25381",
+            "github-app-installation",
+            "github",
+            "octo app in octo-org",
+        );
+        installation
+            .facts
+            .insert("github".into(), serde_json::json!({"app_id": 2218}));
+        inv.identities.push(installation);
+        let mut other = inv.clone();
+        crate::analysis::analyse(&mut inv);
+        assert!(
+            inv.edges.iter().any(|e| e.kind == EdgeKind::Holds
+                && e.to == "github:installation:25381"
+                && e.evidence.contains("all of the installation's permissions")),
+            "{:#?}",
+            inv.edges
+        );
+        // Another app's id joins nothing.
+        let last = other.identities.last_mut().expect("the installation");
+        last.facts
+            .insert("github".into(), serde_json::json!({"app_id": 1}));
+        crate::analysis::analyse(&mut other);
+        assert!(
+            !other
+                .edges
+                .iter()
+                .any(|e| e.to == "github:installation:25381")
+        );
     }
 
     #[test]

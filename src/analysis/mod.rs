@@ -17,6 +17,7 @@ pub fn analyse(inventory: &mut Inventory) -> Vec<Chain> {
     inventory.normalize();
     links::join_key_ids(inventory);
     links::join_roles_to_assume(inventory);
+    links::join_app_tokens(inventory);
     links::holders_from_edges(inventory);
     links::shares(inventory);
     links::triggers(inventory);

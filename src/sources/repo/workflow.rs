@@ -94,6 +94,7 @@ fn analyse_job(
     let mut inputs: BTreeMap<String, (String, &Node)> = BTreeMap::new();
     let mut app_token_permissions = Vec::new();
     let mut uses_app_token = false;
+    let mut app_token_apps: Vec<String> = Vec::new();
     for step in steps {
         let uses = step.get("uses");
         if let Some(with) = step.get("with") {
@@ -123,6 +124,12 @@ fn analyse_job(
                         if let Some(scope) = k.name.strip_prefix("permission-") {
                             app_token_permissions
                                 .push(format!("{scope}: {}", v.scalar_text().unwrap_or_default()));
+                        }
+                        // A literal app id joins the token to the app's installation.
+                        if matches!(k.name.as_str(), "app-id" | "app_id" | "client-id")
+                            && let Some(id) = v.scalar_text().filter(|t| !t.contains("${{"))
+                        {
+                            app_token_apps.push(id);
                         }
                     }
                 }
@@ -387,6 +394,7 @@ fn analyse_job(
     facts.insert("github_token_override".into(), json!(pat_for_github));
     facts.insert("app_token".into(), json!(uses_app_token));
     facts.insert("app_token_permissions".into(), json!(app_token_permissions));
+    facts.insert("app_token_apps".into(), json!(app_token_apps));
     facts.insert("environment".into(), json!(environment(job)));
     facts.insert(
         "allowed_non_write_users".into(),
