@@ -494,6 +494,15 @@ pub fn normalize(input: &AwsInput, opts: &AwsOptions) -> Inventory {
             }
         }
         let trust = trust_facts(&p.trust);
+        // A way into a principal that adds nothing to what this one may already do is a
+        // lateral move, not an escalation: its edge stays (a chain may go on from
+        // there), but it is not counted as an escalation.
+        let (escalations, lateral): (Vec<_>, Vec<_>) = escalations.into_iter().partition(|e| {
+            e.self_modification
+                || index
+                    .get(e.target.as_str())
+                    .is_none_or(|&t| adds_access(&summary.services, &summaries[t].services))
+        });
 
         // Is it an AI agent's?
         let mut evidence = Vec::new();
@@ -566,6 +575,7 @@ pub fn normalize(input: &AwsInput, opts: &AwsOptions) -> Inventory {
                 "services": summary.services,
                 "escalations": escalation_facts(&escalations),
             "escalation_summary": escalation_facts(&escalations).iter().map(|e| format!("{} ({} target(s))", e["description"].as_str().unwrap_or(""), e["target_count"])).collect::<Vec<_>>(),
+                "lateral_moves": escalation_facts(&lateral),
                 "keys": keys,
                 "active_keys": keys.iter().filter(|k| k["active"] == true).count(),
                 "password_enabled": row.is_some_and(|r| r.flag("password_enabled")),
@@ -670,6 +680,18 @@ pub fn normalize(input: &AwsInput, opts: &AwsOptions) -> Inventory {
 }
 
 /// Escalations grouped by method: a few example targets and how many there are.
+/// True when `target` may do something `subject` may not: a service at a higher level
+/// than the subject has for it (or for every service).
+fn adds_access(
+    subject: &BTreeMap<String, AccessLevel>,
+    target: &BTreeMap<String, AccessLevel>,
+) -> bool {
+    let everything = subject.get("*").copied().unwrap_or(AccessLevel::None);
+    target.iter().any(|(svc, level)| {
+        *level > everything.max(subject.get(svc).copied().unwrap_or(AccessLevel::None))
+    })
+}
+
 fn escalation_facts(list: &[escalation::Escalation]) -> Vec<Value> {
     let mut by_method: BTreeMap<&str, Vec<&escalation::Escalation>> = BTreeMap::new();
     for e in list {
@@ -1373,5 +1395,28 @@ impl KeyFacts {
             "age_days": self.age_days, "last_used_days": self.last_used_days,
             "never_used": self.last_used.is_none(),
         })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn services(list: &[(&str, AccessLevel)]) -> BTreeMap<String, AccessLevel> {
+        list.iter().map(|(s, l)| (s.to_string(), *l)).collect()
+    }
+
+    #[test]
+    fn a_target_adds_access_only_above_what_the_subject_has() {
+        use AccessLevel::{Admin, PermissionsManagement, Read, Write};
+        let subject = services(&[("iam", PermissionsManagement), ("lambda", Write)]);
+        assert!(!adds_access(&subject, &services(&[("lambda", Read)])));
+        assert!(adds_access(&subject, &services(&[("logs", Write)])));
+        assert!(adds_access(&subject, &services(&[("*", Admin)])));
+        let admin = services(&[("*", Admin)]);
+        assert!(!adds_access(
+            &admin,
+            &services(&[("s3", Write), ("iam", PermissionsManagement)])
+        ));
     }
 }
