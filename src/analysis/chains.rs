@@ -454,7 +454,29 @@ struct Request {
     gained: Vec<(u32, AccessLevel, AccessLevel)>,
 }
 
+/// What an agent can do through every path, itself included.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Effective {
+    pub agent: String,
+    /// The highest level reached.
+    pub level: AccessLevel,
+    /// `write on contents in GitHub`, `read on s3 in AWS account 1111…`, `write tools`:
+    /// the highest level per domain, most powerful first (at most [`MAX_LISTED`], then a
+    /// count of the rest).
+    pub capabilities: Vec<String>,
+}
+
+/// The chains, and every agent's effective access.
+pub struct GraphAnalysis {
+    pub chains: Vec<Chain>,
+    pub effective: Vec<Effective>,
+}
+
 pub fn find_chains(inv: &Inventory) -> Vec<Chain> {
+    analyse_graph(inv).chains
+}
+
+pub fn analyse_graph(inv: &Inventory) -> GraphAnalysis {
     let g = build(inv);
     let n = g.ids.len();
 
@@ -469,9 +491,6 @@ pub fn find_chains(inv: &Inventory) -> Vec<Chain> {
     let starts: Vec<NodeId> = (0..n as NodeId)
         .filter(|&s| g.has_out[s as usize] && (g.is_agent[s as usize] || !held[s as usize]))
         .collect();
-    if starts.is_empty() {
-        return Vec::new();
-    }
 
     // Forward adjacency (edge indices by source), for the components.
     let mut out_start = vec![0u32; n + 1];
@@ -645,7 +664,52 @@ pub fn find_chains(inv: &Inventory) -> Vec<Chain> {
         }
     }
     chains.sort_by(|a, b| (&a.agent, &a.target).cmp(&(&b.agent, &b.target)));
-    chains
+
+    let effective = (0..n)
+        .filter(|&v| g.is_agent[v])
+        .map(|v| {
+            let mut best: BTreeMap<u32, AccessLevel> = BTreeMap::new();
+            for bit in set_bits(reach.row(comp[v] as usize)) {
+                let slot = best
+                    .entry((bit / LEVELS) as u32)
+                    .or_insert(AccessLevel::None);
+                *slot = (*slot).max(level_of_bit(bit));
+            }
+            let mut list: Vec<(u32, AccessLevel)> = best.into_iter().collect();
+            list.sort_by_key(|&(d, l)| {
+                let d = &g.domains[d as usize];
+                (
+                    std::cmp::Reverse(l),
+                    weight(&d.what),
+                    d.scope.as_str(),
+                    d.what.as_str(),
+                )
+            });
+            let mut capabilities: Vec<String> = list
+                .iter()
+                .take(MAX_LISTED)
+                .map(|&(d, l)| {
+                    let d = &g.domains[d as usize];
+                    match (d.scope.as_str(), d.what.as_str()) {
+                        ("agent tools", _) => format!("{} tools", l.as_str()),
+                        (scope, EVERYTHING) => {
+                            format!("{} on every service in {scope}", l.as_str())
+                        }
+                        (scope, what) => format!("{} on {what} in {scope}", l.as_str()),
+                    }
+                })
+                .collect();
+            if list.len() > MAX_LISTED {
+                capabilities.push(format!("… and {} more", list.len() - MAX_LISTED));
+            }
+            Effective {
+                agent: g.ids[v].to_string(),
+                level: list.first().map_or(AccessLevel::None, |x| x.1),
+                capabilities,
+            }
+        })
+        .collect();
+    GraphAnalysis { chains, effective }
 }
 
 fn explain(g: &Graph<'_>, r: &Request, via: &[u32]) -> Chain {

@@ -6,7 +6,7 @@ pub mod creep;
 mod facts;
 mod links;
 
-pub use chains::{Chain, direct_levels, find_chains};
+pub use chains::{Chain, Effective, GraphAnalysis, analyse_graph, direct_levels, find_chains};
 pub use facts::{SubjectFacts, for_each_subject};
 
 use crate::model::Inventory;
@@ -22,5 +22,22 @@ pub fn analyse(inventory: &mut Inventory) -> Vec<Chain> {
     links::shares(inventory);
     links::triggers(inventory);
     inventory.normalize();
-    find_chains(inventory)
+    let GraphAnalysis { chains, effective } = analyse_graph(inventory);
+    // Every agent's effective access, for rules and reports: what it reaches through
+    // every path, itself included.
+    let by_id: std::collections::HashMap<String, Effective> = effective
+        .into_iter()
+        .map(|e| (e.agent.clone(), e))
+        .collect();
+    for agent in &mut inventory.agents {
+        if let Some(e) = by_id.get(&agent.id) {
+            agent
+                .facts
+                .insert("effective_level".into(), serde_json::json!(e.level));
+            agent
+                .facts
+                .insert("effective_access".into(), serde_json::json!(e.capabilities));
+        }
+    }
+    chains
 }

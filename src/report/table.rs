@@ -134,7 +134,14 @@ pub fn render_inventory(report: &Report) -> String {
     t.load_style(UTF8_FULL_CONDENSED)
         .set_content_arrangement(ContentArrangement::Dynamic)
         .set_width(140);
-    t.set_header(vec!["Agent", "Kind", "Confidence", "Holds", "Location"]);
+    t.set_header(vec![
+        "Agent",
+        "Kind",
+        "Confidence",
+        "Holds",
+        "Reaches (all paths)",
+        "Location",
+    ]);
     for a in &inv.agents {
         let held: Vec<String> = inv
             .edges
@@ -149,11 +156,27 @@ pub fn render_inventory(report: &Report) -> String {
                 format!("{} ({}){level}", i.name, i.kind)
             })
             .collect();
+        let reaches: Vec<&str> = a
+            .facts
+            .get("effective_access")
+            .and_then(|v| v.as_array())
+            .map(|l| l.iter().filter_map(|x| x.as_str()).collect())
+            .unwrap_or_default();
+        let mut reaches_text = reaches
+            .iter()
+            .take(4)
+            .copied()
+            .collect::<Vec<_>>()
+            .join("\n");
+        if reaches.len() > 4 {
+            reaches_text.push_str(&format!("\n(+{} more)", reaches.len() - 4));
+        }
         t.add_row(vec![
             a.name.clone(),
             a.kind.clone(),
             format!("{:?}", a.confidence).to_lowercase(),
             held.join("\n"),
+            reaches_text,
             a.locations
                 .first()
                 .map(ToString::to_string)

@@ -148,6 +148,29 @@ fn chains_cross_the_three_sources_with_their_whole_path() {
         "{found:#?}"
     );
 
+    // The triage agent's effective access includes what the coding agent holds.
+    let effective = |report: &Value| -> Vec<String> {
+        report["inventory"]["agents"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|a| a["id"] == TRIAGE)
+            .and_then(|a| a["facts"]["effective_access"].as_array())
+            .map(|l| l.iter().map(|x| x.as_str().unwrap().to_string()).collect())
+            .unwrap_or_default()
+    };
+    assert!(
+        effective(&report).contains(&"write on lambda in AWS account 111122223333".to_string()),
+        "{:?}",
+        effective(&report)
+    );
+    let (_cut, without_pat) = scan_copy(&[CUT_PAT]);
+    assert!(
+        effective(&without_pat).is_empty(),
+        "without the PAT the triage agent reaches nothing at write or above: {:?}",
+        effective(&without_pat)
+    );
+
     // Each hop is explained: the trigger names the token and the event.
     let triage = report["findings"]
         .as_array()
