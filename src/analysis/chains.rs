@@ -958,6 +958,28 @@ mod tests {
     }
 
     #[test]
+    fn a_huge_fan_out_gives_one_chain_per_start() {
+        let mut inv = Inventory::default();
+        inv.agents.push(agent("hub", "read"));
+        for i in 0..5_000 {
+            let id = format!("leaf{i}");
+            inv.agents
+                .push(agent(&id, if i == 4_321 { "write" } else { "read" }));
+            inv.edges.push(edge(EdgeKind::Delegates, "hub", &id));
+            // Every leaf can hand back to the hub: one big cycle.
+            inv.edges.push(edge(EdgeKind::Delegates, &id, "hub"));
+        }
+        let chains = find_chains(&inv);
+        let hub: Vec<_> = chains.iter().filter(|c| c.agent == "hub").collect();
+        assert_eq!(hub.len(), 1);
+        assert_eq!(hub[0].path, vec!["hub", "leaf4321"]);
+        // Each other leaf gains through the hub, in two hops.
+        let leaf = chains.iter().find(|c| c.agent == "leaf7").unwrap();
+        assert_eq!(leaf.path, vec!["leaf7", "hub", "leaf4321"]);
+        assert_eq!(chains.len(), 5_000, "every start but the writer itself");
+    }
+
+    #[test]
     fn admin_covers_the_other_gains_in_the_account() {
         let mut inv = Inventory::default();
         inv.identities.push(role("start", json!({"iam": "write"})));
