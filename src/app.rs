@@ -481,8 +481,21 @@ fn write_out(path: Option<&Path>, text: &str) -> Result<()> {
 }
 
 fn graph(args: GraphArgs) -> Result<u8> {
-    let report = inventory_report(&args.source)?;
-    let inv = &report.inventory;
+    let (inv, partial) = match &args.from {
+        Some(file) => {
+            let snapshot =
+                crate::diff::read_snapshot(file).map_err(|e| UsageError(format!("{e:#}")))?;
+            (snapshot.inventory, false)
+        }
+        None => {
+            let report = inventory_report(&args.source)?;
+            for e in &report.errors {
+                eprintln!("warning: {}: {}", e.location, e.message);
+            }
+            (report.inventory, report.partial)
+        }
+    };
+    let inv = &inv;
     let mut focus: Vec<&str> = Vec::new();
     for wanted in &args.agent {
         let needle = wanted.to_lowercase();
@@ -519,10 +532,7 @@ fn graph(args: GraphArgs) -> Result<u8> {
         format,
     );
     write_out(args.output.as_deref(), &text)?;
-    for e in &report.errors {
-        eprintln!("warning: {}: {}", e.location, e.message);
-    }
-    Ok(if report.partial {
+    Ok(if partial {
         exit::SOURCE_FAILED
     } else {
         exit::OK

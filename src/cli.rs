@@ -60,6 +60,10 @@ pub struct GraphArgs {
     /// repeatable).
     #[arg(long, value_name = "NAME")]
     pub agent: Vec<String>,
+    /// Draw a saved JSON report or inventory instead of scanning (evidence kept by an
+    /// auditor, a CI artefact).
+    #[arg(long, value_name = "FILE.json")]
+    pub from: Option<PathBuf>,
     #[arg(long, short, value_name = "FILE")]
     pub output: Option<PathBuf>,
 }

@@ -103,6 +103,31 @@ fn one_agent_s_graph_shows_its_chain() {
         layout(&dir, &dot);
     }
 
+    // The same graph drawn from a saved report.
+    let tmp = tempfile::tempdir().unwrap();
+    let saved = tmp.path().join("report.json");
+    let (code, json, _) = run(&[
+        "scan",
+        "fixtures/scenario",
+        "--format",
+        "json",
+        "--fail-on",
+        "none",
+    ]);
+    assert_eq!(code, Some(0));
+    std::fs::write(&saved, json).unwrap();
+    let (code, from_file, err) = run(&[
+        "graph",
+        "--from",
+        saved.to_str().unwrap(),
+        "--format",
+        "mermaid",
+        "--agent",
+        "issue triage",
+    ]);
+    assert_eq!(code, Some(0), "{err}");
+    assert_eq!(from_file, out, "a saved report draws the same graph");
+
     let (code, _, err) = run(&["graph", "fixtures/scenario", "--agent", "nobody"]);
     assert_eq!(code, Some(2));
     assert!(err.contains("--agent nobody"), "{err}");

@@ -818,6 +818,8 @@ fn report_only_identity(
         "arn": row.arn, "account": account_of(&row.arn), "type": if root { "root" } else { "user" },
         "path": "/", "service_linked": false, "access_level": null, "admin": root,
         "wildcard_services": [], "permissions_management": [], "escalations": [],
+        "escalation_summary": [], "lateral_moves": [],
+        "services": if root { json!({"*": "admin"}) } else { json!({}) },
         "keys": key_json, "active_keys": keys.iter().filter(|k| k.active).count(),
         "password_enabled": row.flag("password_enabled"), "mfa_active": row.flag("mfa_active"),
         "root": root, "idle_days": idle_days,
