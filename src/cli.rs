@@ -64,6 +64,7 @@ pub struct GraphArgs {
     /// auditor, a CI artefact).
     #[arg(long, value_name = "FILE.json")]
     pub from: Option<PathBuf>,
+    /// Write to FILE instead of standard output.
     #[arg(long, short, value_name = "FILE")]
     pub output: Option<PathBuf>,
 }
@@ -85,6 +86,7 @@ pub struct DiffArgs {
     /// `table` (text) or `json`.
     #[arg(long, short, value_enum, default_value_t = InventoryFormat::Table)]
     pub format: InventoryFormat,
+    /// Write to FILE instead of standard output.
     #[arg(long, short, value_name = "FILE")]
     pub output: Option<PathBuf>,
 }
@@ -277,6 +279,7 @@ pub struct InventoryArgs {
     /// `table` or `json`.
     #[arg(long, short, value_enum, default_value_t = InventoryFormat::Table)]
     pub format: InventoryFormat,
+    /// Write to FILE instead of standard output.
     #[arg(long, short, value_name = "FILE")]
     pub output: Option<PathBuf>,
 }
