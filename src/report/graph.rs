@@ -158,7 +158,7 @@ fn dot(v: &View<'_>) -> String {
 }
 
 /// Mermaid labels: quotes and markup characters as entity codes.
-fn mermaid_label(s: &str) -> String {
+pub(crate) fn mermaid_label(s: &str) -> String {
     let mut out = String::with_capacity(s.len());
     for c in s.chars() {
         match c {

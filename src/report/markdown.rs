@@ -63,12 +63,19 @@ pub fn render(report: &Report) -> String {
     }
 
     md.push_str("\n## Findings\n");
-    let names: BTreeMap<&str, &str> = report
+    let mut names: BTreeMap<&str, String> = report
         .inventory
         .agents
         .iter()
-        .map(|a| (a.id.as_str(), a.name.as_str()))
+        .map(|a| (a.id.as_str(), a.name.clone()))
         .collect();
+    for i in &report.inventory.identities {
+        let level = i
+            .access_level
+            .map(|l| format!(", {}", l.as_str()))
+            .unwrap_or_default();
+        names.insert(i.id.as_str(), format!("{} ({}{level})", i.name, i.kind));
+    }
     if report.findings.is_empty() {
         md.push_str("\nNo findings.\n");
     }
@@ -83,7 +90,7 @@ pub fn render(report: &Report) -> String {
         if let Some(a) = &f.agent {
             md.push_str(&format!(
                 "- Agent: {}\n",
-                esc(names.get(a.as_str()).copied().unwrap_or(a))
+                esc(names.get(a.as_str()).map_or(a.as_str(), String::as_str))
             ));
         }
         md.push_str(&format!(
@@ -102,11 +109,17 @@ pub fn render(report: &Report) -> String {
         if !f.path.is_empty() {
             md.push_str("\n```mermaid\nflowchart LR\n");
             for (i, node) in f.path.iter().enumerate() {
-                let label = names.get(node.as_str()).copied().unwrap_or(node);
-                md.push_str(&format!("  n{i}[\"{}\"]\n", label.replace('"', "'")));
+                let label = names
+                    .get(node.as_str())
+                    .map_or(node.as_str(), String::as_str);
+                md.push_str(&format!(
+                    "  n{i}[\"{}\"]\n",
+                    super::graph::mermaid_label(label)
+                ));
             }
+            // Edges numbered like the hop sentences below the diagram.
             for i in 1..f.path.len() {
-                md.push_str(&format!("  n{} --> n{i}\n", i - 1));
+                md.push_str(&format!("  n{} -->|{i}| n{i}\n", i - 1));
             }
             md.push_str("```\n");
             for (i, hop) in f.hops.iter().enumerate() {
