@@ -315,7 +315,10 @@ pub fn triggers(inv: &mut Inventory) {
     if listeners.is_empty() {
         return;
     }
-    let repos: BTreeSet<&str> = listeners.iter().map(|l| l.repo).collect();
+    let mut by_repo: BTreeMap<&str, Vec<&Listener<'_>>> = BTreeMap::new();
+    for l in &listeners {
+        by_repo.entry(l.repo).or_default().push(l);
+    }
 
     // GitHub tokens other than a workflow's own, by holder.
     let mut github_tokens: BTreeMap<&str, Vec<&str>> = BTreeMap::new();
@@ -348,11 +351,14 @@ pub fn triggers(inv: &mut Inventory) {
         let workflow_file = a.facts.get("workflow_file").and_then(|v| v.as_str());
         let repo = match workflow_file {
             Some(f) => repo_of_workflow(f),
-            None => a
-                .locations
-                .first()
-                .and_then(|l| l.path())
-                .and_then(|p| repos.iter().copied().find(|r| p.starts_with(r))),
+            None => a.locations.first().and_then(|l| l.path()).and_then(|p| {
+                // The longest repository folder that holds the config.
+                by_repo
+                    .keys()
+                    .copied()
+                    .filter(|r| p.starts_with(r))
+                    .max_by_key(|r| r.len())
+            }),
         };
         let Some(repo) = repo else { continue };
         let pats = strs(a.facts.get("github_token_override"));
@@ -369,7 +375,8 @@ pub fn triggers(inv: &mut Inventory) {
         };
         let own_token = a.facts.get("token").and_then(|v| v.as_str());
         let workflow_name = a.facts.get("workflow").and_then(|v| v.as_str());
-        for b in listeners.iter().filter(|b| b.repo == repo && b.id != a.id) {
+        let same_repo = by_repo.get(repo).map(Vec::as_slice).unwrap_or(&[]);
+        for b in same_repo.iter().filter(|b| b.id != a.id) {
             let mut can = Vec::new();
             if let Some(w) = workflow_name
                 && b.after.contains(&w)
