@@ -17,19 +17,9 @@ SARIF_DIR="$NHI_ROOT/.tools/sarif-multitool"
 SARIF_EXE="$SARIF_DIR/node_modules/@microsoft/sarif-multitool-linux/Sarif.Multitool"
 
 install_sarif_multitool() {
-    local have=""
-    if [[ -f "$SARIF_EXE" ]]; then
-        have="$(sed -n 's/.*"version": *"\([^"]*\)".*/\1/p' \
-            "$SARIF_DIR/node_modules/@microsoft/sarif-multitool-linux/package.json")"
-    fi
-    if [[ "$have" != "$SARIF_MULTITOOL_VERSION" ]]; then
-        log "installing @microsoft/sarif-multitool@$SARIF_MULTITOOL_VERSION into .tools/"
-        mkdir -p "$SARIF_DIR"
-        quietly "$NHI_ROOT/.tools/sarif-multitool-install.log" \
-            npm install --prefix "$SARIF_DIR" --no-audit --no-fund --save-exact \
-            "@microsoft/sarif-multitool@$SARIF_MULTITOOL_VERSION"
-        [[ -f "$SARIF_EXE" ]] || die "npm installed no $SARIF_EXE (not linux-x64?)"
-    fi
+    npm_tool @microsoft/sarif-multitool "$SARIF_MULTITOOL_VERSION" "$SARIF_DIR" \
+        @microsoft/sarif-multitool-linux
+    [[ -f "$SARIF_EXE" ]] || die "npm installed no $SARIF_EXE (not linux-x64?)"
     # The package's postinstall is only `chmod u+x`; newer npm skips install
     # scripts unless approved, so do it ourselves.
     chmod u+x "$SARIF_EXE"
@@ -51,17 +41,7 @@ OCTOKIT_DIR="$NHI_ROOT/.tools/octokit-openapi"
 OCTOKIT_PKG="$OCTOKIT_DIR/node_modules/@octokit/openapi"
 
 install_octokit_openapi() {
-    local have=""
-    if [[ -f "$OCTOKIT_PKG/package.json" ]]; then
-        have="$(sed -n 's/.*"version": *"\([^"]*\)".*/\1/p' "$OCTOKIT_PKG/package.json")"
-    fi
-    if [[ "$have" != "$OCTOKIT_OPENAPI_VERSION" ]]; then
-        log "installing @octokit/openapi@$OCTOKIT_OPENAPI_VERSION into .tools/"
-        mkdir -p "$OCTOKIT_DIR"
-        quietly "$NHI_ROOT/.tools/octokit-openapi-install.log" \
-            npm install --prefix "$OCTOKIT_DIR" --no-audit --no-fund --save-exact \
-            "@octokit/openapi@$OCTOKIT_OPENAPI_VERSION"
-    fi
+    npm_tool @octokit/openapi "$OCTOKIT_OPENAPI_VERSION" "$OCTOKIT_DIR"
     [[ -f "$OCTOKIT_PKG/generated/api.github.com.json" ]] \
         || die "npm installed no $OCTOKIT_PKG/generated/api.github.com.json"
     export NHI_GITHUB_OPENAPI="$OCTOKIT_PKG/generated/api.github.com.json"
@@ -75,17 +55,7 @@ GRAPHVIZ_DIR="$NHI_ROOT/.tools/graphviz"
 GRAPHVIZ_PKG="$GRAPHVIZ_DIR/node_modules/@hpcc-js/wasm-graphviz"
 
 install_graphviz() {
-    local have=""
-    if [[ -f "$GRAPHVIZ_PKG/package.json" ]]; then
-        have="$(sed -n 's/.*"version": *"\([^"]*\)".*/\1/p' "$GRAPHVIZ_PKG/package.json")"
-    fi
-    if [[ "$have" != "$GRAPHVIZ_VERSION" ]]; then
-        log "installing @hpcc-js/wasm-graphviz@$GRAPHVIZ_VERSION into .tools/"
-        mkdir -p "$GRAPHVIZ_DIR"
-        quietly "$NHI_ROOT/.tools/graphviz-install.log" \
-            npm install --prefix "$GRAPHVIZ_DIR" --no-audit --no-fund --save-exact \
-            "@hpcc-js/wasm-graphviz@$GRAPHVIZ_VERSION"
-    fi
+    npm_tool @hpcc-js/wasm-graphviz "$GRAPHVIZ_VERSION" "$GRAPHVIZ_DIR"
     [[ -f "$GRAPHVIZ_PKG/dist/index.js" ]] || die "npm installed no $GRAPHVIZ_PKG/dist/index.js"
     export NHI_GRAPHVIZ_DIR="$GRAPHVIZ_DIR"
 }

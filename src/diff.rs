@@ -58,6 +58,9 @@ pub fn read_snapshot(path: &Path) -> Result<Snapshot> {
         })?),
         None => None,
     };
+    // Lookups by id need the inventory's order; a hand-edited file may not keep it.
+    let mut inventory: Inventory = inventory;
+    inventory.normalize();
     Ok(Snapshot {
         inventory,
         findings,
@@ -130,22 +133,6 @@ impl Diff {
 pub fn diff(old: &Snapshot, new: &Snapshot, old_name: &str, new_name: &str) -> Diff {
     let (o, n) = (&old.inventory, &new.inventory);
     let (old_levels, new_levels) = (direct_levels(o), direct_levels(n));
-    let agent_item = |a: &crate::model::Agent, levels: &BTreeMap<&str, AccessLevel>| Item {
-        id: a.id.clone(),
-        name: a.name.clone(),
-        kind: a.kind.clone(),
-        access_level: levels.get(a.id.as_str()).copied(),
-    };
-    let identity_item = |i: &crate::model::Identity| Item {
-        id: i.id.clone(),
-        name: i.name.clone(),
-        kind: i.kind.clone(),
-        access_level: i.access_level,
-    };
-    let old_agents: BTreeSet<&str> = o.agents.iter().map(|a| a.id.as_str()).collect();
-    let new_agents: BTreeSet<&str> = n.agents.iter().map(|a| a.id.as_str()).collect();
-    let old_ids: BTreeSet<&str> = o.identities.iter().map(|i| i.id.as_str()).collect();
-    let new_ids: BTreeSet<&str> = n.identities.iter().map(|i| i.id.as_str()).collect();
 
     let mut raised = Vec::new();
     for a in &n.agents {
@@ -286,35 +273,43 @@ pub fn diff(old: &Snapshot, new: &Snapshot, old_name: &str, new_name: &str) -> D
         schema: DIFF_SCHEMA.into(),
         old: old_name.into(),
         new: new_name.into(),
-        agents_added: n
-            .agents
-            .iter()
-            .filter(|a| !old_agents.contains(a.id.as_str()))
-            .map(|a| agent_item(a, &new_levels))
-            .collect(),
-        agents_removed: o
-            .agents
-            .iter()
-            .filter(|a| !new_agents.contains(a.id.as_str()))
-            .map(|a| agent_item(a, &old_levels))
-            .collect(),
-        identities_added: n
-            .identities
-            .iter()
-            .filter(|i| !old_ids.contains(i.id.as_str()))
-            .map(identity_item)
-            .collect(),
-        identities_removed: o
-            .identities
-            .iter()
-            .filter(|i| !new_ids.contains(i.id.as_str()))
-            .map(identity_item)
-            .collect(),
+        agents_added: agents_only_in(n, o, &new_levels),
+        agents_removed: agents_only_in(o, n, &old_levels),
+        identities_added: identities_only_in(n, o),
+        identities_removed: identities_only_in(o, n),
         holders_added,
         access_raised: raised,
         findings_added: only(&new_f, &old_f),
         findings_resolved: only(&old_f, &new_f),
     }
+}
+
+/// The agents of `a` that `b` does not have.
+fn agents_only_in(a: &Inventory, b: &Inventory, levels: &BTreeMap<&str, AccessLevel>) -> Vec<Item> {
+    a.agents
+        .iter()
+        .filter(|x| b.agent(&x.id).is_none())
+        .map(|x| Item {
+            id: x.id.clone(),
+            name: x.name.clone(),
+            kind: x.kind.clone(),
+            access_level: levels.get(x.id.as_str()).copied(),
+        })
+        .collect()
+}
+
+/// The identities of `a` that `b` does not have.
+fn identities_only_in(a: &Inventory, b: &Inventory) -> Vec<Item> {
+    a.identities
+        .iter()
+        .filter(|x| b.identity(&x.id).is_none())
+        .map(|x| Item {
+            id: x.id.clone(),
+            name: x.name.clone(),
+            kind: x.kind.clone(),
+            access_level: x.access_level,
+        })
+        .collect()
 }
 
 /// The diff as text for a terminal.

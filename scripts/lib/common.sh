@@ -36,6 +36,23 @@ quietly() {
     fi
 }
 
+# npm_tool PACKAGE VERSION DIR [PROBE]: npm PACKAGE@VERSION installed into DIR (under
+# the git-ignored .tools/), unless the package PROBE (default PACKAGE) is already there
+# at that version. npm's output goes to DIR-install.log.
+npm_tool() {
+    local pkg=$1 version=$2 dir=$3 probe=${4:-$1} have="" manifest
+    manifest="$dir/node_modules/$probe/package.json"
+    if [[ -f "$manifest" ]]; then
+        have="$(sed -n 's/.*"version": *"\([^"]*\)".*/\1/p' "$manifest")"
+    fi
+    if [[ "$have" != "$version" ]]; then
+        log "installing $pkg@$version into .tools/"
+        mkdir -p "$dir"
+        quietly "$dir-install.log" \
+            npm install --prefix "$dir" --no-audit --no-fund --save-exact "$pkg@$version"
+    fi
+}
+
 # ensure_venv DIR REQUIREMENT...: a Python venv at DIR with exactly these pinned
 # requirements (e.g. "detect-secrets==1.5.0"). A stamp file records what was
 # installed, so an unchanged list costs nothing and a changed one reinstalls.
