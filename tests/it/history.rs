@@ -74,20 +74,31 @@ impl Repo {
 
     /// `scan . --format json` from inside the repository, with `extra` flags.
     pub(crate) fn scan(&self, extra: &[&str]) -> (Option<i32>, Value, String) {
-        let out = bin()
-            .current_dir(self.path())
-            .args(["scan", ".", "--format", "json", "--fail-on", "none"])
-            .args(extra)
-            .output()
-            .expect("runs");
-        let report = serde_json::from_slice(&out.stdout)
-            .unwrap_or_else(|e| panic!("not JSON ({e}): {}", String::from_utf8_lossy(&out.stderr)));
-        (
-            out.status.code(),
-            report,
-            String::from_utf8_lossy(&out.stdout).into_owned(),
-        )
+        scan_in(self.path(), extra, &[])
     }
+}
+
+/// `scan . --format json --fail-on none` run from `dir` with `extra` flags and `env`
+/// set: the exit code, the report and stderr.
+fn scan_in(
+    dir: &Path,
+    extra: &[&str],
+    env: &[(&str, &std::ffi::OsStr)],
+) -> (Option<i32>, Value, String) {
+    let out = bin()
+        .current_dir(dir)
+        .envs(env.iter().copied())
+        .args(["scan", ".", "--format", "json", "--fail-on", "none"])
+        .args(extra)
+        .output()
+        .expect("runs");
+    let report = serde_json::from_slice(&out.stdout)
+        .unwrap_or_else(|e| panic!("not JSON ({e}): {}", String::from_utf8_lossy(&out.stderr)));
+    (
+        out.status.code(),
+        report,
+        String::from_utf8_lossy(&out.stderr).into_owned(),
+    )
 }
 
 /// An agent workflow whose job has `permissions` (YAML lines, indented by 6).
@@ -281,26 +292,16 @@ fn a_path_outside_git_is_an_error_and_the_scan_goes_on() {
     let dir = tempfile::tempdir().expect("a temp dir");
     std::fs::create_dir_all(dir.path().join(".github/workflows")).expect("mkdir");
     std::fs::write(dir.path().join(WF), scoped("write")).expect("write");
-    let out = bin()
-        .current_dir(dir.path())
-        .env(
+    let (code, report, _) = scan_in(
+        dir.path(),
+        &["--history"],
+        &[(
             "GIT_CEILING_DIRECTORIES",
-            dir.path().parent().expect("a parent"),
-        )
-        .args([
-            "scan",
-            ".",
-            "--history",
-            "--format",
-            "json",
-            "--fail-on",
-            "none",
-        ])
-        .output()
-        .expect("runs");
+            dir.path().parent().expect("a parent").as_os_str(),
+        )],
+    );
     // Nothing is missing: there is no history to read. Not a failed source.
-    assert_eq!(out.status.code(), Some(0));
-    let report: Value = serde_json::from_slice(&out.stdout).expect("JSON");
+    assert_eq!(code, Some(0));
     let errors = report["errors"].as_array().expect("errors");
     assert!(
         errors.iter().any(|e| e["message"]
@@ -316,23 +317,13 @@ fn git_that_cannot_run_is_an_error_naming_the_command() {
     let repo = Repo::new();
     repo.write(WF, &scoped("write"));
     repo.commit("write", "2026-01-10T09:00:00Z");
-    let out = bin()
-        .current_dir(repo.path())
-        .env("PATH", "")
-        .args([
-            "scan",
-            ".",
-            "--history",
-            "--format",
-            "json",
-            "--fail-on",
-            "none",
-        ])
-        .output()
-        .expect("runs");
+    let (code, report, _) = scan_in(
+        repo.path(),
+        &["--history"],
+        &[("PATH", std::ffi::OsStr::new(""))],
+    );
     // The history asked for is missing: a failed source, with the rest still reported.
-    assert_eq!(out.status.code(), Some(3));
-    let report: Value = serde_json::from_slice(&out.stdout).expect("JSON");
+    assert_eq!(code, Some(3));
     assert_eq!(report["partial"], true);
     let errors = report["errors"].as_array().expect("errors");
     assert!(
