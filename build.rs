@@ -1,10 +1,12 @@
 //! Embeds the built-in rule set (`rules/*.yaml`) into the binary, so that adding a rule
-//! is adding a file.
+//! is adding a file, and records the commit the binary is built from for `--version`.
 
 use std::fmt::Write;
 use std::path::Path;
+use std::process::Command;
 
 fn main() {
+    commit();
     let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("rules");
     println!("cargo:rerun-if-changed={}", dir.display());
     let mut files: Vec<_> = std::fs::read_dir(&dir)
@@ -34,4 +36,39 @@ fn main() {
     let dest = Path::new(&std::env::var("OUT_DIR").expect("OUT_DIR set by cargo"))
         .join("builtin_rules.rs");
     std::fs::write(dest, out).expect("write builtin_rules.rs");
+}
+
+/// `NHI_AUDIT_COMMIT`: the short commit id, or `unknown commit` outside a git checkout (a source tarball, `cargo install` from
+/// crates.io). Rebuilt when HEAD or the branch it points at moves.
+fn commit() {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let git = |args: &[&str]| {
+        Command::new("git")
+            .arg("-C")
+            .arg(root)
+            .args(args)
+            .output()
+            .ok()
+            .filter(|o| o.status.success())
+            .map(|o| String::from_utf8_lossy(&o.stdout).trim().to_string())
+    };
+    let id = git(&["rev-parse", "--short=12", "HEAD"]);
+    let text = id.map_or_else(|| "unknown commit".to_string(), |id| format!("commit {id}"));
+    println!("cargo:rustc-env=NHI_AUDIT_COMMIT={text}");
+    // Only files that exist: a missing one would rerun this script on every build.
+    if let Some(git_dir) = git(&["rev-parse", "--absolute-git-dir"]) {
+        let git_dir = Path::new(&git_dir);
+        for f in ["HEAD", "packed-refs"] {
+            let p = git_dir.join(f);
+            if p.exists() {
+                println!("cargo:rerun-if-changed={}", p.display());
+            }
+        }
+        if let Some(branch) = git(&["symbolic-ref", "-q", "HEAD"]) {
+            let p = git_dir.join(branch);
+            if p.exists() {
+                println!("cargo:rerun-if-changed={}", p.display());
+            }
+        }
+    }
 }

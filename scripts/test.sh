@@ -86,13 +86,29 @@ start_moto() {
     export NHI_MOTO_ENDPOINT="http://127.0.0.1:$port"
 }
 
+# --- the shared corpus -----------------------------------------------------------
+# Tests that read ../shared/corpus (real public inputs) skip when it is absent, each
+# with a line naming the folder; say so once here, where it is seen.
+report_corpus() {
+    local corpus="$NHI_ROOT/../shared/corpus"
+    if [[ -d "$corpus" ]]; then
+        log "corpus: $(cd "$corpus" && pwd) (the tests that read it run)"
+    else
+        log "corpus: $corpus is absent; the tests that read it are skipped"
+    fi
+}
+
 # --- cargo test -----------------------------------------------------------------
-# -q keeps passing tests to one dot each; failures still print in full, with the
-# per-binary "test result:" lines. The log is kept only to count those lines.
+# The build first, with cargo's own progress (a crate per line: a cold build takes
+# minutes), in the same profile as the README's first command, so one build serves
+# both. Then the tests: -q keeps passing tests to one dot each; failures still print in
+# full, with the per-binary "test result:" lines. The log is kept only to count them.
 run_cargo_tests() {
     local out rc=0
     out="$(mktemp)"
     at_exit "rm -f '$out'"
+    log "cargo test --all-targets --no-run (build)"
+    cargo test --all-targets --no-run
     log "cargo test --all-targets"
     cargo test --all-targets -q 2>&1 | tee "$out" || rc=$?
     # One closing line over all test binaries: "tests: N passed, N failed, N skipped".
@@ -108,6 +124,7 @@ run_cargo_tests() {
     return "$rc"
 }
 
+report_corpus
 install_sarif_multitool
 install_octokit_openapi
 install_graphviz

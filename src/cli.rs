@@ -9,7 +9,7 @@ use crate::report::Format;
 #[derive(Debug, Parser)]
 #[command(
     name = "nhi-audit",
-    version,
+    version = crate::VERSION,
     about = "Find the credentials AI agents hold, and judge them against identity rules",
     long_about = "nhi-audit inventories the non-human identities that AI agents hold — keys in MCP \
 configs, tokens of GitHub workflows that run coding agents, API keys of agent frameworks — and \
@@ -61,8 +61,15 @@ pub struct GraphArgs {
     #[arg(long, value_name = "NAME")]
     pub agent: Vec<String>,
     /// Draw a saved JSON report or inventory instead of scanning (evidence kept by an
-    /// auditor, a CI artefact).
-    #[arg(long, value_name = "FILE.json")]
+    /// auditor, a CI artefact). Takes no paths or sources.
+    #[arg(
+        long,
+        value_name = "FILE.json",
+        conflicts_with_all = [
+            "paths", "aws", "aws_gaad", "aws_profile", "aws_region", "aws_endpoint_url",
+            "orgs", "history", "config", "respect_gitignore",
+        ]
+    )]
     pub from: Option<PathBuf>,
     /// Write to FILE instead of standard output.
     #[arg(long, short, value_name = "FILE")]
@@ -264,9 +271,17 @@ pub struct ScanArgs {
     /// Write the fingerprints of the current findings to FILE, to use with --baseline.
     #[arg(long, value_name = "FILE")]
     pub write_baseline: Option<PathBuf>,
-    /// Colour the table.
+    /// Colour the table: `auto` colours a terminal unless NO_COLOR is set or CLICOLOR=0;
+    /// CLICOLOR_FORCE=1 colours a pipe too.
     #[arg(long, value_enum, default_value_t = ColorChoice::Auto)]
     pub color: ColorChoice,
+    /// Print only the summary (and read errors).
+    #[arg(long, short, conflicts_with = "verbose")]
+    pub quiet: bool,
+    /// Print every location, the remediation and the controls of each finding, and the
+    /// suppressed findings.
+    #[arg(long, short)]
+    pub verbose: bool,
     /// Exit 0 rather than 3 when a requested source failed.
     #[arg(long)]
     pub allow_partial: bool,
@@ -294,22 +309,31 @@ pub enum InventoryFormat {
 pub enum RulesCommand {
     /// List the rules (built-in, plus --rules DIR).
     List {
+        /// Also load the rules in DIR (repeatable).
         #[arg(long = "rules", value_name = "DIR")]
         rule_dirs: Vec<PathBuf>,
     },
     /// Explain one rule: what it checks, why, how to fix, the controls.
     Show {
+        /// The rule's id (`NHI-REPO-014`) or name (`agent-uses-human-token`).
         id: String,
+        /// Also load the rules in DIR (repeatable).
         #[arg(long = "rules", value_name = "DIR")]
         rule_dirs: Vec<PathBuf>,
     },
-    /// Validate the rules in DIR: schema, CEL, control ids, examples.
-    Check { dir: PathBuf },
+    /// Validate the rules in DIR: schema, CEL, control ids, fact paths, and run their
+    /// examples (paths relative to each rule's file).
+    Check {
+        /// A folder of rule files (`*.yaml`).
+        dir: PathBuf,
+    },
 }
 
 #[derive(Debug, Args)]
 pub struct ControlsArgs {
-    /// Only this catalogue (owasp_agentic, maestro, nist_ai_rmf, owasp_nhi, nist_csf, cis_aws).
-    #[arg(long)]
+    /// Only this catalogue.
+    #[arg(long, value_parser = clap::builder::PossibleValuesParser::new(
+        crate::controls::CATALOGUES.iter().map(|c| c.key)
+    ))]
     pub framework: Option<String>,
 }

@@ -2,7 +2,7 @@
 //! keys are errors that name the line, so a typo never silently disables a check.
 
 use std::collections::BTreeMap;
-use std::path::Path;
+use std::path::{Path, PathBuf};
 
 use globset::{Glob, GlobMatcher};
 use serde_json::json;
@@ -17,6 +17,15 @@ pub struct ConfigError {
     pub file: String,
     pub line: u32,
     pub message: String,
+}
+
+/// Why a config file could not be used.
+#[derive(Debug, Clone, thiserror::Error)]
+pub enum ConfigLoadError {
+    #[error("cannot read the config {file}: {message}")]
+    Read { file: String, message: String },
+    #[error("{}", .0.iter().map(ToString::to_string).collect::<Vec<_>>().join("\n"))]
+    Invalid(Vec<ConfigError>),
 }
 
 #[derive(Debug, Clone)]
@@ -40,6 +49,8 @@ impl Default for Thresholds {
 pub struct RuleSetting {
     pub enabled: Option<bool>,
     pub severity: Option<Severity>,
+    /// The line of the rule id in the file, to name it when no rule has that id.
+    pub line: u32,
 }
 
 /// An accepted finding: which rule, where, why, and until when.
@@ -61,12 +72,16 @@ pub struct Ignore {
 pub struct DeclaredAgent {
     pub name: String,
     pub paths: Vec<GlobMatcher>,
+    /// The patterns of `paths` as written, resolved again by [`Config::rebase`].
+    pub path_texts: Vec<String>,
     pub principals: Vec<GlobMatcher>,
 }
 
 #[derive(Debug, Clone, Default)]
 pub struct Config {
     pub file: Option<String>,
+    /// The folder of the config file (resolved): what its path patterns are relative to.
+    pub dir: Option<PathBuf>,
     pub thresholds: Thresholds,
     pub rules: BTreeMap<String, RuleSetting>,
     pub ignores: Vec<Ignore>,
@@ -84,16 +99,57 @@ impl Config {
         })
     }
 
-    pub fn load(path: &Path) -> Result<Config, Vec<ConfigError>> {
-        let file = path.display().to_string();
-        let text = std::fs::read_to_string(path).map_err(|e| {
-            vec![ConfigError {
-                file: file.clone(),
-                line: 0,
-                message: format!("cannot read: {e}"),
-            }]
+    /// Reads and checks a config file. `shown` is its name in messages.
+    pub fn load(path: &Path, shown: &str) -> Result<Config, ConfigLoadError> {
+        let text = std::fs::read_to_string(path).map_err(|e| ConfigLoadError::Read {
+            file: shown.to_string(),
+            message: e.to_string(),
         })?;
-        Self::parse(&file, &text)
+        let mut config = Self::parse(shown, &text).map_err(ConfigLoadError::Invalid)?;
+        config.dir = std::fs::canonicalize(path)
+            .ok()
+            .and_then(|p| p.parent().map(Path::to_path_buf));
+        Ok(config)
+    }
+
+    /// Resolves the path patterns of ignores and declared agents against the config
+    /// file's folder: `prefix` is that folder as the start of the names files get in
+    /// reports (`""` for the top, `sub/` below it), or `None` when the folder lies outside
+    /// what was scanned, where patterns match the names as reported.
+    pub fn rebase(&mut self, prefix: Option<&str>) {
+        let compile = |pattern: &str| {
+            let full = match prefix {
+                Some(p) => format!("{}{pattern}", globset::escape(p)),
+                None => pattern.to_string(),
+            };
+            // Checked at parse time; the escaped prefix cannot make it invalid.
+            Glob::new(&full).ok().map(|g| g.compile_matcher())
+        };
+        for ig in &mut self.ignores {
+            if let Some(text) = &ig.path_text {
+                ig.path = compile(text);
+            }
+        }
+        for agent in &mut self.agents {
+            agent.paths = agent.path_texts.iter().filter_map(|t| compile(t)).collect();
+        }
+    }
+
+    /// The rule ids under `rules:` that no loaded rule has, as errors with their line.
+    pub fn unknown_rule_ids<'a>(&self, known: impl Fn(&str) -> bool + 'a) -> Vec<ConfigError> {
+        let file = self
+            .file
+            .clone()
+            .unwrap_or_else(|| ".nhi-audit.yaml".into());
+        self.rules
+            .iter()
+            .filter(|(id, _)| !known(id))
+            .map(|(id, s)| ConfigError {
+                file: file.clone(),
+                line: s.line,
+                message: format!("no rule has the id `{id}` (`nhi-audit rules list` shows them)"),
+            })
+            .collect()
     }
 
     pub fn parse(file: &str, text: &str) -> Result<Config, Vec<ConfigError>> {
@@ -122,7 +178,30 @@ impl Config {
         if doc.is_null() {
             return Ok(config);
         }
+        if !doc.is_map() {
+            return Err(vec![ConfigError {
+                file: file.to_string(),
+                line: doc.line,
+                message:
+                    "the config must be a mapping with the keys thresholds, rules, ignores, agents"
+                        .into(),
+            }]);
+        }
         for (key, value) in doc.entries() {
+            let shape_ok = match key.name.as_str() {
+                "thresholds" | "rules" => value.is_map() || value.is_null(),
+                "ignores" | "agents" => value.is_seq() || value.is_null(),
+                _ => true,
+            };
+            if !shape_ok {
+                let want = if matches!(key.name.as_str(), "thresholds" | "rules") {
+                    "a mapping"
+                } else {
+                    "a list"
+                };
+                err(value.line, format!("`{}` must be {want}", key.name));
+                continue;
+            }
             match key.name.as_str() {
                 "thresholds" => {
                     for (k, v) in value.entries() {
@@ -151,10 +230,26 @@ impl Config {
                 }
                 "rules" => {
                     for (id, setting) in value.entries() {
-                        let mut s = RuleSetting::default();
+                        let mut s = RuleSetting {
+                            line: id.line,
+                            ..RuleSetting::default()
+                        };
+                        if !setting.is_map() {
+                            err(
+                                setting.line,
+                                format!(
+                                    "the setting of {} must be a mapping (enabled, severity)",
+                                    id.name
+                                ),
+                            );
+                            continue;
+                        }
                         for (k, v) in setting.entries() {
                             match k.name.as_str() {
-                                "enabled" => s.enabled = v.as_bool(),
+                                "enabled" => match v.as_bool() {
+                                    Some(b) => s.enabled = Some(b),
+                                    None => err(v.line, "`enabled` must be true or false".into()),
+                                },
                                 "severity" => match v.as_str().and_then(Severity::parse) {
                                     Some(sev) => s.severity = Some(sev),
                                     None => err(
@@ -212,6 +307,12 @@ fn glob(node: &Node) -> Result<GlobMatcher, (u32, String)> {
 }
 
 fn parse_ignore(item: &Node) -> Result<Ignore, (u32, String)> {
+    if !item.is_map() {
+        return Err((
+            item.line,
+            "an ignore must be a mapping (rule, path, subject, reason, expires)".into(),
+        ));
+    }
     let mut ignore = Ignore {
         rule: String::new(),
         path: None,
@@ -266,6 +367,12 @@ fn parse_ignore(item: &Node) -> Result<Ignore, (u32, String)> {
 }
 
 fn parse_agent(item: &Node) -> Result<DeclaredAgent, (u32, String)> {
+    if !item.is_map() {
+        return Err((
+            item.line,
+            "a declared agent must be a mapping (name, paths, principals)".into(),
+        ));
+    }
     let name = item
         .get("name")
         .and_then(Node::scalar_text)
@@ -278,13 +385,12 @@ fn parse_agent(item: &Node) -> Result<DeclaredAgent, (u32, String)> {
             ));
         }
     }
-    let paths = item
-        .get("paths")
-        .map(Node::items)
-        .unwrap_or_default()
+    let path_nodes = item.get("paths").map(Node::items).unwrap_or_default();
+    let paths = path_nodes.iter().map(glob).collect::<Result<Vec<_>, _>>()?;
+    let path_texts = path_nodes
         .iter()
-        .map(glob)
-        .collect::<Result<Vec<_>, _>>()?;
+        .filter_map(|n| n.as_str().map(str::to_string))
+        .collect();
     let principals = item
         .get("principals")
         .map(Node::items)
@@ -295,6 +401,7 @@ fn parse_agent(item: &Node) -> Result<DeclaredAgent, (u32, String)> {
     Ok(DeclaredAgent {
         name,
         paths,
+        path_texts,
         principals,
     })
 }
@@ -312,6 +419,45 @@ mod tests {
         .unwrap_err();
         assert_eq!(errs[0].line, 3);
         assert!(errs[0].message.contains("ignroes"));
+    }
+
+    #[test]
+    fn a_config_that_is_not_a_mapping_is_an_error() {
+        for text in [
+            "- a\n- b\n",
+            "just text\n",
+            "rules: [NHI-REPO-001]\n",
+            "ignores: {rule: x}\n",
+        ] {
+            let errs = Config::parse("c.yaml", text).unwrap_err();
+            assert!(!errs.is_empty(), "{text:?}");
+        }
+    }
+
+    #[test]
+    fn unknown_rule_ids_are_named_with_their_line() {
+        let c = Config::parse(
+            "c.yaml",
+            "rules:\n  NHI-REPO-004: {severity: low}\n  NHI-REPO-999: {enabled: false}\n",
+        )
+        .unwrap();
+        let errs = c.unknown_rule_ids(|id| id == "NHI-REPO-004");
+        assert_eq!(errs.len(), 1);
+        assert_eq!(errs[0].line, 3);
+        assert!(errs[0].message.contains("NHI-REPO-999"));
+    }
+
+    #[test]
+    fn patterns_are_rebased_on_the_config_folder() {
+        let mut c = Config::parse(
+            "c.yaml",
+            "ignores:\n  - {rule: NHI-REPO-001, reason: r, path: '.github/workflows/x.yml'}\n",
+        )
+        .unwrap();
+        c.rebase(Some("d[1]/"));
+        let m = c.ignores[0].path.as_ref().unwrap();
+        assert!(m.is_match("d[1]/.github/workflows/x.yml"));
+        assert!(!m.is_match(".github/workflows/x.yml"));
     }
 
     #[test]

@@ -18,3 +18,11 @@ pub mod rules;
 pub mod secrets;
 pub mod sources;
 pub mod timefmt;
+
+/// The version `--version` prints: the package version and the commit it was built from.
+pub const VERSION: &str = concat!(
+    env!("CARGO_PKG_VERSION"),
+    " (",
+    env!("NHI_AUDIT_COMMIT"),
+    ")"
+);

@@ -34,6 +34,8 @@ pub struct GithubRequest {
 /// What to scan and how to judge it.
 pub struct ScanRequest<'a> {
     pub paths: Vec<PathBuf>,
+    /// How files under `paths` are named (see [`repo::ScanRoots`]).
+    pub names: &'a repo::ScanRoots,
     pub aws: AwsRequest,
     pub github: GithubRequest,
     pub repo: RepoOptions,
@@ -50,7 +52,7 @@ pub fn collect(req: &ScanRequest<'_>) -> (Inventory, Vec<InlineIgnore>, bool) {
     let (mut inventory, inline, exports, github_exports) = if req.paths.is_empty() {
         (Inventory::default(), Vec::new(), Vec::new(), Vec::new())
     } else {
-        let scan = repo::scan(&req.paths, &req.repo);
+        let scan = repo::scan(&req.paths, &req.repo, req.names);
         // A requested path that cannot be read at all is a failed source: exit code 3.
         failed |= req.paths.iter().any(|p| !p.exists());
         (
@@ -62,7 +64,7 @@ pub fn collect(req: &ScanRequest<'_>) -> (Inventory, Vec<InlineIgnore>, bool) {
     };
     if let Some(options) = &req.repo.history {
         // Compared with the working tree's agents before other sources join them.
-        let history = repo::history::read(&req.paths, options);
+        let history = repo::history::read(&req.paths, options, req.names);
         inventory.changes = analysis::creep::changes(&history.revisions, &inventory);
         inventory.errors.extend(history.errors);
         failed |= history.failed;
@@ -72,7 +74,7 @@ pub fn collect(req: &ScanRequest<'_>) -> (Inventory, Vec<InlineIgnore>, bool) {
     if !req.aws.agent_tags.is_empty() {
         aws_opts.agent_tag_keys = req.aws.agent_tags.clone();
     }
-    let (inputs, aws_failed) = aws_inputs(&req.aws, &exports, &mut inventory.errors);
+    let (inputs, aws_failed) = aws_inputs(&req.aws, &exports, req.names, &mut inventory.errors);
     failed |= aws_failed;
     for input in &inputs {
         inventory.extend(aws::normalize(input, &aws_opts));
@@ -83,7 +85,7 @@ pub fn collect(req: &ScanRequest<'_>) -> (Inventory, Vec<InlineIgnore>, bool) {
         .errors
         .iter()
         .any(|e| e.source == crate::model::SourceKind::Aws);
-    failed |= github_inventory(&req.github, &github_exports, &mut inventory);
+    failed |= github_inventory(&req.github, &github_exports, req.names, &mut inventory);
     // An endpoint GitHub refused or a page that never came leaves the picture partial.
     failed |= inventory
         .errors
@@ -100,6 +102,7 @@ pub fn collect(req: &ScanRequest<'_>) -> (Inventory, Vec<InlineIgnore>, bool) {
 fn aws_inputs(
     req: &AwsRequest,
     found: &[(PathBuf, aws::ExportKind)],
+    names: &repo::ScanRoots,
     errors: &mut Vec<crate::model::SourceError>,
 ) -> (Vec<aws::AwsInput>, bool) {
     let mut inputs = Vec::new();
@@ -111,7 +114,7 @@ fn aws_inputs(
         inputs.extend(input);
     }
     if let Some(path) = &req.gaad {
-        let shown = path.display().to_string();
+        let shown = repo::ScanRoots::name_of_file(path);
         match aws::read_gaad(path, &shown, errors) {
             Some(gaad) => {
                 let mut input = aws::AwsInput {
@@ -120,7 +123,7 @@ fn aws_inputs(
                     ..Default::default()
                 };
                 if let Some(cr) = &req.credential_report {
-                    let shown = cr.display().to_string();
+                    let shown = repo::ScanRoots::name_of_file(cr);
                     match std::fs::read_to_string(cr) {
                         Ok(text) => {
                             input.credential_report =
@@ -142,7 +145,7 @@ fn aws_inputs(
         }
     }
     for (path, kind) in found.iter().filter(|(_, k)| *k == aws::ExportKind::Gaad) {
-        let shown = repo::display_path(path);
+        let shown = names.shown(path);
         let Some(gaad) = aws::read_gaad(path, &shown, errors) else {
             continue;
         };
@@ -153,7 +156,7 @@ fn aws_inputs(
         };
         let _ = kind;
         for (other, other_kind) in found.iter().filter(|(p, _)| p.parent() == path.parent()) {
-            let shown = repo::display_path(other);
+            let shown = names.shown(other);
             let Ok(text) = std::fs::read_to_string(other) else {
                 continue;
             };
@@ -174,7 +177,12 @@ fn aws_inputs(
 
 /// The GitHub organisations to analyse: the live crawl, and the exports found among the
 /// scanned files. Returns whether the crawl could not run at all.
-fn github_inventory(req: &GithubRequest, found: &[PathBuf], inventory: &mut Inventory) -> bool {
+fn github_inventory(
+    req: &GithubRequest,
+    found: &[PathBuf],
+    names: &repo::ScanRoots,
+    inventory: &mut Inventory,
+) -> bool {
     let mut failed = false;
     if let Some(live) = &req.live {
         match github::crawl(live) {
@@ -186,7 +194,7 @@ fn github_inventory(req: &GithubRequest, found: &[PathBuf], inventory: &mut Inve
         }
     }
     for path in found {
-        let shown = repo::display_path(path);
+        let shown = names.shown(path);
         match std::fs::read_to_string(path) {
             Ok(text) => {
                 if let Some(export) = github::read_export(&text, &shown, &mut inventory.errors) {
@@ -297,7 +305,8 @@ pub fn scan(req: &ScanRequest<'_>) -> Report {
             name: "nhi-audit".into(),
             version: env!("CARGO_PKG_VERSION").into(),
         },
-        scanned: req.paths.iter().map(|p| p.display().to_string()).collect(),
+        scanned: req.paths.iter().map(|p| req.names.shown_root(p)).collect(),
+        source_root: req.names.top().map(Path::to_path_buf),
         partial: failed,
         summary,
         inventory,
@@ -347,12 +356,15 @@ pub fn check_examples(rules: &[Rule], base: &Path) -> Vec<String> {
                         continue;
                     }
                 };
+                let paths = vec![
+                    replayed
+                        .as_ref()
+                        .map_or(path.clone(), |r| r.path().to_path_buf()),
+                ];
+                let names = repo::ScanRoots::new(&paths);
                 let report = scan(&ScanRequest {
-                    paths: vec![
-                        replayed
-                            .as_ref()
-                            .map_or(path.clone(), |r| r.path().to_path_buf()),
-                    ],
+                    paths,
+                    names: &names,
                     aws: AwsRequest::default(),
                     github: GithubRequest::default(),
                     repo: RepoOptions {

@@ -38,6 +38,11 @@ const AI_PROVIDERS: &[&str] = &[
     "replicate",
 ];
 
+/// Whether keys of `provider` are ones only an AI workload would hold.
+pub(crate) fn is_ai_provider(provider: &str) -> bool {
+    AI_PROVIDERS.contains(&provider)
+}
+
 /// Kinds whose material lives until revoked, whatever holds the reference to it.
 fn is_long_lived_kind(kind: &str) -> bool {
     !matches!(

@@ -5,9 +5,11 @@ mod chains;
 pub mod creep;
 mod facts;
 mod links;
+mod scope;
 
 pub use chains::{Chain, Effective, GraphAnalysis, analyse_graph, direct_levels, find_chains};
 pub use facts::{SubjectFacts, for_each_subject};
+pub use scope::agent_scope;
 
 use crate::model::Inventory;
 

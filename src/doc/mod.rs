@@ -138,6 +138,10 @@ impl Node {
         matches!(self.value, Value::Map(_))
     }
 
+    pub fn is_seq(&self) -> bool {
+        matches!(self.value, Value::Seq(_))
+    }
+
     pub fn is_null(&self) -> bool {
         matches!(self.value, Value::Null)
     }
@@ -163,4 +167,113 @@ fn format_number(n: f64) -> String {
 /// Escapes a key for a JSON pointer (RFC 6901).
 pub fn pointer_segment(key: &str) -> String {
     key.replace('~', "~0").replace('/', "~1")
+}
+
+/// What went wrong in a `serde_json` error, without the input's values: its message can
+/// quote them (`invalid type: string "ghp_…"`), so it never leaves the process whole.
+pub fn json_error_kind(e: &serde_json::Error) -> &'static str {
+    use serde_json::error::Category;
+    match e.classify() {
+        Category::Io => "the file could not be read",
+        Category::Syntax => "not valid JSON",
+        Category::Data => "a field is missing or has the wrong type",
+        Category::Eof => "the file ends early (truncated?)",
+    }
+}
+
+/// The keys of a JSON object's top level seen in `head` (the start of a file, perhaps
+/// cut short), each with its value when that is a string; `None` when the text is not a
+/// JSON object. What recognising an export by content asks, so that a source file or a
+/// document that merely mentions an export's keys is not taken for one.
+pub fn json_top_level_keys(head: &str) -> Option<Vec<(String, Option<String>)>> {
+    let text = head.trim_start_matches('\u{feff}').trim_start();
+    let mut chars = text.char_indices().peekable();
+    if chars.next().map(|(_, c)| c) != Some('{') {
+        return None;
+    }
+    let mut keys = Vec::new();
+    let mut depth = 1usize;
+    // At depth 1: a string is a key when it is where a key goes.
+    let mut expect_key = true;
+    let mut pending_key: Option<String> = None;
+    let read_string = |chars: &mut std::iter::Peekable<std::str::CharIndices<'_>>| {
+        let mut s = String::new();
+        while let Some((_, c)) = chars.next() {
+            match c {
+                '"' => return Some(s),
+                '\\' => {
+                    if let Some((_, e)) = chars.next() {
+                        s.push(e);
+                    }
+                }
+                c => s.push(c),
+            }
+        }
+        None
+    };
+    while let Some((_, c)) = chars.next() {
+        match c {
+            '"' => {
+                let Some(s) = read_string(&mut chars) else {
+                    break;
+                };
+                if depth == 1 {
+                    if expect_key {
+                        pending_key = Some(s);
+                    } else if let Some(k) = pending_key.take() {
+                        keys.push((k, Some(s)));
+                    }
+                }
+            }
+            ':' if depth == 1 => expect_key = false,
+            ',' if depth == 1 => {
+                if let Some(k) = pending_key.take() {
+                    keys.push((k, None));
+                }
+                expect_key = true;
+            }
+            '{' | '[' => {
+                if depth == 1
+                    && let Some(k) = pending_key.take()
+                {
+                    keys.push((k, None));
+                }
+                depth += 1;
+            }
+            '}' | ']' => {
+                depth = depth.saturating_sub(1);
+                if depth == 0 {
+                    break;
+                }
+            }
+            _ => {}
+        }
+    }
+    if let Some(k) = pending_key.take()
+        && !expect_key
+    {
+        keys.push((k, None));
+    }
+    Some(keys)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn top_level_keys_only() {
+        let keys = json_top_level_keys(
+            r#"{"schema": "x/v1", "UserDetailList": [{"RoleDetailList": 1}], "n": 3"#,
+        )
+        .unwrap();
+        let names: Vec<&str> = keys.iter().map(|(k, _)| k.as_str()).collect();
+        assert_eq!(names, ["schema", "UserDetailList", "n"]);
+        assert_eq!(keys[0].1.as_deref(), Some("x/v1"));
+        assert_eq!(json_top_level_keys("# \"UserDetailList\": []"), None);
+        assert_eq!(json_top_level_keys("[{\"a\": 1}]"), None);
+        // A nested mention is not a top-level key.
+        let keys = json_top_level_keys(r#"{"doc": {"UserDetailList": []}}"#).unwrap();
+        assert_eq!(keys.len(), 1);
+    }
 }

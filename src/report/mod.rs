@@ -5,6 +5,8 @@ pub mod json;
 pub mod markdown;
 pub mod sarif;
 pub mod table;
+pub mod term;
+pub mod text;
 
 use std::collections::BTreeMap;
 
@@ -39,6 +41,10 @@ pub struct Report {
     /// The rules that ran, for renderers that describe them (SARIF, Markdown).
     #[serde(skip)]
     pub rules: Vec<RuleInfo>,
+    /// The folder file paths are relative to (SARIF's `%SRCROOT%`); never serialised,
+    /// so that reports of the same files are identical wherever they were made.
+    #[serde(skip)]
+    pub source_root: Option<std::path::PathBuf>,
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize, JsonSchema)]
@@ -122,10 +128,10 @@ pub enum Format {
     Markdown,
 }
 
-/// Renders a report; `color` only matters to the table.
-pub fn render(report: &Report, format: Format, color: bool) -> String {
+/// Renders a report; the terminal only matters to the table.
+pub fn render(report: &Report, format: Format, term: &term::Term) -> String {
     match format {
-        Format::Table => table::render(report, color),
+        Format::Table => table::render(report, term),
         Format::Json => json::render(report),
         Format::Sarif => sarif::render(report),
         Format::Markdown => markdown::render(report),

@@ -75,7 +75,7 @@ pub fn render(report: &Report) -> String {
         .iter()
         .map(|e| json!({ "level": "error", "message": { "text": end_with_period(&format!("{}: {}", e.location, e.message)) } }))
         .collect();
-    let cwd = std::env::current_dir().ok().map(|p| {
+    let root = report.source_root.as_ref().map(|p| {
         let mut s = p.to_string_lossy().replace('\\', "/");
         if !s.ends_with('/') {
             s.push('/');
@@ -97,7 +97,7 @@ pub fn render(report: &Report) -> String {
         "columnKind": "unicodeCodePoints",
         "results": results,
     });
-    if let Some(uri) = cwd {
+    if let Some(uri) = root {
         run["originalUriBaseIds"] = json!({ "%SRCROOT%": { "uri": uri } });
     }
     let log = json!({ "$schema": SCHEMA, "version": "2.1.0", "runs": [run] });

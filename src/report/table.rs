@@ -1,79 +1,222 @@
-//! The terminal view: findings grouped by agent, severity coloured when stdout is a
-//! terminal; a chain shows one line per hop.
+//! The terminal view. A one-screen summary first (counts by severity and category, the
+//! agents with most findings), then the findings, critical first, one block each: the
+//! message wrapped to the terminal, the agent, where, and a chain hop by hop. Paths,
+//! ARNs and locations are never split across lines. Read errors and warnings go to
+//! standard error (see the `app` layer), not here.
 
 use std::collections::BTreeMap;
 
-use comfy_table::presets::UTF8_FULL_CONDENSED;
-use comfy_table::{Cell, Color, ContentArrangement, Table};
-
 use super::Report;
+use super::term::{Detail, Style, Term};
+use crate::controls;
 use crate::findings::Finding;
+use crate::model::{EdgeKind, Inventory};
 use crate::rules::Severity;
 
-pub fn render(report: &Report, color: bool) -> String {
-    let mut out = String::new();
-    let names: BTreeMap<&str, String> = report
-        .inventory
-        .agents
-        .iter()
-        .map(|a| {
-            let at = a
-                .locations
-                .first()
-                .map(|l| format!(" ({l})"))
-                .unwrap_or_default();
-            (a.id.as_str(), format!("{}{at}", a.name))
-        })
-        .collect();
-    let mut groups: BTreeMap<Option<&str>, Vec<&Finding>> = BTreeMap::new();
-    for f in &report.findings {
-        groups.entry(f.agent.as_deref()).or_default().push(f);
+/// Columns of the severity label; the rest of a finding's block is indented this far.
+const LABEL: usize = 10;
+
+pub fn render(report: &Report, term: &Term) -> String {
+    let mut out = summary(report, term);
+    if term.detail == Detail::Quiet {
+        return out;
     }
-    for (agent, findings) in &groups {
-        let heading = match agent {
-            Some(id) => format!("Agent: {}", names.get(id).map_or(*id, String::as_str)),
-            None => "Not held by any agent found".to_string(),
-        };
-        out.push_str(&heading);
+    let names = agent_names(&report.inventory);
+    for f in &report.findings {
         out.push('\n');
-        let mut table = Table::new();
-        table
-            .load_style(UTF8_FULL_CONDENSED)
-            .set_content_arrangement(ContentArrangement::Dynamic)
-            .set_width(140);
-        table.set_header(vec!["Severity", "Rule", "Finding", "Location"]);
-        for f in findings {
-            let mut sev = Cell::new(f.severity.as_str());
-            if color {
-                sev = sev.fg(severity_color(f.severity));
-            }
-            let mut text = f.message.clone();
-            for (i, hop) in f.hops.iter().enumerate() {
-                text.push_str(&format!("\n  {}. {hop}", i + 1));
-            }
-            let loc = f
+        out.push_str(&finding(f, &names, term));
+    }
+    if term.detail == Detail::Verbose && !report.suppressed.is_empty() {
+        out.push_str(&format!("\nSuppressed ({}):\n", report.suppressed.len()));
+        for s in &report.suppressed {
+            let at = s
+                .finding
                 .locations
                 .first()
                 .map(ToString::to_string)
                 .unwrap_or_default();
-            let more = if f.locations.len() > 1 {
-                format!("\n(+{} more)", f.locations.len() - 1)
-            } else {
-                String::new()
-            };
-            table.add_row(vec![
-                sev,
-                Cell::new(format!("{}\n{}", f.rule_id, f.rule_name)),
-                Cell::new(text),
-                Cell::new(loc + &more),
-            ]);
+            out.push_str(&term.wrap(
+                "  ",
+                "      ",
+                &format!(
+                    "{} {} at {at}: by {}, {}",
+                    s.finding.rule_id, s.finding.message, s.by, s.reason
+                ),
+            ));
         }
-        out.push_str(&table.to_string());
-        out.push_str("\n\n");
+    }
+    if !report.findings.is_empty() {
+        out.push('\n');
+        out.push_str(&recap(report));
+    }
+    out
+}
+
+/// The counts: agents, findings by severity and category, the agents with most findings.
+fn summary(report: &Report, term: &Term) -> String {
+    let s = &report.summary;
+    let mut out = String::new();
+    let scanned = if report.scanned.is_empty() {
+        String::new()
+    } else {
+        format!(" of {}", report.scanned.join(", "))
+    };
+    out.push_str(&term.wrap(
+        "",
+        "  ",
+        &format!(
+            "nhi-audit scan{scanned}: {} agent(s), {} identit{}, {} credential(s)",
+            s.agents,
+            s.identities,
+            if s.identities == 1 { "y" } else { "ies" },
+            s.credentials
+        ),
+    ));
+    if report.partial {
+        out.push_str(&term.paint(
+            Style::BoldRed,
+            "Partial results: a requested source failed (see the errors on standard error).\n",
+        ));
     }
     if report.findings.is_empty() {
-        out.push_str("No findings.\n\n");
+        out.push_str("No findings.");
+    } else {
+        let by_sev: Vec<String> = Severity::ALL
+            .iter()
+            .rev()
+            .filter_map(|sev| {
+                s.by_severity
+                    .get(sev.as_str())
+                    .map(|n| term.paint(severity_style(*sev), &format!("{n} {}", sev.as_str())))
+            })
+            .collect();
+        out.push_str(&format!(
+            "{}: {}",
+            term.paint(Style::Bold, &format!("{} finding(s)", s.findings)),
+            by_sev.join(" · ")
+        ));
     }
+    let mut extra = Vec::new();
+    if s.suppressed > 0 {
+        extra.push(format!("{} suppressed", s.suppressed));
+    }
+    if s.errors > 0 {
+        extra.push(format!("{} read error(s)", s.errors));
+    }
+    if !extra.is_empty() {
+        out.push_str(&format!(" ({})", extra.join(", ")));
+    }
+    out.push('\n');
+    if report.findings.is_empty() {
+        return out;
+    }
+    let mut by_cat: Vec<(&String, &usize)> = s.by_category.iter().collect();
+    by_cat.sort_by(|a, b| b.1.cmp(a.1).then(a.0.cmp(b.0)));
+    let cats: Vec<String> = by_cat.iter().map(|(c, n)| format!("{c} {n}")).collect();
+    out.push_str(&term.wrap("  by category  ", "               ", &cats.join(" · ")));
+
+    let names = agent_names(&report.inventory);
+    let mut per_agent: BTreeMap<&str, (usize, Severity)> = BTreeMap::new();
+    for f in &report.findings {
+        if let Some(a) = f.agent.as_deref() {
+            let e = per_agent.entry(a).or_insert((0, Severity::Info));
+            e.0 += 1;
+            e.1 = e.1.max(f.severity);
+        }
+    }
+    let mut top: Vec<(&str, (usize, Severity))> = per_agent.into_iter().collect();
+    top.sort_by(|a, b| (b.1.1, b.1.0).cmp(&(a.1.1, a.1.0)).then(a.0.cmp(b.0)));
+    for (i, (agent, (n, worst))) in top.iter().take(5).enumerate() {
+        let head = if i == 0 {
+            "  top agents   "
+        } else {
+            "               "
+        };
+        let name = names.get(agent).map_or(*agent, |(n, _)| *n);
+        out.push_str(&term.wrap(
+            head,
+            "                 ",
+            &format!("{name}: {n} finding(s), worst {}", worst.as_str()),
+        ));
+    }
+    if top.len() > 5 {
+        out.push_str(&format!(
+            "               … and {} more agent(s)\n",
+            top.len() - 5
+        ));
+    }
+    out
+}
+
+/// One finding's block.
+fn finding(f: &Finding, names: &AgentNames<'_>, term: &Term) -> String {
+    let label = f.severity.as_str().to_uppercase();
+    let pad = " ".repeat(LABEL.saturating_sub(label.len()));
+    let indent = " ".repeat(LABEL);
+    let mut out = format!(
+        "{}{pad}{} {}\n",
+        term.paint(severity_style(f.severity), &label),
+        term.paint(Style::Bold, &f.rule_id),
+        f.rule_name
+    );
+    out.push_str(&term.wrap(&indent, &indent, &f.message));
+    let field = |name: &str| format!("{indent}{name:<7}");
+    let cont = format!("{indent}{:<7}", "");
+    if let Some(agent) = f.agent.as_deref() {
+        let (name, at) = names.get(agent).copied().unwrap_or((agent, None));
+        out.push_str(&term.wrap(&field("agent"), &cont, name));
+        // Where the agent is defined, when that is another file (or object) than the
+        // finding's.
+        let first = f.locations.first();
+        let same_place = match (at, first) {
+            (Some(a), Some(b)) => a.path().is_some() && a.path() == b.path() || a == b,
+            _ => true,
+        };
+        if let Some(at) = at.filter(|_| !same_place) {
+            out.push_str(&term.wrap(&cont, &cont, &format!("defined at {at}")));
+        }
+    }
+    let shown = if term.detail == Detail::Verbose {
+        f.locations.len()
+    } else {
+        1
+    };
+    for (i, loc) in f.locations.iter().take(shown).enumerate() {
+        let mut text = loc.to_string();
+        if i == 0 && shown < f.locations.len() {
+            text.push_str(&format!(" (+{} more)", f.locations.len() - shown));
+        }
+        let head = if i == 0 { field("at") } else { cont.clone() };
+        out.push_str(&term.wrap(&head, &cont, &text));
+    }
+    for (i, hop) in f.hops.iter().enumerate() {
+        let num = format!("{}. ", i + 1);
+        let head = if i == 0 {
+            format!("{}{num}", field("chain"))
+        } else {
+            format!("{cont}{num}")
+        };
+        let rest = format!("{cont}{}", " ".repeat(num.len()));
+        out.push_str(&term.wrap(&head, &rest, hop));
+    }
+    if term.detail == Detail::Verbose {
+        out.push_str(&term.wrap(&field("fix"), &cont, &f.remediation));
+        let maps: Vec<String> = f
+            .controls
+            .iter()
+            .map(|(key, ids)| {
+                let title = controls::catalogue(key).map_or(key.as_str(), |c| c.title);
+                format!("{title} {}", ids.join(", "))
+            })
+            .collect();
+        out.push_str(&term.wrap(&field("maps"), &cont, &maps.join(" · ")));
+        out.push_str(&term.wrap(&field("id"), &cont, &f.fingerprint));
+    }
+    out
+}
+
+/// The last line: the counts again, for a scroll that ends at the bottom.
+fn recap(report: &Report) -> String {
     let s = &report.summary;
     let by_sev: Vec<String> = Severity::ALL
         .iter()
@@ -84,69 +227,64 @@ pub fn render(report: &Report, color: bool) -> String {
                 .map(|n| format!("{n} {}", sev.as_str()))
         })
         .collect();
-    out.push_str(&format!(
-        "{} agent(s), {} identit{} and {} credential(s) inventoried; {} finding(s){}{}.\n",
-        s.agents,
-        s.identities,
-        if s.identities == 1 { "y" } else { "ies" },
-        s.credentials,
-        s.findings,
-        if by_sev.is_empty() {
-            String::new()
-        } else {
-            format!(" ({})", by_sev.join(", "))
-        },
-        if s.suppressed > 0 {
-            format!(", {} suppressed", s.suppressed)
-        } else {
-            String::new()
-        },
-    ));
-    for stale in &report.stale_ignores {
-        out.push_str(&format!(
-            "warning: stale ignore at {} ({}): {}\n",
-            stale.location, stale.rule, stale.reason
-        ));
-    }
-    for w in &report.warnings {
-        out.push_str(&format!("warning: {w}\n"));
-    }
-    for e in &report.errors {
-        out.push_str(&format!("error: {}: {}\n", e.location, e.message));
-    }
-    out
+    format!("{} finding(s): {}.\n", s.findings, by_sev.join(", "))
 }
 
-fn severity_color(s: Severity) -> Color {
+fn severity_style(s: Severity) -> Style {
     match s {
-        Severity::Critical => Color::Magenta,
-        Severity::High => Color::Red,
-        Severity::Medium => Color::Yellow,
-        Severity::Low => Color::Cyan,
-        Severity::Info => Color::Grey,
+        Severity::Critical => Style::Magenta,
+        Severity::High => Style::BoldRed,
+        Severity::Medium => Style::Yellow,
+        Severity::Low => Style::Cyan,
+        Severity::Info => Style::Dim,
     }
 }
 
-/// The inventory alone: agents and what they hold.
-pub fn render_inventory(report: &Report) -> String {
+/// Agent id → (name, where it is defined).
+type AgentNames<'a> = BTreeMap<&'a str, (&'a str, Option<&'a crate::model::Location>)>;
+
+fn agent_names(inv: &Inventory) -> AgentNames<'_> {
+    inv.agents
+        .iter()
+        .map(|a| (a.id.as_str(), (a.name.as_str(), a.locations.first())))
+        .collect()
+}
+
+/// The inventory alone: each agent, what it holds and what it reaches.
+pub fn render_inventory(report: &Report, term: &Term) -> String {
     let inv = &report.inventory;
-    let mut t = Table::new();
-    t.load_style(UTF8_FULL_CONDENSED)
-        .set_content_arrangement(ContentArrangement::Dynamic)
-        .set_width(140);
-    t.set_header(vec![
-        "Agent",
-        "Kind",
-        "Confidence",
-        "Holds",
-        "Reaches (all paths)",
-        "Location",
-    ]);
+    let mut out = format!(
+        "{} agent(s), {} identities, {} credentials, {} edges.\n",
+        inv.agents.len(),
+        inv.identities.len(),
+        inv.credentials.len(),
+        inv.edges.len()
+    );
+    if term.detail == Detail::Quiet {
+        return out;
+    }
+    let indent = "    ";
+    let field = |name: &str| format!("{indent}{name:<8} ");
+    let cont = format!("{indent}{:<8} ", "");
     for a in &inv.agents {
+        out.push('\n');
+        out.push_str(&term.wrap(
+            "",
+            "  ",
+            &format!(
+                "{} · {} · {} confidence",
+                term.paint(Style::Bold, &a.name),
+                a.kind,
+                format!("{:?}", a.confidence).to_lowercase()
+            ),
+        ));
+        if let Some(at) = a.locations.first() {
+            out.push_str(&term.wrap(&field("at"), &cont, &at.to_string()));
+        }
         let held: Vec<String> = inv
             .edges
             .iter()
-            .filter(|e| e.kind == crate::model::EdgeKind::Holds && e.from == a.id)
+            .filter(|e| e.kind == EdgeKind::Holds && e.from == a.id)
             .filter_map(|e| inv.identity(&e.to))
             .map(|i| {
                 let level = i
@@ -156,56 +294,52 @@ pub fn render_inventory(report: &Report) -> String {
                 format!("{} ({}){level}", i.name, i.kind)
             })
             .collect();
+        for (i, h) in held.iter().enumerate() {
+            let head = if i == 0 { field("holds") } else { cont.clone() };
+            out.push_str(&term.wrap(&head, &cont, h));
+        }
         let reaches: Vec<&str> = a
             .facts
             .get("effective_access")
             .and_then(|v| v.as_array())
             .map(|l| l.iter().filter_map(|x| x.as_str()).collect())
             .unwrap_or_default();
-        let mut reaches_text = reaches
-            .iter()
-            .take(4)
-            .copied()
-            .collect::<Vec<_>>()
-            .join("\n");
-        if reaches.len() > 4 {
-            reaches_text.push_str(&format!("\n(+{} more)", reaches.len() - 4));
+        let limit = if term.detail == Detail::Verbose {
+            reaches.len()
+        } else {
+            4
+        };
+        for (i, r) in reaches.iter().take(limit).enumerate() {
+            let head = if i == 0 {
+                field("reaches")
+            } else {
+                cont.clone()
+            };
+            out.push_str(&term.wrap(&head, &cont, r));
         }
-        t.add_row(vec![
-            a.name.clone(),
-            a.kind.clone(),
-            format!("{:?}", a.confidence).to_lowercase(),
-            held.join("\n"),
-            reaches_text,
-            a.locations
-                .first()
-                .map(ToString::to_string)
-                .unwrap_or_default(),
-        ]);
+        if reaches.len() > limit {
+            out.push_str(&format!(
+                "{cont}(+{} more; --verbose lists them)\n",
+                reaches.len() - limit
+            ));
+        }
     }
-    let mut out = t.to_string();
-    out.push_str(&format!(
-        "\n{} agent(s), {} identities, {} credentials, {} edges.\n",
-        inv.agents.len(),
-        inv.identities.len(),
-        inv.credentials.len(),
-        inv.edges.len()
-    ));
     if !inv.changes.is_empty() {
         out.push_str("\nChanges in git history, by author date:\n");
         for c in &inv.changes {
             let at = c.location.as_ref().map(ToString::to_string);
-            out.push_str(&format!(
-                "  {} [{}{}]{}\n",
-                c.summary,
-                c.kind,
-                if c.current { "" } else { ", not current" },
-                at.map(|a| format!(" at {a}")).unwrap_or_default()
+            out.push_str(&term.wrap(
+                "  ",
+                "    ",
+                &format!(
+                    "{} [{}{}]{}",
+                    c.summary,
+                    c.kind,
+                    if c.current { "" } else { ", not current" },
+                    at.map(|a| format!(" at {a}")).unwrap_or_default()
+                ),
             ));
         }
-    }
-    for e in &report.errors {
-        out.push_str(&format!("error: {}: {}\n", e.location, e.message));
     }
     out
 }

@@ -424,7 +424,8 @@ fn load_examples(
         let mut out = Vec::new();
         for item in ex.get(key).map(Node::items).unwrap_or_default() {
             let Some(p) = item.as_str() else { continue };
-            // Built-in rule examples are relative to the crate root; user rules' to their folder.
+            // Example paths are relative to the rule's file: `rules check DIR` resolves them
+            // against DIR; built-in rules keep them as written (relative to `rules/`).
             let path = base.map_or_else(|| PathBuf::from(p), |b| b.join(p));
             if base.is_some() && !path.exists() {
                 c.err(item.line, format!("example `{p}` does not exist"));

@@ -48,7 +48,10 @@ fn escalating(report: &Value) -> BTreeMap<String, BTreeSet<String>> {
 
 #[test]
 fn iam_vulnerable_escalations_come_from_policy_semantics() {
-    let report = aws_scan(&corpus("aws/cloudsplaining-example-gaad.json"), &[]);
+    let Some(gaad) = corpus("aws/cloudsplaining-example-gaad.json") else {
+        return;
+    };
+    let report = aws_scan(&gaad, &[]);
     assert_eq!(
         report["errors"].as_array().unwrap().len(),
         0,
@@ -119,12 +122,15 @@ fn iam_vulnerable_escalations_come_from_policy_semantics() {
 
 #[test]
 fn cloudmapper_demo_with_its_credential_report() {
+    let Some(aws) = corpus("aws") else {
+        return;
+    };
     let dir = tempfile::tempdir().unwrap();
     for f in [
         "cloudmapper-demo-iam-get-account-authorization-details.json",
         "cloudmapper-demo-iam-get-credential-report.json",
     ] {
-        std::fs::copy(corpus("aws").join(f), dir.path().join(f)).unwrap();
+        std::fs::copy(aws.join(f), dir.path().join(f)).unwrap();
     }
     // Both files are recognised by content in a scanned folder.
     let out = bin()
@@ -164,7 +170,10 @@ fn cloudmapper_demo_with_its_credential_report() {
 #[test]
 fn bad_exports_are_reported_and_partial() {
     let dir = tempfile::tempdir().unwrap();
-    let full = std::fs::read_to_string(corpus("aws/cloudsplaining-example_authz_v2.json")).unwrap();
+    let Some(authz) = corpus("aws/cloudsplaining-example_authz_v2.json") else {
+        return;
+    };
+    let full = std::fs::read_to_string(authz).unwrap();
     let truncated = dir.path().join("truncated.json");
     std::fs::write(&truncated, &full[..full.len() / 2]).unwrap();
     let out = bin()

@@ -9,6 +9,7 @@ mod corpus;
 mod github_live;
 mod graph;
 mod history;
+mod paths;
 mod rules;
 mod sarif_validator;
 mod scenario;

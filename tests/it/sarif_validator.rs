@@ -11,7 +11,6 @@ use assert_cmd::Command;
 use serde_json::Value;
 
 const CRATE_ROOT: &str = env!("CARGO_MANIFEST_DIR");
-const CORPUS: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/../shared/corpus");
 
 #[test]
 fn demo_sarif_has_no_validation_errors() {
@@ -54,11 +53,10 @@ fn chains_are_code_flows() {
 #[test]
 fn corpus_sarif_has_no_validation_errors() {
     let Some(multitool) = multitool() else { return };
-    let corpus = Path::new(CORPUS);
-    if !corpus.is_dir() {
-        eprintln!("note: {CORPUS} does not exist; skipping the corpus SARIF check");
+    let Some(corpus) = crate::common::corpus("") else {
         return;
-    }
+    };
+    let corpus = corpus.as_path();
     let tmp = tempfile::tempdir().unwrap();
     // Exit 3 means a source failed but the report was still written (DESIGN.md §5);
     // the corpus holds odd real-world files, and this test is about the SARIF.

@@ -18,12 +18,14 @@ fn arn(what: &str) -> String {
     format!("aws:arn:aws:iam::{ACCOUNT}:{what}")
 }
 
-fn mcp(root: &Path) -> String {
-    format!("repo:{}/workstation/.mcp.json", root.display())
+/// Ids are relative to the scanned folder (outside any git repository), wherever the
+/// copy lies.
+fn mcp(_root: &Path) -> String {
+    "repo:workstation/.mcp.json".into()
 }
 
-fn crew(root: &Path, agent: &str) -> String {
-    format!("repo:{}/crew/config/agents.yaml#/{agent}", root.display())
+fn crew(_root: &Path, agent: &str) -> String {
+    format!("repo:crew/config/agents.yaml#/{agent}")
 }
 
 /// The chain findings as (start, path, capabilities).
@@ -58,7 +60,7 @@ fn has_chain(found: &[(String, Vec<String>, String)], path: &[String], gains: &s
 }
 
 /// Scans a copy of the scenario in which `edit` changed some files (relative path, from,
-/// to), run from the copy's parent so ids are `repo:scenario/…`.
+/// to).
 fn scan_copy(edits: &[(&str, &str, &str)]) -> (tempfile::TempDir, Value) {
     let tmp = tempfile::tempdir().expect("temp dir");
     let root = tmp.path().join("scenario");

@@ -77,24 +77,30 @@ pub enum ExportKind {
 /// Recognises an AWS export by content (cheap substring checks on the start of it).
 pub fn recognise(text: &str) -> Option<ExportKind> {
     // The first 4 KiB, cut on a character boundary.
-    let mut end = text.len().min(4096);
-    while !text.is_char_boundary(end) {
-        end -= 1;
-    }
-    let head = &text[..end];
-    if head.contains("\"UserDetailList\"")
-        || head.contains("\"RoleDetailList\"")
-        || head.contains("\"GroupDetailList\"")
-        || (head.contains("\"Policies\"") && head.contains("\"PolicyVersionList\""))
-    {
-        return Some(ExportKind::Gaad);
-    }
-    if head.trim_start().starts_with("user,arn,user_creation_time")
-        || (head.contains("\"Content\"") && head.contains("\"ReportFormat\""))
+    let head = &text[..text.floor_char_boundary(text.len().min(4096))];
+    if head
+        .trim_start_matches('\u{feff}')
+        .trim_start()
+        .starts_with("user,arn,user_creation_time")
     {
         return Some(ExportKind::CredentialReport);
     }
-    if head.contains("\"AccessKeyMetadata\"") {
+    // The JSON exports: an object with the export's keys at its top level (a file that
+    // only mentions them, a script or a document, is not one).
+    let keys = crate::doc::json_top_level_keys(head)?;
+    let has = |k: &str| keys.iter().any(|(name, _)| name == k);
+    if has("UserDetailList")
+        || has("RoleDetailList")
+        || has("GroupDetailList")
+        || (has("Policies") && head.contains("\"PolicyVersionList\""))
+    {
+        return Some(ExportKind::Gaad);
+    }
+    // `Content` (the report, base64) comes first and can outgrow the head.
+    if has("Content") && (has("ReportFormat") || text.contains("\"ReportFormat\"")) {
+        return Some(ExportKind::CredentialReport);
+    }
+    if has("AccessKeyMetadata") {
         return Some(ExportKind::AccessKeys);
     }
     None
@@ -211,5 +217,11 @@ mod tests {
         // A multi-byte character across the 4 KiB mark must not panic.
         let text = format!("{}é{}", "a".repeat(4095), "b".repeat(10));
         assert_eq!(recognise(&text), None);
+        // Mentioning the keys does not make a file an export.
+        assert_eq!(
+            recognise("keys = [\"UserDetailList\", \"RoleDetailList\"]\n"),
+            None
+        );
+        assert_eq!(recognise("{\"doc\": {\"UserDetailList\": []}}"), None);
     }
 }

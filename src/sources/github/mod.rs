@@ -79,7 +79,11 @@ impl Default for LiveOptions {
 /// Recognises a GitHub export by content: its schema key near the start.
 pub fn recognise(text: &str) -> bool {
     let head = &text[..text.floor_char_boundary(text.len().min(4096))];
-    head.contains(EXPORT_SCHEMA) && head.contains("\"schema\"")
+    // The schema key at the top level of a JSON object, with this schema's value.
+    crate::doc::json_top_level_keys(head).is_some_and(|keys| {
+        keys.iter()
+            .any(|(k, v)| k == "schema" && v.as_deref() == Some(EXPORT_SCHEMA))
+    })
 }
 
 /// Reads an export written by `nhi-audit export github`. An invalid file is an error

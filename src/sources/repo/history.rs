@@ -12,7 +12,7 @@ use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 
 use super::detect::{self, FileKind};
-use super::walk::display_path;
+use super::roots::ScanRoots;
 use crate::model::{Inventory, SourceError, SourceKind};
 
 /// How much history to read.
@@ -101,17 +101,17 @@ fn pathspecs(prefix: &str) -> Vec<String> {
 }
 
 /// Reads the history of the repository each path is in, limited to the path's subtree.
-pub fn read(paths: &[PathBuf], options: &HistoryOptions) -> History {
+pub fn read(paths: &[PathBuf], options: &HistoryOptions, names: &ScanRoots) -> History {
     let mut out = History::default();
     for path in paths {
         if !path.exists() {
             continue; // the walk already reported it
         }
-        if let Err(e) = read_one(path, options, &mut out.revisions) {
+        if let Err(e) = read_one(path, options, names, &mut out.revisions) {
             out.failed |= e.failed;
             out.errors.push(SourceError {
                 source: SourceKind::Repo,
-                location: display_path(path),
+                location: names.shown(path),
                 message: e.message,
             });
         }
@@ -127,6 +127,7 @@ struct GitError {
 fn read_one(
     path: &Path,
     options: &HistoryOptions,
+    names: &ScanRoots,
     out: &mut Vec<Revision>,
 ) -> Result<(), GitError> {
     // A single file: its folder's history, limited to that file.
@@ -209,7 +210,7 @@ fn read_one(
             .clone()
     };
     for e in &entries {
-        let shown = display_path(&dir.join(&e.path));
+        let shown = names.shown(&dir.join(&e.path));
         let Some(Some(after_text)) = blobs.get(e.new_blob.as_str()) else {
             continue;
         };

@@ -11,13 +11,15 @@ mod dotenv;
 mod frameworks;
 pub mod history;
 mod mcp;
+mod roots;
 mod suppress;
 mod walk;
 mod workflow;
 
 pub use detect::{FileKind, classify};
+pub use roots::ScanRoots;
 pub use suppress::InlineIgnore;
-pub use walk::{RepoOptions, RepoScan, display_path, scan};
+pub use walk::{RepoOptions, RepoScan, scan};
 
 use builder::Fragment;
 

@@ -8,6 +8,7 @@ use ignore::{DirEntry, WalkBuilder, WalkState};
 
 use super::builder::Fragment;
 use super::detect::{self, FileKind};
+use super::roots::ScanRoots;
 use super::suppress::{self, InlineIgnore};
 use crate::model::{Inventory, SourceError, SourceKind};
 
@@ -68,8 +69,8 @@ const SKIPPED_DIRS: &[&str] = &[
     "site-packages",
 ];
 
-/// Walks `paths` and analyses every file.
-pub fn scan(paths: &[PathBuf], options: &RepoOptions) -> RepoScan {
+/// Walks `paths` and analyses every file; `names` says how each file is shown.
+pub fn scan(paths: &[PathBuf], options: &RepoOptions, names: &ScanRoots) -> RepoScan {
     let mut out = RepoScan::default();
     let mut roots = Vec::new();
     for path in paths {
@@ -77,7 +78,7 @@ pub fn scan(paths: &[PathBuf], options: &RepoOptions) -> RepoScan {
             Ok(_) => roots.push(path.clone()),
             Err(e) => out.inventory.errors.push(SourceError {
                 source: SourceKind::Repo,
-                location: display_path(path),
+                location: names.shown(path),
                 message: format!("cannot read the path: {e}"),
             }),
         }
@@ -115,6 +116,7 @@ pub fn scan(paths: &[PathBuf], options: &RepoOptions) -> RepoScan {
         let progress = progress.clone();
         let mut worker = Worker {
             options,
+            names,
             local: RepoScan::default(),
             buf: Vec::new(),
             sink: &results,
@@ -154,6 +156,7 @@ fn is_skipped_dir(entry: &DirEntry) -> bool {
 /// One walker thread: analyses files into a local fragment, handed over when dropped.
 struct Worker<'a> {
     options: &'a RepoOptions,
+    names: &'a ScanRoots,
     local: RepoScan,
     buf: Vec<u8>,
     sink: &'a Mutex<Vec<RepoScan>>,
@@ -179,7 +182,7 @@ impl Worker<'_> {
     }
 
     fn walk_error(&mut self, err: ignore::Error) {
-        let (path, message) = describe_walk_error(&err);
+        let (path, message) = describe_walk_error(&err, self.names);
         self.error(path, message);
     }
 
@@ -188,7 +191,7 @@ impl Worker<'_> {
             return;
         }
         let path = entry.path();
-        let shown = display_path(path);
+        let shown = self.names.shown(path);
         self.local.inventory.stats.files_seen += 1;
         let kind = detect::classify_by_name(path);
 
@@ -266,29 +269,21 @@ fn looks_binary(buf: &[u8]) -> bool {
     head.contains(&0)
 }
 
-/// Paths as the user will recognise them: relative to the working directory if inside it.
-pub fn display_path(path: &Path) -> String {
-    let rel = std::env::current_dir()
-        .ok()
-        .and_then(|cwd| path.strip_prefix(&cwd).ok().map(Path::to_path_buf))
-        .unwrap_or_else(|| path.to_path_buf());
-    let s = rel.to_string_lossy().replace('\\', "/");
-    s.strip_prefix("./").map(str::to_string).unwrap_or(s)
-}
-
-fn describe_walk_error(err: &ignore::Error) -> (String, String) {
+fn describe_walk_error(err: &ignore::Error, names: &ScanRoots) -> (String, String) {
     match err {
-        ignore::Error::WithPath { path, err } => (display_path(path), describe_walk_error(err).1),
-        ignore::Error::WithDepth { err, .. } => describe_walk_error(err),
+        ignore::Error::WithPath { path, err } => {
+            (names.shown(path), describe_walk_error(err, names).1)
+        }
+        ignore::Error::WithDepth { err, .. } => describe_walk_error(err, names),
         ignore::Error::WithLineNumber { line, err } => {
-            let (p, m) = describe_walk_error(err);
+            let (p, m) = describe_walk_error(err, names);
             (format!("{p}:{line}"), m)
         }
         ignore::Error::Loop { ancestor, child } => (
-            display_path(child),
+            names.shown(child),
             format!(
                 "symbolic link loop: it points back to {}; not followed",
-                display_path(ancestor)
+                names.shown(ancestor)
             ),
         ),
         ignore::Error::Io(e) => (String::from("(walk)"), format!("cannot read: {e}")),

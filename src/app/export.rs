@@ -1,0 +1,76 @@
+//! `nhi-audit export aws | github`: save what a live crawl reads.
+
+use std::path::Path;
+
+use anyhow::Result;
+
+use super::{UsageError, exit};
+use crate::cli::GithubArgs;
+
+/// Creates the folder and checks it can be written, before any crawl.
+fn writable_dir(output: &Path) -> Result<()> {
+    let fail =
+        |e: std::io::Error| UsageError(format!("cannot write into {}: {e}", output.display()));
+    std::fs::create_dir_all(output).map_err(fail)?;
+    let probe = output.join(".nhi-audit-write-check");
+    std::fs::write(&probe, b"").map_err(fail)?;
+    let _ = std::fs::remove_file(&probe);
+    Ok(())
+}
+
+fn write_failed(output: &Path, e: std::io::Error) -> anyhow::Error {
+    UsageError(format!("cannot write into {}: {e}", output.display())).into()
+}
+
+pub fn aws(
+    output: &Path,
+    profile: Option<String>,
+    region: Option<String>,
+    endpoint_url: Option<String>,
+) -> Result<u8> {
+    writable_dir(output)?;
+    let opts = crate::sources::aws::LiveOptions {
+        profile,
+        region,
+        endpoint_url,
+        concurrency: crate::sources::aws::live::DEFAULT_CONCURRENCY,
+        progress: super::show_progress(),
+    };
+    let (input, errors) = crate::sources::aws::live::crawl(&opts);
+    super::print_errors(&errors, "error");
+    let Some(input) = input else {
+        return Ok(exit::SOURCE_FAILED);
+    };
+    let files =
+        crate::sources::aws::live::export(&input, output).map_err(|e| write_failed(output, e))?;
+    for f in files {
+        eprintln!("wrote {}", f.display());
+    }
+    Ok(if errors.is_empty() {
+        exit::OK
+    } else {
+        exit::SOURCE_FAILED
+    })
+}
+
+pub fn github(output: &Path, args: &GithubArgs) -> Result<u8> {
+    let opts = super::github_live(args)?
+        .ok_or_else(|| UsageError("export github needs at least one --github-org ORG".into()))?;
+    writable_dir(output)?;
+    let export = match crate::sources::github::crawl(&opts) {
+        Ok((export, _)) => export,
+        Err(e) => {
+            super::print_errors(std::slice::from_ref(&e), "error");
+            return Ok(exit::SOURCE_FAILED);
+        }
+    };
+    let errors: Vec<_> = export.errors().cloned().collect();
+    super::print_errors(&errors, "error");
+    let path = export.write(output).map_err(|e| write_failed(output, e))?;
+    eprintln!("wrote {}", path.display());
+    Ok(if errors.is_empty() {
+        exit::OK
+    } else {
+        exit::SOURCE_FAILED
+    })
+}

@@ -1,0 +1,337 @@
+//! The commands: turn parsed arguments into pipeline calls, write output, pick the exit
+//! code. One file per command; what they share (paths, config, output, terminal,
+//! diagnostics) is here.
+
+mod controls;
+mod diff;
+mod export;
+mod graph;
+mod inventory;
+mod rules;
+mod scan;
+
+use std::io::{IsTerminal, Seek, Write};
+use std::path::{Path, PathBuf};
+
+use anyhow::Result;
+
+use crate::cli::{ColorChoice, Command, ExportCommand, GithubArgs, SourceArgs};
+use crate::config::{Config, ConfigLoadError};
+use crate::model::SourceError;
+use crate::pipeline;
+use crate::report::term::{DEFAULT_WIDTH, Detail, Term};
+use crate::rules::Rule;
+use crate::sources::repo::{RepoOptions, ScanRoots};
+
+/// Process exit codes (DESIGN §5).
+pub mod exit {
+    pub const OK: u8 = 0;
+    pub const FINDINGS: u8 = 1;
+    pub const USAGE: u8 = 2;
+    pub const SOURCE_FAILED: u8 = 3;
+}
+
+/// A usage, config or rule error, or output that cannot be written: exit code 2.
+#[derive(Debug, thiserror::Error)]
+#[error("{0}")]
+pub struct UsageError(pub String);
+
+pub fn run(command: Command) -> Result<u8> {
+    match command {
+        Command::Scan(args) => scan::run(args),
+        Command::Inventory(args) => inventory::run(args),
+        Command::Rules(cmd) => rules::run(cmd),
+        Command::Controls(args) => controls::run(args),
+        Command::Schema => {
+            Output::stdout().write(&crate::report::json::schema())?;
+            Ok(exit::OK)
+        }
+        Command::Export(ExportCommand::Aws {
+            output,
+            aws_profile,
+            aws_region,
+            aws_endpoint_url,
+        }) => export::aws(&output, aws_profile, aws_region, aws_endpoint_url),
+        Command::Export(ExportCommand::Github { output, github }) => {
+            export::github(&output, &github)
+        }
+        Command::Graph(args) => graph::run(args),
+        Command::Diff(args) => diff::run(args),
+    }
+}
+
+/// Where a command writes: standard output, or a file opened (and so checked) before any
+/// work is done, so that a mistyped `--output` fails in a second, not after the scan.
+pub struct Output {
+    file: Option<(PathBuf, std::fs::File)>,
+}
+
+impl Output {
+    pub fn stdout() -> Self {
+        Output { file: None }
+    }
+
+    /// Opens `path` for writing without truncating it yet (an earlier report stays until
+    /// the new one is ready); `None` is standard output.
+    pub fn open(path: Option<&Path>, what: &str) -> Result<Self> {
+        let Some(path) = path else {
+            return Ok(Output::stdout());
+        };
+        std::fs::OpenOptions::new()
+            .write(true)
+            .create(true)
+            .truncate(false)
+            .open(path)
+            .map(|f| Output {
+                file: Some((path.to_path_buf(), f)),
+            })
+            .map_err(|e| {
+                UsageError(format!("cannot write {what} to {}: {e}", path.display())).into()
+            })
+    }
+
+    pub fn is_file(&self) -> bool {
+        self.file.is_some()
+    }
+
+    pub fn write(self, text: &str) -> Result<()> {
+        match self.file {
+            Some((path, mut f)) => f
+                .set_len(0)
+                .and_then(|()| f.rewind())
+                .and_then(|()| f.write_all(text.as_bytes()))
+                .and_then(|()| f.flush())
+                .map_err(|e| UsageError(format!("cannot write {}: {e}", path.display())).into()),
+            None => {
+                let mut out = std::io::stdout().lock();
+                match out.write_all(text.as_bytes()).and_then(|()| out.flush()) {
+                    // A closed pipe (`| head`) is not an error of ours.
+                    Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => Ok(()),
+                    Err(e) => {
+                        Err(UsageError(format!("cannot write to standard output: {e}")).into())
+                    }
+                    Ok(()) => Ok(()),
+                }
+            }
+        }
+    }
+}
+
+/// The paths to scan: those given, or `.` when no source at all is named.
+fn paths_of(source: &SourceArgs) -> Vec<PathBuf> {
+    let other = source.aws || source.aws_gaad.is_some() || !source.github.orgs.is_empty();
+    if source.paths.is_empty() && !other {
+        vec![PathBuf::from(".")]
+    } else {
+        source.paths.clone()
+    }
+}
+
+/// What every command that reads sources starts from: the paths (each checked to
+/// exist), how files under them are named, and the configuration.
+struct Prepared {
+    paths: Vec<PathBuf>,
+    names: ScanRoots,
+    config: Config,
+}
+
+/// Checks the paths and loads the config. `rules` (when judging) are checked against
+/// the rule ids the config names.
+fn prepare(source: &SourceArgs, rules: Option<&[Rule]>) -> Result<Prepared> {
+    let paths = paths_of(source);
+    for p in &paths {
+        // A path that is not there is a typo, not a source that failed: exit 2, before
+        // any work. One that exists but cannot be read is reported by the walk.
+        if let Err(e) = std::fs::symlink_metadata(p)
+            && e.kind() == std::io::ErrorKind::NotFound
+        {
+            return Err(
+                UsageError(format!("{}: no such file or folder to scan", p.display())).into(),
+            );
+        }
+    }
+    let names = ScanRoots::new(&paths);
+    let config = load_config(source, &paths, &names)?;
+    if let Some(rules) = rules {
+        let errs = config.unknown_rule_ids(|id| rules.iter().any(|r| r.id == id));
+        if !errs.is_empty() {
+            return Err(usage_errors(errs));
+        }
+    }
+    Ok(Prepared {
+        paths,
+        names,
+        config,
+    })
+}
+
+fn load_config(source: &SourceArgs, paths: &[PathBuf], names: &ScanRoots) -> Result<Config> {
+    let path = match &source.config {
+        Some(p) => p.clone(),
+        None => match paths.first().map(|p| p.join(".nhi-audit.yaml")) {
+            Some(p) if p.is_file() => p,
+            _ => return Ok(Config::default()),
+        },
+    };
+    let shown = names.shown(&path);
+    let mut config = Config::load(&path, &shown).map_err(|e| match e {
+        ConfigLoadError::Read { .. } => UsageError(e.to_string()),
+        ConfigLoadError::Invalid(errs) => UsageError(join_lines(&errs)),
+    })?;
+    let prefix = config.dir.as_deref().and_then(|d| names.shown_prefix_of(d));
+    config.rebase(prefix.as_deref());
+    Ok(config)
+}
+
+fn load_rules(dirs: &[PathBuf]) -> Result<Vec<Rule>> {
+    let mut all = crate::rules::builtin_rules().map_err(usage_errors)?;
+    for d in dirs {
+        all.extend(crate::rules::load_dir(d).map_err(usage_errors)?);
+    }
+    let mut ids = std::collections::BTreeSet::new();
+    for r in &all {
+        if !ids.insert(r.id.clone()) {
+            return Err(
+                UsageError(format!("{}: rule id {} is defined twice", r.origin, r.id)).into(),
+            );
+        }
+    }
+    Ok(all)
+}
+
+fn join_lines<E: ToString>(errs: &[E]) -> String {
+    errs.iter()
+        .map(ToString::to_string)
+        .collect::<Vec<_>>()
+        .join("\n")
+}
+
+/// Config and rule errors, one per line, as a usage error (exit code 2).
+fn usage_errors<E: ToString>(errs: Vec<E>) -> anyhow::Error {
+    UsageError(join_lines(&errs)).into()
+}
+
+/// Progress bars only on a terminal, never in CI logs.
+fn show_progress() -> bool {
+    std::io::stderr().is_terminal() && std::env::var_os("CI").is_none()
+}
+
+fn aws_request(source: &SourceArgs) -> pipeline::AwsRequest {
+    pipeline::AwsRequest {
+        live: source.aws.then(|| crate::sources::aws::LiveOptions {
+            profile: source.aws_profile.clone(),
+            region: source.aws_region.clone(),
+            endpoint_url: source.aws_endpoint_url.clone(),
+            concurrency: crate::sources::aws::live::DEFAULT_CONCURRENCY,
+            progress: show_progress(),
+        }),
+        gaad: source.aws_gaad.clone(),
+        credential_report: source.aws_credential_report.clone(),
+        agent_tags: source.agent_tags.clone(),
+    }
+}
+
+/// The live GitHub crawl, when organisations are named; the token is read from the
+/// environment variable named by `--github-token-env`.
+fn github_live(args: &GithubArgs) -> Result<Option<crate::sources::github::LiveOptions>> {
+    if args.orgs.is_empty() {
+        return Ok(None);
+    }
+    let token = match std::env::var(&args.github_token_env) {
+        Ok(t) if !t.trim().is_empty() => t.trim().to_string(),
+        _ => {
+            return Err(UsageError(format!(
+                "--github-org needs a token: set {} (or name another variable with --github-token-env)",
+                args.github_token_env
+            ))
+            .into());
+        }
+    };
+    Ok(Some(crate::sources::github::LiveOptions {
+        api_url: args.github_api_url.clone(),
+        token: Some(token.into()),
+        orgs: args.orgs.clone(),
+        concurrency: args.github_concurrency.max(1),
+        progress: show_progress(),
+        retry: Default::default(),
+    }))
+}
+
+fn repo_options(source: &SourceArgs) -> RepoOptions {
+    RepoOptions {
+        respect_gitignore: source.respect_gitignore,
+        max_file_size: source.max_file_size,
+        threads: source.threads,
+        progress: show_progress(),
+        history: source
+            .history
+            .then_some(crate::sources::repo::history::HistoryOptions {
+                depth: source.history_depth,
+                max_file_size: source.max_file_size,
+            }),
+    }
+}
+
+/// Collects and analyses without judging: what `inventory` and `graph` show.
+fn inventory_report(source: &SourceArgs) -> Result<crate::report::Report> {
+    let prepared = prepare(source, None)?;
+    Ok(pipeline::scan(&pipeline::ScanRequest {
+        paths: prepared.paths.clone(),
+        names: &prepared.names,
+        aws: aws_request(source),
+        github: pipeline::GithubRequest {
+            live: github_live(&source.github)?,
+        },
+        repo: repo_options(source),
+        config: &prepared.config,
+        rules: &[],
+        scope_all: true,
+        baseline: None,
+    }))
+}
+
+/// The terminal the table is written for: `COLUMNS`, else the terminal's width, else
+/// [`DEFAULT_WIDTH`]; colour by `--color`, then `NO_COLOR`, `CLICOLOR_FORCE`,
+/// `CLICOLOR` and whether standard output is a terminal.
+fn terminal(choice: ColorChoice, to_file: bool, detail: Detail) -> Term {
+    let tty = !to_file && std::io::stdout().is_terminal();
+    let width = std::env::var("COLUMNS")
+        .ok()
+        .and_then(|c| c.trim().parse::<usize>().ok())
+        .filter(|w| *w > 0)
+        .or_else(|| {
+            tty.then(|| terminal_size::terminal_size().map(|(w, _)| usize::from(w.0)))
+                .flatten()
+        })
+        .unwrap_or(DEFAULT_WIDTH);
+    let env_set = |k: &str| std::env::var(k).ok().filter(|v| !v.is_empty());
+    let color = match choice {
+        ColorChoice::Always => true,
+        ColorChoice::Never => false,
+        ColorChoice::Auto if to_file || env_set("NO_COLOR").is_some() => false,
+        ColorChoice::Auto if env_set("CLICOLOR_FORCE").is_some_and(|v| v != "0") => true,
+        ColorChoice::Auto if env_set("CLICOLOR").is_some_and(|v| v == "0") => false,
+        ColorChoice::Auto => tty && env_set("TERM").is_none_or(|t| t != "dumb"),
+    };
+    Term {
+        width,
+        color,
+        detail,
+    }
+}
+
+/// How many read errors are printed on standard error; the report holds them all.
+const SHOWN_ERRORS: usize = 20;
+
+/// Read errors, on standard error, one per line (the first [`SHOWN_ERRORS`]).
+fn print_errors(errors: &[SourceError], level: &str) {
+    for e in errors.iter().take(SHOWN_ERRORS) {
+        eprintln!("{level}: {}: {}", e.location, e.message);
+    }
+    if errors.len() > SHOWN_ERRORS {
+        eprintln!(
+            "{level}: … and {} more (all of them are in the report's errors[])",
+            errors.len() - SHOWN_ERRORS
+        );
+    }
+}

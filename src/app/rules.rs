@@ -1,0 +1,47 @@
+//! `nhi-audit rules list | show | check`.
+
+use anyhow::Result;
+
+use super::{Output, UsageError, exit};
+use crate::cli::{ColorChoice, RulesCommand};
+use crate::pipeline;
+use crate::report::term::Detail;
+
+pub fn run(cmd: RulesCommand) -> Result<u8> {
+    match cmd {
+        RulesCommand::List { rule_dirs } => {
+            let rules = super::load_rules(&rule_dirs)?;
+            let term = super::terminal(ColorChoice::Never, false, Detail::Normal);
+            Output::stdout().write(&crate::report::text::rule_list(&rules, &term))?;
+            Ok(exit::OK)
+        }
+        RulesCommand::Show { id, rule_dirs } => {
+            let rules = super::load_rules(&rule_dirs)?;
+            let Some(r) = rules
+                .iter()
+                .find(|r| r.id.eq_ignore_ascii_case(&id) || r.name == id)
+            else {
+                return Err(
+                    UsageError(format!("no rule {id}; `nhi-audit rules list` shows them")).into(),
+                );
+            };
+            Output::stdout().write(&crate::report::text::rule(r))?;
+            Ok(exit::OK)
+        }
+        RulesCommand::Check { dir } => {
+            let rules = crate::rules::load_dir(&dir).map_err(super::usage_errors)?;
+            // Example paths were resolved against each rule's file when loading.
+            let failures = pipeline::check_examples(&rules, std::path::Path::new(""));
+            if failures.is_empty() {
+                Output::stdout().write(&format!(
+                    "{} rule(s) in {} are valid and their examples behave.\n",
+                    rules.len(),
+                    dir.display()
+                ))?;
+                Ok(exit::OK)
+            } else {
+                Err(UsageError(failures.join("\n")).into())
+            }
+        }
+    }
+}

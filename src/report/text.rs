@@ -1,0 +1,81 @@
+//! Plain-text views of the rule set and the control catalogues (`rules list`, `rules
+//! show`, `controls`).
+
+use super::term::Term;
+use crate::controls::{self, Catalogue};
+use crate::rules::Rule;
+
+/// `rules list`: one line per rule.
+pub fn rule_list(rules: &[Rule], term: &Term) -> String {
+    let id_w = rules.iter().map(|r| r.id.len()).max().unwrap_or(0);
+    let cat_w = rules.iter().map(|r| r.category.len()).max().unwrap_or(0);
+    let mut out = String::new();
+    for r in rules {
+        let head = format!(
+            "{:<id_w$}  {:<8}  {:<cat_w$}  {:<10}  ",
+            r.id,
+            r.severity.as_str(),
+            r.category,
+            r.subject.as_str()
+        );
+        let rest = " ".repeat(head.len());
+        out.push_str(&term.wrap(&head, &rest, &r.title));
+    }
+    out.push_str(&format!("{} rules\n", rules.len()));
+    out
+}
+
+/// `rules show`: what a rule checks, why, how to fix, the controls.
+pub fn rule(r: &Rule) -> String {
+    let mut s = format!(
+        "{} {} ({})\n{}\n\nSeverity: {}  Confidence: {:?}  Category: {}  Subject: {}\n",
+        r.id,
+        r.name,
+        r.origin,
+        r.title,
+        r.severity.as_str(),
+        r.confidence,
+        r.category,
+        r.subject.as_str()
+    );
+    if !r.description.is_empty() {
+        s.push_str(&format!("\n{}\n", r.description));
+    }
+    s.push_str(&format!(
+        "\nCondition (CEL):\n  {}\n\nRemediation:\n  {}\n\nControls:\n",
+        r.when, r.remediation
+    ));
+    for (k, ids) in &r.controls {
+        let cat = controls::catalogue(k);
+        for i in ids {
+            s.push_str(&format!(
+                "  {} {i}: {}\n",
+                cat.map_or(k.as_str(), |c| c.title),
+                cat.and_then(|c| c.title_of(i)).unwrap_or("")
+            ));
+        }
+    }
+    s
+}
+
+/// `controls`: each catalogue with its control ids and titles.
+pub fn catalogues<'a>(catalogues: impl Iterator<Item = &'a Catalogue>) -> String {
+    let mut out = String::new();
+    for c in catalogues {
+        out.push_str(&format!(
+            "{} ({}){}\n",
+            c.title,
+            c.key,
+            if c.required {
+                ", required for every rule"
+            } else {
+                ""
+            }
+        ));
+        for (id, title) in c.controls {
+            out.push_str(&format!("  {id:<12} {title}\n"));
+        }
+        out.push('\n');
+    }
+    out
+}
