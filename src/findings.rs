@@ -116,8 +116,8 @@ pub fn judge(input: &JudgeInput<'_>) -> Judgement {
         };
         for (rule, outcome) in crate::rules::evaluate(&rules, &ctx) {
             match outcome {
-                Ok(Some(message)) => raw.push((
-                    make_finding(rule, &subject, message, input.config),
+                Ok(Some(m)) => raw.push((
+                    make_finding(rule, &subject, m, input.config),
                     subject.in_agent_scope,
                 )),
                 Ok(None) => {}
@@ -243,12 +243,20 @@ fn config_ignore_matches(ig: &crate::config::Ignore, f: &Finding) -> bool {
         })
 }
 
-fn make_finding(rule: &Rule, subject: &SubjectFacts, message: String, config: &Config) -> Finding {
+fn make_finding(
+    rule: &Rule,
+    subject: &SubjectFacts,
+    m: crate::rules::Match,
+    config: &Config,
+) -> Finding {
+    // The config's override wins; then what the subject holds (`severity_if`).
     let severity = config
         .rules
         .get(&rule.id)
         .and_then(|s| s.severity)
+        .or(m.severity)
         .unwrap_or(rule.severity);
+    let message = m.message;
     let first_path = subject
         .locations
         .iter()

@@ -87,7 +87,7 @@ pub fn for_each_subject(
         let holders: Vec<&str> = identity
             .map(|i| i.agents.iter().map(String::as_str).collect())
             .unwrap_or_default();
-        let facts = credential_facts(cred, identity, &holders);
+        let facts = credential_facts(inv, cred, identity, &holders);
         let ai_key = AI_PROVIDERS.contains(&cred.provider.as_str());
         for_each_holder(&holders, &agent_ctx, |agent_id, agent| {
             emit(SubjectFacts {
@@ -271,11 +271,31 @@ fn agent_facts(
     v
 }
 
-fn credential_facts(cred: &Credential, identity: Option<&Identity>, holders: &[&str]) -> Value {
+fn credential_facts(
+    inv: &Inventory,
+    cred: &Credential,
+    identity: Option<&Identity>,
+    holders: &[&str],
+) -> Value {
     let mut v = serde_json::to_value(cred).unwrap_or(Value::Null);
     if let Value::Object(m) = &mut v {
         m.insert("holders".into(), json!(holders));
         m.insert("holder_count".into(), json!(holders.len()));
+        // Holders by config: the jobs of one workflow (or the graphs of one LangGraph
+        // file) sharing its secret is one owner's choice, not a credential spread
+        // across owners.
+        let mut configs: Vec<&str> = holders
+            .iter()
+            .map(|h| {
+                inv.agent(h)
+                    .and_then(|a| a.facts.get("workflow_file"))
+                    .and_then(Value::as_str)
+                    .unwrap_or_else(|| h.split_once('#').map_or(*h, |(f, _)| f))
+            })
+            .collect();
+        configs.sort_unstable();
+        configs.dedup();
+        m.insert("holder_configs".into(), json!(configs.len()));
         m.insert(
             "ai_provider".into(),
             json!(AI_PROVIDERS.contains(&cred.provider.as_str())),

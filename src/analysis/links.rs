@@ -289,6 +289,64 @@ fn repo_of_workflow(path: &str) -> Option<&str> {
 /// the workflow's own `GITHUB_TOKEN` only a dispatch, and any workflow whose completion B
 /// waits for (`workflow_run`). Agents outside workflows (an MCP client) trigger the
 /// workflows of the repository they are configured in when they hold a GitHub token.
+/// Who can start an agent that another agent can trigger: whoever can start that one
+/// (an outsider who reaches a dispatcher reaches the agent it starts). The triggered
+/// agent's own actor checks do not help: the event's actor is the dispatcher's identity.
+pub fn propagate_starts(inv: &mut Inventory) {
+    const RANK: [&str; 4] = ["anyone", "contributors", "writers", "maintainers"];
+    let rank = |s: &str| RANK.iter().position(|r| *r == s);
+    let edges: Vec<(String, String)> = inv
+        .edges
+        .iter()
+        .filter(|e| e.kind == EdgeKind::Triggers)
+        .map(|e| (e.from.clone(), e.to.clone()))
+        .collect();
+    if edges.is_empty() {
+        return;
+    }
+    // Each round can only lower a level, and there are four: it settles quickly.
+    for _ in 0..RANK.len() + 1 {
+        let mut changed = false;
+        for (from, to) in &edges {
+            let Some(a) = inv.agent(from) else { continue };
+            let Some(a_level) = a
+                .facts
+                .get("who_can_start")
+                .and_then(|v| v.as_str())
+                .and_then(rank)
+            else {
+                continue;
+            };
+            let a_name = a.name.clone();
+            let Ok(i) = inv.agents.binary_search_by(|x| x.id.as_str().cmp(to)) else {
+                continue;
+            };
+            let b = &mut inv.agents[i];
+            let b_level = b
+                .facts
+                .get("who_can_start")
+                .and_then(|v| v.as_str())
+                .and_then(rank);
+            if b_level.is_some_and(|l| l <= a_level) {
+                continue;
+            }
+            b.facts
+                .insert("who_can_start".into(), serde_json::json!(RANK[a_level]));
+            b.facts.insert(
+                "who_can_start_reason".into(),
+                serde_json::json!(format!(
+                    "{a_name} can start it, and {} can start {a_name}",
+                    RANK[a_level]
+                )),
+            );
+            changed = true;
+        }
+        if !changed {
+            break;
+        }
+    }
+}
+
 pub fn triggers(inv: &mut Inventory) {
     struct Listener<'a> {
         id: &'a str,

@@ -23,6 +23,7 @@ pub fn analyse(inventory: &mut Inventory) -> Vec<Chain> {
     links::holders_from_edges(inventory);
     links::shares(inventory);
     links::triggers(inventory);
+    links::propagate_starts(inventory);
     inventory.normalize();
     let GraphAnalysis { chains, effective } = analyse_graph(inventory);
     // Every agent's effective access, for rules and reports: what it reaches through

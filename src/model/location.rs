@@ -30,6 +30,14 @@ impl Location {
         }
     }
 
+    /// The line of a file position (0 for an object URI).
+    pub fn line(&self) -> u32 {
+        match self {
+            Location::File { line, .. } => *line,
+            Location::Uri { .. } => 0,
+        }
+    }
+
     pub fn path(&self) -> Option<&str> {
         match self {
             Location::File { path, .. } => Some(path),

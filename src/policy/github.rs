@@ -14,6 +14,7 @@ pub const ALL_SCOPES: &[&str] = &[
     "attestations",
     "checks",
     "contents",
+    "copilot-requests",
     "deployments",
     "discussions",
     "id-token",
@@ -26,6 +27,10 @@ pub const ALL_SCOPES: &[&str] = &[
     "security-events",
     "statuses",
 ];
+
+/// Scopes whose `write` gives no power over the repository: asking for an OIDC token,
+/// using Copilot's models.
+const NOT_REPOSITORY_POWER: &[&str] = &["id-token", "copilot-requests"];
 
 /// The effective permissions of a workflow token.
 #[derive(Debug, Clone, PartialEq)]
@@ -67,9 +72,10 @@ impl TokenPermissions {
             TokenPermissions::All(level) => Some(*level),
             // `id-token: write` only lets the job ask for an OIDC token; what that token
             // can do is the federated role's business, not the workflow token's.
+            // `copilot-requests: write` lets it use Copilot's models: no repository power.
             TokenPermissions::Scopes(map) => Some(
                 map.iter()
-                    .filter(|(k, _)| k.as_str() != "id-token")
+                    .filter(|(k, _)| !NOT_REPOSITORY_POWER.contains(&k.as_str()))
                     .map(|(_, l)| *l)
                     .max()
                     .unwrap_or(AccessLevel::None),
@@ -103,9 +109,34 @@ impl TokenPermissions {
     pub fn scopes_at_least(&self, level: AccessLevel) -> Vec<String> {
         self.scopes()
             .into_iter()
-            .filter(|(s, l)| *l >= level && *s != "id-token")
+            .filter(|(s, l)| *l >= level && !NOT_REPOSITORY_POWER.contains(s))
             .map(|(s, _)| s.to_string())
             .collect()
+    }
+
+    /// What both grant, scope by scope: a reusable workflow's block can only narrow the
+    /// permissions its caller hands over. The default (unknown) gives the other side.
+    pub fn intersect(&self, other: &TokenPermissions) -> TokenPermissions {
+        match (self, other) {
+            (TokenPermissions::Default, o) => o.clone(),
+            (s, TokenPermissions::Default) => s.clone(),
+            (TokenPermissions::All(a), TokenPermissions::All(b)) => {
+                TokenPermissions::All(*a.min(b))
+            }
+            (a, b) => TokenPermissions::Scopes(
+                ALL_SCOPES
+                    .iter()
+                    .map(|s| {
+                        let level = a
+                            .level_of(s)
+                            .unwrap_or(AccessLevel::None)
+                            .min(b.level_of(s).unwrap_or(AccessLevel::None));
+                        (s.to_string(), level)
+                    })
+                    .filter(|(_, l)| *l > AccessLevel::None)
+                    .collect(),
+            ),
+        }
     }
 
     pub fn to_json(&self) -> Json {

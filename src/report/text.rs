@@ -41,9 +41,16 @@ pub fn rule(r: &Rule) -> String {
     if !r.description.is_empty() {
         s.push_str(&format!("\n{}\n", r.description));
     }
+    s.push_str(&format!("\nCondition (CEL):\n  {}\n", r.when));
+    if !r.severity_if.is_empty() {
+        s.push_str("\nSeverity by what the subject holds (first that holds):\n");
+        for e in &r.severity_if {
+            s.push_str(&format!("  {}: {}\n", e.severity.as_str(), e.when));
+        }
+    }
     s.push_str(&format!(
-        "\nCondition (CEL):\n  {}\n\nRemediation:\n  {}\n\nControls:\n",
-        r.when, r.remediation
+        "\nRemediation:\n  {}\n\nControls:\n",
+        r.remediation
     ));
     for (k, ids) in &r.controls {
         let cat = controls::catalogue(k);

@@ -41,6 +41,7 @@ const KEYS: &[&str] = &[
     "category",
     "subject",
     "when",
+    "severity_if",
     "message",
     "remediation",
     "controls",
@@ -247,6 +248,36 @@ pub fn load_rule_text(file: &str, text: &str, base: Option<&Path>) -> Result<Rul
     let program = c
         .string(&doc, "when")
         .and_then(|(src, line)| compile(&mut c, &src, line).map(|p| (src, p)));
+    let mut severity_if = Vec::new();
+    if let Some(list) = doc.get("severity_if") {
+        for item in list.items() {
+            let sev = item
+                .get("severity")
+                .and_then(Node::as_str)
+                .and_then(Severity::parse);
+            let cond = item
+                .get("when")
+                .and_then(|w| w.scalar_text().map(|t| (t, w.line)));
+            match (sev, cond) {
+                (Some(severity), Some((src, line))) => {
+                    if let Some(program) = compile(&mut c, &src, line) {
+                        severity_if.push(crate::rules::SeverityIf {
+                            when: src,
+                            program,
+                            severity,
+                        });
+                    }
+                }
+                _ => c.err(
+                    item.line,
+                    "a severity_if entry needs `when` (CEL) and `severity` (info, low, medium, high, critical)",
+                ),
+            }
+        }
+        if !list.is_seq() {
+            c.err(list.line, "`severity_if` must be a list");
+        }
+    }
     let message = c.string(&doc, "message");
     if let Some((m, line)) = &message {
         for var in template::variables(m) {
@@ -303,6 +334,7 @@ pub fn load_rule_text(file: &str, text: &str, base: Option<&Path>) -> Result<Rul
             subject,
             when,
             program,
+            severity_if,
             message: message.0,
             remediation: remediation.0,
             controls,

@@ -13,7 +13,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::model::Confidence;
 
-pub use eval::{Subject as EvalSubject, evaluate};
+pub use eval::{Match, Subject as EvalSubject, evaluate};
 pub use load::{LoadError, builtin_rules, load_dir, load_rule_text};
 
 include!(concat!(env!("OUT_DIR"), "/builtin_rules.rs"));
@@ -105,6 +105,14 @@ impl SubjectKind {
     }
 }
 
+/// One `severity_if` entry.
+#[derive(Debug)]
+pub struct SeverityIf {
+    pub when: String,
+    pub program: cel::Program,
+    pub severity: Severity,
+}
+
 /// A loaded, validated rule.
 #[derive(Debug)]
 pub struct Rule {
@@ -118,6 +126,9 @@ pub struct Rule {
     pub subject: SubjectKind,
     pub when: String,
     pub program: cel::Program,
+    /// `severity_if`: the first condition that holds sets the finding's severity (what
+    /// the subject holds decides how bad it is); none holding leaves `severity`.
+    pub severity_if: Vec<SeverityIf>,
     pub message: String,
     pub remediation: String,
     pub controls: BTreeMap<String, Vec<String>>,

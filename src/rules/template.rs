@@ -35,7 +35,13 @@ pub fn render(template: &str, context: &Value) -> String {
 }
 
 fn lookup(context: &Value, path: &str) -> String {
-    let value = path.split('.').try_fold(context, |v, key| v.get(key));
+    // `list.0.name`: numbers index arrays.
+    let value = path
+        .split('.')
+        .try_fold(context, |v, key| match (v, key.parse::<usize>()) {
+            (Value::Array(items), Ok(i)) => items.get(i),
+            _ => v.get(key),
+        });
     match value {
         None | Some(Value::Null) => "-".to_string(),
         Some(Value::String(s)) => s.clone(),

@@ -228,3 +228,306 @@ fn walk_count(dir: &Path) -> usize {
         })
         .sum()
 }
+
+/// The repositories of `wild/` rebuilt at their source paths (from `MANIFEST.md`), so
+/// that workflows meet the local actions and reusable workflows they call.
+fn wild_tree() -> Option<tempfile::TempDir> {
+    let wild = corpus("wild")?;
+    let manifest = std::fs::read_to_string(corpus("MANIFEST.md")?).expect("MANIFEST.md");
+    let section = manifest.split("## wild/").nth(1).expect("a wild/ section");
+    let tmp = tempfile::tempdir().expect("temp dir");
+    let mut n = 0;
+    for line in section.lines() {
+        // | `wild/FILE` | owner/repo | `commit` (snapshot) | `source/path` | …
+        let cells: Vec<&str> = line.split('|').map(str::trim).collect();
+        if cells.len() < 5 || !cells[1].starts_with("`wild/") {
+            continue;
+        }
+        let file = cells[1].trim_matches('`').trim_start_matches("wild/");
+        let repo = cells[2];
+        let path = cells[4].trim_matches('`');
+        let dest = tmp.path().join(repo).join(path);
+        std::fs::create_dir_all(dest.parent().expect("a parent")).expect("mkdir");
+        std::fs::copy(wild.join(file), &dest).expect("copy");
+        n += 1;
+    }
+    assert!(n >= 40, "only {n} wild files in the manifest");
+    Some(tmp)
+}
+
+/// What is recognised in the wild corpus, labelled by hand file by file (the reasons are
+/// in `MANIFEST.md` and the README's "Who can start an agent"): (file, job or client,
+/// product or kind, who_can_start, untrusted inputs). Not agents, and so absent: the
+/// Hugging Face sync, the AMP-pages and Goose-translator workflows (name collisions), the
+/// reusable `vars.yml`, CodeRabbit's app config; the local actions are read through
+/// their callers, the gh-aw sources through their locks, a called workflow through its
+/// caller. `.claude/settings.json` (tool permissions) is not read as an agent here.
+#[test]
+fn wild_corpus_recognition_is_pinned() {
+    let Some(tree) = wild_tree() else {
+        return;
+    };
+    let report = scan_json(&[tree.path()], &["--scope", "all"]);
+    assert_eq!(report["errors"], Value::Array(Vec::new()));
+    let want: &[(&str, &str, &str, &str, usize)] = &[
+        (
+            "1jehuang/jcode/.claude/mcp.json",
+            "Claude Code",
+            "mcp-client",
+            "-",
+            0,
+        ),
+        (
+            "ADORSYS-GIS/ai-helm/.github/workflows/opencode.yml",
+            "opencode",
+            "opencode",
+            "anyone",
+            0,
+        ),
+        (
+            "ADORSYS-GIS/ai-helm/opencode.json",
+            "opencode",
+            "mcp-client",
+            "-",
+            0,
+        ),
+        (
+            "AgentIron/AgentIron/.github/workflows/opencode.yml",
+            "opencode",
+            "opencode",
+            "anyone",
+            0,
+        ),
+        (
+            "IstiN/dmtools/.github/workflows/cursor-agent.yml",
+            "cursor-agent",
+            "Cursor agent",
+            "writers",
+            0,
+        ),
+        (
+            "Kong/kongctl/.github/workflows/opened-issue-triage.lock.yml",
+            "agent",
+            "Claude Code",
+            "writers",
+            0,
+        ),
+        (
+            "Kong/kongctl/.github/workflows/opened-issue-triage.lock.yml",
+            "detection",
+            "Claude Code",
+            "writers",
+            0,
+        ),
+        (
+            "MervinPraison/PraisonAI/.github/workflows/claude-issue-triage.yml",
+            "triage-issue",
+            "Claude Code",
+            "writers",
+            0,
+        ),
+        (
+            "MervinPraison/PraisonAI/.github/workflows/gemini-pr-review.yml",
+            "review-pr",
+            "Gemini CLI",
+            "writers",
+            0,
+        ),
+        (
+            "MushroomObserver/mushroom-observer/.github/workflows/copilot-review.yml",
+            "request-review",
+            "GitHub Copilot code review",
+            "maintainers",
+            0,
+        ),
+        (
+            "awslabs/mcp/.amazonq/mcp.json",
+            "Amazon Q Developer",
+            "mcp-client",
+            "-",
+            0,
+        ),
+        (
+            "ca-risken/core/.github/workflows/devin.yml",
+            "devin_pr_review",
+            "Devin",
+            "anyone",
+            0,
+        ),
+        (
+            "continuedev/continue/.continue/mcpServers/linear-mcp.yaml",
+            "Continue",
+            "mcp-client",
+            "-",
+            0,
+        ),
+        (
+            "continuedev/continue/.github/workflows/tidy-up-codebase.yml",
+            "run-cn-task",
+            "Continue",
+            "writers",
+            0,
+        ),
+        (
+            "franklinbaldo/egregora/.github/workflows/jules.yml",
+            "auto-fixer",
+            "Jules",
+            "unknown",
+            0,
+        ),
+        (
+            "franklinbaldo/egregora/.github/workflows/jules.yml",
+            "scheduler",
+            "Jules",
+            "unknown",
+            0,
+        ),
+        (
+            "getzep/graphiti/.github/workflows/ai-moderator.yml",
+            "spam-detection",
+            "GitHub Models (AI moderator)",
+            "anyone",
+            0,
+        ),
+        (
+            "github/gh-aw-firewall/.github/workflows/smoke-codex.lock.yml",
+            "agent",
+            "Codex",
+            "writers",
+            0,
+        ),
+        (
+            "github/gh-aw-firewall/.github/workflows/smoke-copilot-byok-aoai-apikey.lock.yml",
+            "agent",
+            "GitHub Copilot CLI",
+            "writers",
+            0,
+        ),
+        (
+            "githubnext/agentics/.github/workflows/maintainer.lock.yml",
+            "agent",
+            "GitHub Copilot CLI",
+            "writers",
+            0,
+        ),
+        (
+            "githubnext/agentics/.github/workflows/maintainer.lock.yml",
+            "detection",
+            "GitHub Copilot CLI",
+            "writers",
+            0,
+        ),
+        (
+            "humank/genai-demo/.kiro/settings/mcp.json",
+            "Kiro",
+            "mcp-client",
+            "-",
+            0,
+        ),
+        (
+            "microsoft/genaiscript/.github/workflows/ai-inference.yml",
+            "ai",
+            "GitHub Models",
+            "anyone",
+            1,
+        ),
+        (
+            "microsoft/genaiscript/.github/workflows/genai-azure-service-principal.yml",
+            "test",
+            "GenAIScript",
+            "writers",
+            0,
+        ),
+        (
+            "rjmurillo/ai-agents/.github/workflows/ai-spec-validation.yml",
+            "validate-spec",
+            "GitHub Copilot CLI",
+            "writers",
+            0,
+        ),
+        (
+            "starburst997/update-comment/.github/workflows/jd.yml",
+            "jd",
+            "Claude Code",
+            "writers",
+            0,
+        ),
+        (
+            "starburst997/workflows/.github/workflows/jd.yml",
+            "jd-code",
+            "Claude Code",
+            "writers",
+            0,
+        ),
+        (
+            "studiographene/github-action-workflows/.github/workflows/mobile-nodejs-ci.yml",
+            "pr_agent",
+            "Qodo PR-Agent",
+            "unknown",
+            0,
+        ),
+        (
+            "upstash/context7/gemini-extension.json",
+            "Gemini CLI extension",
+            "mcp-client",
+            "-",
+            0,
+        ),
+        (
+            "zachmayer/caretEnsemble/.github/workflows/aider.yml",
+            "aider-fix",
+            "Aider",
+            "maintainers",
+            1,
+        ),
+        (
+            "zwpaper/pochi/.github/workflows/amp.yml",
+            "review",
+            "Amp",
+            "writers",
+            0,
+        ),
+    ];
+    let mut got: Vec<(String, String, String, String, usize)> = report["inventory"]["agents"]
+        .as_array()
+        .expect("agents")
+        .iter()
+        .map(|a| {
+            let f = &a["facts"];
+            let s = |v: &Value| v.as_str().unwrap_or("-").to_string();
+            (
+                s(&a["locations"][0]["path"]),
+                f["job"]
+                    .as_str()
+                    .or_else(|| f["client"].as_str())
+                    .unwrap_or("-")
+                    .to_string(),
+                f["product"]
+                    .as_str()
+                    .unwrap_or_else(|| a["kind"].as_str().unwrap_or("-"))
+                    .to_string(),
+                s(&f["who_can_start"]),
+                f["untrusted_inputs"].as_array().map_or(0, Vec::len),
+            )
+        })
+        .collect();
+    got.sort();
+    let mut want: Vec<(String, String, String, String, usize)> = want
+        .iter()
+        .map(|(a, b, c, d, e)| {
+            (
+                a.to_string(),
+                b.to_string(),
+                c.to_string(),
+                d.to_string(),
+                *e,
+            )
+        })
+        .collect();
+    want.sort();
+    assert_eq!(got, want);
+
+    // The flat folder as stored (names flattened, no tree) reads without an error.
+    let flat = scan_json(&[&corpus("wild").expect("wild")], &["--scope", "all"]);
+    assert_eq!(flat["errors"], Value::Array(Vec::new()));
+}

@@ -104,7 +104,7 @@ fn scan_in(
 /// An agent workflow whose job has `permissions` (YAML lines, indented by 6).
 fn workflow(permissions: &str) -> String {
     format!(
-        "name: Claude\non:\n  issue_comment:\n    types: [created]\njobs:\n  claude:\n    runs-on: ubuntu-latest\n{permissions}    steps:\n      - uses: anthropics/claude-code-action@v1\n        with:\n          anthropic_api_key: ${{{{ secrets.ANTHROPIC_API_KEY }}}}\n"
+        "name: Claude\non:\n  issue_comment:\n    types: [created]\njobs:\n  claude:\n    runs-on: ubuntu-latest\n{permissions}    steps:\n      - uses: anthropics/claude-code-action@v1\n        with:\n          anthropic_api_key: ${{{{ secrets.ANTHROPIC_API_KEY }}}}\n          allowed_non_write_users: \"*\"\n"
     )
 }
 

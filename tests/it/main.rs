@@ -10,6 +10,7 @@ mod github_live;
 mod graph;
 mod history;
 mod paths;
+mod recognise;
 mod rules;
 mod sarif_validator;
 mod scenario;

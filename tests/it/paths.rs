@@ -162,7 +162,7 @@ fn config_ignores_resolve_against_the_config_file() {
     let (tmp, d1) = demo_copy();
     std::fs::write(
         d1.join(".nhi-audit.yaml"),
-        "ignores:\n  - rule: NHI-REPO-007\n    path: \".github/workflows/claude.yml\"\n    reason: gated by a reviewer\n",
+        "ignores:\n  - rule: NHI-REPO-007\n    path: \".github/workflows/issue-fixer.yml\"\n    reason: gated by a reviewer\n",
     )
     .unwrap();
     let config = std::fs::read_to_string(d1.join(".nhi-audit.yaml")).unwrap();
@@ -181,13 +181,13 @@ fn config_ignores_resolve_against_the_config_file() {
                 f["rule_id"] == "NHI-REPO-007"
                     && f["locations"][0]["path"]
                         .as_str()
-                        .is_some_and(|p| p.ends_with("claude.yml"))
+                        .is_some_and(|p| p.ends_with("issue-fixer.yml"))
             })
             .count()
     };
     assert!(
         hits(&before) > 0,
-        "the demo has an NHI-REPO-007 finding in claude.yml"
+        "the demo has an NHI-REPO-007 finding in issue-fixer.yml"
     );
     for (cwd, path) in [(tmp.path().to_path_buf(), "work/d1"), (d1.clone(), ".")] {
         let out = run_in(

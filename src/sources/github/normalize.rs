@@ -35,6 +35,7 @@ pub fn normalize(export: &GithubExport) -> Inventory {
     let ctx = Ctx {
         web: web_base(&export.api_url),
         now: timefmt::now(),
+        workflows: analyse_workflows(export),
     };
     for org in &export.orgs {
         inv.errors.extend(org.errors.iter().cloned());
@@ -47,6 +48,38 @@ struct Ctx {
     /// The web host the API belongs to, for links a person can open.
     web: String,
     now: OffsetDateTime,
+    /// Every fetched workflow, analysed with the others in reach (calls between
+    /// repositories of the export are followed), by its shown name.
+    workflows: std::collections::HashMap<String, Inventory>,
+}
+
+/// `github:ORG/REPO/PATH` for every fetched workflow, analysed together.
+fn analyse_workflows(export: &GithubExport) -> std::collections::HashMap<String, Inventory> {
+    let mut files = Vec::new();
+    for org in &export.orgs {
+        for repo in &org.repositories {
+            let Some(name) = repo.repository.get("name").and_then(Value::as_str) else {
+                continue;
+            };
+            for wf in repo.workflows.iter().flatten() {
+                if let (Some(text), Some(path)) = (
+                    wf.content.as_deref(),
+                    wf.workflow.get("path").and_then(Value::as_str),
+                ) {
+                    files.push(crate::sources::repo::WorkflowFile {
+                        shown: format!("github:{}/{name}/{path}", org.org),
+                        text: text.to_string(),
+                    });
+                }
+            }
+        }
+    }
+    let inventories = crate::sources::repo::analyse_texts(&files);
+    files
+        .into_iter()
+        .map(|f| f.shown)
+        .zip(inventories)
+        .collect()
 }
 
 impl Ctx {
@@ -411,7 +444,10 @@ fn normalize_repo(
             continue;
         };
         let shown = format!("github:{org}/{name}/{path}");
-        let mut fragment = crate::sources::repo::analyse_text(&shown, text);
+        let _ = text;
+        let Some(mut fragment) = ctx.workflows.get(&shown).cloned() else {
+            continue;
+        };
         with_org_context(&mut fragment, &full, default.as_ref());
         let prefix = format!("github-secret:github:{org}/{name}/");
         for c in &fragment.credentials {

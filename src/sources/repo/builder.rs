@@ -163,6 +163,24 @@ impl<'a> Fragment<'a> {
         kind: &str,
         provider: &str,
     ) -> String {
+        let path = self.path.to_string();
+        self.add_reference_at(holder, &path, site, syntax, name, kind, provider)
+    }
+
+    /// [`Fragment::add_reference`] for a reference seen in another file than this
+    /// fragment's (a called workflow): the id is this file's repository's, the location
+    /// `file`'s (this file's when `file` is empty).
+    #[allow(clippy::too_many_arguments)]
+    pub fn add_reference_at(
+        &mut self,
+        holder: Option<&str>,
+        file: &str,
+        site: Site<'_>,
+        syntax: RefSyntax,
+        name: &str,
+        kind: &str,
+        provider: &str,
+    ) -> String {
         let (id, storage, lifetime) = match syntax {
             RefSyntax::GithubSecret => (
                 format!("github-secret:{}/{}", repo_scope(self.path), name),
@@ -185,7 +203,11 @@ impl<'a> Fragment<'a> {
                 Lifetime::Reference,
             ),
         };
-        let loc = self.loc(site.line, site.column);
+        let loc = if file.is_empty() {
+            self.loc(site.line, site.column)
+        } else {
+            Location::file(file, site.line, site.column)
+        };
         self.inv.credentials.push(Credential {
             id: id.clone(),
             kind: kind.to_string(),

@@ -1,5 +1,6 @@
-//! The agent catalogue (`data/agents.yaml`): which actions, commands and endpoints mark
-//! a workflow job as an AI agent.
+//! The agent catalogue (`data/agents.yaml`): which actions, commands, endpoints, secrets
+//! and token scopes mark a workflow job as an AI agent, and what the agent products
+//! themselves decide (their actor checks, their prompt inputs).
 
 use std::sync::LazyLock;
 
@@ -7,11 +8,24 @@ use regex::Regex;
 
 use crate::doc::{self, Format, Node};
 
+/// How an input widens an action's actor check.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Opener {
+    /// `*` lets anyone in; account names let those in.
+    List,
+    /// `true` turns the check off.
+    Flag,
+}
+
 pub struct ActionEntry {
     pub uses: String,
     pub agent: String,
     pub provider: String,
     pub repo_name: Option<String>,
+    /// The action refuses actors without write access (its documented default).
+    pub checks_writers: bool,
+    pub opened_by: Vec<(String, Opener)>,
+    pub prompt_inputs: Vec<String>,
 }
 
 pub struct CommandEntry {
@@ -19,12 +33,24 @@ pub struct CommandEntry {
     pub agent: String,
 }
 
+pub struct Endpoint {
+    pub host: String,
+    /// A hosted agent behind the API, when it is one.
+    pub agent: Option<String>,
+}
+
 pub struct Catalog {
     pub actions: Vec<ActionEntry>,
     pub commands: Vec<CommandEntry>,
-    pub llm_endpoints: Vec<String>,
+    pub llm_endpoints: Vec<Endpoint>,
+    /// Secret name → agent product.
+    pub agent_secrets: Vec<(String, String)>,
+    /// (scope, level, agent product).
+    pub agent_permissions: Vec<(String, String, String)>,
     pub untrusted_triggers: Vec<String>,
     pub llm_providers: Vec<String>,
+    pub untrusted_contexts: Vec<String>,
+    pub content_fetchers: Vec<String>,
 }
 
 const SOURCE: &str = include_str!("../../../data/agents.yaml");
@@ -52,6 +78,20 @@ fn load(text: &str) -> Result<Catalog, String> {
     let doc = doc::parse(text, Format::Yaml).map_err(|e| e.to_string())?;
     let mut actions = Vec::new();
     for item in doc.get("actions").map(Node::items).unwrap_or_default() {
+        let checks_writers = match item.get("actor_check").and_then(Node::as_str) {
+            None => false,
+            Some("writers") => true,
+            Some(other) => return Err(format!("line {}: unknown actor_check {other}", item.line)),
+        };
+        let mut opened_by = Vec::new();
+        for (k, v) in item.get("opened_by").map(Node::entries).unwrap_or_default() {
+            let how = match v.as_str() {
+                Some("list") => Opener::List,
+                Some("flag") => Opener::Flag,
+                _ => return Err(format!("line {}: opened_by takes list or flag", v.line)),
+            };
+            opened_by.push((k.name.to_ascii_lowercase(), how));
+        }
         actions.push(ActionEntry {
             uses: field(item, "uses")?.to_ascii_lowercase(),
             agent: field(item, "agent")?,
@@ -60,6 +100,12 @@ fn load(text: &str) -> Result<Catalog, String> {
                 .get("repo_name")
                 .and_then(Node::as_str)
                 .map(str::to_ascii_lowercase),
+            checks_writers,
+            opened_by,
+            prompt_inputs: strings(item, "prompt_inputs")
+                .into_iter()
+                .map(|s| s.to_ascii_lowercase())
+                .collect(),
         });
     }
     let mut commands = Vec::new();
@@ -70,22 +116,69 @@ fn load(text: &str) -> Result<Catalog, String> {
             agent: field(item, "agent")?,
         });
     }
+    let mut llm_endpoints = Vec::new();
+    for item in doc
+        .get("llm_endpoints")
+        .map(Node::items)
+        .unwrap_or_default()
+    {
+        llm_endpoints.push(Endpoint {
+            host: field(item, "host")?,
+            agent: item.get("agent").and_then(Node::as_str).map(str::to_string),
+        });
+    }
+    let mut agent_secrets = Vec::new();
+    for item in doc
+        .get("agent_secrets")
+        .map(Node::items)
+        .unwrap_or_default()
+    {
+        agent_secrets.push((field(item, "name")?, field(item, "agent")?));
+    }
+    let mut agent_permissions = Vec::new();
+    for item in doc
+        .get("agent_permissions")
+        .map(Node::items)
+        .unwrap_or_default()
+    {
+        agent_permissions.push((
+            field(item, "scope")?,
+            field(item, "level")?,
+            field(item, "agent")?,
+        ));
+    }
     Ok(Catalog {
         actions,
         commands,
-        llm_endpoints: strings(&doc, "llm_endpoints"),
+        llm_endpoints,
+        agent_secrets,
+        agent_permissions,
         untrusted_triggers: strings(&doc, "untrusted_triggers"),
         llm_providers: strings(&doc, "llm_providers"),
+        untrusted_contexts: strings(&doc, "untrusted_contexts"),
+        content_fetchers: strings(&doc, "content_fetchers")
+            .into_iter()
+            .map(|s| s.to_ascii_lowercase())
+            .collect(),
     })
+}
+
+/// `owner/repo` of a `uses:` reference, lower-cased (`None` for local and docker ones).
+pub fn owner_repo(uses: &str) -> Option<(String, String)> {
+    if uses.starts_with("./") || uses.starts_with("docker://") {
+        return None;
+    }
+    let (target, _) = uses.split_once('@').unwrap_or((uses, ""));
+    let mut parts = target.split('/');
+    let owner = parts.next()?.to_ascii_lowercase();
+    let repo = parts.next()?.to_ascii_lowercase();
+    Some((owner, repo))
 }
 
 impl Catalog {
     /// The agent action a step's `uses:` refers to, if any.
     pub fn action(&self, uses: &str) -> Option<&ActionEntry> {
-        let (target, _) = uses.split_once('@').unwrap_or((uses, ""));
-        let mut parts = target.split('/');
-        let owner = parts.next()?.to_ascii_lowercase();
-        let repo = parts.next()?.to_ascii_lowercase();
+        let (owner, repo) = owner_repo(uses)?;
         let owner_repo = format!("{owner}/{repo}");
         self.actions
             .iter()
@@ -96,9 +189,56 @@ impl Catalog {
         self.commands.iter().find(|c| c.pattern.is_match(script))
     }
 
+    /// The LLM or hosted-agent endpoint a script calls, if any.
+    pub fn endpoint_in(&self, script: &str) -> Option<&Endpoint> {
+        self.llm_endpoints
+            .iter()
+            .find(|e| script.contains(e.host.as_str()))
+    }
+
     pub fn is_llm_provider(&self, provider: &str) -> bool {
         self.llm_providers.iter().any(|p| p == provider)
     }
+
+    /// The agent product a secret's name belongs to.
+    pub fn agent_of_secret(&self, name: &str) -> Option<&str> {
+        self.agent_secrets
+            .iter()
+            .find(|(n, _)| n.eq_ignore_ascii_case(name))
+            .map(|(_, a)| a.as_str())
+    }
+
+    pub fn is_content_fetcher(&self, uses: &str) -> bool {
+        owner_repo(uses).is_some_and(|(o, r)| {
+            let or = format!("{o}/{r}");
+            self.content_fetchers.contains(&or)
+        })
+    }
+
+    /// The untrusted context an expression path carries: the path itself, or one it is
+    /// the object of (`github.event.issue` carries `github.event.issue.body`).
+    pub fn untrusted_context(&self, path: &str) -> Option<&str> {
+        let path = path.to_ascii_lowercase();
+        self.untrusted_contexts
+            .iter()
+            .find(|c| {
+                let c = c.as_str();
+                path == c
+                    || (c.starts_with(&path) && c.as_bytes().get(path.len()) == Some(&b'.'))
+                    || glob_match(c, &path)
+            })
+            .map(String::as_str)
+    }
+}
+
+/// `github.event.commits.*.message` matches `github.event.commits.0.message`.
+fn glob_match(pattern: &str, path: &str) -> bool {
+    if !pattern.contains('*') {
+        return false;
+    }
+    let p: Vec<&str> = pattern.split('.').collect();
+    let s: Vec<&str> = path.split('.').collect();
+    p.len() == s.len() && p.iter().zip(&s).all(|(a, b)| *a == "*" || a == b)
 }
 
 #[cfg(test)]
@@ -118,19 +258,58 @@ mod tests {
                 .agent,
             "Claude Code"
         );
+        assert!(
+            c.action("anthropics/claude-code-action@v1")
+                .unwrap()
+                .checks_writers
+        );
         assert_eq!(c.action("openai/codex-action@main").unwrap().agent, "Codex");
+        assert_eq!(
+            c.action("anomalyco/opencode/github@latest").unwrap().agent,
+            "opencode"
+        );
+        assert_eq!(
+            c.action("sst/opencode/sdks/github@github-v1")
+                .unwrap()
+                .agent,
+            "opencode"
+        );
         assert!(c.action("actions/checkout@v4").is_none());
+        assert!(c.action("./.github/actions/claude-code-action").is_none());
         assert_eq!(
             c.command("npx -y @anthropic-ai/claude-code -p hi")
                 .unwrap()
                 .agent,
             "Claude Code"
         );
+        assert_eq!(
+            c.command("copilot --prompt \"$P\" --allow-all-tools")
+                .unwrap()
+                .agent,
+            "GitHub Copilot CLI"
+        );
         assert!(c.command("echo hello").is_none());
+        // A project named like an agent is not one.
+        assert!(c.command("go run ./cmd/goose build").is_none());
         assert!(
             c.untrusted_triggers
                 .iter()
                 .any(|t| t == "pull_request_target")
         );
+        assert_eq!(c.agent_of_secret("devin_api_key"), Some("Devin"));
+    }
+
+    #[test]
+    fn untrusted_contexts_by_path_and_object() {
+        let c = catalog();
+        assert!(c.untrusted_context("github.event.issue.body").is_some());
+        assert!(c.untrusted_context("github.event.issue").is_some());
+        assert!(c.untrusted_context("github.event").is_some());
+        assert!(c.untrusted_context("github.event.issue.number").is_none());
+        assert!(
+            c.untrusted_context("github.event.commits.0.message")
+                .is_some()
+        );
+        assert!(c.untrusted_context("github.repository").is_none());
     }
 }

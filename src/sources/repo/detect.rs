@@ -13,7 +13,16 @@ pub enum McpClient {
     Windsurf,
     Cline,
     GeminiCli,
+    /// A Gemini CLI extension's `gemini-extension.json`: servers the CLI starts.
+    GeminiExtension,
     Codex,
+    Kiro,
+    AmazonQ,
+    Antigravity,
+    Continue,
+    Zed,
+    Opencode,
+    Goose,
     /// An MCP config whose client the name does not tell.
     Unknown,
 }
@@ -28,7 +37,15 @@ impl McpClient {
             McpClient::Windsurf => "Windsurf",
             McpClient::Cline => "Cline",
             McpClient::GeminiCli => "Gemini CLI",
+            McpClient::GeminiExtension => "Gemini CLI extension",
             McpClient::Codex => "Codex",
+            McpClient::Kiro => "Kiro",
+            McpClient::AmazonQ => "Amazon Q Developer",
+            McpClient::Antigravity => "Antigravity",
+            McpClient::Continue => "Continue",
+            McpClient::Zed => "Zed",
+            McpClient::Opencode => "opencode",
+            McpClient::Goose => "Goose",
             McpClient::Unknown => "MCP client",
         }
     }
@@ -39,6 +56,10 @@ impl McpClient {
 pub enum FileKind {
     Mcp(McpClient),
     Workflow,
+    /// A GitHub Agentic Workflows source (`.github/workflows/x.md` with front matter).
+    GhAwSource,
+    /// A composite or other action (`action.yml`): read through the workflows using it.
+    Action,
     CrewAiAgents,
     A2aCard,
     LangGraph,
@@ -53,6 +74,8 @@ impl FileKind {
         match self {
             FileKind::Mcp(_) => "an MCP client config",
             FileKind::Workflow => "a GitHub Actions workflow",
+            FileKind::GhAwSource => "a GitHub Agentic Workflows source",
+            FileKind::Action => "a GitHub Actions action",
             FileKind::CrewAiAgents => "a CrewAI agents config",
             FileKind::A2aCard => "an A2A agent card",
             FileKind::LangGraph => "a LangGraph config",
@@ -87,6 +110,12 @@ pub fn classify_by_name(path: &Path) -> FileKind {
     {
         return FileKind::Workflow;
     }
+    if name.ends_with(".md") && parent == "workflows" && grandparent == ".github" {
+        return FileKind::GhAwSource;
+    }
+    if matches!(name, "action.yml" | "action.yaml") {
+        return FileKind::Action;
+    }
     match name {
         ".mcp.json" => return FileKind::Mcp(McpClient::ClaudeCode),
         "claude_desktop_config.json" => return FileKind::Mcp(McpClient::ClaudeDesktop),
@@ -94,16 +123,40 @@ pub fn classify_by_name(path: &Path) -> FileKind {
         "mcp_config.json" if parent == "windsurf" || grandparent == ".codeium" => {
             return FileKind::Mcp(McpClient::Windsurf);
         }
-        "mcp_config.json" => return FileKind::Mcp(McpClient::Windsurf),
+        "mcp_config.json" if parent == "antigravity" => {
+            return FileKind::Mcp(McpClient::Antigravity);
+        }
+        // Other clients use the name too: do not guess which.
+        "mcp_config.json" => return FileKind::Mcp(McpClient::Unknown),
         "mcp.json" if parent == ".cursor" => return FileKind::Mcp(McpClient::Cursor),
         "mcp.json" if parent == ".vscode" => return FileKind::Mcp(McpClient::VsCode),
+        "mcp.json" if parent == ".claude" => return FileKind::Mcp(McpClient::ClaudeCode),
+        "mcp.json" if parent == "settings" && grandparent == ".kiro" => {
+            return FileKind::Mcp(McpClient::Kiro);
+        }
+        "mcp.json" if parent == ".amazonq" || parent == "amazonq" => {
+            return FileKind::Mcp(McpClient::AmazonQ);
+        }
+        "gemini-extension.json" => return FileKind::Mcp(McpClient::GeminiExtension),
         "settings.json" if parent == ".gemini" => return FileKind::Mcp(McpClient::GeminiCli),
+        "settings.json" if parent == ".zed" || parent == "zed" => {
+            return FileKind::Mcp(McpClient::Zed);
+        }
+        "settings.json" if parent == ".vscode" => return FileKind::Mcp(McpClient::VsCode),
         "config.toml" if parent == ".codex" => return FileKind::Mcp(McpClient::Codex),
+        "config.yaml" | "config.yml" | "config.json" if parent == ".continue" => {
+            return FileKind::Mcp(McpClient::Continue);
+        }
+        "opencode.json" | "opencode.jsonc" => return FileKind::Mcp(McpClient::Opencode),
+        "config.yaml" if parent == "goose" => return FileKind::Mcp(McpClient::Goose),
         "langgraph.json" => return FileKind::LangGraph,
         "agent-card.json" | "agent_card.json" => return FileKind::A2aCard,
         "agent.json" if parent == ".well-known" => return FileKind::A2aCard,
         "agents.yaml" | "agents.yml" => return FileKind::CrewAiAgents,
         _ => {}
+    }
+    if parent == "mcpServers" && grandparent == ".continue" {
+        return FileKind::Mcp(McpClient::Continue);
     }
     // Renamed or collected copies: `foo.mcp.json`, `project_mcp.json`.
     if name.ends_with(".mcp.json") {
@@ -146,6 +199,7 @@ pub fn classify_by_content(path: &Path, text: &str) -> FileKind {
     match ext.as_str() {
         "json" | "jsonc" => classify_json(text),
         "yml" | "yaml" => classify_yaml(text),
+        "md" if crate::sources::repo::workflow::ghaw::is_source(text) => FileKind::GhAwSource,
         "toml" if text.contains("mcp_servers") => FileKind::Mcp(McpClient::Codex),
         _ => FileKind::Other,
     }
@@ -153,8 +207,19 @@ pub fn classify_by_content(path: &Path, text: &str) -> FileKind {
 
 fn classify_json(text: &str) -> FileKind {
     let head = text.trim_start();
+    // An MCP server's own manifest (the registry's `server.json`, a desktop extension's
+    // `manifest.json`) describes a server; it configures no client.
+    if text.contains("server.schema.json")
+        || (text.contains("\"packages\"") && text.contains("\"registryType\""))
+        || text.contains("\"mcp_config\"")
+    {
+        return FileKind::Other;
+    }
     if text.contains("\"mcpServers\"") {
         return FileKind::Mcp(McpClient::Unknown);
+    }
+    if text.contains("\"context_servers\"") {
+        return FileKind::Mcp(McpClient::Zed);
     }
     if text.contains("\"servers\"") && (text.contains("\"command\"") || text.contains("\"url\"")) {
         return FileKind::Mcp(McpClient::VsCode);
@@ -181,8 +246,14 @@ fn classify_yaml(text: &str) -> FileKind {
     if text.contains("jobs:") && (text.contains("runs-on") || text.contains("uses:")) {
         return FileKind::Workflow;
     }
+    if text.contains("runs:") && text.contains("using:") && text.contains("steps:") {
+        return FileKind::Action;
+    }
     if text.contains("role:") && text.contains("goal:") && text.contains("backstory:") {
         return FileKind::CrewAiAgents;
+    }
+    if text.lines().any(|l| l.starts_with("mcpServers:")) {
+        return FileKind::Mcp(McpClient::Continue);
     }
     FileKind::Other
 }
@@ -225,6 +296,59 @@ mod tests {
             FileKind::AutogenConfigList
         );
         assert_eq!(by_name("s/.well-known/agent.json"), FileKind::A2aCard);
+        assert_eq!(
+            by_name("r/.claude/mcp.json"),
+            FileKind::Mcp(McpClient::ClaudeCode)
+        );
+        assert_eq!(
+            by_name("r/.kiro/settings/mcp.json"),
+            FileKind::Mcp(McpClient::Kiro)
+        );
+        assert_eq!(
+            by_name("r/.amazonq/mcp.json"),
+            FileKind::Mcp(McpClient::AmazonQ)
+        );
+        assert_eq!(
+            by_name("r/gemini-extension.json"),
+            FileKind::Mcp(McpClient::GeminiExtension)
+        );
+        assert_eq!(
+            by_name("h/.gemini/antigravity/mcp_config.json"),
+            FileKind::Mcp(McpClient::Antigravity)
+        );
+        assert_eq!(
+            by_name("h/.codeium/windsurf/mcp_config.json"),
+            FileKind::Mcp(McpClient::Windsurf)
+        );
+        assert_eq!(
+            by_name("x/mcp_config.json"),
+            FileKind::Mcp(McpClient::Unknown)
+        );
+        assert_eq!(
+            by_name("r/.continue/config.yaml"),
+            FileKind::Mcp(McpClient::Continue)
+        );
+        assert_eq!(
+            by_name("r/.continue/mcpServers/linear.yaml"),
+            FileKind::Mcp(McpClient::Continue)
+        );
+        assert_eq!(
+            by_name("r/.zed/settings.json"),
+            FileKind::Mcp(McpClient::Zed)
+        );
+        assert_eq!(
+            by_name("r/opencode.json"),
+            FileKind::Mcp(McpClient::Opencode)
+        );
+        assert_eq!(
+            by_name("h/.config/goose/config.yaml"),
+            FileKind::Mcp(McpClient::Goose)
+        );
+        assert_eq!(
+            by_name("r/.github/workflows/triage.md"),
+            FileKind::GhAwSource
+        );
+        assert_eq!(by_name("r/.github/actions/ai/action.yml"), FileKind::Action);
     }
 
     #[test]
@@ -240,5 +364,13 @@ mod tests {
             FileKind::Workflow
         );
         assert_eq!(classify_by_content(y, "a: b\n"), FileKind::Other);
+        // A server's own registry manifest is not a client config.
+        assert_eq!(
+            classify_by_content(
+                Path::new("server.json"),
+                r#"{"$schema": "https://static.modelcontextprotocol.io/schemas/2025-09-29/server.schema.json", "packages": [{"registryType": "npm"}], "mcpServers": {}}"#
+            ),
+            FileKind::Other
+        );
     }
 }

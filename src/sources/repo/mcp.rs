@@ -10,28 +10,52 @@ use crate::model::{Confidence, Evidence};
 use crate::secrets;
 
 pub fn analyse(client: McpClient, text: &str, fragment: &mut Fragment<'_>) {
-    let format = if client == McpClient::Codex {
-        Format::Toml
-    } else {
-        Format::Json
+    let ext = fragment
+        .path
+        .rsplit('.')
+        .next()
+        .unwrap_or("")
+        .to_ascii_lowercase();
+    let format = match (client, ext.as_str()) {
+        (McpClient::Codex, _) | (_, "toml") => Format::Toml,
+        (_, "yaml" | "yml") => Format::Yaml,
+        _ => Format::Json,
     };
     let Some(doc) = super::parse_doc(text, format, fragment, "the MCP config") else {
         return;
     };
-    let Some((servers_key, servers)) = find_servers(&doc) else {
-        // A settings file without servers (Gemini, Codex) configures no MCP access.
-        return;
+    let found = find_servers(&doc, client);
+    // opencode's config is the agent's even without MCP servers: it names the model
+    // providers and their keys.
+    let providers = (client == McpClient::Opencode)
+        .then(|| doc.get("provider").filter(|p| p.is_map()))
+        .flatten();
+    let (servers_key, container, servers) = match (found, providers) {
+        (Some(f), _) => f,
+        (None, Some(p)) => ("", p, Vec::new()),
+        // A settings file without servers (Gemini, Codex, Zed) configures no MCP access.
+        (None, None) => return,
     };
     let client = refine_client(client, servers_key);
     let agent_id = format!("repo:{}", fragment.path);
-    let agent_loc = fragment.loc_of(servers);
+    let agent_loc = fragment.loc_of(container);
+    let mut provider_keys = Vec::new();
+    for (_, p) in providers.map(Node::entries).unwrap_or_default() {
+        if let Some(key) = p.at(&["options", "apiKey"])
+            && let Some(text) = key.scalar_text()
+        {
+            let text = opencode_reference(&text).unwrap_or(text);
+            provider_keys.extend(fragment.observe_value(
+                Some(&agent_id),
+                Site::at(key, Some("apiKey")),
+                &text,
+            ));
+        }
+    }
 
     let mut server_facts = Vec::new();
-    for (key, server) in servers.entries() {
-        if !server.is_map() {
-            continue;
-        }
-        server_facts.push(analyse_server(&agent_id, &key.name, server, fragment));
+    for (name, server) in servers {
+        server_facts.push(analyse_server(&agent_id, &name, server, fragment));
     }
     let inputs = prompt_inputs(&doc);
     let mut facts = serde_json::Map::new();
@@ -39,9 +63,15 @@ pub fn analyse(client: McpClient, text: &str, fragment: &mut Fragment<'_>) {
     facts.insert("servers".into(), Json::Array(server_facts.clone()));
     facts.insert("server_count".into(), json!(server_facts.len()));
     facts.insert("password_inputs".into(), json!(inputs));
+    facts.insert("provider_keys".into(), json!(provider_keys));
+    let name = if server_facts.is_empty() && !provider_keys.is_empty() {
+        format!("{} agent config", client.name())
+    } else {
+        format!("{} MCP client", client.name())
+    };
     fragment.agent(
         agent_id,
-        format!("{} MCP client", client.name()),
+        name,
         "mcp-client",
         Confidence::High,
         vec![Evidence::new(
@@ -57,28 +87,63 @@ pub fn analyse(client: McpClient, text: &str, fragment: &mut Fragment<'_>) {
     );
 }
 
-/// Where the servers are: `mcpServers` (Claude, Cursor, Cline, Windsurf, Gemini),
-/// `servers` (VS Code), `mcp_servers` (Codex), `mcp.servers` (VS Code user settings), or
-/// the top level itself (Claude Code plugin `.mcp.json`).
-fn find_servers(doc: &Node) -> Option<(&'static str, &Node)> {
-    for key in ["mcpServers", "servers", "mcp_servers"] {
-        if let Some(node) = doc.get(key).filter(|n| n.is_map()) {
-            return Some((key, node));
+/// The key the servers are under, the node that holds them, and each server by name.
+type Servers<'d> = (&'static str, &'d Node, Vec<(String, &'d Node)>);
+
+/// Where the servers are, and each by name: `mcpServers` (Claude, Cursor, Cline,
+/// Windsurf, Gemini, Kiro, Amazon Q; a list of named servers in Continue), `servers`
+/// (VS Code), `mcp_servers` (Codex), `mcp.servers` (VS Code user settings), `mcp`
+/// (opencode), `context_servers` (Zed), `extensions` (Goose), or the top level itself
+/// (Claude Code plugin `.mcp.json`).
+fn find_servers(doc: &Node, client: McpClient) -> Option<Servers<'_>> {
+    fn named(node: &Node) -> Vec<(String, &Node)> {
+        match &node.value {
+            crate::doc::Value::Map(entries) => entries
+                .iter()
+                .filter(|(_, v)| v.is_map())
+                .map(|(k, v)| (k.name.clone(), v))
+                .collect(),
+            // Continue lists its servers, each with a `name`.
+            crate::doc::Value::Seq(items) => items
+                .iter()
+                .enumerate()
+                .filter(|(_, v)| v.is_map())
+                .map(|(i, v)| {
+                    let name = v
+                        .get("name")
+                        .and_then(Node::scalar_text)
+                        .unwrap_or_else(|| format!("#{}", i + 1));
+                    (name, v)
+                })
+                .collect(),
+            _ => Vec::new(),
         }
     }
     if let Some(node) = doc.at(&["mcp", "servers"]).filter(|n| n.is_map()) {
-        return Some(("servers", node));
+        return Some(("servers", node, named(node)));
+    }
+    let keys: &[&'static str] = match client {
+        McpClient::Opencode => &["mcp", "mcpServers"],
+        McpClient::Zed => &["context_servers"],
+        McpClient::Goose => &["extensions"],
+        _ => &["mcpServers", "servers", "mcp_servers", "context_servers"],
+    };
+    for key in keys {
+        if let Some(node) = doc.get(key).filter(|n| n.is_map() || n.is_seq()) {
+            return Some((key, node, named(node)));
+        }
     }
     let looks_like_servers = !doc.entries().is_empty()
         && doc.entries().iter().all(|(_, v)| {
             v.get("command").is_some() || v.get("url").is_some() || v.get("type").is_some()
         });
-    looks_like_servers.then_some(("", doc))
+    looks_like_servers.then(|| ("", doc, named(doc)))
 }
 
 fn refine_client(client: McpClient, servers_key: &str) -> McpClient {
     match (client, servers_key) {
         (McpClient::Unknown, "servers") => McpClient::VsCode,
+        (McpClient::Unknown, "context_servers") => McpClient::Zed,
         (c, _) => c,
     }
 }
@@ -97,7 +162,23 @@ fn prompt_inputs(doc: &Node) -> Vec<String> {
 }
 
 fn analyse_server(agent: &str, name: &str, server: &Node, fragment: &mut Fragment<'_>) -> Json {
-    let command = server.get("command").and_then(Node::as_str);
+    // The command and its arguments, as each client spells them: `command` + `args`;
+    // opencode's `command: [cmd, args…]`; Zed's `command: {path, args, env}`; Goose's
+    // `cmd`.
+    let command_node = server.get("command");
+    let command = command_node
+        .and_then(Node::as_str)
+        .or_else(|| {
+            command_node
+                .and_then(|c| c.items().first())
+                .and_then(Node::as_str)
+        })
+        .or_else(|| {
+            command_node
+                .and_then(|c| c.get("path"))
+                .and_then(Node::as_str)
+        })
+        .or_else(|| server.get("cmd").and_then(Node::as_str));
     let url = ["url", "serverUrl", "httpUrl"]
         .iter()
         .find_map(|k| server.get(k).and_then(Node::as_str));
@@ -107,24 +188,44 @@ fn analyse_server(agent: &str, name: &str, server: &Node, fragment: &mut Fragmen
         .and_then(Node::as_str)
         .map(str::to_string)
         .unwrap_or_else(|| if url.is_some() { "http" } else { "stdio" }.to_string());
-    let args: Vec<&Node> = server
-        .get("args")
-        .map(|a| a.items().iter().collect())
-        .unwrap_or_default();
+    let args: Vec<&Node> = match command_node {
+        Some(c) if c.is_seq() => c.items().iter().skip(1).collect(),
+        Some(c) if c.is_map() => c
+            .get("args")
+            .map(|a| a.items().iter().collect())
+            .unwrap_or_default(),
+        _ => server
+            .get("args")
+            .map(|a| a.items().iter().collect())
+            .unwrap_or_default(),
+    };
     let mut credentials = Vec::new();
 
-    for key in ["env", "headers", "http_headers", "env_http_headers"] {
-        if let Some(map) = server.get(key) {
-            for (k, v) in map.entries() {
-                if let Some(text) = v.scalar_text() {
-                    let site = Site::at(v, Some(&k.name));
-                    credentials.extend(fragment.observe_value(Some(agent), site, &text));
-                }
+    let env_maps = [
+        "env",
+        "environment",
+        "envs",
+        "headers",
+        "http_headers",
+        "env_http_headers",
+    ]
+    .into_iter()
+    .filter_map(|k| server.get(k))
+    .chain(command_node.and_then(|c| c.get("env")));
+    for map in env_maps {
+        for (k, v) in map.entries() {
+            if let Some(text) = v.scalar_text() {
+                let site = Site::at(v, Some(&k.name));
+                let text = opencode_reference(&text).unwrap_or(text);
+                credentials.extend(fragment.observe_value(Some(agent), site, &text));
             }
         }
     }
-    // Codex names env vars to forward from the user's environment.
-    if let Some(vars) = server.get("env_vars") {
+    // Codex and Goose name env vars to forward from the user's environment.
+    for vars in ["env_vars", "env_keys"]
+        .into_iter()
+        .filter_map(|k| server.get(k))
+    {
         for v in vars.items() {
             if let Some(var) = v.as_str()
                 && let Some(hint) = secrets::hint_for_name(var)
@@ -180,12 +281,20 @@ fn analyse_server(agent: &str, name: &str, server: &Node, fragment: &mut Fragmen
         "package": package,
         "url": url.map(redact_url),
         "remote": url.is_some_and(|u| !is_loopback(u)),
-        "disabled": server.get("disabled").and_then(Node::as_bool).unwrap_or(false),
+        "disabled": server.get("disabled").and_then(Node::as_bool).unwrap_or(false)
+            || server.get("enabled").and_then(Node::as_bool) == Some(false),
         "trust": server.get("trust").and_then(Node::as_bool).unwrap_or(false),
         "auto_approve": auto_approve,
         "credentials": credentials,
         "line": server.line,
     })
+}
+
+/// opencode's `{env:NAME}` reference, spelt as the `${NAME}` the value classifier knows.
+fn opencode_reference(text: &str) -> Option<String> {
+    let name = text.trim().strip_prefix("{env:")?.strip_suffix('}')?;
+    (!name.is_empty() && name.chars().all(|c| c.is_ascii_alphanumeric() || c == '_'))
+        .then(|| format!("${{{name}}}"))
 }
 
 /// Credentials in a URL: `user:password@` and `?api_key=…`-style query parameters.

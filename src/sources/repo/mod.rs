@@ -14,12 +14,13 @@ mod mcp;
 mod roots;
 mod suppress;
 mod walk;
-mod workflow;
+pub(crate) mod workflow;
 
 pub use detect::{FileKind, classify};
 pub use roots::ScanRoots;
 pub use suppress::InlineIgnore;
 pub use walk::{RepoOptions, RepoScan, scan};
+pub use workflow::WorkflowFile;
 
 use builder::Fragment;
 
@@ -33,7 +34,9 @@ fn analyse(kind: FileKind, text: &str, fragment: &mut Fragment<'_>) {
 fn analyse_format(kind: FileKind, text: &str, fragment: &mut Fragment<'_>) {
     match kind {
         FileKind::Mcp(client) => mcp::analyse(client, text, fragment),
-        FileKind::Workflow => workflow::analyse(text, fragment),
+        FileKind::Workflow | FileKind::GhAwSource => workflow::analyse(text, fragment),
+        // Read through the workflows that use it.
+        FileKind::Action => {}
         FileKind::CrewAiAgents => frameworks::crewai(text, fragment),
         FileKind::A2aCard => frameworks::a2a(text, fragment),
         FileKind::LangGraph => frameworks::langgraph(text, fragment),
@@ -72,6 +75,47 @@ pub fn analyse_text(shown: &str, text: &str) -> crate::model::Inventory {
     let mut fragment = Fragment::new(shown);
     analyse(kind, text, &mut fragment);
     fragment.finish()
+}
+
+/// Analyses a set of fetched files (the GitHub source's workflows of every crawled
+/// repository) as [`analyse_text`] does one, with each other in reach: calls between
+/// them are followed. Returns each file's inventory, in the order given.
+pub fn analyse_texts(files: &[workflow::WorkflowFile]) -> Vec<crate::model::Inventory> {
+    let index = workflow::WorkflowIndex::new(files);
+    files
+        .iter()
+        .map(|f| {
+            let path = std::path::Path::new(&f.shown);
+            let kind = detect::classify(path, &f.text);
+            let mut fragment = Fragment::new(&f.shown);
+            match kind {
+                FileKind::Workflow | FileKind::GhAwSource => {
+                    workflow::analyse_in(&f.text, &mut fragment, &index)
+                }
+                other => analyse_format(other, &f.text, &mut fragment),
+            }
+            fragment.scan_text(&f.text);
+            fragment.finish()
+        })
+        .collect()
+}
+
+/// Analyses the workflows, gh-aw sources and actions the walk set aside, with each
+/// other in reach (the walk already ran the secret scanner over them).
+pub(crate) fn analyse_deferred(
+    files: &[(workflow::WorkflowFile, FileKind)],
+) -> crate::model::Inventory {
+    let list: Vec<workflow::WorkflowFile> = files.iter().map(|(f, _)| f.clone()).collect();
+    let index = workflow::WorkflowIndex::new(&list);
+    let mut out = crate::model::Inventory::default();
+    for (f, kind) in files {
+        if matches!(kind, FileKind::Workflow | FileKind::GhAwSource) {
+            let mut fragment = Fragment::new(&f.shown);
+            workflow::analyse_in(&f.text, &mut fragment, &index);
+            out.extend(fragment.finish());
+        }
+    }
+    out
 }
 
 /// Analyses a version of a file read from git history: the format's analyser alone,

@@ -49,6 +49,9 @@ pub struct RepoScan {
     pub aws_exports: Vec<(PathBuf, crate::sources::aws::ExportKind)>,
     /// GitHub exports found among the files (recognised by content), for the github source.
     pub github_exports: Vec<PathBuf>,
+    /// Workflows, gh-aw sources and actions, analysed after the walk with each other in
+    /// reach (a job's local actions and reusable workflows).
+    pub(super) deferred: Vec<(super::workflow::WorkflowFile, FileKind)>,
 }
 
 /// Buffer capacity a worker keeps between files.
@@ -137,7 +140,11 @@ pub fn scan(paths: &[PathBuf], options: &RepoOptions, names: &ScanRoots) -> Repo
         out.inline_ignores.extend(part.inline_ignores);
         out.aws_exports.extend(part.aws_exports);
         out.github_exports.extend(part.github_exports);
+        out.deferred.extend(part.deferred);
     }
+    out.deferred.sort_by(|a, b| a.0.shown.cmp(&b.0.shown));
+    out.inventory.extend(super::analyse_deferred(&out.deferred));
+    out.deferred = Vec::new();
     out.aws_exports.sort_by(|a, b| a.0.cmp(&b.0));
     out.github_exports.sort();
     out.inventory.normalize();
@@ -242,7 +249,22 @@ impl Worker<'_> {
             kind
         };
         let mut fragment = Fragment::new(&shown);
-        super::analyse(kind, &text, &mut fragment);
+        if matches!(
+            kind,
+            FileKind::Workflow | FileKind::GhAwSource | FileKind::Action
+        ) {
+            // Its agents are read after the walk, with the files it calls.
+            fragment.scan_text(&text);
+            self.local.deferred.push((
+                super::workflow::WorkflowFile {
+                    shown: shown.clone(),
+                    text: text.to_string(),
+                },
+                kind,
+            ));
+        } else {
+            super::analyse(kind, &text, &mut fragment);
+        }
         self.local
             .inline_ignores
             .extend(suppress::find_inline_ignores(&shown, &text));
