@@ -27,12 +27,13 @@ pub struct Snapshot {
 pub fn read_snapshot(path: &Path) -> Result<Snapshot> {
     let text = std::fs::read_to_string(path)
         .with_context(|| format!("{}: cannot read the snapshot", path.display()))?;
-    let value: Value = serde_json::from_str(&text).map_err(|e| {
+    let value: Value = crate::doc::from_json(&text).map_err(|e| {
         anyhow::anyhow!(
-            "{}:{}:{}: not JSON: {e}",
+            "{}:{}:{}: not JSON ({})",
             path.display(),
-            e.line(),
-            e.column()
+            e.line,
+            e.column,
+            e.kind
         )
     })?;
     let schema = value["schema"].as_str().unwrap_or_default();

@@ -17,6 +17,7 @@ pub mod report;
 pub mod rules;
 pub mod secrets;
 pub mod sources;
+pub mod text;
 pub mod timefmt;
 
 /// The version `--version` prints: the package version and the commit it was built from.

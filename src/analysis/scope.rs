@@ -67,6 +67,7 @@ pub fn agent_scope(inv: &Inventory) -> Inventory {
             .collect(),
         identities,
         errors: inv.errors.clone(),
+        warnings: inv.warnings.clone(),
         stats: inv.stats.clone(),
         changes: inv
             .changes

@@ -62,6 +62,9 @@ fn diagnostics(report: &Report, quiet: bool, to_terminal: bool) {
             eprintln!("warning: {w}");
         }
     }
+    if !quiet {
+        super::print_errors(&report.inventory.warnings, "warning");
+    }
     super::print_errors(&report.errors, "error");
     if !quiet && !to_terminal {
         eprintln!(

@@ -3,9 +3,15 @@
 use jsonc_parser::ast;
 use jsonc_parser::{CollectOptions, ParseOptions};
 
-use super::{Key, LineIndex, Node, ParseError, Value};
+use super::{Duplicate, Key, LineIndex, Node, ParseError, Value};
 
 pub fn parse(text: &str) -> Result<Node, ParseError> {
+    parse_with_duplicates(text).map(|(node, _)| node)
+}
+
+/// Parses, keeping the last of duplicated keys (as `JSON.parse` and Python's `json`,
+/// which MCP clients use, do) and reporting each duplicate.
+pub fn parse_with_duplicates(text: &str) -> Result<(Node, Vec<Duplicate>), ParseError> {
     let lines = LineIndex::new(text);
     let options = ParseOptions {
         allow_comments: true,
@@ -25,8 +31,9 @@ pub fn parse(text: &str) -> Result<Node, ParseError> {
                 message: e.kind().to_string(),
             }
         })?;
+    let mut duplicates = Vec::new();
     match parsed.value {
-        Some(value) => Ok(convert(value, &lines)),
+        Some(value) => Ok((convert(value, &lines, &mut duplicates), duplicates)),
         None => Err(ParseError {
             line: 1,
             column: 1,
@@ -35,7 +42,7 @@ pub fn parse(text: &str) -> Result<Node, ParseError> {
     }
 }
 
-fn convert(value: ast::Value<'_>, lines: &LineIndex<'_>) -> Node {
+fn convert(value: ast::Value<'_>, lines: &LineIndex<'_>, dups: &mut Vec<Duplicate>) -> Node {
     let at = |offset: usize| lines.position(offset);
     match value {
         ast::Value::StringLit(s) => {
@@ -57,24 +64,41 @@ fn convert(value: ast::Value<'_>, lines: &LineIndex<'_>) -> Node {
         }
         ast::Value::Array(a) => {
             let (l, c) = at(a.range.start);
-            let items = a.elements.into_iter().map(|v| convert(v, lines)).collect();
+            let items = a
+                .elements
+                .into_iter()
+                .map(|v| convert(v, lines, dups))
+                .collect();
             Node::new(l, c, Value::Seq(items))
         }
         ast::Value::Object(o) => {
             let (l, c) = at(o.range.start);
-            let entries = o
-                .properties
-                .into_iter()
-                .map(|p| {
-                    let (kl, kc) = at(p.range.start);
-                    let key = Key {
-                        name: p.name.into_string(),
-                        line: kl,
-                        column: kc,
-                    };
-                    (key, convert(p.value, lines))
-                })
-                .collect();
+            let mut entries: Vec<(Key, Node)> = Vec::with_capacity(o.properties.len());
+            // Position of each key in `entries`, so duplicates cost no scan.
+            let mut seen: std::collections::HashMap<String, usize> = Default::default();
+            for p in o.properties {
+                let (kl, kc) = at(p.range.start);
+                let key = Key {
+                    name: p.name.into_string(),
+                    line: kl,
+                    column: kc,
+                };
+                let value = convert(p.value, lines, dups);
+                match seen.get(&key.name) {
+                    Some(&i) => {
+                        dups.push(Duplicate {
+                            key: key.name.clone(),
+                            first_line: entries[i].0.line,
+                            line: key.line,
+                        });
+                        entries[i] = (key, value);
+                    }
+                    None => {
+                        seen.insert(key.name.clone(), entries.len());
+                        entries.push((key, value));
+                    }
+                }
+            }
             Node::new(l, c, Value::Map(entries))
         }
     }

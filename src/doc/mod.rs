@@ -54,6 +54,28 @@ pub enum Format {
     Toml,
 }
 
+/// A key given twice in one JSON object: the later one is what clients read.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Duplicate {
+    pub key: String,
+    /// The line of the occurrence that was dropped.
+    pub first_line: u32,
+    /// The line of the occurrence that was kept.
+    pub line: u32,
+}
+
+/// Parses like [`parse`], and reports the duplicated keys of JSON objects (YAML and
+/// TOML refuse duplicates: those are parse errors).
+pub fn parse_with_duplicates(
+    text: &str,
+    format: Format,
+) -> Result<(Node, Vec<Duplicate>), ParseError> {
+    match format {
+        Format::Json => json::parse_with_duplicates(text),
+        other => parse(text, other).map(|n| (n, Vec::new())),
+    }
+}
+
 /// Parses `text` as `format`. A YAML stream yields its first document.
 pub fn parse(text: &str, format: Format) -> Result<Node, ParseError> {
     match format {
@@ -169,6 +191,76 @@ pub fn pointer_segment(key: &str) -> String {
     key.replace('~', "~0").replace('/', "~1")
 }
 
+/// Why a JSON file could not be read as the type expected: where (line, column, and the
+/// field as a path such as `UserDetailList[3].UserName`) and what kind of problem, never
+/// the value (serde's own message can quote it: `invalid type: string "ghp_…"`).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct JsonError {
+    pub line: usize,
+    pub column: usize,
+    /// The field path, when the problem is in a value (empty for syntax errors).
+    pub field: String,
+    pub kind: &'static str,
+}
+
+impl std::fmt::Display for JsonError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let mut parts = Vec::new();
+        if self.line > 0 {
+            parts.push(format!("line {}, column {}", self.line, self.column));
+        }
+        if !self.field.is_empty() && self.field != "." {
+            parts.push(format!("field `{}`", self.field));
+        }
+        if parts.is_empty() {
+            f.write_str(self.kind)
+        } else {
+            write!(f, "{}: {}", parts.join(", "), self.kind)
+        }
+    }
+}
+
+impl std::error::Error for JsonError {}
+
+/// Reads JSON into `T`, with an error that names the place and never a value.
+pub fn from_json<T: serde::de::DeserializeOwned>(text: &str) -> Result<T, JsonError> {
+    let mut de = serde_json::Deserializer::from_str(text);
+    let result: Result<T, _> = serde_path_to_error::deserialize(&mut de);
+    let value = result.map_err(|e| {
+        let field = e.path().to_string();
+        let inner = e.into_inner();
+        JsonError {
+            line: inner.line(),
+            column: inner.column(),
+            field,
+            kind: json_error_kind(&inner),
+        }
+    })?;
+    de.end().map_err(|e| JsonError {
+        line: e.line(),
+        column: e.column(),
+        field: String::new(),
+        kind: "text follows the JSON document",
+    })?;
+    Ok(value)
+}
+
+/// [`from_json`] for a value already parsed (a part of a larger document).
+pub fn from_json_value<T: serde::de::DeserializeOwned>(
+    value: serde_json::Value,
+) -> Result<T, JsonError> {
+    serde_path_to_error::deserialize(value).map_err(|e| {
+        let field = e.path().to_string();
+        let inner = e.into_inner();
+        JsonError {
+            line: 0,
+            column: 0,
+            field,
+            kind: json_error_kind(&inner),
+        }
+    })
+}
+
 /// What went wrong in a `serde_json` error, without the input's values: its message can
 /// quote them (`invalid type: string "ghp_…"`), so it never leaves the process whole.
 pub fn json_error_kind(e: &serde_json::Error) -> &'static str {
@@ -260,6 +352,21 @@ pub fn json_top_level_keys(head: &str) -> Option<Vec<(String, Option<String>)>> 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn json_errors_name_the_field_not_the_value() {
+        #[derive(Debug, serde::Deserialize)]
+        #[allow(dead_code)]
+        struct T {
+            list: Vec<String>,
+        }
+        let e =
+            from_json::<T>(r#"{"list": "ghp_0123456789abcdefghij0123456789abcdef"}"#).unwrap_err();
+        let text = e.to_string();
+        assert!(text.contains("field `list`"), "{text}");
+        assert!(!text.contains("ghp_"), "{text}");
+        assert_eq!(e.line, 1);
+    }
 
     #[test]
     fn top_level_keys_only() {

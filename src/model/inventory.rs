@@ -319,6 +319,13 @@ pub struct ScanStats {
     pub files_seen: u64,
     pub files_parsed: u64,
     pub bytes_read: u64,
+    /// Files with binary content that no analyser reads (images, archives), not read.
+    #[serde(default, skip_serializing_if = "is_zero")]
+    pub files_binary: u64,
+}
+
+fn is_zero(n: &u64) -> bool {
+    *n == 0
 }
 
 /// Everything the sources found, merged.
@@ -330,6 +337,10 @@ pub struct Inventory {
     pub grants: Vec<Grant>,
     pub edges: Vec<Edge>,
     pub errors: Vec<SourceError>,
+    /// What was read with a caveat (a duplicated key) or left unread on purpose (a FIFO,
+    /// a link out of the scanned folders), and why.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub warnings: Vec<SourceError>,
     #[serde(default)]
     pub stats: ScanStats,
     /// Rises in what agents may do, read from git history (`--history`).

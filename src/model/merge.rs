@@ -13,10 +13,12 @@ impl Inventory {
         self.grants.extend(other.grants);
         self.edges.extend(other.edges);
         self.errors.extend(other.errors);
+        self.warnings.extend(other.warnings);
         self.changes.extend(other.changes);
         self.stats.files_seen += other.stats.files_seen;
         self.stats.files_parsed += other.stats.files_parsed;
         self.stats.bytes_read += other.stats.bytes_read;
+        self.stats.files_binary += other.stats.files_binary;
     }
 
     /// Merges items that share an id and sorts everything, so that output is deterministic.
@@ -92,6 +94,8 @@ impl Inventory {
         self.edges.dedup();
         self.errors.sort();
         self.errors.dedup();
+        self.warnings.sort();
+        self.warnings.dedup();
         self.changes
             .sort_by(|a, b| (&a.author_date, &a.id).cmp(&(&b.author_date, &b.id)));
         self.changes.dedup_by(|a, b| a.id == b.id);

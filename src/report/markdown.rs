@@ -16,7 +16,7 @@ pub fn render(report: &Report) -> String {
         report
             .scanned
             .iter()
-            .map(|p| format!("`{p}`"))
+            .map(|p| code(p))
             .collect::<Vec<_>>()
             .join(", ")
     ));
@@ -98,7 +98,7 @@ pub fn render(report: &Report) -> String {
             f.category, f.confidence
         ));
         for l in &f.locations {
-            md.push_str(&format!("- Location: `{l}`\n"));
+            md.push_str(&format!("- Location: {}\n", code(&l.to_string())));
         }
         let controls: Vec<String> = f
             .controls
@@ -137,19 +137,20 @@ pub fn render(report: &Report) -> String {
             .map(ToString::to_string)
             .unwrap_or_default();
         md.push_str(&format!(
-            "| {} | {} | {:?} | `{loc}` |\n",
+            "| {} | {} | {:?} | {} |\n",
             esc(&a.name),
             a.kind,
-            a.confidence
+            a.confidence,
+            code(&loc)
         ));
     }
     if !report.suppressed.is_empty() {
         md.push_str("\n## Suppressed\n\n| Rule | Subject | By | Reason |\n|---|---|---|---|\n");
         for sp in &report.suppressed {
             md.push_str(&format!(
-                "| {} | `{}` | {} | {} |\n",
+                "| {} | {} | {} | {} |\n",
                 sp.finding.rule_id,
-                sp.finding.subject,
+                code(&sp.finding.subject),
                 sp.by,
                 esc(&sp.reason)
             ));
@@ -158,13 +159,25 @@ pub fn render(report: &Report) -> String {
     if !report.errors.is_empty() {
         md.push_str("\n## Errors\n\n");
         for e in &report.errors {
-            md.push_str(&format!("- `{}`: {}\n", e.location, esc(&e.message)));
+            md.push_str(&format!("- {}: {}\n", code(&e.location), esc(&e.message)));
         }
     }
     md
 }
 
-/// Keeps table cells and text from breaking the Markdown around them.
+/// Keeps table cells and text from breaking the Markdown around them: control
+/// characters escaped (no forged lines or terminal sequences), pipes escaped.
 fn esc(s: &str) -> String {
-    s.replace('|', "\\|").replace('\n', " ")
+    crate::text::escape_controls(s).replace('|', "\\|")
+}
+
+/// A code span that holds `s` whatever backticks it contains.
+fn code(s: &str) -> String {
+    let s = crate::text::escape_controls(s).replace('|', "\\|");
+    let longest = s.split(|c| c != '`').map(str::len).max().unwrap_or(0);
+    if longest == 0 {
+        return format!("`{s}`");
+    }
+    let fence = "`".repeat(longest + 1);
+    format!("{fence} {s} {fence}")
 }

@@ -76,6 +76,8 @@ impl Term {
         let mut out = String::new();
         let mut prefix = first;
         for paragraph in text.split('\n') {
+            // Text from input reaches here escaped; this keeps anything else harmless.
+            let paragraph = crate::text::escape_controls(paragraph);
             let mut line = String::from(prefix);
             let mut used = visible_width(prefix);
             let mut empty = true;

@@ -52,8 +52,8 @@ pub const REQUIRED: &[&str] = &[
 pub fn parse(text: &str) -> Result<(CredentialReport, Vec<String>), String> {
     let trimmed = text.trim_start();
     if trimmed.starts_with('{') {
-        let v: serde_json::Value = serde_json::from_str(text)
-            .map_err(|e| format!("line {}: not valid JSON: {e}", e.line()))?;
+        let v: serde_json::Value =
+            crate::doc::from_json(text).map_err(|e| format!("not valid JSON: {e}"))?;
         let content = v
             .get("Content")
             .and_then(|c| c.as_str())

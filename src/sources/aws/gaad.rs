@@ -219,7 +219,7 @@ impl ManagedPolicyDetail {
 /// A policy document as found: an object, or a URL-encoded JSON string (as the IAM API
 /// returns it). Returns the parsed object or why it could not be read.
 pub fn decode_document(doc: &Document) -> Result<Value, String> {
-    let value: Value = serde_json::from_str(doc.0.get())
+    let value: Value = crate::doc::from_json(doc.0.get())
         .map_err(|e| format!("the policy document is not JSON: {e}"))?;
     decode_value(&value)
 }
@@ -233,7 +233,8 @@ fn decode_value(doc: &Value) -> Result<Value, String> {
             } else {
                 percent_decode(s)?
             };
-            serde_json::from_str(&text).map_err(|e| format!("the policy document is not JSON: {e}"))
+            crate::doc::from_json(&text)
+                .map_err(|e| format!("the policy document is not JSON: {e}"))
         }
         other => Err(format!(
             "the policy document is a {}, not an object",

@@ -128,7 +128,7 @@ pub fn read_gaad(path: &Path, shown: &str, errors: &mut Vec<SourceError>) -> Opt
 }
 
 pub fn parse_gaad(text: &str, shown: &str, errors: &mut Vec<SourceError>) -> Option<Gaad> {
-    match serde_json::from_str::<Gaad>(text) {
+    match crate::doc::from_json::<Gaad>(text) {
         Ok(g) => {
             for (name, present) in [
                 ("UserDetailList", g.user_detail_list.is_some()),
@@ -144,7 +144,7 @@ pub fn parse_gaad(text: &str, shown: &str, errors: &mut Vec<SourceError>) -> Opt
         }
         Err(e) => {
             errors.push(error(
-                &format!("{shown}:{}:{}", e.line(), e.column()),
+                &format!("{shown}:{}:{}", e.line, e.column),
                 format!("not a valid authorization-details export: {e}"),
             ));
             None
@@ -174,11 +174,11 @@ pub fn read_access_keys(
     shown: &str,
     errors: &mut Vec<SourceError>,
 ) -> Vec<AccessKeyMetadata> {
-    match serde_json::from_str::<AccessKeyList>(text) {
+    match crate::doc::from_json::<AccessKeyList>(text) {
         Ok(list) => list.access_key_metadata,
         Err(e) => {
             errors.push(error(
-                &format!("{shown}:{}:{}", e.line(), e.column()),
+                &format!("{shown}:{}:{}", e.line, e.column),
                 format!("not an access key listing: {e}"),
             ));
             Vec::new()

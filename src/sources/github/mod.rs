@@ -89,7 +89,7 @@ pub fn recognise(text: &str) -> bool {
 /// Reads an export written by `nhi-audit export github`. An invalid file is an error
 /// naming the line; the crawl errors it recorded come back as source errors.
 pub fn read_export(text: &str, shown: &str, errors: &mut Vec<SourceError>) -> Option<GithubExport> {
-    match serde_json::from_str::<GithubExport>(text) {
+    match crate::doc::from_json::<GithubExport>(text) {
         Ok(export) if export.schema == EXPORT_SCHEMA => Some(export),
         Ok(export) => {
             errors.push(error(
@@ -103,7 +103,7 @@ pub fn read_export(text: &str, shown: &str, errors: &mut Vec<SourceError>) -> Op
         }
         Err(e) => {
             errors.push(error(
-                &format!("{shown}:{}:{}", e.line(), e.column()),
+                &format!("{shown}:{}:{}", e.line, e.column),
                 format!("not a valid GitHub export: {e}"),
             ));
             None

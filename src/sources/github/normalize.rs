@@ -116,7 +116,7 @@ fn date(d: &Option<String>) -> Option<String> {
 fn items<T: DeserializeOwned>(list: &[Value], call: &str, errors: &mut Vec<SourceError>) -> Vec<T> {
     list.iter()
         .enumerate()
-        .filter_map(|(i, v)| match serde_json::from_value::<T>(v.clone()) {
+        .filter_map(|(i, v)| match crate::doc::from_json_value::<T>(v.clone()) {
             Ok(t) => Some(t),
             Err(e) => {
                 errors.push(error(
@@ -382,7 +382,7 @@ fn normalize_repo(
     org_default: Option<&WorkflowPermissions>,
     inv: &mut Inventory,
 ) {
-    let repo: Repository = match serde_json::from_value(export.repository.clone()) {
+    let repo: Repository = match crate::doc::from_json_value(export.repository.clone()) {
         Ok(r) => r,
         Err(e) => {
             inv.errors.push(error(

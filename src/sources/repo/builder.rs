@@ -60,7 +60,10 @@ impl<'a> Fragment<'a> {
         }
     }
 
-    pub fn finish(self) -> Inventory {
+    /// The fragment, with every string taken from the file escaped for display (see
+    /// [`crate::text`]): names, evidence, facts, errors.
+    pub fn finish(mut self) -> Inventory {
+        escape_inventory(&mut self.inv);
         self.inv
     }
 
@@ -70,6 +73,16 @@ impl<'a> Fragment<'a> {
 
     pub fn loc_of(&self, node: &Node) -> Location {
         self.loc(node.line, node.column)
+    }
+
+    /// Something about this file the user should know that does not stop its analysis
+    /// (a key given twice).
+    pub fn warn(&mut self, line: u32, column: u32, message: impl Into<String>) {
+        self.inv.warnings.push(SourceError {
+            source: SourceKind::Repo,
+            location: format!("{}:{}:{}", self.path, line, column),
+            message: message.into(),
+        });
     }
 
     /// A problem reading this file; the scan goes on.
@@ -359,6 +372,41 @@ impl<'a> Fragment<'a> {
             facts: facts.into_iter().collect(),
         });
     }
+}
+
+/// Escapes control characters in every string of an inventory fragment that can carry
+/// text from a file. Ids and paths are escaped where they are made.
+fn escape_inventory(inv: &mut Inventory) {
+    fn esc(s: &mut String) {
+        if let std::borrow::Cow::Owned(o) = crate::text::escape_controls(s) {
+            *s = o;
+        }
+    }
+    fn esc_json(v: &mut serde_json::Value) {
+        match v {
+            serde_json::Value::String(s) => esc(s),
+            serde_json::Value::Array(items) => items.iter_mut().for_each(esc_json),
+            serde_json::Value::Object(m) => m.values_mut().for_each(esc_json),
+            _ => {}
+        }
+    }
+    for a in &mut inv.agents {
+        esc(&mut a.name);
+        a.evidence.iter_mut().for_each(|e| esc(&mut e.description));
+        a.facts.values_mut().for_each(esc_json);
+    }
+    for i in &mut inv.identities {
+        esc(&mut i.name);
+        i.facts.values_mut().for_each(esc_json);
+    }
+    for c in &mut inv.credentials {
+        if let Some(n) = &mut c.name {
+            esc(n);
+        }
+    }
+    inv.edges.iter_mut().for_each(|e| esc(&mut e.evidence));
+    inv.errors.iter_mut().for_each(|e| esc(&mut e.message));
+    inv.warnings.iter_mut().for_each(|e| esc(&mut e.message));
 }
 
 /// A person's token rather than a workload's: acting with it makes the agent's actions

@@ -159,14 +159,14 @@ pub fn a2a(text: &str, fragment: &mut Fragment<'_>) {
     let loc = fragment.loc_of(&doc);
     let mut facts = serde_json::Map::new();
     facts.insert("framework".into(), json!("a2a"));
-    facts.insert("url".into(), json!(url));
+    facts.insert("url".into(), json!(url.map(crate::text::display_value)));
     facts.insert("auth_schemes".into(), json!(schemes));
     facts.insert("authenticated".into(), json!(!schemes.is_empty()));
     facts.insert("push_notifications".into(), json!(push));
     facts.insert("skills".into(), json!(skills));
     fragment.agent(
         format!("repo:{}", fragment.path),
-        format!("A2A agent {name}"),
+        format!("A2A agent {}", crate::text::display_value(name)),
         "a2a",
         Confidence::High,
         vec![Evidence::new("A2A agent card", Some(loc.clone()))],
@@ -197,7 +197,10 @@ pub fn langgraph(text: &str, fragment: &mut Fragment<'_>) {
         let loc = fragment.loc(key.line, key.column);
         let mut facts = serde_json::Map::new();
         facts.insert("framework".into(), json!("langgraph"));
-        facts.insert("env_file".into(), json!(env_file));
+        facts.insert(
+            "env_file".into(),
+            json!(env_file.as_deref().map(crate::text::display_value)),
+        );
         fragment.agent(
             id.clone(),
             format!("LangGraph graph {}", key.name),
@@ -248,6 +251,7 @@ pub fn autogen(text: &str, fragment: &mut Fragment<'_>) {
     let models: Vec<String> = entries
         .iter()
         .filter_map(|e| e.get("model").and_then(Node::scalar_text))
+        .map(|m| crate::text::display_value(&m))
         .collect();
     let mut facts = serde_json::Map::new();
     facts.insert("framework".into(), json!("autogen"));

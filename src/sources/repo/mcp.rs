@@ -276,10 +276,10 @@ fn analyse_server(agent: &str, name: &str, server: &Node, fragment: &mut Fragmen
         .collect();
     json!({
         "name": name,
-        "transport": transport,
-        "command": command,
-        "package": package,
-        "url": url.map(redact_url),
+        "transport": crate::text::display_value(&transport),
+        "command": command.map(crate::text::display_value),
+        "package": package.as_deref().map(crate::text::display_value),
+        "url": url.map(|u| crate::text::display_value(&redact_url(u))),
         "remote": url.is_some_and(|u| !is_loopback(u)),
         "disabled": server.get("disabled").and_then(Node::as_bool).unwrap_or(false)
             || server.get("enabled").and_then(Node::as_bool) == Some(false),

@@ -53,8 +53,20 @@ fn parse_doc(
     fragment: &mut Fragment<'_>,
     what: &str,
 ) -> Option<crate::doc::Node> {
-    match crate::doc::parse(text, format) {
-        Ok(node) => Some(node),
+    match crate::doc::parse_with_duplicates(text, format) {
+        Ok((node, duplicates)) => {
+            for d in duplicates {
+                fragment.warn(
+                    d.line,
+                    1,
+                    format!(
+                        "`{}` is given twice (also at line {}): read as the client reads it, the last one",
+                        d.key, d.first_line
+                    ),
+                );
+            }
+            Some(node)
+        }
         Err(e) => {
             fragment.error(
                 e.line,

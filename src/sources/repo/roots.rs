@@ -144,9 +144,10 @@ fn lexical_relative(path: &Path, base: &Path) -> Option<PathBuf> {
     path.strip_prefix(base).ok().map(Path::to_path_buf)
 }
 
-/// Forward slashes, no leading `./`.
+/// Forward slashes, no leading `./`; bytes that are not UTF-8 and control characters
+/// escaped (see [`crate::text::display_path`]).
 fn slash(p: &Path) -> String {
-    let s = p.to_string_lossy().replace('\\', "/");
+    let s = crate::text::display_path(p).replace('\\', "/");
     let s = s.trim_start_matches("./");
     s.strip_suffix('/').unwrap_or(s).to_string()
 }

@@ -1,0 +1,169 @@
+//! The one step every string taken from input passes before it is shown: control
+//! characters escaped (no terminal escape sequence, forged line or bidirectional trick
+//! reaches a table, a Markdown file or a log), and in values, credentials redacted (a
+//! URL's password, a secret query parameter, anything the secret scanner recognises).
+
+use std::borrow::Cow;
+
+/// Escapes what a terminal or a Markdown viewer would act on: C0 and C1 controls, DEL,
+/// bidirectional overrides and isolates, zero-width characters and the BOM, each as
+/// `\u{…}` (`\n`, `\r`, `\t` as themselves escaped).
+pub fn escape_controls(s: &str) -> Cow<'_, str> {
+    if !s.chars().any(needs_escape) {
+        return Cow::Borrowed(s);
+    }
+    let mut out = String::with_capacity(s.len() + 8);
+    for c in s.chars() {
+        match c {
+            '\n' => out.push_str("\\n"),
+            '\r' => out.push_str("\\r"),
+            '\t' => out.push_str("\\t"),
+            c if needs_escape(c) => out.push_str(&format!("\\u{{{:x}}}", c as u32)),
+            c => out.push(c),
+        }
+    }
+    Cow::Owned(out)
+}
+
+fn needs_escape(c: char) -> bool {
+    c.is_control()
+        || matches!(c, '\u{200b}'..='\u{200f}' | '\u{202a}'..='\u{202e}' | '\u{2066}'..='\u{2069}' | '\u{feff}')
+}
+
+/// A value from a config file made safe to show: credentials in it redacted, then
+/// control characters escaped.
+pub fn display_value(s: &str) -> String {
+    let mut out = redact_url_password(s);
+    out = redact_secret_params(&out);
+    for m in crate::secrets::SecretScanner::builtin().scan(&out.clone()) {
+        out = out.replace(m.value, &crate::secrets::redact(m.value));
+    }
+    escape_controls(&out).into_owned()
+}
+
+/// `scheme://user:password@host` → `scheme://user:***@host`, wherever it appears.
+fn redact_url_password(s: &str) -> String {
+    let mut out = String::with_capacity(s.len());
+    let mut rest = s;
+    while let Some(i) = rest.find("://") {
+        let (head, tail) = rest.split_at(i + 3);
+        out.push_str(head);
+        let authority_end = tail
+            .find(|c: char| {
+                matches!(c, '/' | '?' | '#') || c.is_whitespace() || c == '"' || c == '\''
+            })
+            .unwrap_or(tail.len());
+        let authority = &tail[..authority_end];
+        match authority
+            .rfind('@')
+            .and_then(|at| authority[..at].find(':').map(|colon| (colon, at)))
+        {
+            Some((colon, at)) if at > colon + 1 => {
+                out.push_str(&authority[..=colon]);
+                out.push_str("***");
+                out.push_str(&authority[at..]);
+            }
+            _ => out.push_str(authority),
+        }
+        rest = &tail[authority_end..];
+    }
+    out.push_str(rest);
+    out
+}
+
+/// `?api_key=…&token=…` → the values of secret-named parameters as `***`.
+fn redact_secret_params(s: &str) -> String {
+    if !s.contains('=') {
+        return s.to_string();
+    }
+    let mut out = String::with_capacity(s.len());
+    let mut start = 0;
+    let bytes = s.as_bytes();
+    let mut i = 0;
+    while i < bytes.len() {
+        if bytes[i] == b'=' {
+            // The name before `=`: back to a separator.
+            let name_start = s[..i]
+                .rfind(|c: char| matches!(c, '?' | '&' | ';' | ' ' | ',') || c.is_whitespace())
+                .map_or(0, |p| p + 1);
+            let name = &s[name_start..i];
+            let value_end = s[i + 1..]
+                .find(|c: char| {
+                    matches!(c, '&' | ';' | ' ' | ',' | '"' | '\'') || c.is_whitespace()
+                })
+                .map_or(s.len(), |p| i + 1 + p);
+            if !name.is_empty() && value_end > i + 1 && crate::secrets::is_secret_name(name) {
+                out.push_str(&s[start..=i]);
+                out.push_str("***");
+                start = value_end;
+                i = value_end;
+                continue;
+            }
+        }
+        i += 1;
+    }
+    out.push_str(&s[start..]);
+    out
+}
+
+/// A path made safe to show, losslessly: bytes that are not UTF-8 become `\xNN` (so two
+/// paths that differ only there stay two), then controls are escaped.
+pub fn display_path(p: &std::path::Path) -> String {
+    use std::os::unix::ffi::OsStrExt;
+    let bytes = p.as_os_str().as_bytes();
+    let mut out = String::with_capacity(bytes.len());
+    for chunk in bytes.utf8_chunks() {
+        out.push_str(&escape_controls(chunk.valid()));
+        for b in chunk.invalid() {
+            out.push_str(&format!("\\x{b:02X}"));
+        }
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn controls_and_tricks_are_escaped() {
+        assert_eq!(escape_controls("plain"), "plain");
+        assert_eq!(escape_controls("a\x1b[31mred"), "a\\u{1b}[31mred");
+        assert_eq!(escape_controls("x\ny"), "x\\ny");
+        assert_eq!(escape_controls("ab\u{202e}cd"), "ab\\u{202e}cd");
+    }
+
+    #[test]
+    fn values_lose_their_credentials() {
+        let v =
+            display_value("postgresql://app:s3cr3t-pw@db:5432/x?sslmode=require&password=hunter22");
+        assert!(!v.contains("s3cr3t-pw") && !v.contains("hunter22"), "{v}");
+        assert!(v.contains("app:***@db"), "{v}");
+        // A token of the classic PAT shape, made up here (no literal key in the source).
+        let alphabet = b"abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789";
+        let mut x: u64 = 0x9e37_79b9_7f4a_7c15;
+        let body: String = (0..36)
+            .map(|_| {
+                x ^= x << 13;
+                x ^= x >> 7;
+                x ^= x << 17;
+                alphabet[(x % alphabet.len() as u64) as usize] as char
+            })
+            .collect();
+        let v = display_value(&format!("npx server --token ghp_{body}"));
+        assert!(!v.contains(&body), "{v}");
+        assert_eq!(
+            display_value("npx -y @scope/server"),
+            "npx -y @scope/server"
+        );
+    }
+
+    #[test]
+    fn paths_keep_invalid_bytes_apart() {
+        use std::os::unix::ffi::OsStrExt;
+        let a = std::path::Path::new(std::ffi::OsStr::from_bytes(b"x/\xff.env"));
+        let b = std::path::Path::new(std::ffi::OsStr::from_bytes(b"x/\xfe.env"));
+        assert_ne!(display_path(a), display_path(b));
+        assert_eq!(display_path(a), "x/\\xFF.env");
+    }
+}
