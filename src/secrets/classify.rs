@@ -111,10 +111,10 @@ const VSCODE_VARIABLES: &[&str] = &[
 ];
 
 fn find_reference(value: &str) -> Option<(RefSyntax, &str)> {
-    if is_identifier(value.strip_prefix('$').unwrap_or("")) {
+    if let Some(name) = value.strip_prefix('$').filter(|n| is_identifier(n)) {
         // A whole value `$name` is a reference whatever its case; inside a longer value only
         // upper-case names count, so a literal password like `pa$word` stays a literal.
-        return Some((RefSyntax::Env, &value[1..]));
+        return Some((RefSyntax::Env, name));
     }
     let caps = REFERENCE.captures(value)?;
     if let Some(m) = caps.name("gh") {
@@ -256,12 +256,11 @@ pub(super) fn is_placeholder(value: &str) -> bool {
         return true;
     }
     // `<APILLON_API_KEY>`, `<your OpenAI API key here>`, `{api_key}`.
-    if (value.starts_with('<') && value.ends_with('>'))
-        || (value.len() > 2
-            && value.starts_with('{')
-            && value.ends_with('}')
-            && is_identifier(&value[1..value.len() - 1]))
-    {
+    let braced = value
+        .strip_prefix('{')
+        .and_then(|v| v.strip_suffix('}'))
+        .is_some_and(is_identifier);
+    if (value.starts_with('<') && value.ends_with('>')) || braced {
         return true;
     }
     // `sk-...`, `AKIA…`: shortened for display, never a working value.
@@ -332,15 +331,14 @@ fn has_mask_run(value: &str) -> bool {
 /// Drops leading short segments such as `sk-`, `sk-proj-`, `ghp_`, `fdrl_`.
 fn strip_token_prefix(value: &str) -> &str {
     let mut rest = value;
-    while let Some(i) = rest.find(['-', '_']) {
-        let head = &rest[..i];
+    while let Some((head, tail)) = rest.split_once(['-', '_']) {
         let is_prefix = (1..=10).contains(&head.len())
             && head.starts_with(|c: char| c.is_ascii_alphabetic())
             && head.chars().all(|c| c.is_ascii_alphanumeric());
         if !is_prefix {
             break;
         }
-        rest = &rest[i + 1..];
+        rest = tail;
     }
     rest
 }
@@ -575,6 +573,14 @@ mod tests {
         ] {
             assert_eq!(classify_value(value), ValueClass::Literal, "{value:?}");
         }
+    }
+
+    #[test]
+    fn non_ascii_values_do_not_panic() {
+        for value in ["“$x”", "{é}", "$é", "«sk-…»", "é-ü_ghp_x", "\u{301}$A"] {
+            let _ = classify_value(value);
+        }
+        assert_eq!(classify_value("{é}"), ValueClass::Literal);
     }
 
     #[test]

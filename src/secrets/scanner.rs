@@ -101,13 +101,16 @@ impl SecretScanner {
         for (index, start, end) in self.windows(text) {
             let pattern = &self.patterns[index];
             // Windows start at a line start, so `\b` and `^` see the same context in the
-            // slice as in the whole text.
-            let window = &text[start..end];
+            // slice as in the whole text. Their bounds are char boundaries by construction;
+            // `get` keeps a mistake there from ever becoming a panic on input.
+            let Some(window) = text.get(start..end) else {
+                continue;
+            };
             for caps in pattern.regex.captures_iter(window) {
                 let Some(m) = caps.name("secret").or_else(|| caps.get(0)) else {
                     continue;
                 };
-                let value = &window[m.range()];
+                let value = m.as_str();
                 if value.is_empty() || classify_value(value) != ValueClass::Literal {
                     continue;
                 }
@@ -143,8 +146,16 @@ impl SecretScanner {
             let (line_start, line_end) = match line {
                 Some((s, e)) if s <= at && at < e => (s, e),
                 _ => {
-                    let s = text[..at].rfind('\n').map_or(0, |i| i + 1);
-                    let e = text[at..].find('\n').map_or(text.len(), |i| at + i);
+                    // A keyword is UTF-8, so a hit starts on a char boundary; `get` makes
+                    // that an assumption that cannot panic.
+                    let s = text
+                        .get(..at)
+                        .and_then(|t| t.rfind('\n'))
+                        .map_or(0, |i| i + 1);
+                    let e = text
+                        .get(at..)
+                        .and_then(|t| t.find('\n'))
+                        .map_or(text.len(), |i| at + i);
                     line = Some((s, e));
                     (s, e)
                 }
@@ -173,11 +184,12 @@ impl SecretScanner {
 
 /// The largest char boundary of `text` at or below `at`.
 fn floor_char_boundary(text: &str, at: usize) -> usize {
-    let mut at = at.min(text.len());
-    while !text.is_char_boundary(at) {
-        at -= 1;
-    }
-    at
+    let at = at.min(text.len());
+    // A char is at most 4 bytes, and 0 is always a boundary.
+    (at.saturating_sub(3)..=at)
+        .rev()
+        .find(|&i| text.is_char_boundary(i))
+        .unwrap_or(0)
 }
 
 /// Keeps the strongest of overlapping matches: by confidence, then length, then position.

@@ -13,4 +13,5 @@ mod paths;
 mod rules;
 mod sarif_validator;
 mod scenario;
+mod secrets_input;
 mod secrets_leak;
