@@ -3,7 +3,7 @@
 use std::ops::Range;
 
 use super::catalog::Pattern;
-use super::classify::{ValueClass, classify_value};
+use super::classify::{ValueClass, classify_value, is_low_entropy};
 use super::names::{name_rule, normalize};
 use super::scanner::SecretScanner;
 use crate::model::{Confidence, Lifetime};
@@ -74,6 +74,7 @@ pub fn detect_literal(name: Option<&str>, value: &str) -> Option<Detection> {
         });
         if let Some(pattern) = bare
             && classify_value(text) == ValueClass::Literal
+            && !is_low_entropy(text)
         {
             return Some(Detection::from_pattern(pattern, trimmed));
         }

@@ -8,7 +8,7 @@ use std::sync::LazyLock;
 use aho_corasick::{AhoCorasick, Input, MatchKind};
 
 use super::catalog::{BUILTIN, Pattern};
-use super::classify::{ValueClass, classify_value};
+use super::classify::{ValueClass, classify_value, is_low_entropy};
 
 /// How far past its keyword a multi-line match (a private key block) may reach. An 8192-bit
 /// RSA key in PEM is about 6.5 KB.
@@ -95,7 +95,8 @@ impl SecretScanner {
 
     /// Every credential in `text`, sorted by start, without overlaps (where two patterns
     /// claim the same bytes, the more confident, then the longer, match wins). Matches whose
-    /// secret part is a placeholder or a reference (`sk-...`, `${DB_PASSWORD}`) are skipped.
+    /// secret part is a placeholder or a reference (`sk-...`, `${DB_PASSWORD}`, a
+    /// low-entropy body such as `ghp_0000…`) are skipped.
     pub fn scan<'t>(&self, text: &'t str) -> Vec<SecretMatch<'t>> {
         let mut found = Vec::new();
         for (index, start, end) in self.windows(text) {
@@ -111,7 +112,10 @@ impl SecretScanner {
                     continue;
                 };
                 let value = m.as_str();
-                if value.is_empty() || classify_value(value) != ValueClass::Literal {
+                if value.is_empty()
+                    || classify_value(value) != ValueClass::Literal
+                    || is_low_entropy(value)
+                {
                     continue;
                 }
                 found.push(SecretMatch {
@@ -312,6 +316,29 @@ mod tests {
             "gitlab-pat",
             "npm-access-token",
             "azure-storage-account-key",
+            // Issue 10.
+            "aws-sts-bearer-key-id",
+            "aws-context-credential-key-id",
+            "aws-bedrock-api-key",
+            "aws-bedrock-short-term-api-key",
+            "gitlab-oauth-app-secret",
+            "gitlab-deploy-token",
+            "gitlab-runner-token",
+            "gitlab-ci-job-token",
+            "gitlab-trigger-token",
+            "gitlab-feed-token",
+            "gitlab-incoming-mail-token",
+            "gitlab-agent-token",
+            "gitlab-scim-token",
+            "gitlab-feature-flags-token",
+            "gitlab-runner-registration-token",
+            "gitlab-session-cookie",
+            "slack-legacy-bot-token",
+            "slack-legacy-token",
+            "slack-config-access-token",
+            "slack-config-refresh-token",
+            "huggingface-org-token",
+            "devin-api-key",
         ] {
             assert!(scanner().patterns().iter().any(|p| p.id == id), "{id}");
         }
@@ -325,8 +352,13 @@ mod tests {
             short_lived,
             [
                 "aws-temporary-access-key-id",
+                "aws-sts-bearer-key-id",
+                "aws-bedrock-short-term-api-key",
                 "github-app-installation-token",
-                "github-app-user-token"
+                "github-app-user-token",
+                "slack-config-access-token",
+                "gitlab-ci-job-token",
+                "gitlab-session-cookie",
             ]
         );
     }
