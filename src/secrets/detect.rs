@@ -4,7 +4,7 @@ use std::ops::Range;
 
 use super::catalog::Pattern;
 use super::classify::{ValueClass, classify_value, is_low_entropy};
-use super::names::{name_rule, normalize};
+use super::names::{name_forms, name_rule};
 use super::scanner::SecretScanner;
 use crate::model::{Confidence, Lifetime};
 
@@ -67,9 +67,9 @@ pub fn detect_literal(name: Option<&str>, value: &str) -> Option<Detection> {
     let trimmed = trim_range(value, 0..value.len());
     let text = value.get(trimmed.clone()).unwrap_or("");
     if let Some(name) = name {
-        let norm = normalize(name);
+        let forms = name_forms(name);
         let bare = scanner.patterns().iter().find(|p| {
-            p.value_names.contains(&norm)
+            forms.iter().any(|f| p.value_names.contains(f))
                 && p.value_regex.as_ref().is_some_and(|r| r.is_match(text))
         });
         if let Some(pattern) = bare
@@ -331,6 +331,25 @@ mod tests {
         );
         assert_eq!(d.secret(v), v);
         assert!(detect_literal(None, v).is_none());
+        // The same key under names without "access" (Java SDK property, JSON field).
+        for name in [
+            "aws.secretKey",
+            "aws.secretkey",
+            "awsSecretKey",
+            "AWS_SECRET_KEY",
+        ] {
+            let d = detect_literal(Some(name), v).unwrap();
+            assert_eq!(d.pattern_id, "aws-secret-access-key", "{name}");
+            assert_eq!(d.confidence, Confidence::High, "{name}");
+        }
+        // A low-entropy value under the name is a placeholder, not a key.
+        assert_eq!(
+            detect_literal(
+                Some("AWS_SECRET_ACCESS_KEY"),
+                "AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAB"
+            ),
+            None
+        );
         assert!(
             detect_literal(
                 Some("AWS_SECRET_ACCESS_KEY"),
@@ -481,6 +500,31 @@ mod tests {
             assert_eq!(detect(Some(name), value), None, "{name}: {value}");
         }
         assert_eq!(detect(None, "admin"), None);
+    }
+
+    #[test]
+    fn url_password_on_any_text() {
+        // Issue 11: a character of several bytes just before the scheme.
+        let v = "“https://bot:Qm7vR2kxT9pLw4@host/x”";
+        let (scheme, r) = url_password(v).unwrap();
+        assert_eq!((scheme, &v[r]), ("https", "Qm7vR2kxT9pLw4"));
+        for v in [
+            "é://",
+            "://é",
+            "a://é:ü@ö",
+            "ü://x:y@z",
+            "x://\u{301}:p@h",
+            "«://»",
+            "é",
+        ] {
+            let _ = url_password(v);
+            let _ = detect_literal(Some("URL"), v);
+        }
+        // Many `://` in one value: each byte is looked at a bounded number of times.
+        let many = "a://b".repeat(50_000);
+        assert_eq!(url_password(&many), None);
+        let (_, r) = url_password("x://y z://u:pw@h").unwrap();
+        assert_eq!(r, 12..14);
     }
 
     #[test]
