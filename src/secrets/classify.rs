@@ -111,10 +111,10 @@ const VSCODE_VARIABLES: &[&str] = &[
 ];
 
 fn find_reference(value: &str) -> Option<(RefSyntax, &str)> {
-    if is_identifier(value.strip_prefix('$').unwrap_or("")) {
+    if let Some(name) = value.strip_prefix('$').filter(|n| is_identifier(n)) {
         // A whole value `$name` is a reference whatever its case; inside a longer value only
         // upper-case names count, so a literal password like `pa$word` stays a literal.
-        return Some((RefSyntax::Env, &value[1..]));
+        return Some((RefSyntax::Env, name));
     }
     let caps = REFERENCE.captures(value)?;
     if let Some(m) = caps.name("gh") {
@@ -214,12 +214,15 @@ const PLACEHOLDER_VALUES: &[&str] = &[
     "secret-here",
 ];
 
-/// AWS's documented example credentials, which appear in countless READMEs.
-const AWS_DOCUMENTED_EXAMPLES: &[&str] = &[
+/// Credentials that providers publish for everyone to use, which appear in countless
+/// READMEs and test setups: AWS's documented example keys, and the account key of the
+/// Azure storage emulator (Azurite's `devstoreaccount1`), which only opens local emulators.
+const DOCUMENTED_EXAMPLES: &[&str] = &[
     "AKIAIOSFODNN7EXAMPLE",
     "wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY",
     "AKIAI44QH8DHBEXAMPLE",
     "je7MtGbClwBF/2Zp9Utk/h3yCo8nvbEXAMPLEKEY",
+    "Eby8vdM02xNOcqFlqUwJPLlmEtlCDXJ1OUzFT50uSRZ6IFsuFq2UVErCz4I6tq/K1SZFPTOtr/KBHBeksoGMGw==",
 ];
 
 /// Substrings (of the value lower-cased, without separators) that no real secret carries.
@@ -252,16 +255,15 @@ const MASK_RUN_X: usize = 6;
 /// realistic fake keys in fixtures use them, and so do real test-mode credentials.
 pub(super) fn is_placeholder(value: &str) -> bool {
     let lower = value.to_ascii_lowercase();
-    if PLACEHOLDER_VALUES.contains(&lower.as_str()) || AWS_DOCUMENTED_EXAMPLES.contains(&value) {
+    if PLACEHOLDER_VALUES.contains(&lower.as_str()) || DOCUMENTED_EXAMPLES.contains(&value) {
         return true;
     }
     // `<APILLON_API_KEY>`, `<your OpenAI API key here>`, `{api_key}`.
-    if (value.starts_with('<') && value.ends_with('>'))
-        || (value.len() > 2
-            && value.starts_with('{')
-            && value.ends_with('}')
-            && is_identifier(&value[1..value.len() - 1]))
-    {
+    let braced = value
+        .strip_prefix('{')
+        .and_then(|v| v.strip_suffix('}'))
+        .is_some_and(is_identifier);
+    if (value.starts_with('<') && value.ends_with('>')) || braced {
         return true;
     }
     // `sk-...`, `AKIA…`: shortened for display, never a working value.
@@ -332,17 +334,50 @@ fn has_mask_run(value: &str) -> bool {
 /// Drops leading short segments such as `sk-`, `sk-proj-`, `ghp_`, `fdrl_`.
 fn strip_token_prefix(value: &str) -> &str {
     let mut rest = value;
-    while let Some(i) = rest.find(['-', '_']) {
-        let head = &rest[..i];
+    while let Some((head, tail)) = rest.split_once(['-', '_']) {
         let is_prefix = (1..=10).contains(&head.len())
             && head.starts_with(|c: char| c.is_ascii_alphabetic())
             && head.chars().all(|c| c.is_ascii_alphanumeric());
         if !is_prefix {
             break;
         }
-        rest = &rest[i + 1..];
+        rest = tail;
     }
     rest
+}
+
+/// Below this many bits of Shannon entropy per character, a long token body is a
+/// placeholder. Random bodies of 16 or more characters almost never score under it (16
+/// base32 characters: 3.6 typically, 2.5 at the very least; 16 hex digits: under 1 in 200),
+/// while `aaaa…`, `0000…1`, `abcabc…` or `1111222233334444…` score 2 or less.
+const MIN_BODY_ENTROPY: f64 = 2.5;
+/// Shorter bodies say too little about their randomness to judge.
+const MIN_JUDGED_BODY: usize = 16;
+
+/// True when a provider-pattern match is a placeholder in a real prefix: its body (without
+/// the `ghp_`/`sk-proj-` prefix) is long and made of few distinct characters
+/// (`sk-proj-aaaa…T3BlbkFJaaaa…`, `ghp_0000…`, `AKIAAAAAAAAAAAAAAAAB`).
+pub(super) fn is_low_entropy(value: &str) -> bool {
+    let body: Vec<char> = strip_token_prefix(value)
+        .chars()
+        .filter(char::is_ascii_alphanumeric)
+        .collect();
+    if body.len() < MIN_JUDGED_BODY {
+        return false;
+    }
+    let mut counts: std::collections::HashMap<char, usize> = std::collections::HashMap::new();
+    for c in &body {
+        *counts.entry(*c).or_default() += 1;
+    }
+    let len = body.len() as f64;
+    let entropy: f64 = counts
+        .values()
+        .map(|&n| {
+            let p = n as f64 / len;
+            -p * p.log2()
+        })
+        .sum();
+    entropy < MIN_BODY_ENTROPY
 }
 
 /// The longest run of characters that each follow the previous one in the alphabet or in
@@ -575,6 +610,52 @@ mod tests {
         ] {
             assert_eq!(classify_value(value), ValueClass::Literal, "{value:?}");
         }
+    }
+
+    #[test]
+    fn low_entropy_bodies() {
+        for value in [
+            "sk-proj-aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaT3BlbkFJaaaaaaaaaaaaaaaa",
+            "ghp_000000000000000000000000000000000001",
+            "ghp_abcabcabcabcabcabcabcabcabcabcabcabc",
+            "AKIAAAAAAAAAAAAAAAAB",
+            "glpat-1111222233334444111122223333",
+        ] {
+            assert!(is_low_entropy(value), "{value}");
+        }
+        for value in [
+            // Fakes in the right shape, random around EXAMPLE, stay keys.
+            "ghp_ry3eJzEXAMPLEb1MItVKVNzPbGbSMkP4LxZA",
+            "AKIAHRTKJEXAMPLEGXGL",
+            "AKIANHIDEMOFAKE00001",
+            "glptt-4004483793ef7eaf4725db86e798a322f5a7bb44",
+            "xoxp-706332686259-237410183918-9405937220562-f18188d87b44489a39fc882cec24b770",
+            // Too short to judge.
+            "admin",
+            "passwordpass",
+        ] {
+            assert!(!is_low_entropy(value), "{value}");
+        }
+    }
+
+    #[test]
+    fn documented_shared_keys_are_placeholders() {
+        // Azurite's well-known key for `devstoreaccount1`, published by Microsoft.
+        assert_eq!(
+            classify_value(
+                "Eby8vdM02xNOcqFlqUwJPLlmEtlCDXJ1OUzFT50uSRZ6IFsuFq2UVErCz4I6tq/K1SZFPTOtr/KBHBeksoGMGw=="
+            ),
+            ValueClass::Placeholder
+        );
+    }
+
+    #[test]
+    fn non_ascii_values_do_not_panic() {
+        for value in ["“$x”", "{é}", "$é", "«sk-…»", "é-ü_ghp_x", "\u{301}$A"] {
+            let _ = classify_value(value);
+            let _ = is_low_entropy(value);
+        }
+        assert_eq!(classify_value("{é}"), ValueClass::Literal);
     }
 
     #[test]

@@ -3,8 +3,8 @@
 use std::ops::Range;
 
 use super::catalog::Pattern;
-use super::classify::{ValueClass, classify_value};
-use super::names::{name_rule, normalize};
+use super::classify::{ValueClass, classify_value, is_low_entropy};
+use super::names::{name_forms, name_rule};
 use super::scanner::SecretScanner;
 use crate::model::{Confidence, Lifetime};
 
@@ -65,22 +65,26 @@ pub fn detect_literal(name: Option<&str>, value: &str) -> Option<Detection> {
         return Some(Detection::from_pattern(m.pattern, m.start..m.end));
     }
     let trimmed = trim_range(value, 0..value.len());
-    let text = &value[trimmed.clone()];
+    let text = value.get(trimmed.clone()).unwrap_or("");
     if let Some(name) = name {
-        let norm = normalize(name);
+        let forms = name_forms(name);
         let bare = scanner.patterns().iter().find(|p| {
-            p.value_names.contains(&norm)
+            forms.iter().any(|f| p.value_names.contains(f))
                 && p.value_regex.as_ref().is_some_and(|r| r.is_match(text))
         });
         if let Some(pattern) = bare
             && classify_value(text) == ValueClass::Literal
+            && !is_low_entropy(text)
         {
             return Some(Detection::from_pattern(pattern, trimmed));
         }
     }
     let rule = name.and_then(name_rule);
     if let Some((scheme, password)) = url_password(value) {
-        if classify_value(&value[password.clone()]) != ValueClass::Literal {
+        let literal = value
+            .get(password.clone())
+            .is_some_and(|p| classify_value(p) == ValueClass::Literal);
+        if !literal {
             return None;
         }
         let database = is_database_scheme(scheme)
@@ -104,7 +108,7 @@ pub fn detect_literal(name: Option<&str>, value: &str) -> Option<Detection> {
         return None;
     }
     let secret_range = trim_range(value, skip_auth_scheme(value, trimmed));
-    let secret = &value[secret_range.clone()];
+    let secret = value.get(secret_range.clone()).unwrap_or("");
     let password = rule.kind == "password";
     if secret.is_empty()
         || classify_value(secret) != ValueClass::Literal
@@ -132,9 +136,12 @@ pub fn detect_literal(name: Option<&str>, value: &str) -> Option<Detection> {
     })
 }
 
-/// `range` without leading and trailing whitespace.
+/// `range` without leading and trailing whitespace (an empty range if `range` is not one
+/// of `value`'s char ranges).
 fn trim_range(value: &str, range: Range<usize>) -> Range<usize> {
-    let part = &value[range.clone()];
+    let Some(part) = value.get(range.clone()) else {
+        return 0..0;
+    };
     let start = range.start + (part.len() - part.trim_start().len());
     let end = range.end - (part.len() - part.trim_end().len());
     start..end.max(start)
@@ -142,7 +149,9 @@ fn trim_range(value: &str, range: Range<usize>) -> Range<usize> {
 
 /// Skips an HTTP auth scheme word: `Bearer abc` → `abc`.
 fn skip_auth_scheme(value: &str, range: Range<usize>) -> Range<usize> {
-    let part = &value[range.clone()];
+    let Some(part) = value.get(range.clone()) else {
+        return range;
+    };
     let Some((word, rest)) = part.split_once(char::is_whitespace) else {
         return range;
     };
@@ -157,29 +166,40 @@ fn skip_auth_scheme(value: &str, range: Range<usize>) -> Range<usize> {
 }
 
 /// The scheme and the byte range of the password of the first `scheme://user:password@host`
-/// in `value`.
-fn url_password(value: &str) -> Option<(&str, Range<usize>)> {
+/// in `value`. Any text may surround the URL (`“https://u:p@h”` with typographic quotes):
+/// every index is a char boundary, and each byte is looked at a bounded number of times.
+pub fn url_password(value: &str) -> Option<(&str, Range<usize>)> {
     let mut from = 0;
-    while let Some(i) = value[from..].find("://").map(|i| from + i) {
-        from = i + 3;
-        let scheme_start = value[..i]
-            .rfind(|c: char| !(c.is_ascii_alphanumeric() || matches!(c, '+' | '.' | '-')))
-            .map_or(0, |j| j + 1);
-        let scheme = &value[scheme_start..i];
-        if !scheme.starts_with(|c: char| c.is_ascii_alphabetic()) {
-            continue;
-        }
+    while let Some(i) = value.get(from..)?.find("://").map(|i| from + i) {
+        let before = value.get(..i)?;
+        // The scheme is the run of scheme characters just before `://`.
+        let scheme_start = before
+            .char_indices()
+            .rev()
+            .find(|&(_, c)| !(c.is_ascii_alphanumeric() || matches!(c, '+' | '.' | '-')))
+            .map_or(0, |(j, c)| j + c.len_utf8());
+        let scheme = before.get(scheme_start..)?;
         let authority_start = i + 3;
-        let authority_len = value[authority_start..]
+        let after = value.get(authority_start..)?;
+        let authority_len = after
             .find(|c: char| {
                 matches!(c, '/' | '?' | '#' | '"' | '\'' | '<' | '>') || c.is_whitespace()
             })
-            .unwrap_or(value.len() - authority_start);
-        let authority = &value[authority_start..authority_start + authority_len];
+            .unwrap_or(after.len());
+        let authority = after.get(..authority_len)?;
+        // The next `://` cannot start before the authority's last character (the authority
+        // holds no `/`), so the search resumes there: the whole scan stays linear.
+        from = authority
+            .char_indices()
+            .last()
+            .map_or(authority_start, |(j, _)| authority_start + j);
+        if !scheme.starts_with(|c: char| c.is_ascii_alphabetic()) {
+            continue;
+        }
         let Some(at) = authority.rfind('@') else {
             continue;
         };
-        let Some(colon) = authority[..at].find(':') else {
+        let Some(colon) = authority.get(..at).and_then(|userinfo| userinfo.find(':')) else {
             continue;
         };
         if colon + 1 < at {
@@ -236,11 +256,10 @@ fn is_number(s: &str) -> bool {
 
 /// A file path, not the secret itself (`~/.ssh/id_rsa`, `./key.pem`, `C:\keys\a.pfx`).
 fn looks_like_path(s: &str) -> bool {
-    let bytes = s.as_bytes();
-    let windows_drive = bytes.len() > 2
-        && bytes[0].is_ascii_alphabetic()
-        && bytes[1] == b':'
-        && (bytes[2] == b'\\' || bytes[2] == b'/');
+    let windows_drive = matches!(
+        s.as_bytes(),
+        [drive, b':', b'\\' | b'/', ..] if drive.is_ascii_alphabetic()
+    );
     if windows_drive
         || ["/", "~/", "./", "../", "file:"]
             .iter()
@@ -312,6 +331,25 @@ mod tests {
         );
         assert_eq!(d.secret(v), v);
         assert!(detect_literal(None, v).is_none());
+        // The same key under names without "access" (Java SDK property, JSON field).
+        for name in [
+            "aws.secretKey",
+            "aws.secretkey",
+            "awsSecretKey",
+            "AWS_SECRET_KEY",
+        ] {
+            let d = detect_literal(Some(name), v).unwrap();
+            assert_eq!(d.pattern_id, "aws-secret-access-key", "{name}");
+            assert_eq!(d.confidence, Confidence::High, "{name}");
+        }
+        // A low-entropy value under the name is a placeholder, not a key.
+        assert_eq!(
+            detect_literal(
+                Some("AWS_SECRET_ACCESS_KEY"),
+                "AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAB"
+            ),
+            None
+        );
         assert!(
             detect_literal(
                 Some("AWS_SECRET_ACCESS_KEY"),
@@ -462,6 +500,31 @@ mod tests {
             assert_eq!(detect(Some(name), value), None, "{name}: {value}");
         }
         assert_eq!(detect(None, "admin"), None);
+    }
+
+    #[test]
+    fn url_password_on_any_text() {
+        // Issue 11: a character of several bytes just before the scheme.
+        let v = "“https://bot:Qm7vR2kxT9pLw4@host/x”";
+        let (scheme, r) = url_password(v).unwrap();
+        assert_eq!((scheme, &v[r]), ("https", "Qm7vR2kxT9pLw4"));
+        for v in [
+            "é://",
+            "://é",
+            "a://é:ü@ö",
+            "ü://x:y@z",
+            "x://\u{301}:p@h",
+            "«://»",
+            "é",
+        ] {
+            let _ = url_password(v);
+            let _ = detect_literal(Some("URL"), v);
+        }
+        // Many `://` in one value: each byte is looked at a bounded number of times.
+        let many = "a://b".repeat(50_000);
+        assert_eq!(url_password(&many), None);
+        let (_, r) = url_password("x://y z://u:pw@h").unwrap();
+        assert_eq!(r, 12..14);
     }
 
     #[test]

@@ -20,7 +20,7 @@ pub use catalog::{CatalogError, Pattern};
 pub use classify::{RefSyntax, ValueClass, classify_value};
 pub use detect::{
     DATABASE_URL_PATTERN_ID, Detection, SECRET_NAME_PATTERN_ID, URL_PASSWORD_PATTERN_ID,
-    detect_literal,
+    detect_literal, url_password,
 };
 pub use fingerprint::{FINGERPRINT_KEY_ENV, fingerprint, redact};
 pub use names::{NameHint, hint_for_name, is_secret_name};

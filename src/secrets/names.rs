@@ -13,7 +13,10 @@ pub struct NameHint {
 /// What credential a variable or key name carries, if any.
 ///
 /// Names are normalised first, so `anthropic_api_key`, `anthropic-api-key`,
-/// `anthropicApiKey` and `env.ANTHROPIC_API_KEY` all read as `ANTHROPIC_API_KEY`.
+/// `anthropicApiKey` and `env.ANTHROPIC_API_KEY` all read as `ANTHROPIC_API_KEY`. A dotted
+/// or slashed name is also read with the segments before the last, so `aws.secretKey` (the
+/// AWS Java SDK's property) is `AWS_SECRET_KEY` and `openai.apiKey` is `OPENAI_API_KEY`; the
+/// most specific reading wins.
 /// Exact names beat generic shapes (`*_API_KEY` → `api-key`, `*_PASSWORD` → `password`,
 /// `*_TOKEN` → `token`, `*_SECRET` → `secret`, `Authorization` → `bearer-token`).
 /// Names that merely look credential-like (`key` of a cache step, `*_SORT_KEY`,
@@ -37,23 +40,51 @@ pub fn is_secret_name(name: &str) -> bool {
     name_rule(name).is_some_and(|rule| rule.secret)
 }
 
-/// The rule for `name`, after normalisation and the ignore list.
+/// How many trailing `.`/`/` segments of a name are read together at most
+/// (`a.b.aws.secretKey` is also read as `AWS_SECRET_KEY`, `B_AWS_SECRET_KEY`, …).
+const MAX_JOINED_SEGMENTS: usize = 4;
+
+/// The forms a name is compared in, normalised: its last `.`/`/` segment first, then the
+/// last two, three and four segments read together.
+pub(super) fn name_forms(name: &str) -> Vec<String> {
+    let segments: Vec<&str> = name
+        .trim()
+        .split(['.', '/'])
+        .filter(|s| !s.trim().is_empty())
+        .collect();
+    let mut forms: Vec<String> = Vec::new();
+    for k in 1..=segments.len().min(MAX_JOINED_SEGMENTS) {
+        let joined = segments[segments.len() - k..].join("_");
+        let form = normalize_segment(&joined);
+        if !form.is_empty() && !forms.contains(&form) {
+            forms.push(form);
+        }
+    }
+    if forms.is_empty() {
+        forms.push(String::new());
+    }
+    forms
+}
+
+/// The rule for `name`, after normalisation and the ignore list. An ignored last segment
+/// (`steps.cache.key` → `KEY`) ignores the name whatever its other segments say.
 pub(super) fn name_rule(name: &str) -> Option<&'static NameRule> {
     let catalog = &*BUILTIN;
-    let norm = normalize(name);
-    if norm.is_empty()
-        || catalog
-            .ignore_names
-            .iter()
-            .any(|g| g.score(&norm).is_some())
-    {
+    let ignored = |form: &String| catalog.ignore_names.iter().any(|g| g.score(form).is_some());
+    let forms = name_forms(name);
+    if forms.first().is_none_or(|f| f.is_empty() || ignored(f)) {
         return None;
     }
+    let forms: Vec<&String> = forms.iter().filter(|f| !ignored(f)).collect();
     catalog
         .names
         .iter()
         .filter_map(|rule| {
-            let score = rule.globs.iter().filter_map(|g| g.score(&norm)).max()?;
+            let score = rule
+                .globs
+                .iter()
+                .flat_map(|g| forms.iter().filter_map(|f| g.score(f)))
+                .max()?;
             Some((score, rule))
         })
         // Ties go to the earlier rule, so the table's order is the tie-breaker.
@@ -75,8 +106,13 @@ pub(super) fn normalize(name: &str) -> String {
         .rsplit(['.', '/'])
         .find(|s| !s.trim().is_empty())
         .unwrap_or("");
-    let chars: Vec<char> = last.chars().collect();
-    let mut out = String::with_capacity(last.len() + 4);
+    normalize_segment(last)
+}
+
+/// UPPER_SNAKE form of `text` as a whole (separators, `.` and `/` included, become `_`).
+fn normalize_segment(text: &str) -> String {
+    let chars: Vec<char> = text.chars().collect();
+    let mut out = String::with_capacity(text.len() + 4);
     for (i, &c) in chars.iter().enumerate() {
         if c.is_ascii_alphanumeric() {
             let prev = i.checked_sub(1).map(|p| chars[p]);
@@ -194,6 +230,74 @@ mod tests {
         assert_eq!(hint("Authorization"), Some(("bearer-token", "generic")));
         assert_eq!(hint("private-key"), Some(("private-key", "generic")));
         assert_eq!(hint("APP_PRIVATE_KEY"), Some(("private-key", "generic")));
+    }
+
+    #[test]
+    fn dotted_names_are_read_whole_too() {
+        // The AWS Java SDK's system property and common JSON/YAML spellings.
+        for name in [
+            "aws.secretkey",
+            "aws.secretKey",
+            "awsSecretKey",
+            "AWS_SECRET_KEY",
+            "foo.backup.aws.secretkey",
+        ] {
+            assert_eq!(hint(name), Some(("aws-secret-access-key", "aws")), "{name}");
+            assert!(is_secret_name(name), "{name}");
+        }
+        assert_eq!(hint("openai.apiKey"), Some(("openai-api-key", "openai")));
+        // The last segment still decides when it is the more specific.
+        assert_eq!(hint("env.GITHUB_TOKEN"), Some(("github-token", "github")));
+        assert_eq!(hint("secretkey"), Some(("secret", "generic")));
+        // An ignored last segment ignores the name.
+        assert_eq!(hint("steps.cache.key"), None);
+        assert_eq!(hint("aws.region"), None);
+    }
+
+    #[test]
+    fn ai_provider_key_names() {
+        for (name, provider) in [
+            ("MINIMAX_API_KEY", "minimax"),
+            ("DASHSCOPE_API_KEY", "dashscope"),
+            ("QWEN_API_KEY", "dashscope"),
+            ("MOONSHOT_API_KEY", "moonshot"),
+            ("KIMI_API_KEY", "moonshot"),
+            ("ZHIPU_API_KEY", "zhipu"),
+            ("ZHIPUAI_API_KEY", "zhipu"),
+            ("GLM_API_KEY", "zhipu"),
+            ("BIGMODEL_API_KEY", "zhipu"),
+            ("DEEPSEEK_API_KEY", "deepseek"),
+            ("MISTRAL_API_KEY", "mistral"),
+            ("COHERE_API_KEY", "cohere"),
+            ("CO_API_KEY", "cohere"),
+            ("XAI_API_KEY", "xai"),
+            ("GROK_API_KEY", "xai"),
+            ("TOGETHER_API_KEY", "together"),
+            ("TOGETHERAI_API_KEY", "together"),
+            ("FIREWORKS_API_KEY", "fireworks"),
+            ("OPENROUTER_API_KEY", "openrouter"),
+            ("AWS_BEARER_TOKEN_BEDROCK", "aws-bedrock"),
+            ("BEDROCK_API_KEY", "aws-bedrock"),
+            ("DEVIN_API_KEY", "devin"),
+            ("AMP_API_KEY", "amp"),
+            ("CURSOR_API_KEY", "cursor"),
+            ("CONTINUE_API_KEY", "continue"),
+            ("JULES_API_KEY", "jules"),
+            ("CODERABBIT_API_KEY", "coderabbit"),
+            ("QODO_API_KEY", "qodo"),
+            // camelCase and kebab-case spellings of the same names.
+            ("dashscopeApiKey", "dashscope"),
+            ("zhipuai-api-key", "zhipu"),
+        ] {
+            let h = hint_for_name(name).unwrap_or_else(|| panic!("{name}: no hint"));
+            assert_eq!(h.provider, provider, "{name}");
+            assert_eq!(h.kind, format!("{provider}-api-key"), "{name}");
+            assert!(is_secret_name(name), "{name}");
+        }
+        // The ids that were there before keep their kinds.
+        assert_eq!(hint("OPENAI_API_KEY"), Some(("openai-api-key", "openai")));
+        assert_eq!(hint("GROQ_API_KEY"), Some(("groq-api-key", "groq")));
+        assert_eq!(hint("HF_TOKEN"), Some(("huggingface-token", "huggingface")));
     }
 
     #[test]

@@ -8,7 +8,7 @@ use std::sync::LazyLock;
 use aho_corasick::{AhoCorasick, Input, MatchKind};
 
 use super::catalog::{BUILTIN, Pattern};
-use super::classify::{ValueClass, classify_value};
+use super::classify::{ValueClass, classify_value, is_low_entropy};
 
 /// How far past its keyword a multi-line match (a private key block) may reach. An 8192-bit
 /// RSA key in PEM is about 6.5 KB.
@@ -95,20 +95,27 @@ impl SecretScanner {
 
     /// Every credential in `text`, sorted by start, without overlaps (where two patterns
     /// claim the same bytes, the more confident, then the longer, match wins). Matches whose
-    /// secret part is a placeholder or a reference (`sk-...`, `${DB_PASSWORD}`) are skipped.
+    /// secret part is a placeholder or a reference (`sk-...`, `${DB_PASSWORD}`, a
+    /// low-entropy body such as `ghp_0000…`) are skipped.
     pub fn scan<'t>(&self, text: &'t str) -> Vec<SecretMatch<'t>> {
         let mut found = Vec::new();
         for (index, start, end) in self.windows(text) {
             let pattern = &self.patterns[index];
             // Windows start at a line start, so `\b` and `^` see the same context in the
-            // slice as in the whole text.
-            let window = &text[start..end];
+            // slice as in the whole text. Their bounds are char boundaries by construction;
+            // `get` keeps a mistake there from ever becoming a panic on input.
+            let Some(window) = text.get(start..end) else {
+                continue;
+            };
             for caps in pattern.regex.captures_iter(window) {
                 let Some(m) = caps.name("secret").or_else(|| caps.get(0)) else {
                     continue;
                 };
-                let value = &window[m.range()];
-                if value.is_empty() || classify_value(value) != ValueClass::Literal {
+                let value = m.as_str();
+                if value.is_empty()
+                    || classify_value(value) != ValueClass::Literal
+                    || is_low_entropy(value)
+                {
                     continue;
                 }
                 found.push(SecretMatch {
@@ -143,8 +150,16 @@ impl SecretScanner {
             let (line_start, line_end) = match line {
                 Some((s, e)) if s <= at && at < e => (s, e),
                 _ => {
-                    let s = text[..at].rfind('\n').map_or(0, |i| i + 1);
-                    let e = text[at..].find('\n').map_or(text.len(), |i| at + i);
+                    // A keyword is UTF-8, so a hit starts on a char boundary; `get` makes
+                    // that an assumption that cannot panic.
+                    let s = text
+                        .get(..at)
+                        .and_then(|t| t.rfind('\n'))
+                        .map_or(0, |i| i + 1);
+                    let e = text
+                        .get(at..)
+                        .and_then(|t| t.find('\n'))
+                        .map_or(text.len(), |i| at + i);
                     line = Some((s, e));
                     (s, e)
                 }
@@ -173,11 +188,12 @@ impl SecretScanner {
 
 /// The largest char boundary of `text` at or below `at`.
 fn floor_char_boundary(text: &str, at: usize) -> usize {
-    let mut at = at.min(text.len());
-    while !text.is_char_boundary(at) {
-        at -= 1;
-    }
-    at
+    let at = at.min(text.len());
+    // A char is at most 4 bytes, and 0 is always a boundary.
+    (at.saturating_sub(3)..=at)
+        .rev()
+        .find(|&i| text.is_char_boundary(i))
+        .unwrap_or(0)
 }
 
 /// Keeps the strongest of overlapping matches: by confidence, then length, then position.
@@ -300,6 +316,29 @@ mod tests {
             "gitlab-pat",
             "npm-access-token",
             "azure-storage-account-key",
+            // Issue 10.
+            "aws-sts-bearer-key-id",
+            "aws-context-credential-key-id",
+            "aws-bedrock-api-key",
+            "aws-bedrock-short-term-api-key",
+            "gitlab-oauth-app-secret",
+            "gitlab-deploy-token",
+            "gitlab-runner-token",
+            "gitlab-ci-job-token",
+            "gitlab-trigger-token",
+            "gitlab-feed-token",
+            "gitlab-incoming-mail-token",
+            "gitlab-agent-token",
+            "gitlab-scim-token",
+            "gitlab-feature-flags-token",
+            "gitlab-runner-registration-token",
+            "gitlab-session-cookie",
+            "slack-legacy-bot-token",
+            "slack-legacy-token",
+            "slack-config-access-token",
+            "slack-config-refresh-token",
+            "huggingface-org-token",
+            "devin-api-key",
         ] {
             assert!(scanner().patterns().iter().any(|p| p.id == id), "{id}");
         }
@@ -313,8 +352,13 @@ mod tests {
             short_lived,
             [
                 "aws-temporary-access-key-id",
+                "aws-sts-bearer-key-id",
+                "aws-bedrock-short-term-api-key",
                 "github-app-installation-token",
-                "github-app-user-token"
+                "github-app-user-token",
+                "slack-config-access-token",
+                "gitlab-ci-job-token",
+                "gitlab-session-cookie",
             ]
         );
     }

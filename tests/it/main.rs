@@ -14,4 +14,5 @@ mod recognise;
 mod rules;
 mod sarif_validator;
 mod scenario;
+mod secrets_input;
 mod secrets_leak;

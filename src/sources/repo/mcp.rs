@@ -368,13 +368,11 @@ fn observe_args(agent: &str, args: &[&Node], fragment: &mut Fragment<'_>) -> Vec
     out
 }
 
-/// The password of `scheme://user:password@host…`, if any.
+/// The password of `scheme://user:password@host…`, if any: the secret scanner's reading of
+/// URLs, so that MCP configs and `.env` files agree on what a URL's password is.
 pub fn url_password(url: &str) -> Option<&str> {
-    let (_, rest) = url.split_once("://")?;
-    let authority = rest.split(['/', '?', '#']).next()?;
-    let (userinfo, _) = authority.rsplit_once('@')?;
-    let (_, pass) = userinfo.split_once(':')?;
-    (!pass.is_empty()).then_some(pass)
+    let (_, range) = secrets::url_password(url)?;
+    url.get(range)
 }
 
 /// A URL safe to show: no userinfo, no query.
@@ -420,6 +418,10 @@ mod tests {
     fn url_parts() {
         assert_eq!(url_password("postgres://u:p4ss@db:5432/x"), Some("p4ss"));
         assert_eq!(url_password("https://host/path?x=a@b"), None);
+        // Typographic quotes or any non-ASCII text around the URL (issue 11).
+        assert_eq!(url_password("“https://bot:p4ss@host/x”"), Some("p4ss"));
+        assert_eq!(url_password("é://u:p@h"), None);
+        assert_eq!(url_password("üpostgres://u:p4ss@h"), Some("p4ss"));
         assert_eq!(
             redact_url("postgres://u:p4ss@db:5432/x?sslmode=require"),
             "postgres://db:5432/x"
