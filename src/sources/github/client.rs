@@ -99,6 +99,20 @@ pub enum Failure {
 }
 
 impl Failure {
+    /// Whether the message speaks of a page ("its Link header …"), so it must say which.
+    pub fn about_page(&self) -> bool {
+        matches!(
+            self,
+            Failure::TooManyItems(_)
+                | Failure::BadLink
+                | Failure::NextNotUrl
+                | Failure::OtherHost
+                | Failure::LinkLoop
+                | Failure::TooManyPages(_)
+                | Failure::ListingTooLarge(_)
+        )
+    }
+
     fn not_json(e: &serde_json::Error) -> Failure {
         let what = match e.classify() {
             serde_json::error::Category::Eof => "it ends too early",
@@ -186,10 +200,9 @@ impl Api {
                 http::HeaderName::from_static("x-github-api-version"),
                 "2022-11-28".into(),
             )
-            // Each request is also bounded as a whole (`get`); these only end a dead
-            // connection sooner.
-            .set_connect_timeout(Some(timeout.min(Duration::from_secs(15))))
-            .set_read_timeout(Some(timeout));
+            // Each request is bounded as a whole in `get`, so no read timeout here (it
+            // would race that deadline); this only ends a dead connection attempt sooner.
+            .set_connect_timeout(Some(timeout.min(Duration::from_secs(15))));
         if let Some(token) = &opts.token {
             builder = builder.personal_token(token.clone());
         }

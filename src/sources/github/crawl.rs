@@ -93,6 +93,7 @@ fn needs(endpoint: &str) -> &'static str {
 /// The source error for a failed call: `location` is the call with its values filled
 /// in, `page` the page of a listing that failed (from 1).
 fn failed(endpoint: &str, location: String, page: usize, failure: Failure) -> SourceError {
+    let name_page = page > 1 || failure.about_page();
     let message = match failure {
         Failure::Status { status: 401 } => {
             "the token was rejected (401): check that it is valid and not expired; results are partial".to_string()
@@ -118,7 +119,7 @@ fn failed(endpoint: &str, location: String, page: usize, failure: Failure) -> So
         }
         other => format!("{other}; results are partial"),
     };
-    let message = if page > 1 {
+    let message = if name_page {
         format!("page {page}: {message}")
     } else {
         message
@@ -220,8 +221,8 @@ async fn crawl_org(
         errors.push(error(
             &format!("GET /orgs/{o}/repos"),
             format!(
-                "{} listed repositories have no valid name or owner; not crawled (results are partial)",
-                unnamed.len()
+                "{} without a valid name or owner, not crawled (results are partial)",
+                count_repos(unnamed.len(), "listed")
             ),
         ));
     }
@@ -260,7 +261,8 @@ async fn crawl_org(
         errors.push(error(
             &format!("GET /repos/{o}/…"),
             format!(
-                "{skipped} repositories not crawled (deploy keys, secrets, workflow permissions, workflows): {halt}; results are partial"
+                "{} not crawled (deploy keys, secrets, workflow permissions, workflows): {halt}; results are partial",
+                count_repos(skipped, "")
             ),
         ));
     }
@@ -468,6 +470,16 @@ const MAX_SECRET_NAME: usize = 255;
 const MAX_WORKFLOW_PATH: usize = 1024;
 /// Workflow files of one repository fetched at once (the client bounds the total).
 const WORKFLOWS_IN_FLIGHT: usize = 4;
+
+/// `1 repository`, `3 listed repositories`: a count for a message.
+fn count_repos(n: usize, adjective: &str) -> String {
+    let noun = if n == 1 { "repository" } else { "repositories" };
+    if adjective.is_empty() {
+        format!("{n} {noun}")
+    } else {
+        format!("{n} {adjective} {noun}")
+    }
+}
 
 /// A repository listed but not crawled: the listing's object, nothing else read.
 fn unread(repository: Value) -> RepoExport {
