@@ -13,7 +13,7 @@
 use std::time::{Duration, Instant};
 
 use base64::Engine;
-use nhi_audit::sources::github::{LiveOptions, RetryPolicy, crawl, normalize};
+use nhi_audit::sources::github::{LiveOptions, crawl, normalize};
 use serde_json::{Value, json};
 use wiremock::matchers::method;
 use wiremock::{Mock, MockServer, Request, Respond, ResponseTemplate};
@@ -156,8 +156,7 @@ fn main() {
                 token: Some("bench-token".to_string().into()),
                 orgs: vec![ORG.into()],
                 concurrency: concurrency as usize,
-                progress: false,
-                retry: RetryPolicy::default(),
+                ..LiveOptions::default()
             };
             let started = Instant::now();
             let (export, requests) = match crawl(&opts) {

@@ -157,6 +157,67 @@ pub struct GithubArgs {
         help_heading = "GitHub"
     )]
     pub github_concurrency: usize,
+    /// The longest one GitHub request may take, connection and whole answer included
+    /// (`30s`, `500ms`, `2m`; a bare number is seconds).
+    #[arg(
+        long,
+        value_name = "DURATION",
+        default_value = "30s",
+        value_parser = parse_timeout,
+        help_heading = "GitHub"
+    )]
+    pub http_timeout: std::time::Duration,
+    /// The longest the GitHub crawl may spend without answers: rate-limit pauses, retry
+    /// backoffs and timed-out requests, added up. A wait that does not fit fails its
+    /// request (results are partial).
+    #[arg(
+        long,
+        value_name = "DURATION",
+        default_value = "10m",
+        value_parser = parse_duration,
+        help_heading = "GitHub"
+    )]
+    pub max_wait: std::time::Duration,
+}
+
+/// Longest duration accepted: a week (a crawl that waits longer is not waiting).
+const MAX_DURATION_SECS: f64 = 7.0 * 24.0 * 3600.0;
+
+/// `500ms`, `30s`, `10m`, `1h`, or a bare number of seconds (`1.5`).
+pub fn parse_duration(text: &str) -> Result<std::time::Duration, String> {
+    let t = text.trim();
+    let (number, unit) = match t.find(|c: char| c.is_ascii_alphabetic()) {
+        Some(i) => t.split_at(i),
+        None => (t, "s"),
+    };
+    let scale = match unit.trim() {
+        "ms" => 0.001,
+        "s" => 1.0,
+        "m" | "min" => 60.0,
+        "h" => 3600.0,
+        _ => return Err("use a number with ms, s, m or h, like 30s or 10m".into()),
+    };
+    let value: f64 = number
+        .trim()
+        .parse()
+        .map_err(|_| "use a number with ms, s, m or h, like 30s or 10m".to_string())?;
+    let secs = value * scale;
+    if !secs.is_finite() || secs < 0.0 {
+        return Err("a duration cannot be negative".into());
+    }
+    if secs > MAX_DURATION_SECS {
+        return Err("at most a week (168h)".into());
+    }
+    Ok(std::time::Duration::from_secs_f64(secs))
+}
+
+/// A duration that is not zero: a request cannot be given no time at all.
+fn parse_timeout(text: &str) -> Result<std::time::Duration, String> {
+    let d = parse_duration(text)?;
+    if d.is_zero() {
+        return Err("must be more than 0".into());
+    }
+    Ok(d)
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
@@ -336,4 +397,25 @@ pub struct ControlsArgs {
         crate::controls::CATALOGUES.iter().map(|c| c.key)
     ))]
     pub framework: Option<String>,
+}
+
+#[cfg(test)]
+mod tests {
+    use std::time::Duration;
+
+    use super::*;
+
+    #[test]
+    fn durations() {
+        assert_eq!(parse_duration("30s"), Ok(Duration::from_secs(30)));
+        assert_eq!(parse_duration("500ms"), Ok(Duration::from_millis(500)));
+        assert_eq!(parse_duration(" 10m "), Ok(Duration::from_secs(600)));
+        assert_eq!(parse_duration("1h"), Ok(Duration::from_secs(3600)));
+        assert_eq!(parse_duration("1.5"), Ok(Duration::from_millis(1500)));
+        assert_eq!(parse_duration("0"), Ok(Duration::ZERO));
+        for bad in ["", "s", "-1s", "5y", "1e999", "nan", "inf", "200h", "1 2s"] {
+            assert!(parse_duration(bad).is_err(), "{bad}");
+        }
+        assert!(parse_timeout("0s").is_err());
+    }
 }

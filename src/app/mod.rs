@@ -252,8 +252,20 @@ fn github_live(args: &GithubArgs) -> Result<Option<crate::sources::github::LiveO
         token: Some(token.into()),
         orgs: args.orgs.clone(),
         concurrency: args.github_concurrency.max(1),
-        progress: show_progress(),
-        retry: Default::default(),
+        // Rate-limit waits are shown either way: on the bar, or as a few lines in a log.
+        progress: if show_progress() {
+            crate::sources::github::Progress::Bar
+        } else {
+            crate::sources::github::Progress::Lines
+        },
+        retry: crate::sources::github::RetryPolicy {
+            max_wait: args.max_wait,
+            ..Default::default()
+        },
+        limits: crate::sources::github::Limits {
+            http_timeout: args.http_timeout,
+            ..Default::default()
+        },
     }))
 }
 

@@ -6,6 +6,7 @@ mod bad_input;
 mod cli;
 mod common;
 mod corpus;
+mod github_hostile;
 mod github_live;
 mod graph;
 mod history;

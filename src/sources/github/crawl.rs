@@ -4,17 +4,19 @@
 //! repository: deploy keys, Actions secrets, default workflow permissions, the workflows
 //! and each workflow file through the contents API. Repositories are crawled in parallel
 //! and the client bounds the requests in flight. A call that fails becomes a source error
-//! naming the call and the permission it needs, and the crawl goes on.
+//! naming the call and the permission it needs, and the crawl goes on; once the client
+//! has stopped sending (a rate limit longer than the wait budget, an API that stopped
+//! answering), the repositories not yet crawled are one error, not one per call.
 
 use std::sync::Arc;
 
 use base64::Engine;
 use futures::stream::{self, StreamExt};
-use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 use serde_json::Value;
 
-use super::client::{Api, Failure};
+use super::client::{Api, Failure, Listing, PER_PAGE};
 use super::export::{GithubExport, OrgExport, RepoExport, WorkflowExport};
+use super::progress::Status;
 use super::{LiveOptions, error};
 use crate::model::SourceError;
 
@@ -42,11 +44,13 @@ pub fn crawl(opts: &LiveOptions) -> Result<(GithubExport, u64), SourceError> {
 }
 
 async fn crawl_async(opts: &LiveOptions) -> Result<(GithubExport, u64), SourceError> {
-    let api = Arc::new(Api::new(opts).map_err(|m| error(&opts.api_url, m))?);
+    let status = Arc::new(Status::new(opts.progress));
+    let api = Arc::new(Api::new(opts, Arc::clone(&status)).map_err(|m| error(&opts.api_url, m))?);
     let mut export = GithubExport::new(&opts.api_url);
     for org in &opts.orgs {
-        export.orgs.push(crawl_org(&api, org, opts).await);
+        export.orgs.push(crawl_org(&api, &status, org, opts).await);
     }
+    status.finish();
     Ok((export, api.requests()))
 }
 
@@ -86,26 +90,16 @@ fn needs(endpoint: &str) -> &'static str {
     }
 }
 
-/// The source error for a failed call: `location` is the call with its values filled in.
-fn failed(endpoint: &str, location: String, failure: Failure) -> SourceError {
-    let answer = |status: u16, message: &str| {
-        if message.is_empty() {
-            status.to_string()
-        } else {
-            format!("{status}: {message}")
-        }
-    };
+/// The source error for a failed call: `location` is the call with its values filled
+/// in, `page` the page of a listing that failed (from 1).
+fn failed(endpoint: &str, location: String, page: usize, failure: Failure) -> SourceError {
+    let name_page = page > 1 || failure.about_page();
     let message = match failure {
-        Failure::Status {
-            status: 401,
-            message,
-        } => format!(
-            "the token was rejected ({}): check that it is valid and not expired; results are partial",
-            answer(401, &message)
-        ),
+        Failure::Status { status: 401 } => {
+            "the token was rejected (401): check that it is valid and not expired; results are partial".to_string()
+        }
         Failure::Status {
             status: status @ (403 | 404),
-            message,
         } => {
             let what = if status == 403 {
                 "forbidden"
@@ -113,39 +107,49 @@ fn failed(endpoint: &str, location: String, failure: Failure) -> SourceError {
                 "not found, or not visible to the token"
             };
             format!(
-                "{what} ({}): needs {}; results are partial",
-                answer(status, &message),
+                "{what} ({status}): needs {}; results are partial",
                 needs(endpoint)
             )
         }
-        Failure::Status { status, message } => format!(
-            "GitHub answered {}; results are partial",
-            answer(status, &message)
-        ),
-        Failure::RateLimited { wait } => format!(
-            "rate limited: GitHub asked to wait {} s, longer than allowed; rerun later (results are partial)",
-            wait.as_secs()
-        ),
-        Failure::Transport(e) => format!("no answer: {e}; results are partial"),
-        Failure::Body(e) => format!("unexpected answer: {e}; results are partial"),
+        Failure::RateLimited { .. } | Failure::TooManyWaits => {
+            format!("{failure}; rerun later, or allow more with --max-wait (results are partial)")
+        }
+        Failure::Timeout(_) => {
+            format!("{failure}; a slow API may need a longer --http-timeout (results are partial)")
+        }
+        other => format!("{other}; results are partial"),
+    };
+    let message = if name_page {
+        format!("page {page}: {message}")
+    } else {
+        message
     };
     error(&location, message)
 }
 
-/// Runs one listing; a failure is recorded and gives `None`.
+/// Runs one listing. A failure is recorded; what was read before it is kept, and a
+/// listing that failed on its first page gives `None`.
 async fn list(
     api: &Api,
     endpoint: &str,
     path: String,
-    key: Option<&str>,
+    key: Option<&'static str>,
     errors: &mut Vec<SourceError>,
 ) -> Option<Vec<Value>> {
     let sep = if path.contains('?') { '&' } else { '?' };
-    match api.get_all(&format!("{path}{sep}per_page=100"), key).await {
-        Ok(items) => Some(items),
-        Err(f) => {
-            errors.push(failed(endpoint, format!("GET {path}"), f));
-            None
+    let call = format!("GET {path}");
+    let Listing {
+        items,
+        pages,
+        failure,
+    } = api
+        .get_all(&call, &format!("{path}{sep}per_page={PER_PAGE}"), key)
+        .await;
+    match failure {
+        None => Some(items),
+        Some((page, f)) => {
+            errors.push(failed(endpoint, call, page, f));
+            (pages > 0).then_some(items)
         }
     }
 }
@@ -156,17 +160,24 @@ async fn object(
     path: String,
     errors: &mut Vec<SourceError>,
 ) -> Option<Value> {
-    match api.get_one(&path).await {
+    let call = format!("GET {path}");
+    match api.get_one(&call, &path).await {
         Ok(v) => Some(v),
         Err(f) => {
-            errors.push(failed(endpoint, format!("GET {path}"), f));
+            errors.push(failed(endpoint, call, 1, f));
             None
         }
     }
 }
 
-async fn crawl_org(api: &Arc<Api>, org: &str, opts: &LiveOptions) -> OrgExport {
+async fn crawl_org(
+    api: &Arc<Api>,
+    status: &Arc<Status>,
+    org: &str,
+    opts: &LiveOptions,
+) -> OrgExport {
     let o = encode(org);
+    status.org(org, 0);
     let mut e1 = Vec::new();
     let mut e2 = Vec::new();
     let mut e3 = Vec::new();
@@ -204,15 +215,34 @@ async fn crawl_org(api: &Arc<Api>, org: &str, opts: &LiveOptions) -> OrgExport {
     );
     let mut errors: Vec<SourceError> = [e1, e2, e3, e4, e5].concat();
     let repos = repos.unwrap_or_default();
+    let (repos, unnamed): (Vec<Value>, Vec<Value>) =
+        repos.into_iter().partition(|r| repo_path(r, org).is_some());
+    if !unnamed.is_empty() {
+        errors.push(error(
+            &format!("GET /orgs/{o}/repos"),
+            format!(
+                "{} without a valid name or owner, not crawled (results are partial)",
+                count_repos(unnamed.len(), "listed")
+            ),
+        ));
+    }
 
-    let progress = progress_bar(opts.progress, repos.len() as u64, org);
+    status.org(org, repos.len() as u64);
+    let skipped = std::sync::atomic::AtomicUsize::new(0);
     let crawled: Vec<(RepoExport, Vec<SourceError>)> = stream::iter(repos)
         .map(|repo| {
             let api = Arc::clone(api);
-            let progress = progress.clone();
+            let status = Arc::clone(status);
+            let skipped = &skipped;
             async move {
-                let out = crawl_repo(&api, org, repo).await;
-                progress.inc(1);
+                // Once the client stops sending, each of these calls would only fail.
+                let out = if api.halted().is_some() {
+                    skipped.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+                    (unread(repo), Vec::new())
+                } else {
+                    crawl_repo(&api, org, repo).await
+                };
+                status.inc();
                 out
             }
         })
@@ -221,11 +251,20 @@ async fn crawl_org(api: &Arc<Api>, org: &str, opts: &LiveOptions) -> OrgExport {
         .buffered(opts.concurrency.max(1))
         .collect()
         .await;
-    progress.finish_and_clear();
     let mut repositories = Vec::with_capacity(crawled.len());
     for (repo, errs) in crawled {
         repositories.push(repo);
         errors.extend(errs);
+    }
+    let skipped = skipped.into_inner();
+    if let (true, Some(halt)) = (skipped > 0, api.halted()) {
+        errors.push(error(
+            &format!("GET /repos/{o}/…"),
+            format!(
+                "{} not crawled (deploy keys, secrets, workflow permissions, workflows): {halt}; results are partial",
+                count_repos(skipped, "")
+            ),
+        ));
     }
     OrgExport {
         org: org.to_string(),
@@ -252,7 +291,15 @@ async fn org_secrets(api: &Api, o: &str, errors: &mut Vec<SourceError>) -> Optio
         if secret.get("visibility").and_then(Value::as_str) != Some("selected") {
             continue;
         }
-        let Some(name) = secret.get("name").and_then(Value::as_str) else {
+        let Some(name) = secret
+            .get("name")
+            .and_then(Value::as_str)
+            .filter(|n| plain_name(n, MAX_SECRET_NAME))
+        else {
+            errors.push(error(
+                &format!("GET /orgs/{o}/actions/secrets"),
+                "a `selected` secret has no valid name; its repositories are not listed (results are partial)",
+            ));
             continue;
         };
         let repos = list(
@@ -275,17 +322,9 @@ async fn org_secrets(api: &Api, o: &str, errors: &mut Vec<SourceError>) -> Optio
 }
 
 async fn crawl_repo(api: &Api, org: &str, repository: Value) -> (RepoExport, Vec<SourceError>) {
-    let name = repository
-        .get("name")
-        .and_then(Value::as_str)
-        .unwrap_or_default()
-        .to_string();
-    let owner = repository
-        .pointer("/owner/login")
-        .and_then(Value::as_str)
-        .unwrap_or(org)
-        .to_string();
-    let base = format!("/repos/{}/{}", encode(&owner), encode(&name));
+    let Some(base) = repo_path(&repository, org) else {
+        return (unread(repository), Vec::new());
+    };
     let (mut e1, mut e2, mut e3, mut e4) = (Vec::new(), Vec::new(), Vec::new(), Vec::new());
     let (deploy_keys, actions_secrets, workflow_permissions, workflows) = tokio::join!(
         list(
@@ -319,10 +358,9 @@ async fn crawl_repo(api: &Api, org: &str, repository: Value) -> (RepoExport, Vec
     let mut errors = [e1, e2, e3, e4].concat();
     let workflows = match workflows {
         Some(list) => {
-            let files = list
-                .into_iter()
+            let files = stream::iter(list)
                 .map(|w| workflow_file(api, &base, w))
-                .collect::<futures::stream::FuturesOrdered<_>>()
+                .buffered(WORKFLOWS_IN_FLIGHT)
                 .collect::<Vec<_>>()
                 .await;
             let mut out = Vec::with_capacity(files.len());
@@ -367,18 +405,26 @@ async fn workflow_file(
             None,
         );
     }
-    let encoded: Vec<String> = path.split('/').map(encode).collect();
-    let location = format!("GET {base}/contents/{path}");
-    let result = match api
-        .get_one(&format!("{base}/contents/{}", encoded.join("/")))
-        .await
-    {
-        Ok(v) => decode_content(&v).map_err(|m| error(&location, m)),
-        Err(f) => Err(failed(
-            "GET /repos/{owner}/{repo}/contents/{path}",
-            location,
-            f,
+    let result = match workflow_path(&path) {
+        None => Err(error(
+            &format!("GET {base}/actions/workflows"),
+            "a workflow's path is not a plain file path; not read (results are partial)",
         )),
+        Some(encoded) => {
+            let call = format!("GET {base}/contents/{encoded}");
+            match api
+                .get_one(&call, &format!("{base}/contents/{encoded}"))
+                .await
+            {
+                Ok(v) => decode_content(&v).map_err(|m| error(&call, m)),
+                Err(f) => Err(failed(
+                    "GET /repos/{owner}/{repo}/contents/{path}",
+                    call,
+                    1,
+                    f,
+                )),
+            }
+        }
     };
     match result {
         Ok(text) => (
@@ -416,6 +462,66 @@ fn decode_content(v: &Value) -> Result<String, String> {
     String::from_utf8(bytes).map_err(|_| "the workflow file is not UTF-8; not analysed".into())
 }
 
+/// Longest repository name or owner login GitHub allows.
+const MAX_NAME: usize = 100;
+/// Longest Actions secret name accepted (GitHub's own limit is lower).
+const MAX_SECRET_NAME: usize = 255;
+/// Longest workflow path accepted.
+const MAX_WORKFLOW_PATH: usize = 1024;
+/// Workflow files of one repository fetched at once (the client bounds the total).
+const WORKFLOWS_IN_FLIGHT: usize = 4;
+
+/// `1 repository`, `3 listed repositories`: a count for a message.
+fn count_repos(n: usize, adjective: &str) -> String {
+    let noun = if n == 1 { "repository" } else { "repositories" };
+    if adjective.is_empty() {
+        format!("{n} {noun}")
+    } else {
+        format!("{n} {adjective} {noun}")
+    }
+}
+
+/// A repository listed but not crawled: the listing's object, nothing else read.
+fn unread(repository: Value) -> RepoExport {
+    RepoExport {
+        repository,
+        deploy_keys: None,
+        actions_secrets: None,
+        workflow_permissions: None,
+        workflows: None,
+    }
+}
+
+/// `/repos/{owner}/{repo}` for a listed repository, when its name and owner are the
+/// kind GitHub gives (letters, digits, `-`, `_`, `.`): the answer's values become
+/// request paths and error locations, so nothing else is let through.
+fn repo_path(repository: &Value, org: &str) -> Option<String> {
+    let name = repository.get("name")?.as_str()?;
+    let owner = match repository.pointer("/owner/login") {
+        Some(v) => v.as_str()?,
+        None => org,
+    };
+    (plain_name(name, MAX_NAME) && plain_name(owner, MAX_NAME) && name != "." && name != "..")
+        .then(|| format!("/repos/{}/{}", encode(owner), encode(name)))
+}
+
+fn plain_name(name: &str, max: usize) -> bool {
+    !name.is_empty()
+        && name.len() <= max
+        && name
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'-' | b'_' | b'.'))
+}
+
+/// The percent-encoded path of a workflow file, when it is a plain path: no empty, `.`
+/// or `..` segment, no control character, not over [`MAX_WORKFLOW_PATH`].
+fn workflow_path(path: &str) -> Option<String> {
+    let plain = path.len() <= MAX_WORKFLOW_PATH
+        && !path.chars().any(char::is_control)
+        && path.split('/').all(|seg| !matches!(seg, "" | "." | ".."));
+    plain.then(|| path.split('/').map(encode).collect::<Vec<_>>().join("/"))
+}
+
 /// Percent-encodes one path segment.
 fn encode(segment: &str) -> String {
     let mut out = String::with_capacity(segment.len());
@@ -429,18 +535,6 @@ fn encode(segment: &str) -> String {
     out
 }
 
-fn progress_bar(show: bool, len: u64, org: &str) -> ProgressBar {
-    if !show {
-        return ProgressBar::hidden();
-    }
-    let pb = ProgressBar::with_draw_target(Some(len), ProgressDrawTarget::stderr());
-    if let Ok(style) = ProgressStyle::with_template("{msg} {bar:30} {pos}/{len} repositories") {
-        pb.set_style(style);
-    }
-    pb.set_message(format!("github {org}"));
-    pb
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -452,6 +546,50 @@ mod tests {
         assert_eq!(decode_content(&v).unwrap(), "name: CI\n");
         let big = json!({"encoding": "none", "content": ""});
         assert!(decode_content(&big).unwrap_err().contains("1 MB"));
+    }
+
+    #[test]
+    fn names_from_answers_are_checked_before_they_become_paths() {
+        let repo = |name: Value, owner: Value| json!({"name": name, "owner": {"login": owner}});
+        assert_eq!(
+            repo_path(&repo(json!("my-repo.js"), json!("acme")), "acme").as_deref(),
+            Some("/repos/acme/my-repo.js")
+        );
+        assert_eq!(
+            repo_path(&json!({"name": "r"}), "acme").as_deref(),
+            Some("/repos/acme/r")
+        );
+        for (name, owner) in [
+            (json!("../x"), json!("acme")),
+            (json!(".."), json!("acme")),
+            (json!("a b"), json!("acme")),
+            (json!("r"), json!("ac/me")),
+            (json!("x".repeat(101)), json!("acme")),
+            (json!(""), json!("acme")),
+            (json!(7), json!("acme")),
+            (json!("r"), json!(null)),
+        ] {
+            assert_eq!(
+                repo_path(&repo(name.clone(), owner.clone()), "acme"),
+                None,
+                "{name} {owner}"
+            );
+        }
+        assert_eq!(
+            workflow_path(".github/workflows/my ci.yml").as_deref(),
+            Some(".github/workflows/my%20ci.yml")
+        );
+        for bad in [
+            ".github/workflows/../../x",
+            ".github/workflows//x",
+            ".github/workflows/a\nb",
+        ] {
+            assert_eq!(workflow_path(bad), None, "{bad}");
+        }
+        assert_eq!(
+            workflow_path(&format!(".github/workflows/{}", "a".repeat(2000))),
+            None
+        );
     }
 
     #[test]

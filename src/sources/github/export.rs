@@ -31,9 +31,10 @@
 //! }
 //! ```
 //!
-//! API objects are kept as GitHub returned them (every page concatenated). A list that
-//! could not be read is `null`, and `errors` says why, so an offline scan reports the
-//! same gaps as the live one.
+//! API objects are kept as GitHub returned them (every page concatenated, the token
+//! scrubbed should the server have echoed it). A list that could not be read is `null`;
+//! one that stopped part-way (a failed page, a page cap) keeps the pages read; either
+//! way `errors` says why, so an offline scan reports the same gaps as the live one.
 
 use serde::{Deserialize, Serialize};
 use serde_json::Value;

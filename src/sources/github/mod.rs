@@ -13,6 +13,7 @@ mod client;
 mod crawl;
 mod export;
 mod normalize;
+mod progress;
 
 use std::time::Duration;
 
@@ -26,6 +27,11 @@ use crate::model::{SourceError, SourceKind};
 pub const DEFAULT_API_URL: &str = "https://api.github.com";
 /// Requests in flight at once when the options leave it at 0.
 pub const DEFAULT_CONCURRENCY: usize = 8;
+/// The longest one request may take, from connecting to the last byte of the answer.
+pub const DEFAULT_HTTP_TIMEOUT: Duration = Duration::from_secs(30);
+/// The longest a crawl may spend without answers: rate-limit pauses, retry backoffs and
+/// requests that timed out, added up.
+pub const DEFAULT_MAX_WAIT: Duration = Duration::from_secs(10 * 60);
 
 /// How to reach GitHub live.
 #[derive(Debug, Clone)]
@@ -36,20 +42,35 @@ pub struct LiveOptions {
     pub orgs: Vec<String>,
     /// Requests in flight at once (1: one after the other).
     pub concurrency: usize,
-    /// A progress bar on stderr (terminals only).
-    pub progress: bool,
+    /// What the crawl shows on stderr while it runs.
+    pub progress: Progress,
     pub retry: RetryPolicy,
+    pub limits: Limits,
 }
 
-/// Retries of one request: transient failures back off exponentially; rate limits wait
-/// for as long as GitHub asks, up to `max_wait`.
+/// What the crawl shows on stderr while it runs.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Progress {
+    /// Nothing (library callers, benchmarks).
+    Hidden,
+    /// A progress bar that also shows rate-limit waits (a terminal).
+    Bar,
+    /// One line per rate-limit wait, a few at most (CI logs, pipes).
+    Lines,
+}
+
+/// Retries and waits: transient failures back off exponentially, rate limits wait for
+/// as long as GitHub asks, and all of it together within `max_wait` per crawl.
 #[derive(Debug, Clone)]
 pub struct RetryPolicy {
-    /// Attempts per request for 5xx and network errors (the first plus retries).
+    /// Attempts per request for 5xx answers, network errors and timeouts (the first plus
+    /// retries).
     pub max_attempts: u32,
     /// The first backoff; it doubles with each retry.
     pub base_delay: Duration,
-    /// The longest a rate limit may pause the crawl; past it the request fails.
+    /// The crawl's budget of time without answers: rate-limit pauses, backoffs and
+    /// timed-out requests. A wait that does not fit fails its request; once it is spent
+    /// nothing is retried, and a request that times out stops the requests not yet sent.
     pub max_wait: Duration,
 }
 
@@ -58,7 +79,32 @@ impl Default for RetryPolicy {
         RetryPolicy {
             max_attempts: 5,
             base_delay: Duration::from_millis(500),
-            max_wait: Duration::from_secs(15 * 60),
+            max_wait: DEFAULT_MAX_WAIT,
+        }
+    }
+}
+
+/// Bounds on what one crawl reads, so that no answer can hold it or fill memory.
+#[derive(Debug, Clone)]
+pub struct Limits {
+    /// The longest one request may take, connection and whole body included.
+    pub http_timeout: Duration,
+    /// The largest answer read; reading stops there (a workflow file, the largest the
+    /// contents API returns inline, is under 1.4 MB encoded).
+    pub max_response_bytes: usize,
+    /// Pages read of one listing (100 items each).
+    pub max_pages: usize,
+    /// Bytes read of one listing, all its pages together.
+    pub max_listing_bytes: usize,
+}
+
+impl Default for Limits {
+    fn default() -> Self {
+        Limits {
+            http_timeout: DEFAULT_HTTP_TIMEOUT,
+            max_response_bytes: 8 << 20,
+            max_pages: 1000,
+            max_listing_bytes: 256 << 20,
         }
     }
 }
@@ -70,8 +116,9 @@ impl Default for LiveOptions {
             token: None,
             orgs: Vec::new(),
             concurrency: DEFAULT_CONCURRENCY,
-            progress: false,
+            progress: Progress::Hidden,
             retry: RetryPolicy::default(),
+            limits: Limits::default(),
         }
     }
 }
@@ -91,13 +138,11 @@ pub fn recognise(text: &str) -> bool {
 pub fn read_export(text: &str, shown: &str, errors: &mut Vec<SourceError>) -> Option<GithubExport> {
     match crate::doc::from_json::<GithubExport>(text) {
         Ok(export) if export.schema == EXPORT_SCHEMA => Some(export),
-        Ok(export) => {
+        // The file's values stay out of the messages: its line and column say where.
+        Ok(_) => {
             errors.push(error(
                 shown,
-                format!(
-                    "unknown export schema `{}` (expected {EXPORT_SCHEMA})",
-                    export.schema
-                ),
+                format!("unknown export schema (expected {EXPORT_SCHEMA})"),
             ));
             None
         }
