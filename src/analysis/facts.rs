@@ -36,6 +36,20 @@ const AI_PROVIDERS: &[&str] = &[
     "xai",
     "together",
     "replicate",
+    "fireworks",
+    "minimax",
+    "dashscope",
+    "moonshot",
+    "zhipu",
+    "aws-bedrock",
+    "azure-openai",
+    "devin",
+    "amp",
+    "cursor",
+    "continue",
+    "jules",
+    "coderabbit",
+    "qodo",
 ];
 
 /// Whether keys of `provider` are ones only an AI workload would hold.
