@@ -403,3 +403,86 @@ fn segments_match(t: &[&str], a: &[&str]) -> bool {
         .zip(a)
         .all(|(t, a)| (t.starts_with('{') && t.ends_with('}') && !a.is_empty()) || t == a)
 }
+
+/// A job in an environment: offline its required reviewers are unknown; the GitHub source
+/// reads the environment's protection rules (GitHub's documented example: `staging`, with
+/// required reviewers) and settles who can start it. An environment that does not exist
+/// protects nothing.
+#[test]
+fn environments_settle_who_can_start_a_job() {
+    let workflow = |env: &str| {
+        format!(
+            "name: Agent\non:\n  issue_comment:\n    types: [created]\njobs:\n  agent:\n    runs-on: ubuntu-latest\n    environment: {env}\n    steps:\n      - run: npx -y @google/gemini-cli -p \"answer\"\n        env:\n          GEMINI_API_KEY: ${{{{ secrets.GEMINI_API_KEY }}}}\n"
+        )
+    };
+    for (env, want) in [("staging", "writers"), ("prod", "anyone")] {
+        let rt = runtime();
+        let server = rt.block_on(MockServer::start());
+        rt.block_on(async {
+            ok(
+                &server,
+                &format!("/orgs/{ORG}/repos"),
+                json!([repo_item("alpha")]),
+            )
+            .await;
+            let r = format!("/repos/{ORG}/alpha");
+            let mut workflows = example("workflow-paginated.json");
+            workflows["workflows"] = json!([workflows["workflows"][0].clone()]);
+            workflows["total_count"] = json!(1);
+            ok(
+                &server,
+                &format!("{r}/actions/workflows"),
+                workflows.clone(),
+            )
+            .await;
+            let mut content = example("content-file-response-if-content-is-a-file.json");
+            content["content"] =
+                json!(base64::engine::general_purpose::STANDARD.encode(workflow(env)));
+            let p = workflows["workflows"][0]["path"]
+                .as_str()
+                .unwrap()
+                .to_string();
+            ok(&server, &format!("{r}/contents/{p}"), content).await;
+            ok(
+                &server,
+                &format!("{r}/environments"),
+                example("environments.json"),
+            )
+            .await;
+        });
+        let (_, stdout, stderr) = run(
+            &[
+                "scan",
+                "--format",
+                "json",
+                "--fail-on",
+                "none",
+                "--allow-partial",
+                "--scope",
+                "all",
+            ],
+            &server,
+        );
+        let report: Value =
+            serde_json::from_str(&stdout).unwrap_or_else(|e| panic!("{e}: {stderr}"));
+        let agent = report["inventory"]["agents"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|a| a["facts"]["job"] == "agent")
+            .unwrap_or_else(|| panic!("no agent: {report:#}"));
+        assert_eq!(
+            agent["facts"]["who_can_start"], want,
+            "{env}: {:#}",
+            agent["facts"]
+        );
+        let requests = rt.block_on(server.received_requests()).unwrap_or_default();
+        assert!(
+            requests
+                .iter()
+                .any(|r| r.url.path() == format!("/repos/{ORG}/alpha/environments")),
+            "the environments were read"
+        );
+        check_against_openapi(&requests);
+    }
+}

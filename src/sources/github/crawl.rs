@@ -83,6 +83,9 @@ fn needs(endpoint: &str) -> &'static str {
         "GET /repos/{owner}/{repo}/actions/workflows" => {
             "fine-grained token: \"Actions\" repository permission (read); classic token: repo scope"
         }
+        "GET /repos/{owner}/{repo}/environments" => {
+            "fine-grained token: \"Actions\" repository permission (read); classic token: repo scope"
+        }
         "GET /repos/{owner}/{repo}/contents/{path}" => {
             "fine-grained token: \"Contents\" repository permission (read); classic token: repo scope"
         }
@@ -372,6 +375,29 @@ async fn crawl_repo(api: &Api, org: &str, repository: Value) -> (RepoExport, Vec
         }
         None => None,
     };
+    // Who approves a job in an environment is in its protection rules: read them only
+    // when some workflow runs a job in one.
+    let uses_environments = workflows.iter().flatten().any(|w| {
+        w.content.as_deref().is_some_and(|t| {
+            t.lines()
+                .any(|l| l.trim_start().starts_with("environment:"))
+        })
+    });
+    let environments = if uses_environments {
+        let mut e = Vec::new();
+        let list = list(
+            api,
+            "GET /repos/{owner}/{repo}/environments",
+            format!("{base}/environments"),
+            Some("environments"),
+            &mut e,
+        )
+        .await;
+        errors.extend(e);
+        list
+    } else {
+        None
+    };
     (
         RepoExport {
             repository,
@@ -379,6 +405,7 @@ async fn crawl_repo(api: &Api, org: &str, repository: Value) -> (RepoExport, Vec
             actions_secrets,
             workflow_permissions,
             workflows,
+            environments,
         },
         errors,
     )
@@ -489,6 +516,7 @@ fn unread(repository: Value) -> RepoExport {
         actions_secrets: None,
         workflow_permissions: None,
         workflows: None,
+        environments: None,
     }
 }
 

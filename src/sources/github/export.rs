@@ -86,6 +86,10 @@ pub struct RepoExport {
     pub workflow_permissions: Option<Value>,
     #[serde(default)]
     pub workflows: Option<Vec<WorkflowExport>>,
+    /// `GET /repos/{owner}/{repo}/environments`, read only when a workflow runs a job in
+    /// an environment (its protection rules say who approves the job).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub environments: Option<Vec<Value>>,
 }
 
 /// A workflow as the Actions API lists it, and its file.

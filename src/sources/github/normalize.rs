@@ -449,6 +449,7 @@ fn normalize_repo(
             continue;
         };
         with_org_context(&mut fragment, &full, default.as_ref());
+        with_environments(&mut fragment, export.environments.as_deref());
         let prefix = format!("github-secret:github:{org}/{name}/");
         for c in &fragment.credentials {
             if let Some(secret_name) = c.id.strip_prefix(&prefix) {
@@ -486,6 +487,72 @@ fn normalize_repo(
             ctx.web
         ));
         secret(&id, s, facts, loc, inv);
+    }
+}
+
+/// A job in an environment: who approves it is in the environment's protection rules,
+/// which the crawl read. With required reviewers only they let a run go on; without
+/// (or when the environment does not exist, and GitHub creates it bare on first use)
+/// the environment holds no one back.
+fn with_environments(fragment: &mut Inventory, environments: Option<&[Value]>) {
+    let Some(environments) = environments else {
+        return;
+    };
+    for agent in fragment
+        .agents
+        .iter_mut()
+        .filter(|a| a.kind == "github-workflow")
+    {
+        let Some(name) = agent.facts.get("environment").and_then(Value::as_str) else {
+            continue;
+        };
+        let Some(before) = agent
+            .facts
+            .get("who_can_start_without_environment")
+            .cloned()
+        else {
+            continue;
+        };
+        let env = environments
+            .iter()
+            .find(|e| e.get("name").and_then(Value::as_str) == Some(name));
+        let reviewers = env
+            .and_then(|e| e.get("protection_rules"))
+            .and_then(Value::as_array)
+            .into_iter()
+            .flatten()
+            .filter(|r| r.get("type").and_then(Value::as_str) == Some("required_reviewers"))
+            .map(|r| {
+                r.get("reviewers")
+                    .and_then(Value::as_array)
+                    .map_or(0, Vec::len)
+            })
+            .sum::<usize>();
+        let (level, reason) = if reviewers > 0 {
+            (
+                json!("writers"),
+                format!(
+                    "the environment {name} needs one of its {reviewers} required reviewer(s) to approve each run"
+                ),
+            )
+        } else {
+            let why = if env.is_some() {
+                "has no required reviewers"
+            } else {
+                "does not exist, so GitHub creates it unprotected"
+            };
+            (
+                before["level"].clone(),
+                format!(
+                    "{}; the environment {name} {why}",
+                    before["reason"].as_str().unwrap_or("")
+                ),
+            )
+        };
+        agent.facts.insert("who_can_start".into(), level);
+        agent
+            .facts
+            .insert("who_can_start_reason".into(), json!(reason));
     }
 }
 

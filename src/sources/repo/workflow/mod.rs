@@ -751,6 +751,7 @@ fn trigger_start(ctx: &JobCtx<'_>, trigger: &str) -> Start {
         if upstream.is_empty() {
             // Who starts the runs it follows is in a workflow that was not scanned.
             return Start {
+                without_environment: None,
                 level: None,
                 reason: format!(
                     "workflow_run after {}, which is not among the scanned files",
@@ -788,6 +789,7 @@ fn trigger_start(ctx: &JobCtx<'_>, trigger: &str) -> Start {
                     level: Some(level),
                     reason,
                     line: ctx.wf.on_line,
+                    without_environment: None,
                 };
             }
         }
@@ -818,6 +820,7 @@ fn job_start(
             level: None,
             reason: "its `if:` matches none of its triggers".into(),
             line: ctx.line,
+            without_environment: None,
         },
     };
     if let Some((steps, uses)) = agent {
@@ -892,6 +895,7 @@ fn job_start(
                 environment(ctx.job).unwrap_or_default()
             ),
             line: env.line,
+            without_environment: Some(Box::new(s.clone())),
         };
     }
     s
@@ -1408,6 +1412,12 @@ pub(super) fn insert_start(facts: &mut serde_json::Map<String, Json>, s: &Start)
     facts.insert("who_can_start".into(), json!(s.level_str()));
     facts.insert("who_can_start_reason".into(), json!(s.reason));
     facts.insert("who_can_start_line".into(), json!(s.line));
+    if let Some(w) = &s.without_environment {
+        facts.insert(
+            "who_can_start_without_environment".into(),
+            json!({"level": w.level_str(), "reason": w.reason}),
+        );
+    }
 }
 
 /// Facts every workflow agent has, so rule conditions can read them on any of them.

@@ -39,6 +39,9 @@ pub struct Start {
     pub level: Option<Level>,
     pub reason: String,
     pub line: u32,
+    /// When an environment made it unknown: what it is without the environment's
+    /// reviewers (the GitHub source reads them and settles it).
+    pub without_environment: Option<Box<Start>>,
 }
 
 impl Start {
@@ -134,6 +137,7 @@ pub fn from_triggers(triggers: &[String], line: u32) -> Start {
             level: Some(level),
             reason,
             line,
+            without_environment: None,
         },
         None => Start {
             level: None,
@@ -143,6 +147,7 @@ pub fn from_triggers(triggers: &[String], line: u32) -> Start {
                 format!("started through {}", unknown.join(", "))
             },
             line,
+            without_environment: None,
         },
     }
 }
@@ -156,6 +161,7 @@ pub fn narrow(start: &mut Start, level: Level, reason: String, line: u32) {
             level: Some(level),
             reason,
             line,
+            without_environment: None,
         };
     }
 }
