@@ -256,6 +256,11 @@ pub struct SourceArgs {
     /// ignores still leaks when the laptop, image or backup does).
     #[arg(long)]
     pub respect_gitignore: bool,
+    /// Follow symbolic links that lead out of the scanned folders (by default such a link
+    /// is recorded in the report's warnings and not read: it could point at
+    /// `~/.aws/credentials` or `/proc/self/environ`).
+    #[arg(long)]
+    pub follow_links_out: bool,
     /// Skip (and report) files larger than this many bytes.
     #[arg(long, value_name = "BYTES", default_value_t = 64 * 1024 * 1024)]
     pub max_file_size: u64,
@@ -278,6 +283,15 @@ pub struct SourceArgs {
         help_heading = "History"
     )]
     pub history_depth: usize,
+    /// With --history: stop git after this many seconds per scanned path (a repository
+    /// whose git blocks — a FIFO in `.git`, a hung mount — is reported, not waited on).
+    #[arg(
+        long,
+        value_name = "SECONDS",
+        default_value_t = crate::sources::repo::history::DEFAULT_TIMEOUT.as_secs(),
+        help_heading = "History"
+    )]
+    pub history_timeout: u64,
     /// Configuration file (default: `.nhi-audit.yaml` in the first scanned path, if any).
     #[arg(long, value_name = "FILE")]
     pub config: Option<PathBuf>,

@@ -101,7 +101,11 @@ pub fn judge(input: &JudgeInput<'_>) -> Judgement {
     if enabled.is_empty() {
         return out;
     }
-    let mut judge_one = |subject: SubjectFacts| {
+    // Each agent's facts, converted for CEL once and shared by all its subjects.
+    let mut scopes: std::collections::HashMap<String, crate::rules::AgentScope> =
+        Default::default();
+    let no_agent = crate::rules::AgentScope::new(None);
+    let mut judge_one = |subject: SubjectFacts<'_>| {
         let rules: Vec<&Rule> = enabled
             .iter()
             .copied()
@@ -110,11 +114,22 @@ pub fn judge(input: &JudgeInput<'_>) -> Judgement {
         if rules.is_empty() {
             return;
         }
-        // The context moves into the evaluator: nothing about a subject outlives its turn.
         let ctx = crate::rules::EvalSubject {
-            context: subject.context.clone(),
+            context: &subject.context,
+            agent: subject.agent_facts,
         };
-        for (rule, outcome) in crate::rules::evaluate(&rules, &ctx) {
+        let one_off;
+        let scope = match (subject.agent_facts, subject.agent.as_deref()) {
+            (Some(facts), Some(id)) => scopes
+                .entry(id.to_string())
+                .or_insert_with(|| crate::rules::AgentScope::new(Some(facts))),
+            (Some(facts), None) => {
+                one_off = crate::rules::AgentScope::new(Some(facts));
+                &one_off
+            }
+            (None, _) => &no_agent,
+        };
+        for (rule, outcome) in crate::rules::evaluate(&rules, &ctx, scope) {
             match outcome {
                 Ok(Some(m)) => raw.push((
                     make_finding(rule, &subject, m, input.config),

@@ -67,6 +67,7 @@ pub fn collect(req: &ScanRequest<'_>) -> (Inventory, Vec<InlineIgnore>, bool) {
         let history = repo::history::read(&req.paths, options, req.names);
         inventory.changes = analysis::creep::changes(&history.revisions, &inventory);
         inventory.errors.extend(history.errors);
+        inventory.warnings.extend(history.warnings);
         failed |= history.failed;
     }
     let mut aws_opts = aws::AwsOptions::default();

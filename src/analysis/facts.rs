@@ -9,9 +9,13 @@ use crate::model::{Agent, Credential, EdgeKind, Identity, Inventory, Location};
 use crate::rules::SubjectKind;
 
 /// One thing to judge: its kind, its facts, and what a finding about it points at.
-pub struct SubjectFacts {
+pub struct SubjectFacts<'a> {
     pub kind: SubjectKind,
+    /// The subject's variables (`credential`, `identity`, `chain`, …, `config`).
     pub context: Value,
+    /// The `agent` variable: the facts of the agent it is judged for, shared by all of
+    /// that agent's subjects (so they are built, and converted for CEL, once).
+    pub agent_facts: Option<&'a Value>,
     /// The identity, credential or agent id the finding is about.
     pub subject: String,
     pub agent: Option<String>,
@@ -76,7 +80,7 @@ pub fn for_each_subject(
     inv: &Inventory,
     chains: &[Chain],
     config: &Value,
-    emit: &mut dyn FnMut(SubjectFacts),
+    emit: &mut dyn FnMut(SubjectFacts<'_>),
 ) {
     let levels = direct_levels(inv);
     let agent_ctx: BTreeMap<&str, Value> = inv
@@ -87,7 +91,8 @@ pub fn for_each_subject(
     for agent in &inv.agents {
         emit(SubjectFacts {
             kind: SubjectKind::Agent,
-            context: json!({ "agent": agent_ctx[agent.id.as_str()], "config": config }),
+            context: json!({ "config": config }),
+            agent_facts: agent_ctx.get(agent.id.as_str()),
             subject: agent.id.clone(),
             agent: Some(agent.id.clone()),
             locations: agent.locations.clone(),
@@ -106,7 +111,8 @@ pub fn for_each_subject(
         for_each_holder(&holders, &agent_ctx, |agent_id, agent| {
             emit(SubjectFacts {
                 kind: SubjectKind::Credential,
-                context: json!({ "credential": facts, "identity": identity, "agent": agent, "config": config }),
+                context: json!({ "credential": facts, "identity": identity, "config": config }),
+                agent_facts: agent,
                 subject: cred.id.clone(),
                 agent: agent_id.map(str::to_string),
                 locations: own_first(&cred.locations, agent_id.and_then(|a| inv.agent(a))),
@@ -125,7 +131,8 @@ pub fn for_each_subject(
         for_each_holder(&holders, &agent_ctx, |agent_id, agent| {
             emit(SubjectFacts {
                 kind: SubjectKind::Identity,
-                context: json!({ "identity": facts, "agent": agent, "config": config }),
+                context: json!({ "identity": facts, "config": config }),
+                agent_facts: agent,
                 subject: identity.id.clone(),
                 agent: agent_id.map(str::to_string),
                 locations: own_first(&identity.locations, agent_id.and_then(|a| inv.agent(a))),
@@ -143,7 +150,8 @@ pub fn for_each_subject(
         for_each_holder(&holders, &agent_ctx, |agent_id, agent| {
             emit(SubjectFacts {
                 kind: SubjectKind::Grant,
-                context: json!({ "grant": grant, "identity": identity, "agent": agent, "config": config }),
+                context: json!({ "grant": grant, "identity": identity, "config": config }),
+                agent_facts: agent,
                 subject: grant.identity.clone(),
                 agent: agent_id.map(str::to_string),
                 locations: grant.location.iter().cloned().collect(),
@@ -174,10 +182,10 @@ pub fn for_each_subject(
                     "target_name": inv.agent(&chain.target).map(|a| a.name.clone()).or_else(|| inv.identity(&chain.target).map(|i| i.name.clone())),
                     "start_name": inv.agent(&chain.agent).map(|a| a.name.clone()).or_else(|| inv.identity(&chain.agent).map(|i| i.name.clone())),
                 },
-                "agent": agent_ctx.get(chain.agent.as_str()),
                 "identity": inv.identity(&chain.agent),
                 "config": config,
             }),
+            agent_facts: agent_ctx.get(chain.agent.as_str()),
             subject: chain.target.clone(),
             agent: (chain.start_kind == "agent").then(|| chain.agent.clone()),
             locations,
@@ -201,7 +209,8 @@ pub fn for_each_subject(
         let agent = change.agent.as_deref();
         emit(SubjectFacts {
             kind: SubjectKind::Change,
-            context: json!({ "change": facts, "agent": agent.and_then(|a| agent_ctx.get(a)), "config": config }),
+            context: json!({ "change": facts, "config": config }),
+            agent_facts: agent.and_then(|a| agent_ctx.get(a)),
             subject: change.id.clone(),
             agent: agent.map(str::to_string),
             locations: change.location.iter().cloned().collect(),

@@ -275,11 +275,13 @@ fn repo_options(source: &SourceArgs) -> RepoOptions {
         max_file_size: source.max_file_size,
         threads: source.threads,
         progress: show_progress(),
+        follow_links_out: source.follow_links_out,
         history: source
             .history
             .then_some(crate::sources::repo::history::HistoryOptions {
                 depth: source.history_depth,
                 max_file_size: source.max_file_size,
+                timeout: std::time::Duration::from_secs(source.history_timeout),
             }),
     }
 }

@@ -15,8 +15,9 @@ pub fn variables(template: &str) -> Vec<String> {
     out
 }
 
-/// Fills a template; a missing value renders as `-`.
-pub fn render(template: &str, context: &Value) -> String {
+/// Fills a template; a missing value renders as `-`. `agent.…` paths read `agent`, the
+/// others `context`.
+pub fn render(template: &str, context: &Value, agent: Option<&Value>) -> String {
     let mut out = String::with_capacity(template.len());
     let mut rest = template;
     while let Some(start) = rest.find("{{") {
@@ -27,7 +28,14 @@ pub fn render(template: &str, context: &Value) -> String {
             return out;
         };
         let path = after[..end].trim();
-        out.push_str(&lookup(context, path));
+        let (root, tail) = path.split_once('.').unwrap_or((path, ""));
+        let text = match (root, agent) {
+            ("agent", Some(a)) if tail.is_empty() => lookup_value(Some(a)),
+            ("agent", Some(a)) => lookup(a, tail),
+            ("agent", None) => "-".to_string(),
+            _ => lookup(context, path),
+        };
+        out.push_str(&text);
         rest = &after[end + 2..];
     }
     out.push_str(rest);
@@ -42,6 +50,10 @@ fn lookup(context: &Value, path: &str) -> String {
             (Value::Array(items), Ok(i)) => items.get(i),
             _ => v.get(key),
         });
+    lookup_value(value)
+}
+
+fn lookup_value(value: Option<&Value>) -> String {
     match value {
         None | Some(Value::Null) => "-".to_string(),
         Some(Value::String(s)) => s.clone(),
@@ -64,14 +76,17 @@ mod tests {
 
     #[test]
     fn renders_paths_lists_and_missing_values() {
-        let ctx = json!({"agent": {"name": "a", "facts": {"t": ["x", "y"]}}, "credential": null});
+        let agent = json!({"name": "a", "facts": {"t": ["x", "y"]}});
+        let ctx = json!({"credential": null, "chain": {"hops": ["h1", "h2"]}});
         assert_eq!(
             render(
-                "{{ agent.name }} on {{agent.facts.t}}; {{ credential.id }}",
-                &ctx
+                "{{ agent.name }} on {{agent.facts.t}}; {{ credential.id }}; {{ chain.hops.1 }}",
+                &ctx,
+                Some(&agent)
             ),
-            "a on x, y; -"
+            "a on x, y; -; h2"
         );
+        assert_eq!(render("{{ agent.name }}", &ctx, None), "-");
         assert_eq!(variables("{{ a.b }} and {{c}}"), vec!["a.b", "c"]);
     }
 }

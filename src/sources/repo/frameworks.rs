@@ -182,6 +182,14 @@ pub fn langgraph(text: &str, fragment: &mut Fragment<'_>) {
     let Some(graphs) = doc.get("graphs") else {
         return;
     };
+    if !graphs.is_map() {
+        fragment.error(
+            graphs.line,
+            graphs.column,
+            "`graphs` must be a map of graph names to their module paths; no graph was read",
+        );
+        return;
+    }
     let env_node = doc.get("env");
     let env_file = env_node.and_then(Node::as_str).map(|rel| {
         let base = fragment.path.rsplit_once('/').map_or("", |(d, _)| d);

@@ -20,8 +20,11 @@ use crate::model::{Inventory, SourceError, SourceKind};
 pub struct HistoryOptions {
     /// The most recent commits that touched an agent config, per scanned path.
     pub depth: usize,
-    /// Blobs larger than this are skipped, like files of the working tree.
+    /// Blobs larger than this are skipped (and reported), like files of the working tree.
     pub max_file_size: u64,
+    /// How long git may take, per scanned path (every git process it starts); past it
+    /// git is stopped and the history is reported missing.
+    pub timeout: std::time::Duration,
 }
 
 impl Default for HistoryOptions {
@@ -29,9 +32,13 @@ impl Default for HistoryOptions {
         HistoryOptions {
             depth: DEFAULT_DEPTH,
             max_file_size: 64 * 1024 * 1024,
+            timeout: DEFAULT_TIMEOUT,
         }
     }
 }
+
+/// The default of `--history-timeout`.
+pub const DEFAULT_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(300);
 
 /// The default of `--history-depth`.
 pub const DEFAULT_DEPTH: usize = 500;
@@ -60,6 +67,8 @@ pub struct History {
     /// Newest first within each scanned path.
     pub revisions: Vec<Revision>,
     pub errors: Vec<SourceError>,
+    /// What was read with a caveat: a shallow clone, a version skipped as too large.
+    pub warnings: Vec<SourceError>,
     /// True when git could not be run or failed on a repository: the history asked for
     /// is missing (a path outside any repository is an error, but not a failure).
     pub failed: bool,
@@ -107,13 +116,28 @@ pub fn read(paths: &[PathBuf], options: &HistoryOptions, names: &ScanRoots) -> H
         if !path.exists() {
             continue; // the walk already reported it
         }
-        if let Err(e) = read_one(path, options, names, &mut out.revisions) {
+        let deadline = std::time::Instant::now() + options.timeout;
+        let mut notes = Notes::default();
+        let result = read_one(
+            path,
+            options,
+            names,
+            deadline,
+            &mut out.revisions,
+            &mut notes,
+        );
+        let location = names.shown(path);
+        let note = |message: String| SourceError {
+            source: SourceKind::Repo,
+            location: location.clone(),
+            message,
+        };
+        out.failed |= !notes.errors.is_empty();
+        out.errors.extend(notes.errors.into_iter().map(&note));
+        out.warnings.extend(notes.warnings.into_iter().map(&note));
+        if let Err(e) = result {
             out.failed |= e.failed;
-            out.errors.push(SourceError {
-                source: SourceKind::Repo,
-                location: names.shown(path),
-                message: e.message,
-            });
+            out.errors.push(note(e.message));
         }
     }
     out
@@ -124,12 +148,22 @@ struct GitError {
     failed: bool,
 }
 
+/// What one path's history left unread: errors make the history partial.
+#[derive(Default)]
+struct Notes {
+    errors: Vec<String>,
+    warnings: Vec<String>,
+}
+
 fn read_one(
     path: &Path,
     options: &HistoryOptions,
     names: &ScanRoots,
+    deadline: std::time::Instant,
     out: &mut Vec<Revision>,
+    notes: &mut Notes,
 ) -> Result<(), GitError> {
+    let git = |dir: &Path, args: &[&str]| git(dir, args, deadline);
     // A single file: its folder's history, limited to that file.
     let (dir, file): (PathBuf, Option<String>) = if path.is_file() {
         let dir = path
@@ -170,6 +204,12 @@ fn read_one(
     if git(&dir, &["rev-parse", "--verify", "--quiet", "HEAD"]).is_err() {
         return Ok(());
     }
+    if git(&dir, &["rev-parse", "--is-shallow-repository"]).is_ok_and(|o| o.trim() == "true") {
+        notes.warnings.push(
+            "--history: a shallow clone: commits before its depth are not there to read (fetch with --unshallow)"
+                .into(),
+        );
+    }
     let pathspecs = match file {
         Some(name) => vec![format!(":(literal){name}")],
         None => pathspecs(git(&dir, &["rev-parse", "--show-prefix"])?.trim()),
@@ -199,7 +239,8 @@ fn read_one(
         .collect();
     wanted.sort_unstable();
     wanted.dedup();
-    let blobs = cat_blobs(&dir, &wanted, options.max_file_size).map_err(GitError::from)?;
+    let blobs =
+        cat_blobs(&dir, &wanted, options.max_file_size, deadline).map_err(GitError::from)?;
 
     // A version is the newer side of one commit and the older side of the next.
     let mut analysed: HashMap<(String, String), Inventory> = HashMap::new();
@@ -209,17 +250,25 @@ fn read_one(
             .or_insert_with(|| super::analyse_revision(shown, text))
             .clone()
     };
+    let short = |c: &str| c.get(..12).unwrap_or(c).to_string();
     for e in &entries {
         let shown = names.shown(&dir.join(&e.path));
-        let Some(Some(after_text)) = blobs.get(e.new_blob.as_str()) else {
-            continue;
+        let after_text = match blobs.get(e.new_blob.as_str()) {
+            Some(Blob::Text(t)) => t,
+            other => {
+                note_blob(notes, other, &short(&e.commit), &shown, "new");
+                continue;
+            }
         };
         let before = match &e.old_blob {
             None => None,
             Some(old) => match blobs.get(old.as_str()) {
-                Some(Some(text)) => Some(analyse(old, &shown, text)),
-                // A binary or oversized old version: nothing to compare with.
-                _ => continue,
+                Some(Blob::Text(text)) => Some(analyse(old, &shown, text)),
+                // Nothing to compare with: the change is not read, and that is said.
+                other => {
+                    note_blob(notes, other, &short(&e.commit), &shown, "old");
+                    continue;
+                }
             },
         };
         out.push(Revision {
@@ -297,13 +346,39 @@ fn is_null_id(id: &str) -> bool {
     id.bytes().all(|b| b == b'0')
 }
 
-/// Reads blobs through one `git cat-file --batch`; `None` for a blob that is binary or
-/// over the size limit.
+/// A version of a file read from history.
+#[derive(Debug)]
+enum Blob {
+    Text(String),
+    Binary,
+    TooLarge(u64),
+}
+
+/// Records a version that could not be compared: missing (corrupt or partial clone) is
+/// an error, binary or oversized a warning.
+fn note_blob(notes: &mut Notes, blob: Option<&Blob>, commit: &str, shown: &str, side: &str) {
+    match blob {
+        None => notes.errors.push(format!(
+            "--history: commit {commit}: the {side} version of {shown} is missing from the repository (corrupt, or a partial clone); that change was not read"
+        )),
+        Some(Blob::TooLarge(size)) => notes.warnings.push(format!(
+            "--history: commit {commit}: the {side} version of {shown} is {size} bytes, over the --max-file-size limit; that change was not read"
+        )),
+        Some(Blob::Binary) => notes.warnings.push(format!(
+            "--history: commit {commit}: the {side} version of {shown} holds binary data; that change was not read"
+        )),
+        Some(Blob::Text(_)) => {}
+    }
+}
+
+/// Reads blobs through one `git cat-file --batch`. A blob over the size limit is not
+/// held in memory (its bytes are skipped); a missing one is absent from the map.
 fn cat_blobs(
     dir: &Path,
     ids: &[&str],
     max_size: u64,
-) -> Result<HashMap<String, Option<String>>, RunError> {
+    deadline: std::time::Instant,
+) -> Result<HashMap<String, Blob>, RunError> {
     let mut blobs = HashMap::new();
     if ids.is_empty() {
         return Ok(blobs);
@@ -332,6 +407,8 @@ fn cat_blobs(
         .stdout
         .take()
         .ok_or_else(|| RunError::io(what, "no stdout"))?;
+    let stderr = child.stderr.take().map(drain);
+    let supervised = Supervised::start(child, deadline);
     let mut reader = BufReader::new(stdout);
     let mut header = String::new();
     for _ in ids {
@@ -350,22 +427,36 @@ fn cat_blobs(
         let size: u64 = size
             .parse()
             .map_err(|_| RunError::io(what, &format!("unexpected answer {header:?}")))?;
-        let mut buf = Vec::with_capacity(size.min(max_size) as usize);
+        if size > max_size {
+            // The content and its trailing newline, read past without keeping them.
+            std::io::copy(&mut (&mut reader).take(size + 1), &mut std::io::sink())
+                .map_err(|e| RunError::io(what, &e.to_string()))?;
+            blobs.insert(id.to_string(), Blob::TooLarge(size));
+            continue;
+        }
+        let mut buf = Vec::with_capacity(size as usize);
         (&mut reader)
             .take(size + 1) // the content and its trailing newline
             .read_to_end(&mut buf)
             .map_err(|e| RunError::io(what, &e.to_string()))?;
         buf.truncate(size as usize);
-        let text = (size <= max_size && !buf.contains(&0))
-            .then(|| String::from_utf8_lossy(&buf).into_owned());
-        blobs.insert(id.to_string(), text);
+        let blob = if buf.contains(&0) {
+            Blob::Binary
+        } else {
+            Blob::Text(String::from_utf8_lossy(&buf).into_owned())
+        };
+        blobs.insert(id.to_string(), blob);
     }
+    drop(reader);
     let _ = writer.join();
-    let output = child
-        .wait_with_output()
-        .map_err(|e| RunError::io(what, &e.to_string()))?;
-    if !output.status.success() {
-        return Err(RunError::failed(what, &output.stderr));
+    let (status, killed) = supervised.finish();
+    let stderr = stderr.and_then(|t| t.join().ok()).unwrap_or_default();
+    if killed {
+        return Err(RunError::timed_out(what));
+    }
+    let status = status.map_err(|e| RunError::io(what, &e.to_string()))?;
+    if !status.success() {
+        return Err(RunError::failed(what, &stderr));
     }
     Ok(blobs)
 }
@@ -387,6 +478,15 @@ impl RunError {
         };
         RunError {
             message: format!("--history: cannot run `{what}`: {why}"),
+            not_a_repo: false,
+        }
+    }
+
+    fn timed_out(what: &str) -> Self {
+        RunError {
+            message: format!(
+                "--history: `{what}` did not finish within the --history-timeout and was stopped; the history of this path is incomplete"
+            ),
             not_a_repo: false,
         }
     }
@@ -426,28 +526,87 @@ const HARDENING: &[&str] = &[
     "log.showSignature=false",
     "-c",
     "diff.external=",
+    // The log is parsed as UTF-8, whatever the repository asks for.
+    "-c",
+    "i18n.logOutputEncoding=UTF-8",
+    "-c",
+    "log.follow=false",
+    "-c",
+    "color.ui=false",
 ];
 
-/// Runs `git -C dir ARGS` and returns its standard output.
-fn git(dir: &Path, args: &[&str]) -> Result<String, RunError> {
+/// A child process run to its end or to a deadline on a thread of its own, where it is
+/// killed (git blocked on a FIFO, a hung filesystem). Its pipes are taken before.
+struct Supervised {
+    thread: std::thread::JoinHandle<(std::io::Result<std::process::ExitStatus>, bool)>,
+}
+
+impl Supervised {
+    fn start(mut child: std::process::Child, deadline: std::time::Instant) -> Self {
+        let thread = std::thread::spawn(move || {
+            loop {
+                match child.try_wait() {
+                    Ok(Some(status)) => return (Ok(status), false),
+                    Ok(None) if std::time::Instant::now() >= deadline => {
+                        let _ = child.kill();
+                        return (child.wait(), true);
+                    }
+                    Ok(None) => std::thread::sleep(std::time::Duration::from_millis(10)),
+                    Err(e) => return (Err(e), false),
+                }
+            }
+        });
+        Supervised { thread }
+    }
+
+    /// The exit status, and whether the deadline stopped it.
+    fn finish(self) -> (std::io::Result<std::process::ExitStatus>, bool) {
+        self.thread
+            .join()
+            .unwrap_or_else(|_| (Err(std::io::Error::other("the watcher panicked")), false))
+    }
+}
+
+/// Reads a pipe to its end on a thread (so the other pipe cannot fill and block git).
+fn drain(mut pipe: impl Read + Send + 'static) -> std::thread::JoinHandle<Vec<u8>> {
+    std::thread::spawn(move || {
+        let mut buf = Vec::new();
+        let _ = pipe.read_to_end(&mut buf);
+        buf
+    })
+}
+
+/// Runs `git -C dir ARGS` and returns its standard output, stopped at the deadline.
+fn git(dir: &Path, args: &[&str], deadline: std::time::Instant) -> Result<String, RunError> {
     let shown: Vec<&str> = args
         .iter()
         .copied()
         .filter(|a| !a.starts_with(":("))
         .collect();
     let what = format!("git {}", shown.join(" "));
-    let output = Command::new("git")
+    let mut child = Command::new("git")
         .arg("-C")
         .arg(dir)
         .args(HARDENING)
         .args(args)
         .stdin(Stdio::null())
-        .output()
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
         .map_err(|e| RunError::spawn(&what, &e))?;
-    if !output.status.success() {
-        return Err(RunError::failed(&what, &output.stderr));
+    let stdout = child.stdout.take().map(drain);
+    let stderr = child.stderr.take().map(drain);
+    let (status, killed) = Supervised::start(child, deadline).finish();
+    let stdout = stdout.and_then(|t| t.join().ok()).unwrap_or_default();
+    let stderr = stderr.and_then(|t| t.join().ok()).unwrap_or_default();
+    if killed {
+        return Err(RunError::timed_out(&what));
     }
-    Ok(String::from_utf8_lossy(&output.stdout).into_owned())
+    let status = status.map_err(|e| RunError::io(&what, &e.to_string()))?;
+    if !status.success() {
+        return Err(RunError::failed(&what, &stderr));
+    }
+    Ok(String::from_utf8_lossy(&stdout).into_owned())
 }
 
 /// Builds a git repository in `into` from a folder of snapshots, one sub-folder per

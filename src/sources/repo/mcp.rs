@@ -24,6 +24,20 @@ pub fn analyse(client: McpClient, text: &str, fragment: &mut Fragment<'_>) {
     let Some(doc) = super::parse_doc(text, format, fragment, "the MCP config") else {
         return;
     };
+    // A servers key of the wrong shape hides every server in it: say so.
+    for key in ["mcpServers", "servers", "mcp_servers", "context_servers"] {
+        if let Some(node) = doc.get(key)
+            && !node.is_map()
+            && !(node.is_seq() && client == McpClient::Continue)
+            && !node.is_null()
+        {
+            fragment.error(
+                node.line,
+                node.column,
+                format!("`{key}` must be a map of servers by name; no server under it was read"),
+            );
+        }
+    }
     let found = find_servers(&doc, client);
     // opencode's config is the agent's even without MCP servers: it names the model
     // providers and their keys.
@@ -56,6 +70,18 @@ pub fn analyse(client: McpClient, text: &str, fragment: &mut Fragment<'_>) {
     let mut server_facts = Vec::new();
     for (name, server) in servers {
         server_facts.push(analyse_server(&agent_id, &name, server, fragment));
+    }
+    for (key, value) in container.entries() {
+        if !value.is_map() && !servers_key.is_empty() {
+            fragment.error(
+                value.line,
+                value.column,
+                format!(
+                    "server `{}` must be a map (command, args, env, url…); it was not read",
+                    key.name
+                ),
+            );
+        }
     }
     let inputs = prompt_inputs(&doc);
     let mut facts = serde_json::Map::new();
@@ -97,6 +123,7 @@ type Servers<'d> = (&'static str, &'d Node, Vec<(String, &'d Node)>);
 /// (Claude Code plugin `.mcp.json`).
 fn find_servers(doc: &Node, client: McpClient) -> Option<Servers<'_>> {
     fn named(node: &Node) -> Vec<(String, &Node)> {
+        // (Entries that are not maps are reported by `analyse`.)
         match &node.value {
             crate::doc::Value::Map(entries) => entries
                 .iter()

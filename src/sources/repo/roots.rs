@@ -54,6 +54,11 @@ impl ScanRoots {
         ScanRoots { roots, top }
     }
 
+    /// The scanned paths, resolved: what a symbolic link may lead into.
+    pub fn canonical_roots(&self) -> Vec<PathBuf> {
+        self.roots.iter().map(|r| r.canonical.clone()).collect()
+    }
+
     /// The name of a file given on its own (an export named by a flag), as if scanned.
     pub fn name_of_file(path: &Path) -> String {
         ScanRoots::new(&[path.to_path_buf()]).shown(path)

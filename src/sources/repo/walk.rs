@@ -2,7 +2,7 @@
 
 use std::io::Read;
 use std::path::{Path, PathBuf};
-use std::sync::Mutex;
+use std::sync::{Arc, Mutex};
 
 use ignore::{DirEntry, WalkBuilder, WalkState};
 
@@ -26,6 +26,9 @@ pub struct RepoOptions {
     pub progress: bool,
     /// Also read the git history of the scanned paths (`--history`).
     pub history: Option<super::history::HistoryOptions>,
+    /// Follow symbolic links that lead out of the scanned folders (off: a link to
+    /// `/proc/self/environ` or `~/.aws/credentials` is recorded, not read).
+    pub follow_links_out: bool,
 }
 
 impl Default for RepoOptions {
@@ -36,6 +39,7 @@ impl Default for RepoOptions {
             threads: 0,
             progress: false,
             history: None,
+            follow_links_out: false,
         }
     }
 }
@@ -103,8 +107,38 @@ pub fn scan(paths: &[PathBuf], options: &RepoOptions, names: &ScanRoots) -> Repo
         .ignore(options.respect_gitignore)
         .parents(options.respect_gitignore)
         .require_git(false)
-        .threads(options.threads)
-        .filter_entry(|entry| !is_skipped_dir(entry));
+        .threads(options.threads);
+    // Links out of the scanned folders are not followed (nor their targets read) unless
+    // asked; each is recorded.
+    let outside: Arc<Mutex<Vec<SourceError>>> = Arc::default();
+    {
+        let inside = Arc::new(names.canonical_roots());
+        let outside = Arc::clone(&outside);
+        let follow_out = options.follow_links_out;
+        let shown_names = names.clone();
+        builder.filter_entry(move |entry| {
+            if is_skipped_dir(entry) {
+                return false;
+            }
+            if follow_out || !entry.path_is_symlink() {
+                return true;
+            }
+            match std::fs::canonicalize(entry.path()) {
+                Ok(target) if !inside.iter().any(|r| target.starts_with(r)) => {
+                    if let Ok(mut o) = outside.lock() {
+                        o.push(SourceError {
+                            source: SourceKind::Repo,
+                            location: shown_names.shown(entry.path()),
+                            message: "a symbolic link out of the scanned folders: not followed (--follow-links-out follows it)".into(),
+                        });
+                    }
+                    false
+                }
+                // Dangling or looping links: the walk reports them.
+                _ => true,
+            }
+        });
+    }
 
     let progress = if options.progress {
         let pb = indicatif::ProgressBar::new_spinner();
@@ -135,6 +169,9 @@ pub fn scan(paths: &[PathBuf], options: &RepoOptions, names: &ScanRoots) -> Repo
     });
 
     progress.finish_and_clear();
+    if let Ok(mut o) = outside.lock() {
+        out.inventory.warnings.append(&mut o);
+    }
     for part in results.into_inner().unwrap_or_else(|p| p.into_inner()) {
         out.inventory.extend(part.inventory);
         out.inline_ignores.extend(part.inline_ignores);
@@ -193,8 +230,28 @@ impl Worker<'_> {
         self.error(path, message);
     }
 
+    fn warn(&mut self, location: String, message: String) {
+        self.local.inventory.warnings.push(SourceError {
+            source: SourceKind::Repo,
+            location,
+            message,
+        });
+    }
+
     fn visit(&mut self, entry: &DirEntry) {
-        if !entry.file_type().is_some_and(|t| t.is_file()) {
+        let Some(file_type) = entry.file_type() else {
+            return;
+        };
+        if !file_type.is_file() {
+            // Never opened: reading a FIFO or a device blocks or never ends.
+            if let Some(what) = special_kind(&file_type) {
+                let shown = self.names.shown(entry.path());
+                self.local.inventory.stats.files_seen += 1;
+                self.warn(
+                    shown,
+                    format!("skipped: {what}, not a regular file; not opened"),
+                );
+            }
             return;
         }
         let path = entry.path();
@@ -215,23 +272,33 @@ impl Worker<'_> {
                 ),
             );
         }
-        if let Err(e) = read_file(path, size, &mut self.buf) {
-            return self.error(shown, format!("cannot read the file: {e}"));
-        }
-        self.local.inventory.stats.bytes_read += self.buf.len() as u64;
-        if looks_binary(&self.buf) {
-            if kind != FileKind::Other {
-                self.error(
+        match read_file(path, size, &mut self.buf) {
+            Ok(true) => {}
+            Ok(false) => {
+                return self.warn(
                     shown,
-                    format!(
-                        "skipped: named like {} but holds binary data",
-                        kind.describe()
-                    ),
+                    "skipped: it was no longer a regular file when opened; not read".into(),
                 );
             }
-            return;
+            Err(e) => return self.error(shown, format!("cannot read the file: {e}")),
         }
-        let text = String::from_utf8_lossy(&self.buf);
+        self.local.inventory.stats.bytes_read += self.buf.len() as u64;
+        let text = match decode(&self.buf) {
+            Some(text) => text,
+            None => {
+                self.local.inventory.stats.files_binary += 1;
+                if kind != FileKind::Other {
+                    self.error(
+                        shown,
+                        format!(
+                            "skipped: named like {} but holds binary data",
+                            kind.describe()
+                        ),
+                    );
+                }
+                return;
+            }
+        };
         self.local.inventory.stats.files_parsed += 1;
         if kind == FileKind::Other
             && let Some(export) = crate::sources::aws::recognise(&text)
@@ -276,19 +343,82 @@ impl Worker<'_> {
     }
 }
 
-fn read_file(path: &Path, size: u64, buf: &mut Vec<u8>) -> std::io::Result<()> {
+/// What a special file is, for the message: FIFOs, sockets and devices are never read.
+fn special_kind(t: &std::fs::FileType) -> Option<&'static str> {
+    use std::os::unix::fs::FileTypeExt;
+    if t.is_fifo() {
+        Some("a FIFO (named pipe)")
+    } else if t.is_socket() {
+        Some("a socket")
+    } else if t.is_block_device() || t.is_char_device() {
+        Some("a device")
+    } else {
+        None
+    }
+}
+
+/// Reads a regular file whole. Opened without blocking and checked again once open, so
+/// a file swapped for a FIFO after the walk saw it cannot hang the scan: `Ok(false)`.
+fn read_file(path: &Path, size: u64, buf: &mut Vec<u8>) -> std::io::Result<bool> {
+    use std::os::unix::fs::OpenOptionsExt;
     buf.clear();
-    let file = std::fs::File::open(path)?;
+    let file = std::fs::OpenOptions::new()
+        .read(true)
+        .custom_flags(libc::O_NONBLOCK | libc::O_NOCTTY)
+        .open(path)?;
+    if !file.metadata()?.is_file() {
+        return Ok(false);
+    }
     buf.reserve(size as usize);
     // `take` guards against a file that grows while we read it.
     file.take(size.saturating_add(1)).read_to_end(buf)?;
-    Ok(())
+    Ok(true)
 }
 
-/// Text files have no NUL bytes in their first block; binary formats almost always do.
-fn looks_binary(buf: &[u8]) -> bool {
-    let head = &buf[..buf.len().min(8192)];
-    head.contains(&0)
+/// The text of a file: UTF-8 (a BOM dropped; invalid sequences replaced), or UTF-16 or
+/// UTF-32 with a byte order mark, decoded. `None` for binary data: a NUL byte in the
+/// first block of a file without such a mark.
+fn decode(buf: &[u8]) -> Option<std::borrow::Cow<'_, str>> {
+    let units = |bytes: &[u8], width: usize, big: bool| -> String {
+        let mut out = String::with_capacity(bytes.len() / width);
+        if width == 2 {
+            let it = bytes.chunks_exact(2).map(|c| {
+                if big {
+                    u16::from_be_bytes([c[0], c[1]])
+                } else {
+                    u16::from_le_bytes([c[0], c[1]])
+                }
+            });
+            out.extend(char::decode_utf16(it).map(|r| r.unwrap_or('\u{fffd}')));
+        } else {
+            for c in bytes.chunks_exact(4) {
+                let n = if big {
+                    u32::from_be_bytes([c[0], c[1], c[2], c[3]])
+                } else {
+                    u32::from_le_bytes([c[0], c[1], c[2], c[3]])
+                };
+                out.push(char::from_u32(n).unwrap_or('\u{fffd}'));
+            }
+        }
+        out
+    };
+    if let Some(rest) = buf.strip_prefix(&[0xFF, 0xFE, 0, 0]) {
+        return Some(units(rest, 4, false).into());
+    }
+    if let Some(rest) = buf.strip_prefix(&[0, 0, 0xFE, 0xFF]) {
+        return Some(units(rest, 4, true).into());
+    }
+    if let Some(rest) = buf.strip_prefix(&[0xFF, 0xFE]) {
+        return Some(units(rest, 2, false).into());
+    }
+    if let Some(rest) = buf.strip_prefix(&[0xFE, 0xFF]) {
+        return Some(units(rest, 2, true).into());
+    }
+    let buf = buf.strip_prefix(&[0xEF, 0xBB, 0xBF]).unwrap_or(buf);
+    if buf[..buf.len().min(8192)].contains(&0) {
+        return None;
+    }
+    Some(String::from_utf8_lossy(buf))
 }
 
 fn describe_walk_error(err: &ignore::Error, names: &ScanRoots) -> (String, String) {
