@@ -1,5 +1,5 @@
 import json, os
-root = "/work/main/fixtures/rules"
+root = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "fixtures", "rules")
 ACCT = "111122223333"
 def user(name, policies=(), tags=(), groups=()):
     return {"Path": "/", "UserName": name, "UserId": "AIDA" + name.upper()[:12], "Arn": f"arn:aws:iam::{ACCT}:user/{name}",
@@ -78,4 +78,17 @@ fns = f"arn:aws:lambda:*:{ACCT}:function:*"
 admin_fn = role("admin-fn", [lam], [doc(allow("*"))])
 put("NHI-AWS-013", "match-resource-scoped", users=[user("ci-bot", [doc(allow("lambda:UpdateFunctionCode", fns))])], roles=[admin_fn])
 put("NHI-AWS-013", "no-match-resource-scoped", users=[user("ci-bot", [doc(allow("lambda:UpdateFunctionCode", fns), {"Effect": "Deny", "Action": "lambda:*", "Resource": fns})])], roles=[admin_fn])
+# Power over others: a role that can attach policies to the account's users (it cannot
+# attach one to itself), and one that can write a new version of a policy attached to a
+# user. Not reported: a user whose same power reaches itself (NHI-AWS-013 reports it), and
+# the power taken away by a deny.
+users_star = f"arn:aws:iam::{ACCT}:user/*"
+put("NHI-AWS-017", "match", users=[user("alice"), user("bob")], roles=[role("ops-automation", [lam], [doc(allow("iam:AttachUserPolicy", users_star))])])
+shared = f"arn:aws:iam::{ACCT}:policy/shared-data"
+shared_policy = {"PolicyName": "shared-data", "PolicyId": "ANPASHARED", "Arn": shared, "Path": "/", "DefaultVersionId": "v1", "AttachmentCount": 1,
+                 "PolicyVersionList": [{"Document": ro, "VersionId": "v1", "IsDefaultVersion": True, "CreateDate": "2024-01-01T00:00:00Z"}]}
+alice_shared = dict(user("alice"), AttachedManagedPolicies=[{"PolicyName": "shared-data", "PolicyArn": shared}])
+put("NHI-AWS-017", "match-policy-version", users=[alice_shared], roles=[role("policy-editor", [lam], [doc(allow("iam:CreatePolicyVersion", shared))])], policies=[shared_policy])
+put("NHI-AWS-017", "no-match", users=[user("alice"), user("ops-bot", [doc(allow("iam:AttachUserPolicy", users_star))])])
+put("NHI-AWS-017", "no-match-denied", users=[user("alice")], roles=[role("ops-automation", [lam], [doc(allow("iam:AttachUserPolicy"), {"Effect": "Deny", "Action": "iam:Attach*", "Resource": users_star})])])
 print("ok")

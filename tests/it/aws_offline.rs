@@ -120,6 +120,275 @@ fn iam_vulnerable_escalations_come_from_policy_semantics() {
     );
 }
 
+/// Principal name → the NHI-AWS-017 message about it.
+fn power_findings(report: &Value) -> BTreeMap<String, String> {
+    report["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|f| f["rule_id"] == "NHI-AWS-017")
+        .map(|f| {
+            let name = f["subject"].as_str().unwrap().rsplit('/').next().unwrap();
+            (name.to_string(), f["message"].as_str().unwrap().to_string())
+        })
+        .collect()
+}
+
+#[test]
+fn iam_vulnerable_power_over_others_is_over_privilege_not_idleness() {
+    let Some(gaad) = corpus("aws/cloudsplaining-example-gaad.json") else {
+        return;
+    };
+    let report = aws_scan(&gaad, &[]);
+    let power = power_findings(&report);
+    // iam-vulnerable gives each user-side method to a role too (and the reverse): there
+    // it cannot act on the principal itself, only on the account's other users, groups
+    // and roles. These are exactly the principals the escalation rules leave out.
+    let expected = [
+        (
+            "privesc7-AttachUserPolicy-role",
+            "41 other principal(s)",
+            "(iam:AttachUserPolicy)",
+        ),
+        (
+            "privesc8-AttachGroupPolicy-role",
+            "3 other principal(s)",
+            "group/privesc-sre-group (iam:AttachGroupPolicy)",
+        ),
+        (
+            "privesc9-AttachRolePolicy-user",
+            "67 other principal(s)",
+            "role/OrganizationAccountAccessRole (iam:AttachRolePolicy)",
+        ),
+        (
+            "privesc10-PutUserPolicy-role",
+            "41 other principal(s)",
+            "(iam:PutUserPolicy)",
+        ),
+        (
+            "privesc11-PutGroupPolicy-role",
+            "3 other principal(s)",
+            "(iam:PutGroupPolicy)",
+        ),
+        (
+            "privesc12-PutRolePolicy-user",
+            "67 other principal(s)",
+            "(iam:PutRolePolicy)",
+        ),
+        // Only the group that grants something: adding a user to an empty one changes nothing.
+        (
+            "privesc13-AddUserToGroup-role",
+            "1 other principal(s)",
+            "group/privesc-sre-group (iam:AddUserToGroup)",
+        ),
+    ];
+    assert_eq!(
+        power.keys().collect::<BTreeSet<_>>(),
+        expected
+            .iter()
+            .map(|(n, ..)| n.to_string())
+            .collect::<BTreeSet<_>>()
+            .iter()
+            .collect(),
+        "{power:#?}"
+    );
+    for (name, count, names) in expected {
+        let message = &power[name];
+        assert!(
+            message.contains(count) && message.contains(names),
+            "{name}: {message}"
+        );
+    }
+    // Not one of them is reported as an escalation too, and no escalating principal is
+    // reported again for the same power; the false-positive cases get neither.
+    let escalating = escalating(&report);
+    for name in power.keys() {
+        assert!(
+            !escalating.contains_key(name),
+            "{name}: {:?}",
+            escalating.get(name)
+        );
+        assert!(!name.starts_with("fp"));
+    }
+    // Principals of the export's other account are out of reach (IAM acts in its own
+    // account): the 41 users are those of account 200611803367 but the role's own.
+    let role = report["inventory"]["identities"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|i| i["name"] == "privesc7-AttachUserPolicy-role")
+        .unwrap();
+    let aws = &role["facts"]["aws"];
+    assert_eq!(aws["power_over_count"], 41);
+    assert_eq!(
+        aws["power_over"].as_array().unwrap().len(),
+        20,
+        "listed up to the cap"
+    );
+    assert!(aws["power_over"].as_array().unwrap().iter().all(|p| {
+        p["principal"]
+            .as_str()
+            .unwrap()
+            .starts_with("arn:aws:iam::200611803367:user/")
+            && p["via"] == serde_json::json!(["iam:AttachUserPolicy"])
+            && p["conditional"] == false
+    }));
+}
+
+/// A GAAD of one account: users (name, inline policy statements) and roles (name,
+/// inline policy statements, trust statements).
+fn account_gaad(users: &[(&str, Value)], roles: &[(&str, Value, Value)]) -> Value {
+    let acct = "111122223333";
+    let user = |name: &str, statements: &Value| {
+        serde_json::json!({"UserName": name, "Arn": format!("arn:aws:iam::{acct}:user/{name}"), "Path": "/",
+            "GroupList": [], "AttachedManagedPolicies": [], "Tags": [],
+            "UserPolicyList": [{"PolicyName": "p", "PolicyDocument": {"Version": "2012-10-17", "Statement": statements}}]})
+    };
+    let role = |name: &str, statements: &Value, trust: &Value| {
+        serde_json::json!({"RoleName": name, "Arn": format!("arn:aws:iam::{acct}:role/{name}"), "Path": "/",
+            "AssumeRolePolicyDocument": {"Version": "2012-10-17", "Statement": trust},
+            "AttachedManagedPolicies": [], "InstanceProfileList": [], "Tags": [],
+            "RolePolicyList": [{"PolicyName": "p", "PolicyDocument": {"Version": "2012-10-17", "Statement": statements}}]})
+    };
+    serde_json::json!({
+        "UserDetailList": users.iter().map(|(n, s)| user(n, s)).collect::<Vec<_>>(),
+        "RoleDetailList": roles.iter().map(|(n, s, t)| role(n, s, t)).collect::<Vec<_>>(),
+        "GroupDetailList": [], "Policies": []
+    })
+}
+
+#[test]
+fn power_over_a_principal_it_can_also_act_as_is_an_escalation_to_admin() {
+    let acct = "111122223333";
+    let allow = |actions: &[&str], resource: String| serde_json::json!([{"Effect": "Allow", "Action": actions, "Resource": resource}]);
+    let lambda = serde_json::json!([{"Effect": "Allow", "Principal": {"Service": "lambda.amazonaws.com"}, "Action": "sts:AssumeRole"}]);
+    let reads = serde_json::json!([{"Effect": "Allow", "Action": "s3:GetObject", "Resource": "*"}]);
+    // 300 users an operations role can attach policies to: counted, listed up to the cap,
+    // the message names five and counts the rest.
+    let many: Vec<String> = (0..300).map(|i| format!("u{i:03}")).collect();
+    let mut users: Vec<(&str, Value)> = many.iter().map(|n| (n.as_str(), reads.clone())).collect();
+    // helper can change bob and sign in as him: it gains whatever it writes into bob.
+    users.push((
+        "helper",
+        allow(
+            &["iam:AttachUserPolicy", "iam:CreateAccessKey"],
+            format!("arn:aws:iam::{acct}:user/bob"),
+        ),
+    ));
+    users.push(("bob", reads.clone()));
+    let roles = [
+        (
+            "ops",
+            allow(
+                &["iam:AttachUserPolicy"],
+                format!("arn:aws:iam::{acct}:user/*"),
+            ),
+            lambda.clone(),
+        ),
+        // deployer may rewrite target's policy, and target's trust names deployer: no
+        // sts:AssumeRole in deployer's own policy is needed in the same account.
+        (
+            "deployer",
+            allow(
+                &["iam:PutRolePolicy"],
+                format!("arn:aws:iam::{acct}:role/target"),
+            ),
+            lambda.clone(),
+        ),
+        (
+            "target",
+            reads.clone(),
+            serde_json::json!([{"Effect": "Allow", "Principal": {"AWS": format!("arn:aws:iam::{acct}:role/deployer")}, "Action": "sts:AssumeRole"}]),
+        ),
+        // editor may rewrite a role that only Lambda can assume: power, no way in.
+        (
+            "editor",
+            allow(
+                &["iam:PutRolePolicy"],
+                format!("arn:aws:iam::{acct}:role/worker"),
+            ),
+            lambda.clone(),
+        ),
+        ("worker", reads.clone(), lambda.clone()),
+    ];
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("gaad.json");
+    std::fs::write(&path, account_gaad(&users, &roles).to_string()).unwrap();
+    let report = aws_scan(&path, &[]);
+
+    let power = power_findings(&report);
+    assert_eq!(
+        power.keys().map(String::as_str).collect::<Vec<_>>(),
+        ["editor", "ops"],
+        "{power:#?}"
+    );
+    assert!(power["editor"].contains("1 other principal(s): role/worker (iam:PutRolePolicy)"));
+    let ops = &power["ops"];
+    assert!(ops.contains("can change 302 other principal(s)"), "{ops}");
+    assert!(ops.ends_with(" and 297 more"), "{ops}");
+    let facts = |name: &str| {
+        report["inventory"]["identities"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|i| i["name"] == name)
+            .unwrap()["facts"]["aws"]
+            .clone()
+    };
+    assert_eq!(facts("ops")["power_over_count"], 302);
+    assert_eq!(facts("ops")["power_over"].as_array().unwrap().len(), 20);
+
+    let escalations = escalating(&report);
+    for (name, method) in [
+        ("helper", "iam:AttachUserPolicy+iam:CreateAccessKey"),
+        ("deployer", "iam:PutRolePolicy+sts:AssumeRole"),
+    ] {
+        assert!(
+            escalations[name].contains("NHI-AWS-013"),
+            "{name}: {escalations:?}"
+        );
+        let f = facts(name);
+        let methods: Vec<&str> = f["escalations"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|e| e["method"].as_str().unwrap())
+            .collect();
+        assert!(methods.contains(&method), "{name}: {methods:?}");
+        // Already an escalation: not reported again as power over others.
+        assert_eq!(f["power_over_unreported"], 0, "{name}");
+        // The graph goes to the account's administrator, as for self-modification, and
+        // the chain rule says what that adds.
+        let edge = report["inventory"]["edges"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|e| {
+                e["kind"] == "escalates"
+                    && e["from"].as_str().unwrap().ends_with(&format!("/{name}"))
+                    && e["evidence"].as_str().unwrap().contains(method)
+            })
+            .unwrap_or_else(|| panic!("{name} has no escalates edge by {method}"));
+        assert_eq!(edge["to"], format!("aws-admin:{acct}"));
+        assert!(
+            escalations[name].contains("NHI-AWS-014"),
+            "{name}: {escalations:?}"
+        );
+    }
+    // Power alone adds no edge: ops and editor do not act as the principals they change.
+    for name in ["ops", "editor"] {
+        assert!(!escalations.contains_key(name), "{name}: {escalations:?}");
+        assert!(
+            report["inventory"]["edges"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .all(|e| !(e["kind"] == "escalates"
+                    && e["from"].as_str().unwrap().ends_with(&format!("/{name}"))))
+        );
+    }
+}
+
 #[test]
 fn cloudmapper_demo_with_its_credential_report() {
     let Some(aws) = corpus("aws") else {

@@ -155,17 +155,18 @@ fn conditions(cs: &[Condition], ctx: &Context) -> Truth {
     if unknown { Truth::Unknown } else { Truth::True }
 }
 
-/// Whether `statements` allow `action` on `resource` (ignoring denies).
+/// Whether `statements` allow the action (`names_action` says which statements name it)
+/// on `resource`, ignoring denies.
 fn allows<'s>(
     statements: impl IntoIterator<Item = (&'s Statement, &'s str)>,
-    action: &str,
+    names_action: &impl Fn(&Statement) -> bool,
     resource: &str,
     ctx: &Context,
 ) -> Access {
     let mut conditional: Option<&str> = None;
     for (s, source) in statements {
         if s.effect != Effect::Allow
-            || !matches_action(&s.actions, action)
+            || !names_action(s)
             || !matches_resource(&s.resources, resource)
         {
             continue;
@@ -190,57 +191,145 @@ fn allows<'s>(
     }
 }
 
-impl PolicySet {
-    /// Decides one request. A deny whose conditions cannot be decided is not assumed to
-    /// apply (an attacker picks the request that avoids it).
-    pub fn check(&self, action: &str, resource: &str, ctx: &Context) -> Access {
-        for s in &self.statements {
-            let st = &s.statement;
-            if st.effect == Effect::Deny
-                && matches_action(&st.actions, action)
-                && matches_resource(&st.resources, resource)
-                && conditions(&st.conditions, ctx) == Truth::True
-            {
-                return Access::Denied {
-                    via: s.source.clone(),
-                };
+/// Whether `st` is a deny that applies. A deny whose conditions cannot be decided is not
+/// assumed to apply (an attacker picks the request that avoids it).
+fn deny_applies(
+    st: &Statement,
+    names_action: &impl Fn(&Statement) -> bool,
+    resource: &str,
+    ctx: &Context,
+) -> bool {
+    st.effect == Effect::Deny
+        && names_action(st)
+        && matches_resource(&st.resources, resource)
+        && conditions(&st.conditions, ctx) == Truth::True
+}
+
+/// One request decided the way IAM does: an explicit deny wins, then an allow is needed,
+/// and the permissions boundary (when there is one) must allow it too.
+fn decide<'s, S, B>(
+    statements: S,
+    boundary: Option<B>,
+    names_action: impl Fn(&Statement) -> bool,
+    resource: &str,
+    ctx: &Context,
+) -> Access
+where
+    S: Iterator<Item = (&'s Statement, &'s str)> + Clone,
+    B: Iterator<Item = &'s Statement> + Clone,
+{
+    if let Some((_, via)) = statements
+        .clone()
+        .find(|(st, _)| deny_applies(st, &names_action, resource, ctx))
+    {
+        return Access::Denied {
+            via: via.to_string(),
+        };
+    }
+    let allowed = allows(statements, &names_action, resource, ctx);
+    if !allowed.is_allowed() {
+        return allowed;
+    }
+    if let Some(boundary) = boundary {
+        if boundary
+            .clone()
+            .any(|st| deny_applies(st, &names_action, resource, ctx))
+        {
+            return Access::Denied {
+                via: "permissions boundary".into(),
+            };
+        }
+        if !allows(
+            boundary.map(|s| (s, "permissions boundary")),
+            &names_action,
+            resource,
+            ctx,
+        )
+        .is_allowed()
+        {
+            return Access::NotAllowed;
+        }
+    }
+    allowed
+}
+
+/// The statements of a policy set that name one action: deciding that action on many
+/// resources (every user of an account) then matches resources only.
+pub struct ForAction<'p> {
+    statements: Vec<(&'p Statement, &'p str)>,
+    boundary: Option<Vec<&'p Statement>>,
+}
+
+impl<'p> ForAction<'p> {
+    /// The same answer as [`PolicySet::check`] for this action.
+    pub fn check(&self, resource: &str, ctx: &Context) -> Access {
+        decide(
+            self.statements.iter().copied(),
+            self.boundary.as_ref().map(|b| b.iter().copied()),
+            |_| true,
+            resource,
+            ctx,
+        )
+    }
+
+    /// The only resources the action can be allowed on, when every allow names concrete
+    /// resources (no wildcard, no `NotResource`): anything else is not allowed, without
+    /// deciding it.
+    pub fn only_on(&self) -> Option<Vec<&'p str>> {
+        let mut out = Vec::new();
+        for (s, _) in self
+            .statements
+            .iter()
+            .filter(|(s, _)| s.effect == Effect::Allow)
+        {
+            match &s.resources {
+                Patterns::Only(r) if r.iter().all(|r| !r.contains(['*', '?'])) => {
+                    out.extend(r.iter().map(String::as_str));
+                }
+                _ => return None,
             }
         }
-        let allowed = allows(
+        Some(out)
+    }
+
+    /// Whether no statement allows the action on any resource.
+    pub fn never_allows(&self) -> bool {
+        !self
+            .statements
+            .iter()
+            .any(|(s, _)| s.effect == Effect::Allow)
+    }
+}
+
+impl PolicySet {
+    /// Decides one request.
+    pub fn check(&self, action: &str, resource: &str, ctx: &Context) -> Access {
+        decide(
             self.statements
                 .iter()
                 .map(|s| (&*s.statement, s.source.as_str())),
-            action,
+            self.boundary.as_ref().map(|b| b.iter()),
+            |st| matches_action(&st.actions, action),
             resource,
             ctx,
-        );
-        if !allowed.is_allowed() {
-            return allowed;
+        )
+    }
+
+    /// The statements that name `action`, for deciding it on many resources.
+    pub fn for_action(&self, action: &str) -> ForAction<'_> {
+        let names = |st: &Statement| matches_action(&st.actions, action);
+        ForAction {
+            statements: self
+                .statements
+                .iter()
+                .filter(|s| names(&s.statement))
+                .map(|s| (&*s.statement, s.source.as_str()))
+                .collect(),
+            boundary: self
+                .boundary
+                .as_ref()
+                .map(|b| b.iter().filter(|s| names(s)).collect()),
         }
-        if let Some(boundary) = &self.boundary {
-            for st in boundary {
-                if st.effect == Effect::Deny
-                    && matches_action(&st.actions, action)
-                    && matches_resource(&st.resources, resource)
-                    && conditions(&st.conditions, ctx) == Truth::True
-                {
-                    return Access::Denied {
-                        via: "permissions boundary".into(),
-                    };
-                }
-            }
-            if !allows(
-                boundary.iter().map(|s| (s, "permissions boundary")),
-                action,
-                resource,
-                ctx,
-            )
-            .is_allowed()
-            {
-                return Access::NotAllowed;
-            }
-        }
-        allowed
     }
 
     /// Whether any of `resources` may be acted on; returns the first that may.
@@ -356,6 +445,64 @@ mod tests {
                 ..
             }
         ));
+    }
+
+    #[test]
+    fn one_action_decided_on_many_resources_answers_as_check_does() {
+        let docs = [
+            json!({"Statement": [{"Effect": "Allow", "Action": "iam:*", "Resource": "*"}, {"Effect": "Deny", "Action": "iam:Put*", "Resource": "arn:aws:iam::1:user/admin*"}]}),
+            json!({"Statement": [{"Effect": "Allow", "NotAction": "iam:Attach*", "NotResource": "arn:aws:iam::1:role/*"}]}),
+            json!({"Statement": [{"Effect": "Allow", "Action": "iam:PutUserPolicy", "Resource": "*", "Condition": {"StringEquals": {"aws:PrincipalTag/team": "x"}}}, {"Effect": "Allow", "Action": "iam:AttachUserPolicy", "Resource": "*", "Condition": {"DateLessThan": {"aws:CurrentTime": "2020-01-01T00:00:00Z"}}}]}),
+        ];
+        let boundary = parse(&json!({"Statement": [{"Effect": "Allow", "Action": ["iam:PutUserPolicy", "iam:AttachRolePolicy"], "Resource": "*"}]})).unwrap();
+        let actions = [
+            "iam:PutUserPolicy",
+            "iam:AttachUserPolicy",
+            "iam:AttachRolePolicy",
+            "s3:GetObject",
+        ];
+        let resources = [
+            "arn:aws:iam::1:user/admin-1",
+            "arn:aws:iam::1:user/bob",
+            "arn:aws:iam::1:role/r",
+            "*",
+        ];
+        let mut decided = std::collections::BTreeSet::new();
+        for doc in docs {
+            for with_boundary in [false, true] {
+                let mut p = set(doc.clone());
+                if with_boundary {
+                    p.boundary = Some(boundary.clone());
+                }
+                for a in actions {
+                    let view = p.for_action(a);
+                    for r in resources {
+                        let want = p.check(a, r, &ctx());
+                        assert_eq!(view.check(r, &ctx()), want, "{a} on {r} ({doc})");
+                        decided.insert(format!("{want:?}").split(' ').next().unwrap().to_string());
+                    }
+                }
+            }
+        }
+        // Every outcome occurs, so the comparison covers each branch.
+        assert_eq!(decided.len(), 3, "{decided:?}");
+    }
+
+    #[test]
+    fn concrete_resources_bound_where_an_action_can_be_allowed() {
+        let named = set(
+            json!({"Statement": [{"Effect": "Allow", "Action": "iam:PutRolePolicy", "Resource": ["arn:aws:iam::1:role/a", "arn:aws:iam::1:role/b"]}, {"Effect": "Deny", "Action": "iam:*", "Resource": "*"}]}),
+        );
+        assert_eq!(
+            named.for_action("iam:PutRolePolicy").only_on(),
+            Some(vec!["arn:aws:iam::1:role/a", "arn:aws:iam::1:role/b"])
+        );
+        for doc in [
+            json!({"Statement": [{"Effect": "Allow", "Action": "iam:PutRolePolicy", "Resource": "arn:aws:iam::1:role/a*"}]}),
+            json!({"Statement": [{"Effect": "Allow", "Action": "iam:PutRolePolicy", "NotResource": "arn:aws:iam::1:role/a"}]}),
+        ] {
+            assert_eq!(set(doc).for_action("iam:PutRolePolicy").only_on(), None);
+        }
     }
 
     #[test]

@@ -18,6 +18,7 @@ use crate::policy::aws::actions::table;
 use crate::policy::aws::document::{self, Effect, Patterns, Statement};
 use crate::policy::aws::escalation::{self, Target, TargetKind};
 use crate::policy::aws::eval::{Context, PolicySet, Sourced};
+use crate::policy::aws::power;
 use crate::timefmt;
 
 /// How to read the account.
@@ -346,6 +347,12 @@ pub fn normalize(input: &AwsInput, opts: &AwsOptions) -> Inventory {
         });
     }
 
+    // Power over others: what each principal could change, and who can already assume
+    // which role (the edges chains follow), which turns a role it can rewrite into a way up.
+    let (changeable, managed) = power_targets(&principals, &groups);
+    let (assumes, hubs) = assume_edges(&principals, &index, &ctx);
+    let assumable = Assumable::new(&assumes);
+
     let report_rows: HashMap<&str, &super::credential_report::Row> = input
         .credential_report
         .iter()
@@ -435,22 +442,43 @@ pub fn normalize(input: &AwsInput, opts: &AwsOptions) -> Inventory {
             .and_then(timefmt::parse)
             .map(|d| timefmt::days_since(d, now));
 
-        // Escalations and trust.
-        let escalations = if summary.admin {
+        // Escalations, power over others and trust.
+        let subject = escalation::Subject {
+            arn: &p.arn,
+            is_user: p.is_user,
+            policies: &p.policies,
+            groups: &p.groups,
+            attached_customer_policies: &p.attached_customer,
+        };
+        let mut escalations = if summary.admin {
             Vec::new()
         } else {
-            escalation::escalations(
-                &escalation::Subject {
-                    arn: &p.arn,
-                    is_user: p.is_user,
-                    policies: &p.policies,
-                    groups: &p.groups,
-                    attached_customer_policies: &p.attached_customer,
-                },
-                &targets,
-                &ctx,
-            )
+            escalation::escalations(&subject, &targets, &ctx)
         };
+        // An administrator, or a principal that can rewrite its own permissions, can
+        // change anyone: its power over others is not worked out principal by principal.
+        let everyone = summary.admin || escalations.iter().any(|e| e.self_modification);
+        let powers = if everyone {
+            Vec::new()
+        } else {
+            power::powers(&subject, &changeable, &managed, &ctx)
+        };
+        // Whether an escalation adds access; one that does not is a lateral move (below).
+        let adds = |e: &escalation::Escalation| {
+            e.self_modification
+                || index
+                    .get(e.target.as_str())
+                    .is_none_or(|&t| adds_access(&summary.services, &summaries[t].services))
+        };
+        let up_through_power = escalations_through_power(
+            &p.arn,
+            &powers,
+            &escalations,
+            &adds,
+            &changeable,
+            &assumable,
+        );
+        escalations.extend(up_through_power);
         // One method often reaches hundreds of principals (iam:CreateAccessKey on `*`):
         // the graph keeps, per method, the few most powerful targets — the ones a chain
         // would go through — while the facts count them all.
@@ -497,12 +525,16 @@ pub fn normalize(input: &AwsInput, opts: &AwsOptions) -> Inventory {
         // A way into a principal that adds nothing to what this one may already do is a
         // lateral move, not an escalation: its edge stays (a chain may go on from
         // there), but it is not counted as an escalation.
-        let (escalations, lateral): (Vec<_>, Vec<_>) = escalations.into_iter().partition(|e| {
-            e.self_modification
-                || index
-                    .get(e.target.as_str())
-                    .is_none_or(|&t| adds_access(&summary.services, &summaries[t].services))
-        });
+        let (escalations, lateral): (Vec<_>, Vec<_>) = escalations.into_iter().partition(adds);
+        let power_over = if everyone {
+            power::PowerFacts::everyone()
+        } else {
+            power::facts(&powers, &escalations, &lateral, |t| {
+                index
+                    .get(t)
+                    .map_or(AccessLevel::None, |&i| summaries[i].level)
+            })
+        };
 
         // Is it an AI agent's?
         let mut evidence = Vec::new();
@@ -576,6 +608,11 @@ pub fn normalize(input: &AwsInput, opts: &AwsOptions) -> Inventory {
                 "escalations": escalation_facts(&escalations),
             "escalation_summary": escalation_facts(&escalations).iter().map(|e| format!("{} ({} target(s))", e["description"].as_str().unwrap_or(""), e["target_count"])).collect::<Vec<_>>(),
                 "lateral_moves": escalation_facts(&lateral),
+                "power_over": power_over.power_over,
+                "power_over_count": power_over.power_over_count,
+                "power_over_everyone": power_over.power_over_everyone,
+                "power_over_unreported": power_over.power_over_unreported,
+                "power_over_summary": power_over.power_over_summary,
                 "keys": keys,
                 "active_keys": keys.iter().filter(|k| k["active"] == true).count(),
                 "password_enabled": row.is_some_and(|r| r.flag("password_enabled")),
@@ -661,7 +698,6 @@ pub fn normalize(input: &AwsInput, opts: &AwsOptions) -> Inventory {
     }
 
     // Trust: who can assume each role.
-    let (assumes, hubs) = assume_edges(&principals, &index, &ctx);
     edges.extend(assumes);
     for account in hubs {
         inv.identities.push(trust_hub_identity(&account));
@@ -677,6 +713,165 @@ pub fn normalize(input: &AwsInput, opts: &AwsOptions) -> Inventory {
     }
     inv.edges.extend(edges);
     inv
+}
+
+/// The users, groups (with their members) and roles a principal might change —
+/// service-linked roles cannot be — and the customer managed policies the permissions of
+/// each user (also through its groups) and role include. Sorted, so the first principal
+/// found through a power is the same on every run.
+fn power_targets<'a>(
+    principals: &'a [Principal],
+    groups: &'a HashMap<String, Group>,
+) -> (Vec<power::Changeable<'a>>, Vec<power::Managed<'a>>) {
+    let kind = |p: &Principal| {
+        if p.is_user {
+            TargetKind::User
+        } else {
+            TargetKind::Role
+        }
+    };
+    let mut members: HashMap<&str, Vec<&str>> = HashMap::new();
+    let mut managed: BTreeMap<&str, power::Managed<'a>> = BTreeMap::new();
+    for p in principals {
+        for g in &p.groups {
+            members.entry(g.as_str()).or_default().push(&p.arn);
+        }
+        for (policy, versions) in &p.attached_customer {
+            let m = managed.entry(policy.as_str()).or_insert(power::Managed {
+                arn: policy,
+                versions: *versions,
+                attached_to: Vec::new(),
+            });
+            // A policy attached to a user and to its group is listed twice, one after the other.
+            if m.attached_to.last().map(|(a, _)| *a) != Some(p.arn.as_str()) {
+                m.attached_to.push((&p.arn, kind(p)));
+            }
+        }
+    }
+    let mut changeable: Vec<power::Changeable<'a>> = principals
+        .iter()
+        .filter(|p| !p.path.starts_with("/aws-service-role/"))
+        .map(|p| power::Changeable {
+            arn: &p.arn,
+            kind: kind(p),
+            members: Vec::new(),
+            grants: true,
+        })
+        .collect();
+    let mut group_list: Vec<&Group> = groups.values().collect();
+    group_list.sort_by(|a, b| a.arn.cmp(&b.arn));
+    changeable.extend(group_list.into_iter().map(|g| {
+        power::Changeable {
+            arn: &g.arn,
+            kind: TargetKind::Group,
+            members: members.remove(g.arn.as_str()).unwrap_or_default(),
+            grants: g
+                .statements
+                .iter()
+                .any(|s| s.statement.effect == Effect::Allow),
+        }
+    }));
+    (changeable, managed.into_values().collect())
+}
+
+/// Who can assume which role, from the `assumes` edges (direct, or through the hub of
+/// an account's roles that trust the account).
+struct Assumable<'e> {
+    direct: std::collections::HashSet<(&'e str, &'e str)>,
+    to_hub: std::collections::HashSet<&'e str>,
+    from_hub: std::collections::HashSet<&'e str>,
+}
+
+impl<'e> Assumable<'e> {
+    fn new(edges: &'e [Edge]) -> Self {
+        let mut a = Assumable {
+            direct: Default::default(),
+            to_hub: Default::default(),
+            from_hub: Default::default(),
+        };
+        for e in edges.iter().filter(|e| e.kind == EdgeKind::Assumes) {
+            match (e.from.strip_prefix("aws:"), e.to.strip_prefix("aws:")) {
+                (Some(from), Some(to)) => {
+                    a.direct.insert((from, to));
+                }
+                (Some(from), None) => {
+                    a.to_hub.insert(from);
+                }
+                (None, Some(to)) => {
+                    a.from_hub.insert(to);
+                }
+                (None, None) => {}
+            }
+        }
+        a
+    }
+
+    /// Hubs join only principals and roles of one account.
+    fn allows(&self, from: &str, to: &str) -> bool {
+        self.direct.contains(&(from, to))
+            || (self.to_hub.contains(from)
+                && self.from_hub.contains(to)
+                && account_of(from) == account_of(to))
+    }
+}
+
+/// Escalations through power over a principal the subject can also act as, where its
+/// escalations do not already count the same change of the same principal. Ways in are
+/// its escalations into other principals (lateral moves too) and the roles it can
+/// assume; a role it may rewrite and `sts:AssumeRole` without the role's trust is not a
+/// way in.
+fn escalations_through_power(
+    subject: &str,
+    powers: &[power::Power<'_>],
+    escalations: &[escalation::Escalation],
+    adds: &dyn Fn(&escalation::Escalation) -> bool,
+    changeable: &[power::Changeable<'_>],
+    assumable: &Assumable<'_>,
+) -> Vec<escalation::Escalation> {
+    if powers.is_empty() || escalations.iter().any(|e| e.self_modification) {
+        return Vec::new();
+    }
+    let counted: std::collections::HashSet<(&str, &str)> = escalations
+        .iter()
+        .filter(|e| adds(e))
+        .map(|e| (e.target.as_str(), e.method.as_str()))
+        .collect();
+    let fresh: Vec<power::Power<'_>> = powers
+        .iter()
+        .filter(|p| !counted.contains(&(p.target, p.action)))
+        .cloned()
+        .collect();
+    let mut ways: HashMap<&str, (&str, bool)> = HashMap::new();
+    for e in escalations.iter().filter(|e| {
+        !matches!(
+            e.method.as_str(),
+            "iam:AttachRolePolicy" | "iam:PutRolePolicy"
+        )
+    }) {
+        ways.entry(e.target.as_str())
+            .or_insert((e.method.as_str(), e.conditional));
+    }
+    let members: HashMap<&str, &[&str]> = changeable
+        .iter()
+        .filter(|c| c.kind == TargetKind::Group)
+        .map(|c| (c.arn, c.members.as_slice()))
+        .collect();
+    power::through_power(
+        subject,
+        &fresh,
+        |g| {
+            members
+                .get(g)
+                .map(|m| m.iter().map(|s| s.to_string()).collect())
+                .unwrap_or_default()
+        },
+        |who| match ways.get(who) {
+            Some((method, conditional)) => Some((method.to_string(), *conditional)),
+            None => assumable
+                .allows(subject, who)
+                .then(|| ("sts:AssumeRole".to_string(), false)),
+        },
+    )
 }
 
 /// Escalations grouped by method: a few example targets and how many there are.
@@ -819,6 +1014,8 @@ fn report_only_identity(
         "path": "/", "service_linked": false, "access_level": null, "admin": root,
         "wildcard_services": [], "permissions_management": [], "escalations": [],
         "escalation_summary": [], "lateral_moves": [],
+        "power_over": [], "power_over_count": if root { Value::Null } else { json!(0) },
+        "power_over_everyone": root, "power_over_unreported": 0, "power_over_summary": "",
         "services": if root { json!({"*": "admin"}) } else { json!({}) },
         "keys": key_json, "active_keys": keys.iter().filter(|k| k.active).count(),
         "password_enabled": row.flag("password_enabled"), "mfa_active": row.flag("mfa_active"),
