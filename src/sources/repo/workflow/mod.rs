@@ -670,6 +670,12 @@ fn event_starts(
             .collect()
     });
     let gates = needs_gates(ctx, asked.as_deref());
+    // A condition on the outputs of a needed job that checks the actor for some events
+    // (a dispatcher routing comments by their author): whether an outsider's event yields
+    // the output this job waits for depends on that job's script, so it is unknown.
+    let router = cond_text
+        .as_deref()
+        .and_then(|text| router_job(ctx, text, triggers));
     let mut out = Vec::new();
     'event: for (event, mut s) in base {
         if let (Some(node), Some(text)) = (cond, cond_text.as_deref()) {
@@ -702,6 +708,19 @@ fn event_starts(
                     }
                 }
             }
+        }
+        if let Some(job) = &router
+            && matches!(s.level, Some(Level::Anyone | Level::Contributors))
+        {
+            s = Start {
+                level: None,
+                reason: format!(
+                    "{}; but job {} runs only when job {job} outputs what it waits for, and {job} checks the actor for some events: who can get that output is not in the file",
+                    s.reason, ctx.name
+                ),
+                line: cond.map_or(ctx.line, |n| n.line),
+                without_environment: None,
+            };
         }
         if let Some((steps, uses)) = agent {
             let mut any_runs = uses.iter().all(|u| u.step.is_none());
@@ -739,6 +758,27 @@ fn event_starts(
         out.push((event, s));
     }
     out
+}
+
+/// The needed job whose outputs `condition` tests, when that job checks the actor for at
+/// least one of the triggers.
+fn router_job(ctx: &JobCtx<'_>, condition: &str, triggers: &[String]) -> Option<String> {
+    static OUTPUTS: LazyLock<Regex> =
+        LazyLock::new(|| Regex::new(r"needs\.([A-Za-z0-9_-]+)\.outputs\.").expect("static regex"));
+    OUTPUTS.captures_iter(condition).find_map(|c| {
+        let name = c[1].to_string();
+        let job = ctx.jobs.get(name.as_str())?;
+        let gate = job.get("if").and_then(Node::scalar_text)?;
+        triggers
+            .iter()
+            .any(|t| {
+                matches!(
+                    start::condition_for(&gate, Some(t)),
+                    start::Outcome::Runs(Some(_))
+                )
+            })
+            .then_some(name)
+    })
 }
 
 /// What one trigger lets through. `workflow_run` is as open as the workflows it follows

@@ -381,8 +381,9 @@ fn call(name: &str, args: &[Expr]) -> Option<(Level, String)> {
         return None;
     }
     match (&args[0], &args[1]) {
-        // contains(fromJSON('["OWNER","MEMBER"]'), …author_association)
-        (Expr::Call(f, inner), Expr::Path(p)) if f == "fromjson" && is_association(p) => {
+        // contains(fromJSON('["OWNER","MEMBER"]'), …author_association), where the second
+        // argument may be `a || b || c` over the associations of several events.
+        (Expr::Call(f, inner), second) if f == "fromjson" && all_associations(second) => {
             let values = json_strings(inner.first()?)?;
             let level = values.iter().map(|v| association_level(v)).min()?;
             (level > Level::Anyone).then(|| {
@@ -413,6 +414,15 @@ fn call(name: &str, args: &[Expr]) -> Option<(Level, String)> {
             format!("the `if:` needs the label {label}, which only triagers and writers can set"),
         )),
         _ => None,
+    }
+}
+
+/// An association path, or an `||` of them.
+fn all_associations(e: &Expr) -> bool {
+    match e {
+        Expr::Path(p) => is_association(p),
+        Expr::Or(a, b) => all_associations(a) && all_associations(b),
+        _ => false,
     }
 }
 
@@ -536,6 +546,12 @@ mod tests {
         assert_eq!(level("!(github.actor == 'x')"), None);
         assert_eq!(
             level("contains(github.event.issue.labels.*.name, 'ai-ok')"),
+            Some(Level::Writers)
+        );
+        assert_eq!(
+            level(
+                "contains(fromJSON('[\"OWNER\", \"MEMBER\"]'), github.event.comment.author_association || github.event.review.author_association)"
+            ),
             Some(Level::Writers)
         );
     }
