@@ -7,7 +7,7 @@ use std::path::{Path, PathBuf};
 use globset::{Glob, GlobMatcher};
 use serde_json::json;
 
-use crate::doc::{self, Format, Node};
+use crate::doc::{self, Node};
 use crate::rules::Severity;
 
 /// A configuration problem, with the file and line.
@@ -161,7 +161,7 @@ impl Config {
                 message,
             })
         };
-        let doc = match doc::parse(text, Format::Yaml) {
+        let doc = match doc::parse_trusted_yaml(text) {
             Ok(d) => d,
             Err(e) => {
                 return Err(vec![ConfigError {

@@ -33,12 +33,82 @@ fn needs_escape(c: char) -> bool {
 /// A value from a config file made safe to show: credentials in it redacted, then
 /// control characters escaped.
 pub fn display_value(s: &str) -> String {
-    let mut out = redact_url_password(s);
-    out = redact_secret_params(&out);
-    for m in crate::secrets::SecretScanner::builtin().scan(&out.clone()) {
-        out = out.replace(m.value, &crate::secrets::redact(m.value));
+    match redacted(s, false) {
+        Some(r) => escape_controls(&r).into_owned(),
+        None => escape_controls(s).into_owned(),
     }
-    escape_controls(&out).into_owned()
+}
+
+/// [`display_value`] in place, allocating only when something changes.
+pub fn make_safe(s: &mut String) {
+    if let Some(r) = redacted(s, false) {
+        *s = r;
+    }
+    if let Cow::Owned(o) = escape_controls(s) {
+        *s = o;
+    }
+}
+
+/// An id made safe in place: like [`make_safe`], but a credential in it becomes its
+/// preview and fingerprint, so ids that differ only in a secret stay different.
+pub fn make_safe_id(s: &mut String) {
+    if let Some(r) = redacted(s, true) {
+        *s = r;
+    }
+    if let Cow::Owned(o) = escape_controls(s) {
+        *s = o;
+    }
+}
+
+/// A mapping key made safe where it is read, before any id, name or message is built
+/// from it: a credential in it becomes its preview and fingerprint (so two keys holding
+/// different secrets stay two keys). Keys without one come back unchanged.
+pub fn display_key(s: String) -> String {
+    redacted(&s, true).unwrap_or(s)
+}
+
+/// Shorter than any credential the scanner or the URL rules recognise.
+const SHORTEST_SECRET: usize = 8;
+
+/// `s` with its credentials redacted, or `None` when it holds none (the common case,
+/// decided without allocating).
+fn redacted(s: &str, with_fingerprint: bool) -> Option<String> {
+    if s.len() < SHORTEST_SECRET {
+        return None;
+    }
+    let mut out: Option<String> = None;
+    if s.contains("://") {
+        let r = redact_url_password(s);
+        if r != s {
+            out = Some(r);
+        }
+    }
+    if s.contains('=') {
+        let cur = out.as_deref().unwrap_or(s);
+        let r = redact_secret_params(cur);
+        if r != cur {
+            out = Some(r);
+        }
+    }
+    let cur = out.as_deref().unwrap_or(s);
+    let found = crate::secrets::SecretScanner::builtin().scan(cur);
+    if !found.is_empty() {
+        let mut r = cur.to_string();
+        for m in found {
+            let shown = if with_fingerprint {
+                format!(
+                    "{} {}",
+                    crate::secrets::redact(m.value),
+                    crate::secrets::fingerprint(m.value)
+                )
+            } else {
+                crate::secrets::redact(m.value)
+            };
+            r = r.replace(m.value, &shown);
+        }
+        out = Some(r);
+    }
+    out
 }
 
 /// `scheme://user:password@host` → `scheme://user:***@host`, wherever it appears.

@@ -79,7 +79,7 @@ fn convert(value: ast::Value<'_>, lines: &LineIndex<'_>, dups: &mut Vec<Duplicat
             for p in o.properties {
                 let (kl, kc) = at(p.range.start);
                 let key = Key {
-                    name: p.name.into_string(),
+                    name: crate::text::display_key(p.name.into_string()),
                     line: kl,
                     column: kc,
                 };

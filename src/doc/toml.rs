@@ -25,7 +25,7 @@ fn convert_table(table: DeTable<'_>, lines: &LineIndex<'_>) -> Value {
         .map(|(k, v)| {
             let (kl, kc) = lines.position(k.span().start);
             let key = Key {
-                name: k.into_inner().into_owned(),
+                name: crate::text::display_key(k.into_inner().into_owned()),
                 line: kl,
                 column: kc,
             };

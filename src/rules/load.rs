@@ -8,7 +8,7 @@ use regex::Regex;
 
 use super::{CATEGORIES, Rule, Severity, SubjectKind, template};
 use crate::controls;
-use crate::doc::{self, Format, Node};
+use crate::doc::{self, Node};
 use crate::model::Confidence;
 
 /// A rule that could not be loaded.
@@ -159,7 +159,7 @@ pub fn load_rule_text(file: &str, text: &str, base: Option<&Path>) -> Result<Rul
         file,
         errors: Vec::new(),
     };
-    let doc = doc::parse(text, Format::Yaml).map_err(|e| {
+    let doc = doc::parse_trusted_yaml(text).map_err(|e| {
         vec![LoadError {
             file: file.to_string(),
             line: e.line,

@@ -10,6 +10,7 @@ mod github_hostile;
 mod github_live;
 mod graph;
 mod history;
+mod mutation;
 mod paths;
 mod recognise;
 mod rules;

@@ -3,7 +3,7 @@
 
 use std::sync::LazyLock;
 
-use crate::doc::{self, Format, Node};
+use crate::doc::{self, Node};
 use crate::model::Confidence;
 
 struct App {
@@ -47,7 +47,7 @@ fn field(node: &Node, key: &str) -> Result<String, String> {
 }
 
 fn load(text: &str) -> Result<Catalog, String> {
-    let doc = doc::parse(text, Format::Yaml).map_err(|e| e.to_string())?;
+    let doc = doc::parse_trusted_yaml(text).map_err(|e| e.to_string())?;
     let mut apps = Vec::new();
     for item in doc.get("apps").map(Node::items).unwrap_or_default() {
         apps.push(App {

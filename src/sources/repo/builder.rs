@@ -374,13 +374,12 @@ impl<'a> Fragment<'a> {
     }
 }
 
-/// Escapes control characters in every string of an inventory fragment that can carry
-/// text from a file. Ids and paths are escaped where they are made.
+/// Makes every string of an inventory fragment that can carry text from a file safe to
+/// show ([`crate::text::make_safe`]: credentials redacted, controls escaped). Ids and paths
+/// are made safe where they are made (mapping keys as they are parsed).
 fn escape_inventory(inv: &mut Inventory) {
     fn esc(s: &mut String) {
-        if let std::borrow::Cow::Owned(o) = crate::text::escape_controls(s) {
-            *s = o;
-        }
+        crate::text::make_safe(s);
     }
     fn esc_json(v: &mut serde_json::Value) {
         match v {
@@ -390,21 +389,44 @@ fn escape_inventory(inv: &mut Inventory) {
             _ => {}
         }
     }
+    fn id(s: &mut String) {
+        crate::text::make_safe_id(s);
+    }
     for a in &mut inv.agents {
+        id(&mut a.id);
         esc(&mut a.name);
         a.evidence.iter_mut().for_each(|e| esc(&mut e.description));
         a.facts.values_mut().for_each(esc_json);
     }
     for i in &mut inv.identities {
+        id(&mut i.id);
+        i.agents.iter_mut().for_each(id);
+        i.credentials.iter_mut().for_each(id);
         esc(&mut i.name);
+        if let Some(o) = &mut i.owner {
+            esc(o);
+        }
+        i.tags.values_mut().for_each(esc);
         i.facts.values_mut().for_each(esc_json);
     }
     for c in &mut inv.credentials {
+        id(&mut c.id);
         if let Some(n) = &mut c.name {
             esc(n);
         }
+        if let Some(i) = &mut c.identity {
+            id(i);
+        }
     }
-    inv.edges.iter_mut().for_each(|e| esc(&mut e.evidence));
+    for g in &mut inv.grants {
+        id(&mut g.identity);
+        esc(&mut g.resource);
+    }
+    for e in &mut inv.edges {
+        id(&mut e.from);
+        id(&mut e.to);
+        esc(&mut e.evidence);
+    }
     inv.errors.iter_mut().for_each(|e| esc(&mut e.message));
     inv.warnings.iter_mut().for_each(|e| esc(&mut e.message));
 }
