@@ -177,13 +177,19 @@ fn redact_secret_params(s: &str) -> String {
 }
 
 /// A path made safe to show, losslessly: bytes that are not UTF-8 become `\xNN` (so two
-/// paths that differ only there stay two), then controls are escaped.
+/// paths that differ only there stay two), controls are escaped, and a backslash written
+/// in a name is doubled, so that no name can spell another's escape.
 pub fn display_path(p: &std::path::Path) -> String {
     use std::os::unix::ffi::OsStrExt;
     let bytes = p.as_os_str().as_bytes();
     let mut out = String::with_capacity(bytes.len());
     for chunk in bytes.utf8_chunks() {
-        out.push_str(&escape_controls(chunk.valid()));
+        let valid = chunk.valid();
+        if valid.contains('\\') {
+            out.push_str(&escape_controls(&valid.replace('\\', "\\\\")));
+        } else {
+            out.push_str(&escape_controls(valid));
+        }
         for b in chunk.invalid() {
             out.push_str(&format!("\\x{b:02X}"));
         }

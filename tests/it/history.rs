@@ -410,3 +410,163 @@ fn a_sub_folder_or_a_single_file_reads_its_own_history() {
         assert_eq!(found[0]["locations"][0]["path"], WF);
     }
 }
+
+// ---- a repository that fights back ------------------------------------------------------
+
+/// `errors[]` (or `inventory.warnings[]`) messages, one string.
+fn said(report: &Value, list: &str) -> String {
+    let entries = if list == "errors" {
+        &report["errors"]
+    } else {
+        &report["inventory"]["warnings"]
+    };
+    entries
+        .as_array()
+        .into_iter()
+        .flatten()
+        .map(|e| format!("{}: {}", e["location"].as_str().unwrap_or(""), e["message"]))
+        .collect::<Vec<_>>()
+        .join("\n")
+}
+
+/// A repository with one raise, from read to write.
+fn raised_repo() -> Repo {
+    let repo = Repo::new();
+    repo.write(WF, &scoped("read"));
+    repo.commit("add the agent", "2026-01-10T09:00:00Z");
+    repo.write(WF, &scoped("write"));
+    repo.commit("let the agent push", "2026-02-20T08:30:00Z");
+    repo
+}
+
+#[test]
+fn a_git_that_blocks_is_stopped_by_the_history_timeout() {
+    let repo = raised_repo();
+    // git reads `alternates` when it opens the object store: a FIFO there never answers.
+    let alternates = repo.path().join(".git/objects/info/alternates");
+    let _ = std::fs::remove_file(&alternates);
+    std::fs::create_dir_all(alternates.parent().unwrap()).unwrap();
+    let status = Command::new("mkfifo").arg(&alternates).status().unwrap();
+    assert!(status.success());
+
+    let out = bin()
+        .current_dir(repo.path())
+        .args(["scan", ".", "--format", "json", "--fail-on", "none"])
+        .args(["--history", "--history-timeout", "2"])
+        .timeout(std::time::Duration::from_secs(120))
+        .output()
+        .expect("runs");
+    let report: Value = serde_json::from_slice(&out.stdout).expect("a JSON report");
+    assert_eq!(
+        out.status.code(),
+        Some(3),
+        "an unread history is a partial scan"
+    );
+    assert_eq!(report["partial"], true);
+    let errors = said(&report, "errors");
+    assert!(
+        errors.starts_with(".: "),
+        "the error names the scanned folder: {errors}"
+    );
+    assert!(
+        errors.contains("did not finish within the --history-timeout"),
+        "{errors}"
+    );
+    // The files themselves were still scanned.
+    assert!(!report["inventory"]["agents"].as_array().unwrap().is_empty());
+}
+
+#[test]
+fn a_missing_object_is_an_error_and_the_rest_is_read() {
+    let repo = raised_repo();
+    let blob = repo.git(
+        &["rev-parse", &format!("HEAD~1:{WF}")],
+        "2026-03-01T00:00:00Z",
+    );
+    std::fs::remove_file(
+        repo.path()
+            .join(".git/objects")
+            .join(&blob[..2])
+            .join(&blob[2..]),
+    )
+    .expect("the blob is a loose object");
+
+    let (code, report, _) = repo.scan(&["--history"]);
+    assert_eq!(code, Some(3));
+    let errors = said(&report, "errors");
+    assert!(
+        errors.contains("version of .github/workflows/claude.yml is missing from the repository"),
+        "{errors}"
+    );
+    assert!(
+        findings_of(&report, RULE).is_empty(),
+        "no rise read from a missing version"
+    );
+}
+
+#[test]
+fn a_version_over_the_size_limit_is_skipped_with_a_warning() {
+    let repo = Repo::new();
+    repo.write(WF, &scoped("read"));
+    repo.commit("add the agent", "2026-01-10T09:00:00Z");
+    let padded = format!("{}\n# {}\n", scoped("write"), "x".repeat(4096));
+    repo.write(WF, &padded);
+    repo.commit("a big one", "2026-02-20T08:30:00Z");
+    repo.write(WF, &scoped("write"));
+    repo.commit("trimmed", "2026-03-01T08:30:00Z");
+
+    let (code, report, _) = repo.scan(&["--history", "--max-file-size", "2048"]);
+    assert_eq!(
+        code,
+        Some(0),
+        "a skipped version is a caveat, not a failure"
+    );
+    let warnings = said(&report, "warnings");
+    assert!(warnings.contains("--max-file-size"), "{warnings}");
+}
+
+#[test]
+fn a_shallow_clone_is_a_warning() {
+    let repo = raised_repo();
+    let clone = tempfile::tempdir().unwrap();
+    let target = clone.path().join("c");
+    let out = Command::new("git")
+        .env("GIT_CONFIG_NOSYSTEM", "1")
+        .env("GIT_CONFIG_GLOBAL", "/dev/null")
+        .args(["clone", "-q", "--depth", "1"])
+        .arg(format!("file://{}", repo.path().display()))
+        .arg(&target)
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+
+    let (code, report, _) = scan_in(&target, &["--history"], &[]);
+    assert_eq!(code, Some(0));
+    let warnings = said(&report, "warnings");
+    assert!(warnings.contains("a shallow clone"), "{warnings}");
+    assert!(
+        findings_of(&report, RULE).is_empty(),
+        "the raise is before the depth"
+    );
+}
+
+#[test]
+fn a_repository_log_encoding_does_not_change_what_is_read() {
+    let repo = raised_repo();
+    repo.git(
+        &["config", "i18n.logOutputEncoding", "ISO-8859-1"],
+        "2026-03-01T00:00:00Z",
+    );
+    let (code, report, _) = repo.scan(&["--history"]);
+    assert_eq!(code, Some(0));
+    assert_eq!(
+        findings_of(&report, RULE).len(),
+        1,
+        "{}",
+        said(&report, "errors")
+    );
+}

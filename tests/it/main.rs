@@ -10,6 +10,7 @@ mod github_hostile;
 mod github_live;
 mod graph;
 mod history;
+mod hostile_files;
 mod mutation;
 mod paths;
 mod recognise;

@@ -199,6 +199,58 @@ fn plant_secrets() -> Vec<Planted> {
     ]
 }
 
+/// Secrets written where no credential belongs: a server's name, command and transport,
+/// a remote server's URL, an A2A card's name and URL. They need not be reported as
+/// credentials, but they reach ids, names and messages, so they must not be printed.
+fn stray_secrets() -> Vec<Planted> {
+    let mut g = Gen(0xD1B5_4A32_D192_ED03);
+    let mut pat = |label| Planted::new(label, "ghp_", g.take(ALNUM, 36), &[], "strays");
+    vec![
+        pat("GitHub PAT as an MCP server's name"),
+        pat("GitHub PAT in an MCP server's command"),
+        pat("GitHub PAT as an MCP server's type"),
+        pat("GitHub PAT in an MCP server URL's query"),
+        pat("GitHub PAT as an MCP server URL's password"),
+        pat("GitHub PAT as an A2A card's name"),
+        pat("GitHub PAT as an A2A card URL's password"),
+    ]
+}
+
+/// Writes the stray secrets (see [`stray_secrets`]) under `root/strays`.
+fn write_strays(root: &Path, p: &[Planted]) {
+    let v = |label: &str| p.iter().find(|s| s.label == label).unwrap().value.clone();
+    let mut servers = serde_json::Map::new();
+    servers.insert(
+        v("GitHub PAT as an MCP server's name"),
+        serde_json::json!({
+            "command": format!("/opt/tool --token {}", v("GitHub PAT in an MCP server's command")),
+            "type": v("GitHub PAT as an MCP server's type"),
+        }),
+    );
+    servers.insert(
+        "query".into(),
+        serde_json::json!({
+            "url": format!("https://mcp.example.net/mcp?api_key={}",
+                           v("GitHub PAT in an MCP server URL's query")),
+        }),
+    );
+    servers.insert(
+        "userinfo".into(),
+        serde_json::json!({
+            "url": format!("https://bot:{}@mcp.example.net/mcp",
+                           v("GitHub PAT as an MCP server URL's password")),
+        }),
+    );
+    let mcp = serde_json::json!({ "mcpServers": servers });
+    write(root, "strays/.mcp.json", &mcp.to_string());
+    let card = serde_json::json!({
+        "name": v("GitHub PAT as an A2A card's name"),
+        "url": format!("https://agent:{}@a2a.example.net/", v("GitHub PAT as an A2A card URL's password")),
+        "skills": [],
+    });
+    write(root, "strays/.well-known/agent.json", &card.to_string());
+}
+
 /// Writes the planted secrets into the places agents keep them.
 fn secret_tree(p: &[Planted]) -> TempDir {
     let v = |label: &str| p.iter().find(|s| s.label == label).unwrap().value.clone();
@@ -274,6 +326,7 @@ fn secret_tree(p: &[Planted]) -> TempDir {
         ),
     );
     write(root, "deploy/id_rsa", &v("RSA private key block"));
+    write_strays(root, &stray_secrets());
     tmp
 }
 
@@ -495,6 +548,7 @@ fn planted_secrets_are_reported_but_never_printed() {
         );
     }
     assert_no_leak(&runs, &planted);
+    assert_no_leak(&runs, &stray_secrets());
 
     let json_run = runs
         .iter()
@@ -502,6 +556,64 @@ fn planted_secrets_are_reported_but_never_printed() {
         .unwrap();
     let report: Value = serde_json::from_str(&json_run.texts[0].1).expect("JSON report");
     assert_reported(&report, &planted);
+    // The strays were read, not skipped: their agents are in the inventory.
+    let agents = report["inventory"]["agents"].to_string();
+    for file in ["strays/.mcp.json", "strays/.well-known/agent.json"] {
+        assert!(agents.contains(file), "no agent from {file}: {agents}");
+    }
+}
+
+/// An IAM export whose fields hold a token where a name, an id or a policy belongs is
+/// rejected with an error naming the file, line and field, and never the value.
+#[test]
+fn wrong_typed_export_fields_are_named_not_echoed() {
+    let mut g = Gen(0x94D0_49BB_1331_11EB);
+    let planted: Vec<Planted> = ["UserId", "RoleName", "AssumeRolePolicyDocument"]
+        .iter()
+        .map(|_| {
+            Planted::new(
+                "GitHub PAT in a GAAD field",
+                "ghp_",
+                g.take(ALNUM, 36),
+                &[],
+                "gaad.json",
+            )
+        })
+        .collect();
+    let tmp = tempfile::tempdir().unwrap();
+    let gaad = serde_json::json!({
+        "UserDetailList": [{
+            "UserName": "bot", "UserId": { "nested": planted[0].value },
+            "Arn": "arn:aws:iam::123456789012:user/bot", "Path": "/",
+            "CreateDate": "2024-01-01T00:00:00Z",
+        }],
+        "RoleDetailList": [{
+            "RoleName": [planted[1].value], "RoleId": "AROAEXAMPLE",
+            "Arn": "arn:aws:iam::123456789012:role/r", "Path": "/",
+            "CreateDate": "2024-01-01T00:00:00Z",
+            "AssumeRolePolicyDocument": planted[2].value,
+        }],
+        "GroupDetailList": [], "Policies": [],
+    });
+    write(
+        tmp.path(),
+        "gaad.json",
+        &serde_json::to_string_pretty(&gaad).unwrap(),
+    );
+    let out_dir = tempfile::tempdir().unwrap();
+    let runs = run_all(tmp.path(), all_invocations(out_dir.path()));
+    assert_no_leak(&runs, &planted);
+    let scan = runs
+        .iter()
+        .find(|r| r.args.join(" ") == "scan . --fail-on none --scope all --format json")
+        .unwrap();
+    assert_eq!(scan.code, Some(3), "a broken export makes the scan partial");
+    let report: Value = serde_json::from_str(&scan.texts[0].1).expect("JSON report");
+    let errors = report["errors"].to_string();
+    assert!(
+        errors.contains("gaad.json:11:") && errors.contains("field `RoleDetailList[0].RoleName`"),
+        "the error names the file, line and field: {errors}"
+    );
 }
 
 /// Each planted secret is a credential of the right kind, with an `fp1:` fingerprint, a

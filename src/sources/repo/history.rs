@@ -126,7 +126,7 @@ pub fn read(paths: &[PathBuf], options: &HistoryOptions, names: &ScanRoots) -> H
             &mut out.revisions,
             &mut notes,
         );
-        let location = names.shown(path);
+        let location = names.shown_root(path);
         let note = |message: String| SourceError {
             source: SourceKind::Repo,
             location: location.clone(),

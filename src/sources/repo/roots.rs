@@ -149,10 +149,11 @@ fn lexical_relative(path: &Path, base: &Path) -> Option<PathBuf> {
     path.strip_prefix(base).ok().map(Path::to_path_buf)
 }
 
-/// Forward slashes, no leading `./`; bytes that are not UTF-8 and control characters
-/// escaped (see [`crate::text::display_path`]).
+/// No leading `./` or trailing `/`; bytes that are not UTF-8 and control characters
+/// escaped (see [`crate::text::display_path`]). Paths are Unix paths: their separator
+/// is already `/`, and a backslash is part of a name.
 fn slash(p: &Path) -> String {
-    let s = crate::text::display_path(p).replace('\\', "/");
+    let s = crate::text::display_path(p);
     let s = s.trim_start_matches("./");
     s.strip_suffix('/').unwrap_or(s).to_string()
 }
