@@ -105,6 +105,8 @@ pub fn judge(input: &JudgeInput<'_>) -> Judgement {
     let mut scopes: std::collections::HashMap<String, crate::rules::AgentScope> =
         Default::default();
     let no_agent = crate::rules::AgentScope::new(None);
+    // The last subject's variables, converted once for all the agents that hold it.
+    let mut bound: Option<(std::rc::Rc<serde_json::Value>, crate::rules::BoundVars)> = None;
     let mut judge_one = |subject: SubjectFacts<'_>| {
         let rules: Vec<&Rule> = enabled
             .iter()
@@ -129,7 +131,17 @@ pub fn judge(input: &JudgeInput<'_>) -> Judgement {
             }
             (None, _) => &no_agent,
         };
-        for (rule, outcome) in crate::rules::evaluate(&rules, &ctx, scope) {
+        if !bound
+            .as_ref()
+            .is_some_and(|(c, _)| std::rc::Rc::ptr_eq(c, &subject.context))
+        {
+            let vars = crate::rules::BoundVars::new(&subject.context);
+            bound = Some((std::rc::Rc::clone(&subject.context), vars));
+        }
+        let Some((_, vars)) = &bound else {
+            return;
+        };
+        for (rule, outcome) in crate::rules::evaluate(&rules, &ctx, scope, vars) {
             match outcome {
                 Ok(Some(m)) => raw.push((
                     make_finding(rule, &subject, m, input.config),

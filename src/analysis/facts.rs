@@ -1,6 +1,7 @@
 //! The facts each rule subject is judged on, as the JSON the conditions read.
 
 use std::collections::BTreeMap;
+use std::rc::Rc;
 
 use serde_json::{Value, json};
 
@@ -11,8 +12,9 @@ use crate::rules::SubjectKind;
 /// One thing to judge: its kind, its facts, and what a finding about it points at.
 pub struct SubjectFacts<'a> {
     pub kind: SubjectKind,
-    /// The subject's variables (`credential`, `identity`, `chain`, …, `config`).
-    pub context: Value,
+    /// The subject's variables (`credential`, `identity`, `chain`, …, `config`): built
+    /// once per subject and shared by the judgements for each agent that holds it.
+    pub context: Rc<Value>,
     /// The `agent` variable: the facts of the agent it is judged for, shared by all of
     /// that agent's subjects (so they are built, and converted for CEL, once).
     pub agent_facts: Option<&'a Value>,
@@ -88,10 +90,11 @@ pub fn for_each_subject(
         .iter()
         .map(|a| (a.id.as_str(), agent_facts(inv, a, &levels)))
         .collect();
+    let config_only = Rc::new(json!({ "config": config }));
     for agent in &inv.agents {
         emit(SubjectFacts {
             kind: SubjectKind::Agent,
-            context: json!({ "config": config }),
+            context: Rc::clone(&config_only),
             agent_facts: agent_ctx.get(agent.id.as_str()),
             subject: agent.id.clone(),
             agent: Some(agent.id.clone()),
@@ -107,15 +110,21 @@ pub fn for_each_subject(
             .map(|i| i.agents.iter().map(String::as_str).collect())
             .unwrap_or_default();
         let facts = credential_facts(inv, cred, identity, &holders);
+        let context = Rc::new(
+            json!({ "credential": facts, "identity": identity_facts(identity), "config": config }),
+        );
+        let cred_targets: Vec<&str> = std::iter::once(cred.id.as_str())
+            .chain(cred.identity.as_deref())
+            .collect();
         let ai_key = AI_PROVIDERS.contains(&cred.provider.as_str());
         for_each_holder(&holders, &agent_ctx, |agent_id, agent| {
             emit(SubjectFacts {
                 kind: SubjectKind::Credential,
-                context: json!({ "credential": facts, "identity": identity, "config": config }),
+                context: Rc::clone(&context),
                 agent_facts: agent,
                 subject: cred.id.clone(),
                 agent: agent_id.map(str::to_string),
-                locations: own_first(&cred.locations, agent_id.and_then(|a| inv.agent(a))),
+                locations: where_held(inv, &cred.locations, agent_id, &cred_targets),
                 path: Vec::new(),
                 in_agent_scope: agent_id.is_some() || ai_key,
             });
@@ -124,18 +133,16 @@ pub fn for_each_subject(
 
     for identity in &inv.identities {
         let holders: Vec<&str> = identity.agents.iter().map(String::as_str).collect();
-        let mut facts = serde_json::to_value(identity).unwrap_or(Value::Null);
-        if let Value::Object(m) = &mut facts {
-            m.insert("holder_count".into(), json!(holders.len()));
-        }
+        let context =
+            Rc::new(json!({ "identity": identity_facts(Some(identity)), "config": config }));
         for_each_holder(&holders, &agent_ctx, |agent_id, agent| {
             emit(SubjectFacts {
                 kind: SubjectKind::Identity,
-                context: json!({ "identity": facts, "config": config }),
+                context: Rc::clone(&context),
                 agent_facts: agent,
                 subject: identity.id.clone(),
                 agent: agent_id.map(str::to_string),
-                locations: own_first(&identity.locations, agent_id.and_then(|a| inv.agent(a))),
+                locations: where_held(inv, &identity.locations, agent_id, &[identity.id.as_str()]),
                 path: Vec::new(),
                 in_agent_scope: agent_id.is_some(),
             });
@@ -147,10 +154,13 @@ pub fn for_each_subject(
         let holders: Vec<&str> = identity
             .map(|i| i.agents.iter().map(String::as_str).collect())
             .unwrap_or_default();
+        let context = Rc::new(
+            json!({ "grant": grant, "identity": identity_facts(identity), "config": config }),
+        );
         for_each_holder(&holders, &agent_ctx, |agent_id, agent| {
             emit(SubjectFacts {
                 kind: SubjectKind::Grant,
-                context: json!({ "grant": grant, "identity": identity, "config": config }),
+                context: Rc::clone(&context),
                 agent_facts: agent,
                 subject: grant.identity.clone(),
                 agent: agent_id.map(str::to_string),
@@ -173,7 +183,7 @@ pub fn for_each_subject(
         locations.dedup();
         emit(SubjectFacts {
             kind: SubjectKind::Chain,
-            context: json!({
+            context: Rc::new(json!({
                 "chain": {
                     "agent": chain.agent, "start_kind": chain.start_kind, "target": chain.target, "path": chain.path,
                     "hops": chain.hops, "hop_kinds": chain.hop_kinds, "length": chain.path.len().saturating_sub(1),
@@ -182,9 +192,9 @@ pub fn for_each_subject(
                     "target_name": inv.agent(&chain.target).map(|a| a.name.clone()).or_else(|| inv.identity(&chain.target).map(|i| i.name.clone())),
                     "start_name": inv.agent(&chain.agent).map(|a| a.name.clone()).or_else(|| inv.identity(&chain.agent).map(|i| i.name.clone())),
                 },
-                "identity": inv.identity(&chain.agent),
+                "identity": identity_facts(inv.identity(&chain.agent)),
                 "config": config,
-            }),
+            })),
             agent_facts: agent_ctx.get(chain.agent.as_str()),
             subject: chain.target.clone(),
             agent: (chain.start_kind == "agent").then(|| chain.agent.clone()),
@@ -209,7 +219,7 @@ pub fn for_each_subject(
         let agent = change.agent.as_deref();
         emit(SubjectFacts {
             kind: SubjectKind::Change,
-            context: json!({ "change": facts, "config": config }),
+            context: Rc::new(json!({ "change": facts, "config": config })),
             agent_facts: agent.and_then(|a| agent_ctx.get(a)),
             subject: change.id.clone(),
             agent: agent.map(str::to_string),
@@ -220,15 +230,92 @@ pub fn for_each_subject(
     }
 }
 
-/// The locations in the agent's own file first: a finding about what an agent holds
-/// points at that agent's config, then at the other places the credential appears.
-fn own_first(locations: &[Location], agent: Option<&Agent>) -> Vec<Location> {
+/// At most this many places in the holding agent's own config, and this many others.
+const MAX_OWN_PLACES: usize = 10;
+const MAX_OTHER_PLACES: usize = 4;
+
+/// Where a finding about what an agent holds points: the subject's places in that
+/// agent's own config first — only the lines where the agent receives it (its `holds`
+/// edges to `targets`, the credential or identity) when those are known — then a few of
+/// the other places it appears. Bounded: a key shared by a thousand workflow jobs is not
+/// a thousand locations on each job's finding (the sharing is its own finding, and its
+/// holders are in the inventory). The first place is the one the fingerprint uses, so
+/// it stays what it was before the bound: the agent's own file when the subject is there.
+fn where_held(
+    inv: &Inventory,
+    locations: &[Location],
+    agent: Option<&str>,
+    targets: &[&str],
+) -> Vec<Location> {
     let own = agent
+        .and_then(|a| inv.agent(a))
         .and_then(|a| a.locations.first())
         .and_then(Location::path);
-    let mut out = locations.to_vec();
-    out.sort_by_key(|l| l.path() != own);
-    out
+    // `locations` is sorted (files by path and line, then URIs): the agent's own file is
+    // one run of it, found by binary search, so this costs the same for 1 or 10,000.
+    fn key(l: &Location) -> (bool, Option<&str>, u32) {
+        (l.path().is_none(), l.path(), l.line())
+    }
+    let (lo, hi) = match own {
+        Some(p) => (
+            locations.partition_point(|l| key(l) < (false, Some(p), 0)),
+            locations.partition_point(|l| key(l) <= (false, Some(p), u32::MAX)),
+        ),
+        None => (0, 0),
+    };
+    let mine = &locations[lo..hi];
+    let mut at_held: Vec<&Location> = Vec::new();
+    if let Some(agent) = agent {
+        for e in edges_from(inv, EdgeKind::Holds, agent) {
+            let Some((p, line)) = e
+                .location
+                .as_ref()
+                .and_then(|l| Some((l.path()?, l.line())))
+            else {
+                continue;
+            };
+            if !targets.contains(&e.to.as_str()) || Some(p) != own {
+                continue;
+            }
+            let at = mine.partition_point(|l| l.line() < line);
+            at_held.extend(mine[at..].iter().take_while(|l| l.line() == line));
+        }
+    }
+    at_held.sort();
+    at_held.dedup();
+    let own_places: Vec<&Location> = if at_held.is_empty() {
+        mine.iter().collect()
+    } else {
+        at_held
+    };
+    let others = locations[..lo].iter().chain(&locations[hi..]);
+    own_places
+        .into_iter()
+        .take(MAX_OWN_PLACES)
+        .chain(others.take(MAX_OTHER_PLACES))
+        .cloned()
+        .collect()
+}
+
+/// Drops the lists that grow with the inventory (where a subject appears, which agents
+/// hold it) from facts rules see, leaving their counts. A key shared by a thousand
+/// workflow jobs is judged once per job; with those lists in its facts each judgement
+/// would cost a thousand. Findings point at places through [`where_held`] instead.
+fn unlisted(m: &mut serde_json::Map<String, Value>) {
+    for (list, count) in [("locations", "location_count"), ("agents", "holder_count")] {
+        if let Some(Value::Array(a)) = m.remove(list) {
+            m.insert(count.into(), json!(a.len()));
+        }
+    }
+}
+
+/// An identity's facts as rules see them (see [`unlisted`]).
+fn identity_facts(identity: Option<&Identity>) -> Value {
+    let mut v = serde_json::to_value(identity).unwrap_or(Value::Null);
+    if let Value::Object(m) = &mut v {
+        unlisted(m);
+    }
+    v
 }
 
 /// Runs `f` once per holding agent, or once with no agent when nothing holds it.
@@ -302,7 +389,7 @@ fn credential_facts(
 ) -> Value {
     let mut v = serde_json::to_value(cred).unwrap_or(Value::Null);
     if let Value::Object(m) = &mut v {
-        m.insert("holders".into(), json!(holders));
+        unlisted(m);
         m.insert("holder_count".into(), json!(holders.len()));
         // Holders by config: the jobs of one workflow (or the graphs of one LangGraph
         // file) sharing its secret is one owner's choice, not a credential spread

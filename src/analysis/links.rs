@@ -373,9 +373,18 @@ pub fn triggers(inv: &mut Inventory) {
     if listeners.is_empty() {
         return;
     }
-    let mut by_repo: BTreeMap<&str, Vec<&Listener<'_>>> = BTreeMap::new();
+    // By repository, then by what starts them: the jobs of one workflow share their
+    // triggers, so whether an agent can start them is decided once per group, not once
+    // per job (a workflow of thousands of jobs is not a million checks).
+    type Groups<'l, 'a> = BTreeMap<(&'a [&'a str], &'a [&'a str]), Vec<&'l Listener<'a>>>;
+    let mut by_repo: BTreeMap<&str, Groups<'_, '_>> = BTreeMap::new();
     for l in &listeners {
-        by_repo.entry(l.repo).or_default().push(l);
+        by_repo
+            .entry(l.repo)
+            .or_default()
+            .entry((l.events.as_slice(), l.after.as_slice()))
+            .or_default()
+            .push(l);
     }
 
     // GitHub tokens other than a workflow's own, by holder.
@@ -433,18 +442,20 @@ pub fn triggers(inv: &mut Inventory) {
         };
         let own_token = a.facts.get("token").and_then(|v| v.as_str());
         let workflow_name = a.facts.get("workflow").and_then(|v| v.as_str());
-        let same_repo = by_repo.get(repo).map(Vec::as_slice).unwrap_or(&[]);
-        for b in same_repo.iter().filter(|b| b.id != a.id) {
+        let Some(same_repo) = by_repo.get(repo) else {
+            continue;
+        };
+        for ((events, after), group) in same_repo {
             let mut can = Vec::new();
             if let Some(w) = workflow_name
-                && b.after.contains(&w)
+                && after.contains(&w)
             {
                 can.push(format!(
                     "when its workflow \"{w}\" completes, workflow_run starts"
                 ));
             }
             for &(event, scope, verb, by_workflow_token) in EVENTS {
-                if !b.events.contains(&event) {
+                if !events.contains(&event) {
                     continue;
                 }
                 let allowed = match &actor {
@@ -477,13 +488,16 @@ pub fn triggers(inv: &mut Inventory) {
                 Actor::App(_) => "its GitHub App token's events start workflows: it ".to_string(),
                 Actor::WorkflowToken => "with its GITHUB_TOKEN it ".to_string(),
             };
-            edges.push(Edge {
-                kind: EdgeKind::Triggers,
-                from: a.id.clone(),
-                to: b.id.to_string(),
-                evidence: format!("{how}{}, which starts {}", can.join(", "), b.name),
-                location: a.locations.first().cloned(),
-            });
+            let can = can.join(", ");
+            for b in group.iter().filter(|b| b.id != a.id) {
+                edges.push(Edge {
+                    kind: EdgeKind::Triggers,
+                    from: a.id.clone(),
+                    to: b.id.to_string(),
+                    evidence: format!("{how}{can}, which starts {}", b.name),
+                    location: a.locations.first().cloned(),
+                });
+            }
         }
     }
     inv.edges.extend(edges);

@@ -25,24 +25,30 @@ impl Inventory {
     pub fn normalize(&mut self) {
         let mut agents = BTreeMap::new();
         for a in self.agents.drain(..) {
-            agents
-                .entry(a.id.clone())
-                .and_modify(|e: &mut super::Agent| {
-                    merge_locations(&mut e.locations, &a.locations);
-                    e.evidence.extend(a.evidence.iter().cloned());
+            match agents.get_mut(&a.id) {
+                Some(e) => {
+                    let e: &mut super::Agent = e;
+                    e.locations.extend(a.locations);
+                    e.evidence.extend(a.evidence);
                     e.confidence = e.confidence.max(a.confidence);
-                })
-                .or_insert(a);
+                }
+                None => {
+                    agents.insert(a.id.clone(), a);
+                }
+            }
         }
         self.agents = agents.into_values().collect();
+        for a in &mut self.agents {
+            tidy_locations(&mut a.locations);
+        }
 
         let mut identities: BTreeMap<String, Identity> = BTreeMap::new();
         for i in self.identities.drain(..) {
             match identities.get_mut(&i.id) {
                 Some(e) => {
-                    merge_strings(&mut e.agents, &i.agents);
-                    merge_strings(&mut e.credentials, &i.credentials);
-                    merge_locations(&mut e.locations, &i.locations);
+                    e.agents.extend(i.agents);
+                    e.credentials.extend(i.credentials);
+                    e.locations.extend(i.locations);
                     e.access_level = e.access_level.max(i.access_level);
                     e.human |= i.human;
                     e.tags.extend(i.tags);
@@ -67,13 +73,14 @@ impl Inventory {
             i.agents.dedup();
             i.credentials.sort();
             i.credentials.dedup();
+            tidy_locations(&mut i.locations);
         }
 
         let mut credentials: BTreeMap<String, Credential> = BTreeMap::new();
         for c in self.credentials.drain(..) {
             match credentials.get_mut(&c.id) {
                 Some(e) => {
-                    merge_locations(&mut e.locations, &c.locations);
+                    e.locations.extend(c.locations);
                     e.confidence = e.confidence.max(c.confidence);
                     fill(&mut e.created_at, c.created_at);
                     fill(&mut e.expires_at, c.expires_at);
@@ -85,6 +92,9 @@ impl Inventory {
             }
         }
         self.credentials = credentials.into_values().collect();
+        for c in &mut self.credentials {
+            tidy_locations(&mut c.locations);
+        }
 
         self.grants.sort_by(|a, b| {
             (&a.identity, &a.action, &a.resource).cmp(&(&b.identity, &b.action, &b.resource))
@@ -123,10 +133,10 @@ impl Inventory {
     }
 }
 
-/// One location per line: the secret scanner and a format analyser often see the same
-/// value at two columns of one line.
-fn merge_locations(into: &mut Vec<Location>, from: &[Location]) {
-    into.extend(from.iter().cloned());
+/// Sorted, one location per line: the secret scanner and a format analyser often see
+/// the same value at two columns of one line. Run once per item after all its fragments
+/// are gathered (not per fragment: a reference repeated by 50,000 servers is one item).
+fn tidy_locations(into: &mut Vec<Location>) {
     into.sort();
     into.dedup_by(|b, a| match (a, b) {
         (
@@ -145,8 +155,4 @@ fn fill(slot: &mut Option<String>, other: Option<String>) {
     if slot.is_none() {
         *slot = other;
     }
-}
-
-fn merge_strings(into: &mut Vec<String>, from: &[String]) {
-    into.extend(from.iter().cloned());
 }

@@ -21,7 +21,11 @@ pub struct AgentScope {
 
 impl AgentScope {
     pub fn new(agent: Option<&Value>) -> Self {
-        let mut ctx = cel::Context::default();
+        // The standard library's functions, built once: building them is most of the
+        // cost of a context, and there is one context per agent.
+        static STDLIB: std::sync::LazyLock<std::sync::Arc<cel::Env>> =
+            std::sync::LazyLock::new(|| std::sync::Arc::new(cel::Env::stdlib()));
+        let mut ctx = cel::Context::with_env(std::sync::Arc::clone(&STDLIB));
         let mut error = None;
         match agent.map(cel::to_value) {
             Some(Ok(v)) => ctx.add_variable_from_value("agent", v),
@@ -32,6 +36,34 @@ impl AgentScope {
             None => ctx.add_variable_from_value("agent", cel::Value::Null),
         }
         AgentScope { ctx, error }
+    }
+}
+
+/// A subject's variables converted for CEL once. One credential held by a thousand agents
+/// is judged a thousand times; its facts (which may list all thousand) are converted
+/// here once, and each judgement binds them by reference (CEL values share their data).
+pub struct BoundVars {
+    vars: Result<Vec<(&'static str, cel::Value)>, String>,
+}
+
+impl BoundVars {
+    pub fn new(context: &Value) -> Self {
+        let mut vars = Vec::new();
+        for var in super::load::VARIABLES {
+            if *var == "agent" {
+                continue;
+            }
+            let value = context.get(*var).unwrap_or(&Value::Null);
+            match cel::to_value(value) {
+                Ok(v) => vars.push((*var, v)),
+                Err(e) => {
+                    return BoundVars {
+                        vars: Err(format!("cannot bind `{var}`: {e}")),
+                    };
+                }
+            }
+        }
+        BoundVars { vars: Ok(vars) }
     }
 }
 
@@ -49,23 +81,17 @@ pub fn evaluate<'r>(
     rules: &[&'r Rule],
     subject: &Subject<'_>,
     scope: &AgentScope,
+    bound: &BoundVars,
 ) -> Vec<(&'r Rule, Result<Option<Match>, String>)> {
-    if let Some(msg) = &scope.error {
-        return rules.iter().map(|r| (*r, Err(msg.clone()))).collect();
-    }
+    let vars = match (&scope.error, &bound.vars) {
+        (Some(msg), _) | (None, Err(msg)) => {
+            return rules.iter().map(|r| (*r, Err(msg.clone()))).collect();
+        }
+        (None, Ok(vars)) => vars,
+    };
     let mut ctx = scope.ctx.new_inner_scope();
-    for var in super::load::VARIABLES {
-        if *var == "agent" {
-            continue;
-        }
-        let value = subject.context.get(*var).unwrap_or(&Value::Null);
-        match cel::to_value(value) {
-            Ok(v) => ctx.add_variable_from_value(*var, v),
-            Err(e) => {
-                let msg = format!("cannot bind `{var}`: {e}");
-                return rules.iter().map(|r| (*r, Err(msg.clone()))).collect();
-            }
-        }
+    for (var, value) in vars {
+        ctx.add_variable_from_value(*var, value.clone());
     }
     rules
         .iter()

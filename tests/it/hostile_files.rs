@@ -311,3 +311,37 @@ fn control_characters_in_names_cannot_forge_output() {
         }
     }
 }
+
+/// A key shared by many jobs: each job's finding points at the line where that job
+/// receives it, not at every place the key is used (which made reports grow with the
+/// square of the jobs).
+#[test]
+fn a_shared_key_finding_points_at_its_own_job() {
+    let mut wf = String::from("name: many\non: [push]\njobs:\n");
+    let mut lines = Vec::new();
+    for i in 0..30 {
+        wf.push_str(&format!(
+            "  job{i}:\n    runs-on: ubuntu-latest\n    steps:\n      - uses: anthropics/claude-code-action@v1\n        with:\n"
+        ));
+        lines.push(wf.lines().count() as u64 + 1);
+        wf.push_str("          anthropic_api_key: ${{ secrets.ANTHROPIC_API_KEY }}\n");
+    }
+    let tmp = tempfile::tempdir().unwrap();
+    write(tmp.path(), ".github/workflows/many.yml", wf.as_bytes());
+    let (_, report, _) = scan(tmp.path(), &["."]);
+    let found = crate::common::findings_of(&report, "NHI-REPO-004");
+    assert_eq!(found.len(), 30, "one finding per job");
+    for f in found {
+        let job: usize = f["agent"]
+            .as_str()
+            .unwrap()
+            .rsplit("job")
+            .next()
+            .unwrap()
+            .parse()
+            .unwrap();
+        let locations = f["locations"].as_array().unwrap();
+        assert_eq!(locations.len(), 1, "{f:#}");
+        assert_eq!(locations[0]["line"], lines[job], "{f:#}");
+    }
+}
