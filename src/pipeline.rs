@@ -8,28 +8,12 @@ use crate::findings::{self, Baseline, JudgeInput};
 use crate::model::{Agent, Confidence, EdgeKind, Evidence, Inventory, SourceKind};
 use crate::report::{Report, RuleInfo, Summary, Tool};
 use crate::rules::Rule;
-use crate::sources::aws;
-use crate::sources::github;
 use crate::sources::repo::{self, InlineIgnore, RepoOptions};
 
 /// What to read from AWS.
-#[derive(Debug, Clone, Default)]
-pub struct AwsRequest {
-    /// Crawl live.
-    pub live: Option<crate::sources::aws::LiveOptions>,
-    /// Offline exports given by flag.
-    pub gaad: Option<PathBuf>,
-    pub credential_report: Option<PathBuf>,
-    /// Tag keys marking agent principals; empty means the defaults.
-    pub agent_tags: Vec<String>,
-}
-
+pub use crate::sources::aws::Request as AwsRequest;
 /// What to read from GitHub.
-#[derive(Debug, Clone, Default)]
-pub struct GithubRequest {
-    /// Crawl these organisations live.
-    pub live: Option<github::LiveOptions>,
-}
+pub use crate::sources::github::Request as GithubRequest;
 
 /// What to scan and how to judge it.
 pub struct ScanRequest<'a> {
@@ -49,18 +33,13 @@ pub struct ScanRequest<'a> {
 /// suppressions found, and whether a requested source failed.
 pub fn collect(req: &ScanRequest<'_>) -> (Inventory, Vec<InlineIgnore>, bool) {
     let mut failed = false;
-    let (mut inventory, inline, exports, github_exports) = if req.paths.is_empty() {
-        (Inventory::default(), Vec::new(), Vec::new(), Vec::new())
+    let (mut inventory, inline, exports) = if req.paths.is_empty() {
+        (Inventory::default(), Vec::new(), Vec::new())
     } else {
         let scan = repo::scan(&req.paths, &req.repo, req.names);
         // A requested path that cannot be read at all is a failed source: exit code 3.
         failed |= req.paths.iter().any(|p| !p.exists());
-        (
-            scan.inventory,
-            scan.inline_ignores,
-            scan.aws_exports,
-            scan.github_exports,
-        )
+        (scan.inventory, scan.inline_ignores, scan.exports)
     };
     if let Some(options) = &req.repo.history {
         // Compared with the working tree's agents before other sources join them.
@@ -70,146 +49,29 @@ pub fn collect(req: &ScanRequest<'_>) -> (Inventory, Vec<InlineIgnore>, bool) {
         inventory.warnings.extend(history.warnings);
         failed |= history.failed;
     }
-    let mut aws_opts = aws::AwsOptions::default();
-
-    if !req.aws.agent_tags.is_empty() {
-        aws_opts.agent_tag_keys = req.aws.agent_tags.clone();
+    let ctx = crate::sources::Context {
+        names: req.names,
+        exports: &exports,
+    };
+    for source in sources(req) {
+        let collected = source.collect(&ctx);
+        inventory.extend(collected.inventory);
+        failed |= collected.failed;
     }
-    let (inputs, aws_failed) = aws_inputs(&req.aws, &exports, req.names, &mut inventory.errors);
-    failed |= aws_failed;
-    for input in &inputs {
-        inventory.extend(aws::normalize(input, &aws_opts));
-    }
-    // Anything the AWS source could not read leaves the account's picture incomplete
-    // (a missing list, a malformed policy, a denied call): the results are partial.
-    failed |= inventory
-        .errors
-        .iter()
-        .any(|e| e.source == crate::model::SourceKind::Aws);
-    failed |= github_inventory(&req.github, &github_exports, req.names, &mut inventory);
-    // An endpoint GitHub refused or a page that never came leaves the picture partial.
-    failed |= inventory
-        .errors
-        .iter()
-        .any(|e| e.source == crate::model::SourceKind::Github);
     inventory.normalize();
     declare_agents(&mut inventory, req.config);
     (inventory, inline, failed)
 }
 
-/// The accounts to analyse: the live crawl, the exports given by flag, and the exports
-/// found among the scanned files (a GAAD with the credential report and key listing
-/// beside it in the same folder).
-fn aws_inputs(
-    req: &AwsRequest,
-    found: &[(PathBuf, aws::ExportKind)],
-    names: &repo::ScanRoots,
-    errors: &mut Vec<crate::model::SourceError>,
-) -> (Vec<aws::AwsInput>, bool) {
-    let mut inputs = Vec::new();
-    let mut failed = false;
-    if let Some(live) = &req.live {
-        let (input, errs) = aws::live::crawl(live);
-        failed |= input.is_none() || !errs.is_empty();
-        errors.extend(errs);
-        inputs.extend(input);
-    }
-    if let Some(path) = &req.gaad {
-        let shown = repo::ScanRoots::name_of_file(path);
-        match aws::read_gaad(path, &shown, errors) {
-            Some(gaad) => {
-                let mut input = aws::AwsInput {
-                    gaad,
-                    origin: shown,
-                    ..Default::default()
-                };
-                if let Some(cr) = &req.credential_report {
-                    let shown = repo::ScanRoots::name_of_file(cr);
-                    match std::fs::read_to_string(cr) {
-                        Ok(text) => {
-                            input.credential_report =
-                                aws::read_credential_report(&text, &shown, errors)
-                        }
-                        Err(e) => {
-                            errors.push(crate::model::SourceError {
-                                source: crate::model::SourceKind::Aws,
-                                location: shown,
-                                message: format!("cannot read: {e}"),
-                            });
-                            failed = true;
-                        }
-                    }
-                }
-                inputs.push(input);
-            }
-            None => failed = true,
-        }
-    }
-    for (path, kind) in found.iter().filter(|(_, k)| *k == aws::ExportKind::Gaad) {
-        let shown = names.shown(path);
-        let Some(gaad) = aws::read_gaad(path, &shown, errors) else {
-            continue;
-        };
-        let mut input = aws::AwsInput {
-            gaad,
-            origin: shown,
-            ..Default::default()
-        };
-        let _ = kind;
-        for (other, other_kind) in found.iter().filter(|(p, _)| p.parent() == path.parent()) {
-            let shown = names.shown(other);
-            let Ok(text) = std::fs::read_to_string(other) else {
-                continue;
-            };
-            match other_kind {
-                aws::ExportKind::CredentialReport => {
-                    input.credential_report = aws::read_credential_report(&text, &shown, errors)
-                }
-                aws::ExportKind::AccessKeys => {
-                    input.access_keys = aws::read_access_keys(&text, &shown, errors)
-                }
-                aws::ExportKind::Gaad => {}
-            }
-        }
-        inputs.push(input);
-    }
-    (inputs, failed)
-}
-
-/// The GitHub organisations to analyse: the live crawl, and the exports found among the
-/// scanned files. Returns whether the crawl could not run at all.
-fn github_inventory(
-    req: &GithubRequest,
-    found: &[PathBuf],
-    names: &repo::ScanRoots,
-    inventory: &mut Inventory,
-) -> bool {
-    let mut failed = false;
-    if let Some(live) = &req.live {
-        match github::crawl(live) {
-            Ok((export, _)) => inventory.extend(github::normalize(&export)),
-            Err(e) => {
-                inventory.errors.push(e);
-                failed = true;
-            }
-        }
-    }
-    for path in found {
-        let shown = names.shown(path);
-        match std::fs::read_to_string(path) {
-            Ok(text) => {
-                if let Some(export) = github::read_export(&text, &shown, &mut inventory.errors) {
-                    inventory.extend(github::normalize(&export));
-                }
-            }
-            Err(e) => inventory.errors.push(crate::model::SourceError {
-                source: crate::model::SourceKind::Github,
-                location: shown,
-                message: format!("cannot read: {e}"),
-            }),
-        }
-    }
-    failed
+/// The sources beside the scanned files, in the order they run. A new source is a line
+/// here (and, with exports, one in [`crate::sources::RECOGNISERS`]).
+fn sources<'a>(req: &'a ScanRequest<'_>) -> Vec<Box<dyn crate::sources::Source + 'a>> {
+    vec![
+        Box::new(crate::sources::aws::AwsSource { request: &req.aws }),
+        Box::new(crate::sources::github::GithubSource {
+            request: &req.github,
+        }),
+    ]
 }
 
 /// Agents declared in the config hold the credentials found under their paths.

@@ -1,6 +1,106 @@
 //! Sources collect raw material and normalise it into inventory fragments. They know
 //! their formats and APIs, and nothing about rules or severity.
+//!
+//! The seam every source plugs into:
+//! - [`RECOGNISERS`]: how the repository walk tells one of a source's exports from any
+//!   other file, by content. The walk asks each in turn and hands what they claim to the
+//!   source as a [`FoundExport`], instead of reading it as a config.
+//! - [`Source`]: collect, live or offline, into an inventory fragment (its read errors
+//!   inside it) and whether a requested part failed.
+//!
+//! Adding a source is a folder here, a line in [`RECOGNISERS`] if it has exports, a line
+//! in `pipeline::sources`, and its CLI flags.
 
 pub mod aws;
 pub mod github;
 pub mod repo;
+
+use std::path::PathBuf;
+
+use crate::model::{Inventory, SourceKind};
+
+/// An export found among the scanned files, recognised by content, for the source that
+/// reads it.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
+pub struct FoundExport {
+    pub path: PathBuf,
+    pub source: SourceKind,
+    /// Which of the source's exports it is (`gaad`, `credential-report`, …).
+    pub kind: &'static str,
+}
+
+/// Tells one of a source's exports by its text: `Some(kind)` when it is one. Only the
+/// structure counts (a file that merely mentions an export's keys is not one), and only
+/// the start of the file is looked at.
+pub type Recogniser = fn(&str) -> Option<&'static str>;
+
+/// Every source with exports the repository walk can meet, in the order they are asked.
+pub const RECOGNISERS: &[(SourceKind, Recogniser)] = &[
+    (SourceKind::Aws, aws::recognise_export),
+    (SourceKind::Github, github::recognise_export),
+];
+
+/// Which source claims `text`, and as what.
+pub fn recognise_export(text: &str) -> Option<(SourceKind, &'static str)> {
+    RECOGNISERS
+        .iter()
+        .find_map(|(source, recognise)| recognise(text).map(|kind| (*source, kind)))
+}
+
+/// What every source is handed.
+pub struct Context<'a> {
+    /// How files are named in reports.
+    pub names: &'a repo::ScanRoots,
+    /// Exports the walk found, for every source: each takes its own.
+    pub exports: &'a [FoundExport],
+}
+
+impl Context<'_> {
+    /// The exports found for `source`.
+    pub fn exports_of(&self, source: SourceKind) -> impl Iterator<Item = &FoundExport> {
+        self.exports.iter().filter(move |e| e.source == source)
+    }
+}
+
+/// What one source collected.
+#[derive(Debug, Default)]
+pub struct Collected {
+    /// Its fragment, with what it could not read in `errors` and `warnings`.
+    pub inventory: Inventory,
+    /// A requested part could not be read (an export, an API): results are partial.
+    pub failed: bool,
+}
+
+/// A source of identities, credentials and agents beside the scanned files.
+pub trait Source {
+    fn kind(&self) -> SourceKind;
+    /// Reads what was requested of it (live, by flag) and the exports found for it.
+    fn collect(&self, ctx: &Context<'_>) -> Collected;
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn each_export_is_claimed_by_its_source() {
+        assert_eq!(
+            recognise_export(r#"{"UserDetailList": [], "RoleDetailList": []}"#),
+            Some((SourceKind::Aws, "gaad"))
+        );
+        assert_eq!(
+            recognise_export("user,arn,user_creation_time\n"),
+            Some((SourceKind::Aws, "credential-report"))
+        );
+        let github = format!(r#"{{"schema": "{}", "orgs": []}}"#, github::EXPORT_SCHEMA);
+        assert_eq!(
+            recognise_export(&github),
+            Some((SourceKind::Github, "github-export"))
+        );
+        assert_eq!(recognise_export(r#"{"mcpServers": {}}"#), None);
+        // A kind the walk records is one the source reads back.
+        for kind in aws::ExportKind::ALL {
+            assert_eq!(aws::ExportKind::from_name(kind.as_str()), Some(kind));
+        }
+    }
+}

@@ -7,6 +7,7 @@ pub mod credential_report;
 pub mod gaad;
 pub mod live;
 mod normalize;
+mod source;
 
 use std::path::Path;
 
@@ -15,6 +16,7 @@ use serde::{Deserialize, Serialize};
 pub use credential_report::CredentialReport;
 pub use gaad::Gaad;
 pub use normalize::{AwsOptions, normalize};
+pub use source::{AwsSource, Request};
 
 use crate::model::{SourceError, SourceKind};
 
@@ -72,6 +74,32 @@ pub enum ExportKind {
     Gaad,
     CredentialReport,
     AccessKeys,
+}
+
+impl ExportKind {
+    pub const ALL: [ExportKind; 3] = [
+        ExportKind::Gaad,
+        ExportKind::CredentialReport,
+        ExportKind::AccessKeys,
+    ];
+
+    /// Its name in a [`crate::sources::FoundExport`].
+    pub fn as_str(self) -> &'static str {
+        match self {
+            ExportKind::Gaad => "gaad",
+            ExportKind::CredentialReport => "credential-report",
+            ExportKind::AccessKeys => "access-keys",
+        }
+    }
+
+    pub fn from_name(name: &str) -> Option<Self> {
+        Self::ALL.into_iter().find(|k| k.as_str() == name)
+    }
+}
+
+/// [`recognise`] for the source registry.
+pub fn recognise_export(text: &str) -> Option<&'static str> {
+    recognise(text).map(ExportKind::as_str)
 }
 
 /// Recognises an AWS export by content (cheap substring checks on the start of it).

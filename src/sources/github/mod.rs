@@ -14,12 +14,14 @@ mod crawl;
 mod export;
 mod normalize;
 mod progress;
+mod source;
 
 use std::time::Duration;
 
 pub use crawl::crawl;
 pub use export::{EXPORT_FILE, EXPORT_SCHEMA, GithubExport, OrgExport, RepoExport, WorkflowExport};
 pub use normalize::normalize;
+pub use source::{GithubSource, Request};
 
 use crate::model::{SourceError, SourceKind};
 
@@ -131,6 +133,11 @@ pub fn recognise(text: &str) -> bool {
         keys.iter()
             .any(|(k, v)| k == "schema" && v.as_deref() == Some(EXPORT_SCHEMA))
     })
+}
+
+/// [`recognise`] for the source registry.
+pub fn recognise_export(text: &str) -> Option<&'static str> {
+    recognise(text).then_some("github-export")
 }
 
 /// Reads an export written by `nhi-audit export github`. An invalid file is an error

@@ -49,10 +49,9 @@ impl Default for RepoOptions {
 pub struct RepoScan {
     pub inventory: Inventory,
     pub inline_ignores: Vec<InlineIgnore>,
-    /// AWS exports found among the files (recognised by content), for the aws source.
-    pub aws_exports: Vec<(PathBuf, crate::sources::aws::ExportKind)>,
-    /// GitHub exports found among the files (recognised by content), for the github source.
-    pub github_exports: Vec<PathBuf>,
+    /// Other sources' exports found among the files (recognised by content, see
+    /// [`crate::sources::RECOGNISERS`]), for those sources to read.
+    pub exports: Vec<crate::sources::FoundExport>,
     /// Workflows, gh-aw sources and actions, analysed after the walk with each other in
     /// reach (a job's local actions and reusable workflows).
     pub(super) deferred: Vec<(super::workflow::WorkflowFile, FileKind)>,
@@ -175,15 +174,13 @@ pub fn scan(paths: &[PathBuf], options: &RepoOptions, names: &ScanRoots) -> Repo
     for part in results.into_inner().unwrap_or_else(|p| p.into_inner()) {
         out.inventory.extend(part.inventory);
         out.inline_ignores.extend(part.inline_ignores);
-        out.aws_exports.extend(part.aws_exports);
-        out.github_exports.extend(part.github_exports);
+        out.exports.extend(part.exports);
         out.deferred.extend(part.deferred);
     }
     out.deferred.sort_by(|a, b| a.0.shown.cmp(&b.0.shown));
     out.inventory.extend(super::analyse_deferred(&out.deferred));
     out.deferred = Vec::new();
-    out.aws_exports.sort_by(|a, b| a.0.cmp(&b.0));
-    out.github_exports.sort();
+    out.exports.sort();
     out.inventory.normalize();
     out.inline_ignores.sort();
     out
@@ -301,13 +298,13 @@ impl Worker<'_> {
         };
         self.local.inventory.stats.files_parsed += 1;
         if kind == FileKind::Other
-            && let Some(export) = crate::sources::aws::recognise(&text)
+            && let Some((source, kind)) = crate::sources::recognise_export(&text)
         {
-            self.local.aws_exports.push((path.to_path_buf(), export));
-            return;
-        }
-        if kind == FileKind::Other && crate::sources::github::recognise(&text) {
-            self.local.github_exports.push(path.to_path_buf());
+            self.local.exports.push(crate::sources::FoundExport {
+                path: path.to_path_buf(),
+                source,
+                kind,
+            });
             return;
         }
         let kind = if kind == FileKind::Other {
