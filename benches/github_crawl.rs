@@ -10,6 +10,9 @@
 //! (`scripts/bench-github.sh` runs it). Without `--bench` (as `cargo test --all-targets`
 //! runs it) it crawls a 20-repository org once, as a smoke test.
 
+// A benchmark prints its numbers and fails loudly.
+#![allow(clippy::unwrap_used, clippy::print_stdout, clippy::print_stderr)]
+
 use std::time::{Duration, Instant};
 
 use base64::Engine;

@@ -10,6 +10,9 @@
 //! (`scripts/bench-graph.sh` runs it). Without `--bench` (as `cargo test --all-targets`
 //! runs it) it analyses a graph of 2,000 nodes once, as a smoke test.
 
+// A benchmark prints its numbers and fails loudly.
+#![allow(clippy::unwrap_used, clippy::print_stdout, clippy::print_stderr)]
+
 use std::time::Instant;
 
 use nhi_audit::analysis::find_chains;

@@ -9,7 +9,10 @@ fn main() -> ExitCode {
     match app::run(cli.command) {
         Ok(code) => ExitCode::from(code),
         Err(e) => {
-            eprintln!("error: {e:#}");
+            #[allow(clippy::print_stderr, reason = "the CLI's last word")]
+            {
+                eprintln!("error: {e:#}");
+            }
             if e.downcast_ref::<UsageError>().is_some() {
                 ExitCode::from(exit::USAGE)
             } else {

@@ -1,6 +1,9 @@
 //! The commands: turn parsed arguments into pipeline calls, write output, pick the exit
 //! code. One file per command; what they share (paths, config, output, terminal,
 //! diagnostics) is here.
+//!
+//! The CLI layer is the one place that prints; everything below it returns what to say.
+#![allow(clippy::print_stdout, clippy::print_stderr)]
 
 mod controls;
 mod diff;

@@ -1,5 +1,8 @@
 //! Integration tests: one binary.
 
+// Helpers outside `#[test]` functions unwrap and print too: a failure there is a failed test.
+#![allow(clippy::unwrap_used, clippy::print_stdout, clippy::print_stderr)]
+
 mod aws_live;
 mod aws_offline;
 mod bad_input;

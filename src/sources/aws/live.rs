@@ -191,6 +191,10 @@ async fn crawl_async(opts: &LiveOptions) -> (Option<AwsInput>, Vec<SourceError>)
         Some(id) => format!("live:{id}"),
         None => "live".to_string(),
     };
+    #[allow(
+        clippy::print_stderr,
+        reason = "the live crawl's summary line, asked for with the progress bar"
+    )]
     if opts.progress {
         eprintln!(
             "aws: read {} users, {} roles, {} groups, {} managed policies, {} access keys in {:.1}s",

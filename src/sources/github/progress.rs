@@ -76,6 +76,10 @@ impl Status {
                     human(wait)
                 ));
             }
+            #[allow(
+                clippy::print_stderr,
+                reason = "progress without a terminal: a few stderr lines, by design"
+            )]
             Progress::Lines => {
                 let n = self.lines.fetch_add(1, Ordering::Relaxed);
                 if n < MAX_LINES {
