@@ -290,6 +290,8 @@ pub fn load_rule_text(file: &str, text: &str, base: Option<&Path>) -> Result<Rul
                         VARIABLES.join(", ")
                     ),
                 );
+            } else if let Err(e) = super::vocabulary::check(&var.split('.').collect::<Vec<_>>()) {
+                c.err(*line, format!("message uses {e}"));
             }
         }
     }
@@ -365,7 +367,17 @@ fn compile(c: &mut Checker<'_>, src: &str, line: u32) -> Option<cel::Program> {
                 .collect();
             unknown.sort();
             if unknown.is_empty() {
-                Some(program)
+                let mut ok = true;
+                if let Ok(expr) = cel::parser::Parser::new().parse(src) {
+                    for path in super::vocabulary::paths_in(&expr) {
+                        let steps: Vec<&str> = path.iter().map(String::as_str).collect();
+                        if let Err(e) = super::vocabulary::check(&steps) {
+                            c.err(line, format!("the condition reads {e}"));
+                            ok = false;
+                        }
+                    }
+                }
+                ok.then_some(program)
             } else {
                 c.err(
                     line,

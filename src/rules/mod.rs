@@ -4,6 +4,7 @@
 mod eval;
 mod load;
 mod template;
+pub mod vocabulary;
 
 use std::collections::BTreeMap;
 use std::path::PathBuf;

@@ -96,6 +96,20 @@ fn load_errors_name_the_file_and_line() {
             "unknown severity",
         ),
         (format!("{GOOD}colour: red\n"), 16, "unknown key `colour`"),
+        // A misspelled fact: rejected at load, with the field it meant.
+        (
+            GOOD.replace(
+                "agent.kind == \"github-workflow\"",
+                "agent.kind == \"github-workflow\" && size(agent.facts.write_scope) > 0",
+            ),
+            9,
+            "`agent.facts.write_scope` is not a field rules can read (did you mean `agent.facts.write_scopes`?)",
+        ),
+        (
+            GOOD.replace("{{ agent.name }}", "{{ agent.nmae }}"),
+            10,
+            "message uses `agent.nmae` is not a field",
+        ),
         (
             GOOD.replace("  maestro: [L4]\n", ""),
             12,
@@ -111,6 +125,40 @@ fn load_errors_name_the_file_and_line() {
         assert_eq!(hit.file, "rules/bad.yaml");
         assert_eq!(hit.line, line, "{needle}: {hit}");
     }
+}
+
+/// The rule vocabulary lists every fact key a source writes: those on the fixtures
+/// and, when it is there, on the shared corpus. A source that starts writing a new fact
+/// must list it (`src/rules/vocabulary.rs`) before a rule can read it.
+#[test]
+fn every_fact_a_source_writes_is_in_the_rule_vocabulary() {
+    use nhi_audit::rules::vocabulary::check;
+    let mut roots = vec![crate_dir().join("fixtures")];
+    roots.extend(crate::common::corpus(""));
+    let refs: Vec<&std::path::Path> = roots.iter().map(|p| p.as_path()).collect();
+    let report = crate::common::scan_json(&refs, &["--scope", "all", "--allow-partial"]);
+    let mut missing = std::collections::BTreeSet::new();
+    let inv = &report["inventory"];
+    for agent in inv["agents"].as_array().unwrap() {
+        for key in agent["facts"].as_object().unwrap().keys() {
+            if check(&["agent", "facts", key]).is_err() {
+                missing.insert(format!("agent.facts.{key}"));
+            }
+        }
+    }
+    for identity in inv["identities"].as_array().unwrap() {
+        for (source, facts) in identity["facts"].as_object().into_iter().flatten() {
+            for key in facts.as_object().into_iter().flat_map(|m| m.keys()) {
+                if check(&["identity", "facts", source, key]).is_err() {
+                    missing.insert(format!("identity.facts.{source}.{key}"));
+                }
+            }
+        }
+    }
+    assert!(
+        missing.is_empty(),
+        "facts written but not in the vocabulary: {missing:?}"
+    );
 }
 
 #[test]
