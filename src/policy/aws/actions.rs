@@ -7,7 +7,6 @@
 //! [`AccessLevel::Write`].
 
 use std::collections::HashMap;
-use std::hash::{BuildHasherDefault, Hasher};
 use std::ops::Range;
 use std::sync::LazyLock;
 
@@ -32,7 +31,9 @@ pub struct ActionTable {
     /// Lowercase prefix → index into `services`.
     by_service: HashMap<Box<str>, usize>,
     /// Lowercase `service:action` → index into `actions`.
-    by_name: HashMap<Box<str>, u32, BuildHasherDefault<FxHasher>>,
+    /// Fx: fast on short keys; the keys are a fixed set of action names, so hash
+    /// flooding is no concern.
+    by_name: rustc_hash::FxHashMap<Box<str>, u32>,
     /// The longest name, to turn away longer inputs without lowercasing them.
     max_name_len: usize,
 }
@@ -313,7 +314,23 @@ fn glob_ascii_lower(pat: &[u8], text: &[u8]) -> bool {
 /// Whether `action` matches the IAM `pattern` (as in `Action` and `NotAction`):
 /// case-insensitive, `*` matches any run of characters (also none), `?` exactly one.
 pub fn action_matches(pattern: &str, action: &str) -> bool {
+    if pattern == "*" {
+        return true;
+    }
     if pattern.is_ascii() && action.is_ascii() {
+        // The shapes nearly every policy uses, without the general matcher: a plain
+        // action, and `service:Prefix*`.
+        let wild = |c: char| c == '*' || c == '?';
+        if !pattern.contains(wild) {
+            return pattern.eq_ignore_ascii_case(action);
+        }
+        if let Some(prefix) = pattern.strip_suffix('*')
+            && !prefix.contains(wild)
+        {
+            return action
+                .get(..prefix.len())
+                .is_some_and(|head| head.eq_ignore_ascii_case(prefix));
+        }
         return glob(pattern.as_bytes(), action.as_bytes(), b'*', b'?', |p, t| {
             p.eq_ignore_ascii_case(&t)
         });
@@ -354,53 +371,6 @@ fn glob<T: Copy + PartialEq>(
         }
     }
     pat[p..].iter().all(|&c| c == star)
-}
-
-/// The rustc-hash (Fx) hash: fast on short keys. The keys are a fixed set of action
-/// names, so hash flooding is no concern.
-#[derive(Default, Clone, Copy)]
-struct FxHasher {
-    hash: u64,
-}
-
-const FX_SEED: u64 = 0x51_7c_c1_b7_27_22_0a_95;
-
-impl FxHasher {
-    #[inline]
-    fn add(&mut self, word: u64) {
-        self.hash = (self.hash.rotate_left(5) ^ word).wrapping_mul(FX_SEED);
-    }
-}
-
-impl Hasher for FxHasher {
-    #[inline]
-    fn write(&mut self, bytes: &[u8]) {
-        let mut chunks = bytes.chunks_exact(8);
-        for chunk in &mut chunks {
-            self.add(u64::from_le_bytes(chunk.try_into().expect("8 bytes")));
-        }
-        let rest = chunks.remainder();
-        if !rest.is_empty() {
-            let mut word = [0u8; 8];
-            word[..rest.len()].copy_from_slice(rest);
-            self.add(u64::from_le_bytes(word));
-        }
-    }
-
-    #[inline]
-    fn write_u8(&mut self, i: u8) {
-        self.add(u64::from(i));
-    }
-
-    #[inline]
-    fn write_usize(&mut self, i: usize) {
-        self.add(i as u64);
-    }
-
-    #[inline]
-    fn finish(&self) -> u64 {
-        self.hash
-    }
 }
 
 /// The reference files a few dozen read calls under *Permissions management*

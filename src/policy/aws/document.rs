@@ -49,6 +49,9 @@ pub struct Statement {
     pub sid: Option<String>,
     pub effect: Effect,
     pub actions: Patterns,
+    /// `actions` compiled once for the questions asked of every principal: an exact
+    /// action is a hash lookup, `service:Prefix*` a prefix test.
+    pub action_index: ActionIndex,
     pub resources: Patterns,
     pub principals: Option<Principals>,
     pub conditions: Vec<Condition>,
@@ -102,6 +105,69 @@ fn either(s: &Value, key: &str, not_key: &str, required: bool) -> Result<Pattern
     }
 }
 
+/// A statement's action patterns, sorted by shape (see [`ActionIndex::any_matches`]).
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct ActionIndex {
+    /// `*` is among them.
+    everything: bool,
+    /// Patterns without wildcards, lower-cased.
+    exact: rustc_hash::FxHashSet<String>,
+    /// `service:Prefix*`, lower-cased, without the star.
+    prefixes: Vec<String>,
+    /// Everything else, as written, for the general matcher.
+    globs: Vec<String>,
+}
+
+impl ActionIndex {
+    pub fn new(patterns: &[String]) -> Self {
+        let mut index = ActionIndex::default();
+        let wild = |c: char| c == '*' || c == '?';
+        for p in patterns {
+            if p == "*" {
+                index.everything = true;
+            } else if !p.is_ascii() {
+                index.globs.push(p.clone());
+            } else if !p.contains(wild) {
+                index.exact.insert(p.to_ascii_lowercase());
+            } else if let Some(prefix) = p.strip_suffix('*')
+                && !prefix.contains(wild)
+            {
+                index.prefixes.push(prefix.to_ascii_lowercase());
+            } else {
+                index.globs.push(p.clone());
+            }
+        }
+        index
+    }
+
+    /// Whether any of `patterns` (the ones this index was built from) matches `action`,
+    /// as [`crate::policy::aws::actions::action_matches`] would for each.
+    pub fn any_matches(&self, patterns: &[String], action: &str) -> bool {
+        if self.everything {
+            return true;
+        }
+        let mut buf = [0u8; 256];
+        if !action.is_ascii() || action.len() > buf.len() {
+            return patterns
+                .iter()
+                .any(|p| crate::policy::aws::actions::action_matches(p, action));
+        }
+        let lower = &mut buf[..action.len()];
+        lower.copy_from_slice(action.as_bytes());
+        lower.make_ascii_lowercase();
+        let lower = std::str::from_utf8(lower).unwrap_or(action);
+        self.exact.contains(lower)
+            || self.prefixes.iter().any(|p| lower.starts_with(p.as_str()))
+            || self.globs_match(action)
+    }
+
+    fn globs_match(&self, action: &str) -> bool {
+        self.globs
+            .iter()
+            .any(|g| crate::policy::aws::actions::action_matches(g, action))
+    }
+}
+
 fn parse_statement(s: &Value) -> Result<Statement, String> {
     if !s.is_object() {
         return Err("a statement must be an object".into());
@@ -139,6 +205,7 @@ fn parse_statement(s: &Value) -> Result<Statement, String> {
     Ok(Statement {
         sid: s.get("Sid").and_then(Value::as_str).map(str::to_string),
         effect,
+        action_index: ActionIndex::new(actions.patterns()),
         actions,
         resources,
         principals,
@@ -176,6 +243,55 @@ fn parse_principals(p: &Value, not: bool) -> Result<Principals, String> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_action_index_answers_as_the_matcher_does() {
+        use crate::policy::aws::actions::action_matches;
+        let patterns = [
+            "*",
+            "s3:GetObject",
+            "S3:getobject",
+            "iam:Create*",
+            "iam:*",
+            "ec2:Describe?nstances",
+            "*:Get*",
+            "lambda:*Function*",
+            "sts:AssumeRole",
+            "kms:",
+            "ünïcode:*",
+            "iam:Pass*Role",
+        ];
+        let actions = [
+            "s3:GetObject",
+            "s3:getobject",
+            "S3:GETOBJECT",
+            "iam:CreateAccessKey",
+            "iam:create",
+            "iam:",
+            "ec2:DescribeInstances",
+            "ec2:Describexnstances",
+            "lambda:CreateFunction",
+            "sts:AssumeRoleWithWebIdentity",
+            "kms:",
+            "ünïcode:x",
+            "iam:PassRole",
+            "",
+            "x",
+        ];
+        for n in 0..patterns.len() {
+            for start in 0..patterns.len() {
+                let set: Vec<String> = patterns[start..(start + n).min(patterns.len())]
+                    .iter()
+                    .map(|p| p.to_string())
+                    .collect();
+                let index = ActionIndex::new(&set);
+                for a in actions {
+                    let want = set.iter().any(|p| action_matches(p, a));
+                    assert_eq!(index.any_matches(&set, a), want, "{set:?} vs {a}");
+                }
+            }
+        }
+    }
     use serde_json::json;
 
     #[test]

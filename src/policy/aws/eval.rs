@@ -5,7 +5,6 @@
 
 use time::OffsetDateTime;
 
-use super::actions::action_matches;
 use super::document::{Condition, Effect, Patterns, Statement};
 
 /// A statement and the policy it came from.
@@ -22,10 +21,27 @@ pub struct Sourced {
 pub struct PolicySet {
     pub statements: Vec<Sourced>,
     /// `may_allow` answers, remembered: escalation checks ask the same few actions for
-    /// every principal of the account.
-    pub may_allow_memo: std::cell::RefCell<std::collections::HashMap<String, bool>>,
+    /// every principal of the account. Behind a lock (uncontended: one principal is
+    /// worked out by one thread) so that principals are analysed in parallel.
+    pub may_allow_memo: Memo,
     /// The permissions boundary, when one is attached.
     pub boundary: Option<Vec<Statement>>,
+}
+
+/// Remembered answers, shareable across threads; a clone starts from the same answers.
+#[derive(Debug, Default)]
+pub struct Memo(std::sync::Mutex<rustc_hash::FxHashMap<String, bool>>);
+
+impl Memo {
+    fn lock(&self) -> std::sync::MutexGuard<'_, rustc_hash::FxHashMap<String, bool>> {
+        self.0.lock().unwrap_or_else(|p| p.into_inner())
+    }
+}
+
+impl Clone for Memo {
+    fn clone(&self) -> Self {
+        Memo(std::sync::Mutex::new(self.lock().clone()))
+    }
 }
 
 /// The request context an attacker would present: a fresh session, now.
@@ -94,10 +110,10 @@ pub fn glob(pattern: &[u8], text: &[u8], ignore_case: bool) -> bool {
     pattern[p..].iter().all(|&c| c == b'*')
 }
 
-fn matches_action(patterns: &Patterns, action: &str) -> bool {
-    match patterns {
-        Patterns::Only(p) => p.iter().any(|p| action_matches(p, action)),
-        Patterns::AllBut(p) => !p.iter().any(|p| action_matches(p, action)),
+fn matches_action(st: &Statement, action: &str) -> bool {
+    match &st.actions {
+        Patterns::Only(p) => st.action_index.any_matches(p, action),
+        Patterns::AllBut(p) => !st.action_index.any_matches(p, action),
     }
 }
 
@@ -309,7 +325,7 @@ impl PolicySet {
                 .iter()
                 .map(|s| (&*s.statement, s.source.as_str())),
             self.boundary.as_ref().map(|b| b.iter()),
-            |st| matches_action(&st.actions, action),
+            |st| matches_action(st, action),
             resource,
             ctx,
         )
@@ -317,7 +333,7 @@ impl PolicySet {
 
     /// The statements that name `action`, for deciding it on many resources.
     pub fn for_action(&self, action: &str) -> ForAction<'_> {
-        let names = |st: &Statement| matches_action(&st.actions, action);
+        let names = |st: &Statement| matches_action(st, action);
         ForAction {
             statements: self
                 .statements
@@ -348,15 +364,15 @@ impl PolicySet {
     /// Whether any Allow statement names `action`, whatever its resource or conditions: a
     /// cheap filter before checking concrete resources.
     pub fn may_allow(&self, action: &str) -> bool {
-        if let Some(&known) = self.may_allow_memo.borrow().get(action) {
+        let mut memo = self.may_allow_memo.lock();
+        if let Some(&known) = memo.get(action) {
             return known;
         }
-        let answer = self.statements.iter().any(|s| {
-            s.statement.effect == Effect::Allow && matches_action(&s.statement.actions, action)
-        });
-        self.may_allow_memo
-            .borrow_mut()
-            .insert(action.to_string(), answer);
+        let answer = self
+            .statements
+            .iter()
+            .any(|s| s.statement.effect == Effect::Allow && matches_action(&s.statement, action));
+        memo.insert(action.to_string(), answer);
         answer
     }
 

@@ -5,6 +5,7 @@
 use std::collections::{BTreeMap, HashMap};
 use std::sync::Arc;
 
+use rayon::prelude::*;
 use regex::Regex;
 use serde_json::{Value, json};
 
@@ -179,7 +180,8 @@ pub fn normalize(input: &AwsInput, opts: &AwsOptions) -> Inventory {
         };
 
     // Groups.
-    let mut groups: HashMap<String, Group> = HashMap::new();
+    // Ordered: targets are listed in this order, and reports must not depend on a hash seed.
+    let mut groups: BTreeMap<String, Group> = BTreeMap::new();
     for g in input.gaad.group_detail_list.iter().flatten() {
         let mut st = Vec::new();
         inline(
@@ -309,8 +311,9 @@ pub fn normalize(input: &AwsInput, opts: &AwsOptions) -> Inventory {
         err(l, m);
     }
 
+    // Per principal and independent of the others: on every core.
     let summaries: Vec<Summary> = principals
-        .iter()
+        .par_iter()
         .map(|p| summarize(&p.policies, &ctx))
         .collect();
     let index: HashMap<&str, usize> = principals
@@ -371,8 +374,47 @@ pub fn normalize(input: &AwsInput, opts: &AwsOptions) -> Inventory {
     )
     .expect("static regex");
 
+    // Escalations and power over others, per principal, on every core: the costly part
+    // (each principal's policies against every target); the rest of the loop is assembly.
+    // In chunks, so that only a chunk's lists (which can name every principal) are held.
+    const CHUNK: usize = 256;
+    let work_out = |from: usize| -> Vec<(Vec<escalation::Escalation>, Vec<power::Power<'_>>)> {
+        let to = (from + CHUNK).min(principals.len());
+        principals[from..to]
+            .par_iter()
+            .zip(&summaries[from..to])
+            .map(|(p, summary)| {
+                let subject = escalation::Subject {
+                    arn: &p.arn,
+                    is_user: p.is_user,
+                    policies: &p.policies,
+                    groups: &p.groups,
+                    attached_customer_policies: &p.attached_customer,
+                };
+                let escalations = if summary.admin {
+                    Vec::new()
+                } else {
+                    escalation::escalations(&subject, &targets, &ctx)
+                };
+                // An administrator, or a principal that can rewrite its own permissions, can
+                // change anyone: its power over others is not worked out principal by principal.
+                let everyone = summary.admin || escalations.iter().any(|e| e.self_modification);
+                let powers = if everyone {
+                    Vec::new()
+                } else {
+                    power::powers(&subject, &changeable, &managed, &ctx)
+                };
+                (escalations, powers)
+            })
+            .collect()
+    };
+    let mut worked_out = Vec::new();
+
     let mut edges = Vec::new();
     for (i, p) in principals.iter().enumerate() {
+        if i % CHUNK == 0 {
+            worked_out = work_out(i);
+        }
         let id = format!("aws:{}", p.arn);
         let summary = &summaries[i];
         let loc = Location::Uri { uri: p.arn.clone() };
@@ -443,26 +485,8 @@ pub fn normalize(input: &AwsInput, opts: &AwsOptions) -> Inventory {
             .map(|d| timefmt::days_since(d, now));
 
         // Escalations, power over others and trust.
-        let subject = escalation::Subject {
-            arn: &p.arn,
-            is_user: p.is_user,
-            policies: &p.policies,
-            groups: &p.groups,
-            attached_customer_policies: &p.attached_customer,
-        };
-        let mut escalations = if summary.admin {
-            Vec::new()
-        } else {
-            escalation::escalations(&subject, &targets, &ctx)
-        };
-        // An administrator, or a principal that can rewrite its own permissions, can
-        // change anyone: its power over others is not worked out principal by principal.
+        let (mut escalations, powers) = std::mem::take(&mut worked_out[i % CHUNK]);
         let everyone = summary.admin || escalations.iter().any(|e| e.self_modification);
-        let powers = if everyone {
-            Vec::new()
-        } else {
-            power::powers(&subject, &changeable, &managed, &ctx)
-        };
         // Whether an escalation adds access; one that does not is a lateral move (below).
         let adds = |e: &escalation::Escalation| {
             e.self_modification
@@ -721,7 +745,7 @@ pub fn normalize(input: &AwsInput, opts: &AwsOptions) -> Inventory {
 /// found through a power is the same on every run.
 fn power_targets<'a>(
     principals: &'a [Principal],
-    groups: &'a HashMap<String, Group>,
+    groups: &'a BTreeMap<String, Group>,
 ) -> (Vec<power::Changeable<'a>>, Vec<power::Managed<'a>>) {
     let kind = |p: &Principal| {
         if p.is_user {
