@@ -316,6 +316,7 @@ pub fn normalize(input: &AwsInput, opts: &AwsOptions) -> Inventory {
         .par_iter()
         .map(|p| summarize(&p.policies, &ctx))
         .collect();
+    let levels = ServiceLevels::new(&summaries);
     let index: HashMap<&str, usize> = principals
         .iter()
         .enumerate()
@@ -492,7 +493,7 @@ pub fn normalize(input: &AwsInput, opts: &AwsOptions) -> Inventory {
             e.self_modification
                 || index
                     .get(e.target.as_str())
-                    .is_none_or(|&t| adds_access(&summary.services, &summaries[t].services))
+                    .is_none_or(|&t| levels.adds_access(i, t))
         };
         let up_through_power = escalations_through_power(
             &p.arn,
@@ -901,14 +902,56 @@ fn escalations_through_power(
 /// Escalations grouped by method: a few example targets and how many there are.
 /// True when `target` may do something `subject` may not: a service at a higher level
 /// than the subject has for it (or for every service).
-fn adds_access(
-    subject: &BTreeMap<String, AccessLevel>,
-    target: &BTreeMap<String, AccessLevel>,
-) -> bool {
-    let everything = subject.get("*").copied().unwrap_or(AccessLevel::None);
-    target.iter().any(|(svc, level)| {
-        *level > everything.max(subject.get(svc).copied().unwrap_or(AccessLevel::None))
-    })
+/// Each principal's level per service, with service names numbered once, so that "does
+/// a way into this target add access" (asked for every escalation, often thousands per
+/// principal) compares small integers, not service-name maps.
+struct ServiceLevels {
+    /// Per principal: its level on every service, by service number (subjects).
+    dense: Vec<Vec<AccessLevel>>,
+    /// Per principal: the services it has some level on (targets).
+    sparse: Vec<Vec<(usize, AccessLevel)>>,
+    /// Per principal: its level on `*`.
+    everything: Vec<AccessLevel>,
+}
+
+impl ServiceLevels {
+    fn new(summaries: &[Summary]) -> Self {
+        let mut ids: BTreeMap<&str, usize> = BTreeMap::new();
+        for s in summaries {
+            for svc in s.services.keys() {
+                let next = ids.len();
+                ids.entry(svc.as_str()).or_insert(next);
+            }
+        }
+        let mut out = ServiceLevels {
+            dense: Vec::with_capacity(summaries.len()),
+            sparse: Vec::with_capacity(summaries.len()),
+            everything: Vec::with_capacity(summaries.len()),
+        };
+        for s in summaries {
+            let mut dense = vec![AccessLevel::None; ids.len()];
+            let mut sparse = Vec::with_capacity(s.services.len());
+            for (svc, level) in &s.services {
+                let id = ids[svc.as_str()];
+                dense[id] = *level;
+                sparse.push((id, *level));
+            }
+            out.dense.push(dense);
+            out.sparse.push(sparse);
+            out.everything
+                .push(s.services.get("*").copied().unwrap_or(AccessLevel::None));
+        }
+        out
+    }
+
+    /// Whether principal `target` may do more on some service than `subject` already can.
+    fn adds_access(&self, subject: usize, target: usize) -> bool {
+        let everything = self.everything[subject];
+        let mine = &self.dense[subject];
+        self.sparse[target]
+            .iter()
+            .any(|&(svc, level)| level > everything.max(mine[svc]))
+    }
 }
 
 fn escalation_facts(list: &[escalation::Escalation]) -> Vec<Value> {
@@ -1625,21 +1668,32 @@ impl KeyFacts {
 mod tests {
     use super::*;
 
-    fn services(list: &[(&str, AccessLevel)]) -> BTreeMap<String, AccessLevel> {
-        list.iter().map(|(s, l)| (s.to_string(), *l)).collect()
+    fn summary(list: &[(&str, AccessLevel)]) -> Summary {
+        Summary {
+            level: AccessLevel::None,
+            admin: false,
+            wildcard_services: Vec::new(),
+            permissions_management: Vec::new(),
+            services: list.iter().map(|(s, l)| (s.to_string(), *l)).collect(),
+        }
+    }
+
+    /// Whether the second adds access to the first.
+    fn adds_access(subject: &[(&str, AccessLevel)], target: &[(&str, AccessLevel)]) -> bool {
+        ServiceLevels::new(&[summary(subject), summary(target)]).adds_access(0, 1)
     }
 
     #[test]
     fn a_target_adds_access_only_above_what_the_subject_has() {
         use AccessLevel::{Admin, PermissionsManagement, Read, Write};
-        let subject = services(&[("iam", PermissionsManagement), ("lambda", Write)]);
-        assert!(!adds_access(&subject, &services(&[("lambda", Read)])));
-        assert!(adds_access(&subject, &services(&[("logs", Write)])));
-        assert!(adds_access(&subject, &services(&[("*", Admin)])));
-        let admin = services(&[("*", Admin)]);
+        let subject = [("iam", PermissionsManagement), ("lambda", Write)];
+        assert!(!adds_access(&subject, &[("lambda", Read)]));
+        assert!(adds_access(&subject, &[("logs", Write)]));
+        assert!(adds_access(&subject, &[("*", Admin)]));
+        let admin = [("*", Admin)];
         assert!(!adds_access(
             &admin,
-            &services(&[("s3", Write), ("iam", PermissionsManagement)])
+            &[("s3", Write), ("iam", PermissionsManagement)]
         ));
     }
 }
