@@ -282,7 +282,7 @@ fn parse_pattern(node: &Node) -> Result<Pattern, CatalogError> {
             check_keys(v, &["names", "regex"])?;
             let names = strings(v.get("names"))?
                 .iter()
-                .map(|n| super::names::normalize(n))
+                .map(|n| super::spelling::normalize(n))
                 .collect();
             (names, Some(regex(v, required(v, "regex")?)?))
         }

@@ -15,6 +15,7 @@ mod detect;
 mod fingerprint;
 mod names;
 mod scanner;
+mod spelling;
 
 pub use catalog::{CatalogError, Pattern};
 pub use classify::{RefSyntax, ValueClass, classify_value};
