@@ -9,9 +9,9 @@ use sha2::{Digest, Sha256};
 
 use crate::analysis::SubjectFacts;
 use crate::config::Config;
+use crate::model::InlineIgnore;
 use crate::model::{Confidence, Location};
 use crate::rules::{Rule, Severity};
-use crate::sources::repo::InlineIgnore;
 
 /// A rule matched a subject.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]

@@ -6,8 +6,7 @@ use std::rc::Rc;
 use serde_json::{Value, json};
 
 use super::chains::{Chain, direct_levels};
-use crate::model::{Agent, Credential, EdgeKind, Identity, Inventory, Location};
-use crate::rules::SubjectKind;
+use crate::model::{Agent, Credential, EdgeKind, Identity, Inventory, Location, SubjectKind};
 
 /// One thing to judge: its kind, its facts, and what a finding about it points at.
 pub struct SubjectFacts<'a> {

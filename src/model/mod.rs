@@ -3,6 +3,8 @@
 mod inventory;
 mod location;
 mod merge;
+mod subject;
 
 pub use inventory::*;
 pub use location::*;
+pub use subject::{InlineIgnore, SubjectKind};

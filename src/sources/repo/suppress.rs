@@ -1,14 +1,7 @@
 //! Inline suppressions: `nhi-audit:ignore[RULE-ID, …] reason` in a comment, on the line
 //! of the finding or the line above it.
 
-/// One inline suppression comment.
-#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
-pub struct InlineIgnore {
-    pub path: String,
-    pub line: u32,
-    pub rules: Vec<String>,
-    pub reason: String,
-}
+pub use crate::model::InlineIgnore;
 
 const MARKER: &str = "nhi-audit:ignore[";
 
