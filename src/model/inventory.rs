@@ -270,6 +270,18 @@ pub struct SourceError {
     pub message: String,
 }
 
+impl SourceKind {
+    /// What this source could not read at `location` (`path:line:col`, a path, an API
+    /// call), and why.
+    pub fn error(self, location: impl Into<String>, message: impl Into<String>) -> SourceError {
+        SourceError {
+            source: self,
+            location: location.into(),
+            message: message.into(),
+        }
+    }
+}
+
 impl PartialOrd for SourceKind {
     fn partial_cmp(&self, other: &Self) -> Option<std::cmp::Ordering> {
         Some(self.cmp(other))

@@ -53,14 +53,18 @@ pub fn crawl(opts: &LiveOptions) -> (Option<AwsInput>, Vec<SourceError>) {
         Ok(rt) => rt.block_on(crawl_async(opts)),
         Err(e) => (
             None,
-            vec![error("iam", format!("cannot start the async runtime: {e}"))],
+            vec![SourceKind::Aws.error("iam", format!("cannot start the async runtime: {e}"))],
         ),
     };
     // A caller already inside a runtime (a test, a future async pipeline) cannot block
     // on another one on the same thread.
     if tokio::runtime::Handle::try_current().is_ok() {
-        std::thread::scope(|s| s.spawn(run).join())
-            .unwrap_or_else(|_| (None, vec![error("iam", "the crawl panicked")]))
+        std::thread::scope(|s| s.spawn(run).join()).unwrap_or_else(|_| {
+            (
+                None,
+                vec![SourceKind::Aws.error("iam", "the crawl panicked")],
+            )
+        })
     } else {
         run()
     }
@@ -132,14 +136,6 @@ fn to_json<T: serde::Serialize>(v: &T) -> std::io::Result<String> {
     let mut text = serde_json::to_string_pretty(v).map_err(std::io::Error::other)?;
     text.push('\n');
     Ok(text)
-}
-
-fn error(location: &str, message: impl Into<String>) -> SourceError {
-    SourceError {
-        source: SourceKind::Aws,
-        location: location.to_string(),
-        message: message.into(),
-    }
 }
 
 /// The crawl itself.
@@ -429,11 +425,11 @@ async fn authorization_details(ctx: &Ctx, errors: &mut Vec<SourceError>) -> Opti
             Err(e) => {
                 let why = ctx.describe(OP, &e);
                 if pages == 0 {
-                    errors.push(error(&format!("iam:{OP}"), why));
+                    errors.push(SourceKind::Aws.error(format!("iam:{OP}"), why));
                     return None;
                 }
-                errors.push(error(
-                    &format!("iam:{OP}"),
+                errors.push(SourceKind::Aws.error(
+                    format!("iam:{OP}"),
                     format!(
                         "page {} failed, so users, roles, groups and policies are partial: {why}",
                         pages + 1
@@ -609,7 +605,7 @@ async fn credential_report(
                 wait = (wait * 2).min(Duration::from_secs(5));
             }
             Ok(_) => {
-                errors.push(error(
+                errors.push(SourceKind::Aws.error(
                     "iam:GenerateCredentialReport",
                     format!("the credential report was not ready after {polls} polls; reading the last one, if any"),
                 ));
@@ -617,7 +613,7 @@ async fn credential_report(
             }
             Err(e) => {
                 // Without permission to generate, a recent report may still be readable.
-                errors.push(error(
+                errors.push(SourceKind::Aws.error(
                     "iam:GenerateCredentialReport",
                     ctx.describe("GenerateCredentialReport", &e),
                 ));
@@ -640,12 +636,12 @@ async fn credential_report(
                 }
                 _ => ctx.describe("GetCredentialReport", &e),
             };
-            errors.push(error("iam:GetCredentialReport", why));
+            errors.push(SourceKind::Aws.error("iam:GetCredentialReport", why));
             return None;
         }
     };
     let Some(content) = resp.content() else {
-        errors.push(error(
+        errors.push(SourceKind::Aws.error(
             "iam:GetCredentialReport",
             "the response has no report content",
         ));
@@ -654,10 +650,9 @@ async fn credential_report(
     let text = match String::from_utf8(content.as_ref().to_vec()) {
         Ok(t) => t,
         Err(_) => {
-            errors.push(error(
-                "iam:GetCredentialReport",
-                "the report is not UTF-8 text",
-            ));
+            errors.push(
+                SourceKind::Aws.error("iam:GetCredentialReport", "the report is not UTF-8 text"),
+            );
             return None;
         }
     };
@@ -666,13 +661,13 @@ async fn credential_report(
             errors.extend(
                 problems
                     .into_iter()
-                    .map(|p| error("iam:GetCredentialReport", p)),
+                    .map(|p| SourceKind::Aws.error("iam:GetCredentialReport", p)),
             );
             report.generated_time = date_opt(resp.generated_time());
             Some(report)
         }
         Err(e) => {
-            errors.push(error(
+            errors.push(SourceKind::Aws.error(
                 "iam:GetCredentialReport",
                 format!("not a credential report: {e}"),
             ));
@@ -703,8 +698,8 @@ async fn access_keys(
                 match item {
                     Ok(k) => keys.push(k),
                     Err(e) => {
-                        errs.push(error(
-                            &format!("iam:ListAccessKeys {name}"),
+                        errs.push(SourceKind::Aws.error(
+                            format!("iam:ListAccessKeys {name}"),
                             ctx.describe("ListAccessKeys", &e),
                         ));
                         break;
@@ -740,8 +735,8 @@ async fn access_keys(
                                 .map(str::to_string);
                         }
                     }
-                    Err(e) => errs.push(error(
-                        &format!("iam:GetAccessKeyLastUsed {name} {id}"),
+                    Err(e) => errs.push(SourceKind::Aws.error(
+                        format!("iam:GetAccessKeyLastUsed {name} {id}"),
                         ctx.describe("GetAccessKeyLastUsed", &e),
                     )),
                 }
@@ -799,10 +794,9 @@ async fn role_details(ctx: &Ctx, gaad: &mut Gaad, errors: &mut Vec<SourceError>)
                     }
                 }
             }
-            Err(e) => errs.push(error(
-                &format!("iam:GetRole {name}"),
-                ctx.describe("GetRole", &e),
-            )),
+            Err(e) => errs.push(
+                SourceKind::Aws.error(format!("iam:GetRole {name}"), ctx.describe("GetRole", &e)),
+            ),
         }
     }
     errs.sort_by(|a, b| a.location.cmp(&b.location));
@@ -814,7 +808,7 @@ async fn oidc_providers(ctx: &Ctx, errors: &mut Vec<SourceError>) -> Vec<OidcPro
     let list = match ctx.client.list_open_id_connect_providers().send().await {
         Ok(l) => l,
         Err(e) => {
-            errors.push(error(
+            errors.push(SourceKind::Aws.error(
                 "iam:ListOpenIDConnectProviders",
                 ctx.describe("ListOpenIDConnectProviders", &e),
             ));
@@ -849,8 +843,8 @@ async fn oidc_providers(ctx: &Ctx, errors: &mut Vec<SourceError>) -> Vec<OidcPro
                 client_id_list: p.client_id_list().to_vec(),
             }),
             Err(e) => {
-                errs.push(error(
-                    &format!("iam:GetOpenIDConnectProvider {arn}"),
+                errs.push(SourceKind::Aws.error(
+                    format!("iam:GetOpenIDConnectProvider {arn}"),
                     ctx.describe("GetOpenIDConnectProvider", &e),
                 ));
                 out.push(OidcProvider {

@@ -134,21 +134,13 @@ pub fn recognise(text: &str) -> Option<ExportKind> {
     None
 }
 
-fn error(location: &str, message: impl Into<String>) -> SourceError {
-    SourceError {
-        source: SourceKind::Aws,
-        location: location.to_string(),
-        message: message.into(),
-    }
-}
-
 /// Reads a GAAD export. A truncated or invalid file is an error naming the line; missing
 /// lists are reported and treated as empty.
 pub fn read_gaad(path: &Path, shown: &str, errors: &mut Vec<SourceError>) -> Option<Gaad> {
     let text = match std::fs::read_to_string(path) {
         Ok(t) => t,
         Err(e) => {
-            errors.push(error(shown, format!("cannot read: {e}")));
+            errors.push(SourceKind::Aws.error(shown, format!("cannot read: {e}")));
             return None;
         }
     };
@@ -165,14 +157,14 @@ pub fn parse_gaad(text: &str, shown: &str, errors: &mut Vec<SourceError>) -> Opt
                 ("Policies", g.policies.is_some()),
             ] {
                 if !present {
-                    errors.push(error(shown, format!("the export has no `{name}`: it is treated as empty, so results are partial")));
+                    errors.push(SourceKind::Aws.error(shown, format!("the export has no `{name}`: it is treated as empty, so results are partial")));
                 }
             }
             Some(g)
         }
         Err(e) => {
-            errors.push(error(
-                &format!("{shown}:{}:{}", e.line, e.column),
+            errors.push(SourceKind::Aws.error(
+                format!("{shown}:{}:{}", e.line, e.column),
                 format!("not a valid authorization-details export: {e}"),
             ));
             None
@@ -187,11 +179,15 @@ pub fn read_credential_report(
 ) -> Option<CredentialReport> {
     match credential_report::parse(text) {
         Ok((report, problems)) => {
-            errors.extend(problems.into_iter().map(|p| error(shown, p)));
+            errors.extend(
+                problems
+                    .into_iter()
+                    .map(|p| SourceKind::Aws.error(shown, p)),
+            );
             Some(report)
         }
         Err(e) => {
-            errors.push(error(shown, format!("not a credential report: {e}")));
+            errors.push(SourceKind::Aws.error(shown, format!("not a credential report: {e}")));
             None
         }
     }
@@ -205,8 +201,8 @@ pub fn read_access_keys(
     match crate::doc::from_json::<AccessKeyList>(text) {
         Ok(list) => list.access_key_metadata,
         Err(e) => {
-            errors.push(error(
-                &format!("{shown}:{}:{}", e.line, e.column),
+            errors.push(SourceKind::Aws.error(
+                format!("{shown}:{}:{}", e.line, e.column),
                 format!("not an access key listing: {e}"),
             ));
             Vec::new()

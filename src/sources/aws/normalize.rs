@@ -13,7 +13,7 @@ use super::AwsInput;
 use super::gaad::{InlinePolicy, ManagedPolicyDetail, Tag, decode_document};
 use crate::model::{
     AccessLevel, Agent, Confidence, Credential, Edge, EdgeKind, Effect as GrantEffect, Evidence,
-    Grant, Identity, Inventory, Lifetime, Location, SourceError, SourceKind, Storage,
+    Grant, Identity, Inventory, Lifetime, Location, SourceKind, Storage,
 };
 use crate::policy::aws::actions::table;
 use crate::policy::aws::document::{self, Effect, Patterns, Statement};
@@ -95,11 +95,7 @@ pub fn normalize(input: &AwsInput, opts: &AwsOptions) -> Inventory {
     let mut inv = Inventory::default();
     let origin = input.origin.as_str();
     let mut err = |location: String, message: String| {
-        inv.errors.push(SourceError {
-            source: SourceKind::Aws,
-            location,
-            message,
-        })
+        inv.errors.push(SourceKind::Aws.error(location, message))
     };
 
     // Managed policies: the default version of each, parsed once.

@@ -48,11 +48,7 @@ impl Source for AwsSource<'_> {
 }
 
 fn cannot_read(shown: String, e: &std::io::Error) -> SourceError {
-    SourceError {
-        source: SourceKind::Aws,
-        location: shown,
-        message: format!("cannot read: {e}"),
-    }
+    SourceKind::Aws.error(shown, format!("cannot read: {e}"))
 }
 
 /// The accounts to analyse, and whether a requested one could not be read.

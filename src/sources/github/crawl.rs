@@ -14,11 +14,12 @@ use base64::Engine;
 use futures::stream::{self, StreamExt};
 use serde_json::Value;
 
+use super::LiveOptions;
 use super::client::{Api, Failure, Listing, PER_PAGE};
 use super::export::{GithubExport, OrgExport, RepoExport, WorkflowExport};
 use super::progress::Status;
-use super::{LiveOptions, error};
 use crate::model::SourceError;
+use crate::model::SourceKind;
 
 /// Crawls every organisation of `opts`. Returns the export (with the errors of each
 /// organisation inside it) and the number of requests sent; `Err` when the crawl could
@@ -29,7 +30,7 @@ pub fn crawl(opts: &LiveOptions) -> Result<(GithubExport, u64), SourceError> {
         .build()
     {
         Ok(rt) => rt.block_on(crawl_async(opts)),
-        Err(e) => Err(error(
+        Err(e) => Err(SourceKind::Github.error(
             &opts.api_url,
             format!("cannot start the async runtime: {e}"),
         )),
@@ -37,7 +38,7 @@ pub fn crawl(opts: &LiveOptions) -> Result<(GithubExport, u64), SourceError> {
     // A caller already inside a runtime cannot block on another one on the same thread.
     if tokio::runtime::Handle::try_current().is_ok() {
         std::thread::scope(|s| s.spawn(run).join())
-            .unwrap_or_else(|_| Err(error(&opts.api_url, "the crawl panicked")))
+            .unwrap_or_else(|_| Err(SourceKind::Github.error(&opts.api_url, "the crawl panicked")))
     } else {
         run()
     }
@@ -45,7 +46,10 @@ pub fn crawl(opts: &LiveOptions) -> Result<(GithubExport, u64), SourceError> {
 
 async fn crawl_async(opts: &LiveOptions) -> Result<(GithubExport, u64), SourceError> {
     let status = Arc::new(Status::new(opts.progress));
-    let api = Arc::new(Api::new(opts, Arc::clone(&status)).map_err(|m| error(&opts.api_url, m))?);
+    let api = Arc::new(
+        Api::new(opts, Arc::clone(&status))
+            .map_err(|m| SourceKind::Github.error(&opts.api_url, m))?,
+    );
     let mut export = GithubExport::new(&opts.api_url);
     for org in &opts.orgs {
         export.orgs.push(crawl_org(&api, &status, org, opts).await);
@@ -127,7 +131,7 @@ fn failed(endpoint: &str, location: String, page: usize, failure: Failure) -> So
     } else {
         message
     };
-    error(&location, message)
+    SourceKind::Github.error(&location, message)
 }
 
 /// Runs one listing. A failure is recorded; what was read before it is kept, and a
@@ -221,8 +225,8 @@ async fn crawl_org(
     let (repos, unnamed): (Vec<Value>, Vec<Value>) =
         repos.into_iter().partition(|r| repo_path(r, org).is_some());
     if !unnamed.is_empty() {
-        errors.push(error(
-            &format!("GET /orgs/{o}/repos"),
+        errors.push(SourceKind::Github.error(
+            format!("GET /orgs/{o}/repos"),
             format!(
                 "{} without a valid name or owner, not crawled (results are partial)",
                 count_repos(unnamed.len(), "listed")
@@ -261,8 +265,8 @@ async fn crawl_org(
     }
     let skipped = skipped.into_inner();
     if let (true, Some(halt)) = (skipped > 0, api.halted()) {
-        errors.push(error(
-            &format!("GET /repos/{o}/…"),
+        errors.push(SourceKind::Github.error(
+            format!("GET /repos/{o}/…"),
             format!(
                 "{} not crawled (deploy keys, secrets, workflow permissions, workflows): {halt}; results are partial",
                 count_repos(skipped, "")
@@ -299,8 +303,8 @@ async fn org_secrets(api: &Api, o: &str, errors: &mut Vec<SourceError>) -> Optio
             .and_then(Value::as_str)
             .filter(|n| plain_name(n, MAX_SECRET_NAME))
         else {
-            errors.push(error(
-                &format!("GET /orgs/{o}/actions/secrets"),
+            errors.push(SourceKind::Github.error(
+                format!("GET /orgs/{o}/actions/secrets"),
                 "a `selected` secret has no valid name; its repositories are not listed (results are partial)",
             ));
             continue;
@@ -433,8 +437,8 @@ async fn workflow_file(
         );
     }
     let result = match workflow_path(&path) {
-        None => Err(error(
-            &format!("GET {base}/actions/workflows"),
+        None => Err(SourceKind::Github.error(
+            format!("GET {base}/actions/workflows"),
             "a workflow's path is not a plain file path; not read (results are partial)",
         )),
         Some(encoded) => {
@@ -443,7 +447,7 @@ async fn workflow_file(
                 .get_one(&call, &format!("{base}/contents/{encoded}"))
                 .await
             {
-                Ok(v) => decode_content(&v).map_err(|m| error(&call, m)),
+                Ok(v) => decode_content(&v).map_err(|m| SourceKind::Github.error(&call, m)),
                 Err(f) => Err(failed(
                     "GET /repos/{owner}/{repo}/contents/{path}",
                     call,

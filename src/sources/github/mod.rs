@@ -147,26 +147,18 @@ pub fn read_export(text: &str, shown: &str, errors: &mut Vec<SourceError>) -> Op
         Ok(export) if export.schema == EXPORT_SCHEMA => Some(export),
         // The file's values stay out of the messages: its line and column say where.
         Ok(_) => {
-            errors.push(error(
+            errors.push(SourceKind::Github.error(
                 shown,
                 format!("unknown export schema (expected {EXPORT_SCHEMA})"),
             ));
             None
         }
         Err(e) => {
-            errors.push(error(
-                &format!("{shown}:{}:{}", e.line, e.column),
+            errors.push(SourceKind::Github.error(
+                format!("{shown}:{}:{}", e.line, e.column),
                 format!("not a valid GitHub export: {e}"),
             ));
             None
         }
-    }
-}
-
-fn error(location: &str, message: impl Into<String>) -> SourceError {
-    SourceError {
-        source: SourceKind::Github,
-        location: location.to_string(),
-        message: message.into(),
     }
 }

@@ -20,7 +20,6 @@ use time::OffsetDateTime;
 
 use super::api::{DeployKey, Installation, PatGrant, Repository, Secret, WorkflowPermissions};
 use super::apps::{self, Recognised};
-use super::error;
 use super::export::{GithubExport, OrgExport, RepoExport};
 use crate::model::{
     AccessLevel, Agent, Confidence, Credential, Edge, EdgeKind, Effect, Evidence, Grant, Identity,
@@ -119,10 +118,10 @@ fn items<T: DeserializeOwned>(list: &[Value], call: &str, errors: &mut Vec<Sourc
         .filter_map(|(i, v)| match crate::doc::from_json_value::<T>(v.clone()) {
             Ok(t) => Some(t),
             Err(e) => {
-                errors.push(error(
-                    call,
-                    format!("item {i} has an unexpected shape: {e}"),
-                ));
+                errors.push(
+                    SourceKind::Github
+                        .error(call, format!("item {i} has an unexpected shape: {e}")),
+                );
                 None
             }
         })
@@ -385,8 +384,8 @@ fn normalize_repo(
     let repo: Repository = match crate::doc::from_json_value(export.repository.clone()) {
         Ok(r) => r,
         Err(e) => {
-            inv.errors.push(error(
-                &format!("GET /orgs/{org}/repos"),
+            inv.errors.push(SourceKind::Github.error(
+                format!("GET /orgs/{org}/repos"),
                 format!("a repository has an unexpected shape: {e}"),
             ));
             return;

@@ -1,7 +1,7 @@
 //! The GitHub source behind the [`Source`] seam: the live crawl of the requested
 //! organisations and the exports the walk found.
 
-use crate::model::{Inventory, SourceError, SourceKind};
+use crate::model::{Inventory, SourceKind};
 use crate::sources::{Collected, Context, Source};
 
 /// What to read from GitHub.
@@ -40,11 +40,9 @@ impl Source for GithubSource<'_> {
                         inventory.extend(super::normalize(&export));
                     }
                 }
-                Err(e) => inventory.errors.push(SourceError {
-                    source: SourceKind::Github,
-                    location: shown,
-                    message: format!("cannot read: {e}"),
-                }),
+                Err(e) => inventory
+                    .errors
+                    .push(SourceKind::Github.error(shown, format!("cannot read: {e}"))),
             }
         }
         // An endpoint GitHub refused or a page that never came leaves the picture partial.

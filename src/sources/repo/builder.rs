@@ -9,7 +9,7 @@ use sha2::{Digest, Sha256};
 use crate::doc::{LineIndex, Node};
 use crate::model::{
     Agent, Confidence, Credential, Edge, EdgeKind, Evidence, Identity, Inventory, Lifetime,
-    Location, SourceError, SourceKind, Storage,
+    Location, SourceKind, Storage,
 };
 use crate::secrets::{self, RefSyntax, ValueClass};
 
@@ -78,20 +78,16 @@ impl<'a> Fragment<'a> {
     /// Something about this file the user should know that does not stop its analysis
     /// (a key given twice).
     pub fn warn(&mut self, line: u32, column: u32, message: impl Into<String>) {
-        self.inv.warnings.push(SourceError {
-            source: SourceKind::Repo,
-            location: format!("{}:{}:{}", self.path, line, column),
-            message: message.into(),
-        });
+        self.inv.warnings.push(
+            SourceKind::Repo.error(format!("{}:{}:{}", self.path, line, column), message.into()),
+        );
     }
 
     /// A problem reading this file; the scan goes on.
     pub fn error(&mut self, line: u32, column: u32, message: impl Into<String>) {
-        self.inv.errors.push(SourceError {
-            source: SourceKind::Repo,
-            location: format!("{}:{}:{}", self.path, line, column),
-            message: message.into(),
-        });
+        self.inv.errors.push(
+            SourceKind::Repo.error(format!("{}:{}:{}", self.path, line, column), message.into()),
+        );
     }
 
     pub fn add_agent(&mut self, agent: Agent) {

@@ -127,11 +127,7 @@ pub fn read(paths: &[PathBuf], options: &HistoryOptions, names: &ScanRoots) -> H
             &mut notes,
         );
         let location = names.shown_root(path);
-        let note = |message: String| SourceError {
-            source: SourceKind::Repo,
-            location: location.clone(),
-            message,
-        };
+        let note = |message: String| SourceKind::Repo.error(location.clone(), message);
         out.failed |= !notes.errors.is_empty();
         out.errors.extend(notes.errors.into_iter().map(&note));
         out.warnings.extend(notes.warnings.into_iter().map(&note));

@@ -82,11 +82,9 @@ pub fn scan(paths: &[PathBuf], options: &RepoOptions, names: &ScanRoots) -> Repo
     for path in paths {
         match std::fs::metadata(path) {
             Ok(_) => roots.push(path.clone()),
-            Err(e) => out.inventory.errors.push(SourceError {
-                source: SourceKind::Repo,
-                location: names.shown(path),
-                message: format!("cannot read the path: {e}"),
-            }),
+            Err(e) => out.inventory.errors.push(
+                SourceKind::Repo.error(names.shown(path), format!("cannot read the path: {e}")),
+            ),
         }
     }
     let Some((first, rest)) = roots.split_first() else {
@@ -125,11 +123,7 @@ pub fn scan(paths: &[PathBuf], options: &RepoOptions, names: &ScanRoots) -> Repo
             match std::fs::canonicalize(entry.path()) {
                 Ok(target) if !inside.iter().any(|r| target.starts_with(r)) => {
                     if let Ok(mut o) = outside.lock() {
-                        o.push(SourceError {
-                            source: SourceKind::Repo,
-                            location: shown_names.shown(entry.path()),
-                            message: "a symbolic link out of the scanned folders: not followed (--follow-links-out follows it)".into(),
-                        });
+                        o.push(SourceKind::Repo.error(shown_names.shown(entry.path()), "a symbolic link out of the scanned folders: not followed (--follow-links-out follows it)"));
                     }
                     false
                 }
@@ -215,11 +209,10 @@ impl Drop for Worker<'_> {
 
 impl Worker<'_> {
     fn error(&mut self, location: String, message: String) {
-        self.local.inventory.errors.push(SourceError {
-            source: SourceKind::Repo,
-            location,
-            message,
-        });
+        self.local
+            .inventory
+            .errors
+            .push(SourceKind::Repo.error(location, message));
     }
 
     fn walk_error(&mut self, err: ignore::Error) {
@@ -228,11 +221,10 @@ impl Worker<'_> {
     }
 
     fn warn(&mut self, location: String, message: String) {
-        self.local.inventory.warnings.push(SourceError {
-            source: SourceKind::Repo,
-            location,
-            message,
-        });
+        self.local
+            .inventory
+            .warnings
+            .push(SourceKind::Repo.error(location, message));
     }
 
     fn visit(&mut self, entry: &DirEntry) {
