@@ -204,6 +204,37 @@ pub struct Credential {
     pub key_id: Option<String>,
 }
 
+impl Credential {
+    /// A credential with what every one has; the rest (where it is, its name, its
+    /// identity, dates) is filled in with struct update syntax.
+    pub fn new(
+        id: impl Into<String>,
+        kind: impl Into<String>,
+        provider: impl Into<String>,
+        lifetime: Lifetime,
+        storage: Storage,
+        confidence: Confidence,
+    ) -> Self {
+        Credential {
+            id: id.into(),
+            kind: kind.into(),
+            provider: provider.into(),
+            lifetime,
+            storage,
+            fingerprint: None,
+            preview: None,
+            name: None,
+            identity: None,
+            confidence,
+            locations: Vec::new(),
+            created_at: None,
+            expires_at: None,
+            last_used_at: None,
+            key_id: None,
+        }
+    }
+}
+
 /// A permission an identity has: actions on resources, with an access level.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
 pub struct Grant {

@@ -438,25 +438,24 @@ pub fn normalize(input: &AwsInput, opts: &AwsOptions) -> Inventory {
                     None => format!("aws-key:{}#{}", p.arn, k.name),
                 };
                 inv.credentials.push(Credential {
-                    id: cid.clone(),
-                    kind: "aws-access-key".into(),
-                    provider: "aws".into(),
-                    lifetime: Lifetime::Static,
-                    storage: Storage::Issued,
-                    fingerprint: None,
-                    preview: None,
                     name: Some(
                         k.key_id
                             .clone()
                             .unwrap_or_else(|| format!("{} {}", p.name, k.name)),
                     ),
                     identity: Some(id.clone()),
-                    confidence: Confidence::High,
                     locations: vec![loc.clone()],
                     created_at: k.created.clone(),
-                    expires_at: None,
                     last_used_at: k.last_used.clone(),
                     key_id: k.key_id.clone(),
+                    ..Credential::new(
+                        cid.clone(),
+                        "aws-access-key",
+                        "aws",
+                        Lifetime::Static,
+                        Storage::Issued,
+                        Confidence::High,
+                    )
                 });
                 cred_ids.push(cid);
                 keys.push(k.to_json());
@@ -1042,21 +1041,19 @@ fn report_only_identity(
     let credentials: Vec<Credential> = keys
         .iter()
         .map(|k| Credential {
-            id: format!("aws-key:{}#{}", row.arn, k.name),
-            kind: "aws-access-key".into(),
-            provider: "aws".into(),
-            lifetime: Lifetime::Static,
-            storage: Storage::Issued,
-            fingerprint: None,
-            preview: None,
             name: Some(format!("{} {}", row.user, k.name)),
             identity: Some(id.clone()),
-            confidence: Confidence::High,
             locations: vec![loc.clone()],
             created_at: k.created.clone(),
-            expires_at: None,
             last_used_at: k.last_used.clone(),
-            key_id: None,
+            ..Credential::new(
+                format!("aws-key:{}#{}", row.arn, k.name),
+                "aws-access-key",
+                "aws",
+                Lifetime::Static,
+                Storage::Issued,
+                Confidence::High,
+            )
         })
         .collect();
     let key_json: Vec<Value> = keys.iter().map(KeyFacts::to_json).collect();

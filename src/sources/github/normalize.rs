@@ -671,21 +671,19 @@ fn deploy_key(ctx: &Ctx, org: &str, repo: &str, html: &str, key: &DeployKey, inv
         location: Some(loc.clone()),
     });
     inv.credentials.push(Credential {
-        id: id.clone(),
-        kind: "ssh-deploy-key".into(),
-        provider: "github".into(),
-        lifetime: Lifetime::Static,
-        storage: Storage::Issued,
-        fingerprint: None,
-        preview: None,
         name: Some(key.title.clone()),
         identity: Some(id.clone()),
-        confidence: Confidence::High,
         locations: vec![loc.clone()],
         created_at: created.clone(),
-        expires_at: None,
         last_used_at: last_used.clone(),
-        key_id: None,
+        ..Credential::new(
+            id.clone(),
+            "ssh-deploy-key",
+            "github",
+            Lifetime::Static,
+            Storage::Issued,
+            Confidence::High,
+        )
     });
     inv.identities.push(Identity {
         id: id.clone(),
@@ -755,21 +753,18 @@ fn secret(id: &str, s: &Secret, facts: Value, loc: Location, inv: &mut Inventory
     let (kind, provider) = hint.map_or(("secret", "unknown"), |h| (h.kind, h.provider));
     let created = date(&s.created_at);
     inv.credentials.push(Credential {
-        id: id.to_string(),
-        kind: kind.to_string(),
-        provider: provider.to_string(),
-        lifetime: Lifetime::Reference,
-        storage: Storage::SecretStore,
-        fingerprint: None,
-        preview: None,
         name: Some(s.name.clone()),
         identity: Some(id.to_string()),
-        confidence: Confidence::High,
         locations: vec![loc.clone()],
         created_at: created.clone(),
-        expires_at: None,
-        last_used_at: None,
-        key_id: None,
+        ..Credential::new(
+            id.to_string(),
+            kind.to_string(),
+            provider.to_string(),
+            Lifetime::Reference,
+            Storage::SecretStore,
+            Confidence::High,
+        )
     });
     inv.identities.push(Identity {
         id: id.to_string(),

@@ -218,21 +218,17 @@ impl<'a> Fragment<'a> {
             Location::file(file, site.line, site.column)
         };
         self.inv.credentials.push(Credential {
-            id: id.clone(),
-            kind: kind.to_string(),
-            provider: provider.to_string(),
-            lifetime,
-            storage,
-            fingerprint: None,
-            preview: None,
             name: Some(name.to_string()),
             identity: Some(id.clone()),
-            confidence: Confidence::Medium,
             locations: vec![loc.clone()],
-            created_at: None,
-            expires_at: None,
-            last_used_at: None,
-            key_id: None,
+            ..Credential::new(
+                id.clone(),
+                kind.to_string(),
+                provider.to_string(),
+                lifetime,
+                storage,
+                Confidence::Medium,
+            )
         });
         self.add_key_identity(&id, kind, provider, name, holder, &loc);
         if let Some(agent) = holder {
@@ -263,23 +259,22 @@ impl<'a> Fragment<'a> {
         let id = format!("secret:{fingerprint}");
         let loc = self.loc(site.line, site.column);
         self.inv.credentials.push(Credential {
-            id: id.clone(),
-            kind: kind.to_string(),
-            provider: provider.to_string(),
-            lifetime,
-            storage: Storage::Hardcoded,
             fingerprint: Some(fingerprint),
             preview: Some(secrets::redact(secret)),
             name: site.name.map(str::to_string),
             identity: Some(id.clone()),
-            confidence,
             locations: vec![loc.clone()],
-            created_at: None,
-            expires_at: None,
-            last_used_at: None,
             // AWS access key ids name a key, they do not unlock it (IAM shows them in the
             // console); kept so the key can be joined to the IAM user that owns it.
             key_id: (kind == "aws-access-key-id").then(|| secret.to_string()),
+            ..Credential::new(
+                id.clone(),
+                kind.to_string(),
+                provider.to_string(),
+                lifetime,
+                Storage::Hardcoded,
+                confidence,
+            )
         });
         let label = site.name.unwrap_or(kind);
         self.add_key_identity(&id, kind, provider, label, holder, &loc);

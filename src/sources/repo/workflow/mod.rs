@@ -1942,21 +1942,17 @@ pub(super) fn add_token_identity(
         facts: Default::default(),
     });
     fragment.push_credential(Credential {
-        id: token_id.to_string(),
-        kind: "github-token".into(),
-        provider: "github".into(),
-        lifetime: Lifetime::ShortLived,
-        storage: Storage::Platform,
-        fingerprint: None,
-        preview: None,
         name: Some("GITHUB_TOKEN".into()),
         identity: Some(token_id.to_string()),
-        confidence: Confidence::High,
         locations: vec![at.clone()],
-        created_at: None,
-        expires_at: None,
-        last_used_at: None,
-        key_id: None,
+        ..Credential::new(
+            token_id.to_string(),
+            "github-token",
+            "github",
+            Lifetime::ShortLived,
+            Storage::Platform,
+            Confidence::High,
+        )
     });
     for (scope, level) in perms.scopes() {
         fragment.add_grant(Grant {
