@@ -56,3 +56,33 @@ pub fn findings_of<'a>(report: &'a Value, rule: &str) -> Vec<&'a Value> {
         .filter(|f| f["rule_id"] == rule)
         .collect()
 }
+
+/// xorshift64*: a small deterministic generator, so that what tests generate (fake
+/// secrets, mutations) is the same on every run and none of it is stored in the
+/// repository.
+pub struct Rng(pub u64);
+
+impl Rng {
+    pub fn next(&mut self) -> u64 {
+        self.0 ^= self.0 >> 12;
+        self.0 ^= self.0 << 25;
+        self.0 ^= self.0 >> 27;
+        self.0.wrapping_mul(0x2545_F491_4F6C_DD1D)
+    }
+
+    /// A number below `n` (0 when `n` is 0).
+    pub fn below(&mut self, n: usize) -> usize {
+        if n == 0 {
+            0
+        } else {
+            (self.next() % n as u64) as usize
+        }
+    }
+
+    /// `n` characters drawn from `alphabet`.
+    pub fn take(&mut self, alphabet: &[u8], n: usize) -> String {
+        (0..n)
+            .map(|_| alphabet[self.below(alphabet.len())] as char)
+            .collect()
+    }
+}

@@ -18,27 +18,7 @@ use nhi_audit::pipeline::{self, AwsRequest, GithubRequest, ScanRequest};
 use nhi_audit::report::{self, Format, term::Term};
 use nhi_audit::sources::repo::{RepoOptions, ScanRoots};
 
-use crate::common::{corpus, crate_dir};
-
-/// xorshift64*: deterministic, enough for choosing mutations.
-struct Rng(u64);
-
-impl Rng {
-    fn next(&mut self) -> u64 {
-        self.0 ^= self.0 >> 12;
-        self.0 ^= self.0 << 25;
-        self.0 ^= self.0 >> 27;
-        self.0.wrapping_mul(0x2545_f491_4f6c_dd1d)
-    }
-
-    fn below(&mut self, n: usize) -> usize {
-        if n == 0 {
-            0
-        } else {
-            (self.next() % n as u64) as usize
-        }
-    }
-}
+use crate::common::{Rng, corpus, crate_dir};
 
 /// The base files: the demo's, and the corpus's when it is beside the checkout.
 fn base_files() -> Vec<PathBuf> {
