@@ -158,6 +158,57 @@ fn allowed(p: &PolicySet, action: &str, resource: &str, ctx: &Context) -> Option
     }
 }
 
+/// One target-dependent action of one principal, decided for many targets: its
+/// statements picked once, and decided once when the answer cannot depend on the target.
+struct Gate<'p> {
+    action: &'static str,
+    for_action: Option<crate::policy::aws::eval::ForAction<'p>>,
+    /// `Some(answer)` when it is the same on every resource.
+    everywhere: Option<Option<bool>>,
+}
+
+impl<'p> Gate<'p> {
+    fn new(p: &'p PolicySet, action: &'static str, relevant: bool, ctx: &Context) -> Self {
+        if !relevant || !p.may_allow(action) {
+            return Gate {
+                action,
+                for_action: None,
+                everywhere: Some(None),
+            };
+        }
+        let for_action = p.for_action(action);
+        let everywhere = for_action
+            .same_everywhere()
+            .then(|| answer(&for_action, "*", ctx));
+        Gate {
+            action,
+            for_action: Some(for_action),
+            everywhere,
+        }
+    }
+
+    /// [`allowed`] for this action on `resource`.
+    fn on(&self, resource: &str, ctx: &Context) -> Option<bool> {
+        if let Some(known) = self.everywhere {
+            return known;
+        }
+        self.for_action
+            .as_ref()
+            .and_then(|fa| answer(fa, resource, ctx))
+    }
+}
+
+fn answer(
+    fa: &crate::policy::aws::eval::ForAction<'_>,
+    resource: &str,
+    ctx: &Context,
+) -> Option<bool> {
+    match fa.check(resource, ctx) {
+        Access::Allowed { conditional, .. } => Some(conditional),
+        _ => None,
+    }
+}
+
 /// Allowed on some resource of the account: on `*`, or on a resource an allow statement
 /// names (its wildcards filled in), with denies and the boundary applied to that
 /// resource. A grant on named resources only is conditional: whether the function,
@@ -301,6 +352,28 @@ pub fn escalations(
         .iter()
         .map(|(_, actions, _, _)| all_allowed_somewhere(p, actions, ctx))
         .collect();
+    let gates: Vec<Gate<'_>> = [
+        "iam:CreateAccessKey",
+        "iam:CreateLoginProfile",
+        "iam:UpdateLoginProfile",
+        "iam:AddUserToGroup",
+        "iam:AttachRolePolicy",
+        "iam:PutRolePolicy",
+        "iam:UpdateAssumeRolePolicy",
+        "sts:AssumeRole",
+        "iam:PassRole",
+    ]
+    .into_iter()
+    .map(|a| Gate::new(p, a, relevant, ctx))
+    .collect();
+    let gate = |action: &str| {
+        gates
+            .iter()
+            .find(|g| g.action == action)
+            .expect("every action asked of a target has a gate")
+    };
+    let allowed =
+        |_: &PolicySet, action: &str, resource: &str, ctx: &Context| gate(action).on(resource, ctx);
     for t in targets.iter().filter(|t| relevant && t.arn != subject.arn) {
         match t.kind {
             TargetKind::User => {

@@ -308,6 +308,18 @@ impl<'p> ForAction<'p> {
         Some(out)
     }
 
+    /// Whether the answer is the same on every resource: each statement that names the
+    /// action (the boundary's too) applies to `*`. Then one decision serves every target.
+    pub fn same_everywhere(&self) -> bool {
+        let everywhere =
+            |s: &Statement| matches!(&s.resources, Patterns::Only(r) if r.iter().any(|r| r == "*"));
+        self.statements.iter().all(|(s, _)| everywhere(s))
+            && self
+                .boundary
+                .as_ref()
+                .is_none_or(|b| b.iter().all(|s| everywhere(s)))
+    }
+
     /// Whether no statement allows the action on any resource.
     pub fn never_allows(&self) -> bool {
         !self
