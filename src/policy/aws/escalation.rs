@@ -220,7 +220,7 @@ fn allowed_somewhere(p: &PolicySet, action: &str, ctx: &Context) -> Option<bool>
     if !p.may_allow(action) {
         return None;
     }
-    let mut tried = std::collections::HashSet::new();
+    let mut tried = rustc_hash::FxHashSet::default();
     for s in p.statements.iter().map(|s| &s.statement) {
         let (Effect::Allow, Patterns::Only(resources)) = (&s.effect, &s.resources) else {
             continue;

@@ -321,11 +321,11 @@ pub fn facts<R: Ord>(
     rank: impl Fn(&str) -> R,
 ) -> PowerFacts {
     let self_escalates = escalations.iter().any(|e| e.self_modification);
-    let methods: std::collections::HashSet<&str> =
+    let methods: rustc_hash::FxHashSet<&str> =
         escalations.iter().map(|e| e.method.as_str()).collect();
     // A lateral move by a method NHI-AWS-013 names for this subject is the same power,
     // already in its finding; one by a method it does not name is reported here.
-    let escalated: std::collections::HashSet<(&str, &str)> = escalations
+    let escalated: rustc_hash::FxHashSet<(&str, &str)> = escalations
         .iter()
         .chain(
             lateral

@@ -2,7 +2,9 @@
 //! their ages, trust relationships as `assumes` edges, escalation methods as `escalates`
 //! edges, and the principals that belong to AI agents.
 
-use std::collections::{BTreeMap, HashMap};
+use std::collections::BTreeMap;
+
+use rustc_hash::FxHashMap as HashMap;
 use std::sync::Arc;
 
 use rayon::prelude::*;
@@ -106,7 +108,7 @@ pub fn normalize(input: &AwsInput, opts: &AwsOptions) -> Inventory {
         .flatten()
         .map(|p| (p.arn.as_str(), p))
         .collect();
-    let mut parsed_policies: HashMap<&str, Vec<Arc<Statement>>> = HashMap::new();
+    let mut parsed_policies: HashMap<&str, Vec<Arc<Statement>>> = HashMap::default();
     for p in input.gaad.policies.iter().flatten() {
         let Some(v) = p.default_version() else {
             err(
@@ -359,7 +361,7 @@ pub fn normalize(input: &AwsInput, opts: &AwsOptions) -> Inventory {
         .flat_map(|r| r.rows.iter())
         .map(|r| (r.arn.as_str(), r))
         .collect();
-    let mut keys_by_user: HashMap<&str, Vec<&super::AccessKeyMetadata>> = HashMap::new();
+    let mut keys_by_user: HashMap<&str, Vec<&super::AccessKeyMetadata>> = HashMap::default();
     for k in &input.access_keys {
         keys_by_user
             .entry(k.user_name.as_str())
@@ -525,7 +527,22 @@ pub fn normalize(input: &AwsInput, opts: &AwsOptions) -> Inventory {
                 .drain(..)
                 .map(|e| (std::cmp::Reverse(level_of(e)), e.target.as_str(), e))
                 .collect();
-            ranked.sort_unstable_by(|a, b| (a.0, a.1).cmp(&(b.0, b.1)));
+            // Only the first three are kept: picked in linear time, then put in order.
+            let cmp = |a: &(
+                std::cmp::Reverse<AccessLevel>,
+                &str,
+                &escalation::Escalation,
+            ),
+                       b: &(
+                std::cmp::Reverse<AccessLevel>,
+                &str,
+                &escalation::Escalation,
+            )| { (a.0, a.1).cmp(&(b.0, b.1)) };
+            if ranked.len() > 3 {
+                ranked.select_nth_unstable_by(2, cmp);
+                ranked.truncate(3);
+            }
+            ranked.sort_unstable_by(cmp);
             list = ranked.into_iter().map(|(_, _, e)| e).collect();
             for e in list.into_iter().take(3) {
                 edges.push(Edge {
@@ -750,7 +767,7 @@ fn power_targets<'a>(
             TargetKind::Role
         }
     };
-    let mut members: HashMap<&str, Vec<&str>> = HashMap::new();
+    let mut members: HashMap<&str, Vec<&str>> = HashMap::default();
     let mut managed: BTreeMap<&str, power::Managed<'a>> = BTreeMap::new();
     for p in principals {
         for g in &p.groups {
@@ -797,9 +814,9 @@ fn power_targets<'a>(
 /// Who can assume which role, from the `assumes` edges (direct, or through the hub of
 /// an account's roles that trust the account).
 struct Assumable<'e> {
-    direct: std::collections::HashSet<(&'e str, &'e str)>,
-    to_hub: std::collections::HashSet<&'e str>,
-    from_hub: std::collections::HashSet<&'e str>,
+    direct: rustc_hash::FxHashSet<(&'e str, &'e str)>,
+    to_hub: rustc_hash::FxHashSet<&'e str>,
+    from_hub: rustc_hash::FxHashSet<&'e str>,
 }
 
 impl<'e> Assumable<'e> {
@@ -851,7 +868,7 @@ fn escalations_through_power(
     if powers.is_empty() || escalations.iter().any(|e| e.self_modification) {
         return Vec::new();
     }
-    let counted: std::collections::HashSet<(&str, &str)> = escalations
+    let counted: rustc_hash::FxHashSet<(&str, &str)> = escalations
         .iter()
         .filter(|e| adds(e))
         .map(|e| (e.target.as_str(), e.method.as_str()))
@@ -861,7 +878,7 @@ fn escalations_through_power(
         .filter(|p| !counted.contains(&(p.target, p.action)))
         .cloned()
         .collect();
-    let mut ways: HashMap<&str, (&str, bool)> = HashMap::new();
+    let mut ways: HashMap<&str, (&str, bool)> = HashMap::default();
     for e in escalations.iter().filter(|e| {
         !matches!(
             e.method.as_str(),
@@ -1195,7 +1212,7 @@ fn summarize(p: &PolicySet, ctx: &Context) -> Summary {
     }
     if exact {
         // Walk the actions the allows name and keep those no deny or boundary takes away.
-        let mut seen = std::collections::HashSet::new();
+        let mut seen = rustc_hash::FxHashSet::default();
         for s in p
             .statements
             .iter()
