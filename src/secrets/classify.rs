@@ -597,7 +597,7 @@ mod tests {
             // are not placeholder markers.
             "AKIANHIDEMOFAKE00001",
             "sk-test-EXAMPLE-4f9Qz7",
-            "ghp_z8A7HrXe0RSK88j4S4PVu8pzULqJXArzP5JI",
+            "ghp_z8A7HrXe0RSK88j4EXAMPLEzULqJXArzP5JI",
             "BJuI+pEhEwP1oVC3qGId86ExR48VhzWVI8TAM4V7",
             "KT9vS8axqR0q8I",
             "password",
@@ -629,7 +629,7 @@ mod tests {
             "AKIAHRTKJEXAMPLEGXGL",
             "AKIANHIDEMOFAKE00001",
             "glptt-4004483793ef7eaf4725db86e798a322f5a7bb44",
-            "xoxp-706332686259-237410183918-9405937220562-f18188d87b44489a39fc882cec24b770",
+            "xoxp-706332686259-237410183918-9405937220562-fa4ec0de5eed1e55b0a710ad5ca1ab1e",
             // Too short to judge.
             "admin",
             "passwordpass",

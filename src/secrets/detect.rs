@@ -313,7 +313,7 @@ mod tests {
         assert_eq!(d.secret(key), key);
         // Without a name too.
         assert!(detect_literal(None, "AKIANHIDEMOFAKE00001").is_some());
-        let header = "Bearer ghp_z8A7HrXe0RSK88j4S4PVu8pzULqJXArzP5JI";
+        let header = "Bearer ghp_z8A7HrXe0RSK88j4EXAMPLEzULqJXArzP5JI";
         let d = detect_literal(Some("Authorization"), header).unwrap();
         assert_eq!(d.kind, "github-classic-pat");
         assert_eq!(d.secret(header), &header[7..]);

@@ -377,7 +377,7 @@ mod tests {
 
     #[test]
     fn finds_several_secrets_with_byte_offsets() {
-        let ghp = "ghp_z8A7HrXe0RSK88j4S4PVu8pzULqJXArzP5JI";
+        let ghp = "ghp_z8A7HrXe0RSK88j4EXAMPLEzULqJXArzP5JI";
         let akia = "AKIACSRMR92TNG2UM8SD";
         let aws_secret = "BJuI+pEhEwP1oVC3qGId86ExR48VhzWVI8TAM4V7";
         let db_password = "Qm7vR2kxT9pLw4";
@@ -445,7 +445,7 @@ mod tests {
     #[test]
     fn overlapping_matches_keep_the_strongest() {
         // The GitHub token sits inside a database URL's password: one finding, not two.
-        let text = "redis://:ghp_z8A7HrXe0RSK88j4S4PVu8pzULqJXArzP5JI@cache:6379";
+        let text = "redis://:ghp_z8A7HrXe0RSK88j4EXAMPLEzULqJXArzP5JI@cache:6379";
         let found = scanner().scan(text);
         assert_eq!(found.len(), 1, "{found:?}");
     }
@@ -459,7 +459,7 @@ mod tests {
             Some("anthropic-api-key")
         );
         assert_eq!(
-            s.match_value("Bearer ghp_z8A7HrXe0RSK88j4S4PVu8pzULqJXArzP5JI")
+            s.match_value("Bearer ghp_z8A7HrXe0RSK88j4EXAMPLEzULqJXArzP5JI")
                 .map(|p| p.kind.as_str()),
             Some("github-classic-pat")
         );
