@@ -158,6 +158,18 @@ fn allowed(p: &PolicySet, action: &str, resource: &str, ctx: &Context) -> Option
     }
 }
 
+/// The IAM actions whose answer depends on the target (a user, group or role).
+const TARGET_ACTIONS: [&str; 8] = [
+    "iam:CreateAccessKey",
+    "iam:CreateLoginProfile",
+    "iam:UpdateLoginProfile",
+    "iam:AddUserToGroup",
+    "iam:AttachRolePolicy",
+    "iam:PutRolePolicy",
+    "iam:UpdateAssumeRolePolicy",
+    "iam:PassRole",
+];
+
 /// One target-dependent action of one principal, decided for many targets: its
 /// statements picked once, and decided once when the answer cannot depend on the target.
 struct Gate<'p> {
@@ -323,18 +335,7 @@ pub fn escalations(
         }
     }
     // Most principals can do none of this: skip the walk over the account for them.
-    let relevant = [
-        "iam:CreateAccessKey",
-        "iam:CreateLoginProfile",
-        "iam:UpdateLoginProfile",
-        "iam:AddUserToGroup",
-        "iam:AttachRolePolicy",
-        "iam:PutRolePolicy",
-        "iam:UpdateAssumeRolePolicy",
-        "iam:PassRole",
-    ]
-    .iter()
-    .any(|a| p.may_allow(a))
+    let relevant = TARGET_ACTIONS.iter().any(|a| p.may_allow(a))
         || EXISTING
             .iter()
             .any(|(_, actions, _, _)| actions.iter().all(|a| p.may_allow(a)));
@@ -352,28 +353,17 @@ pub fn escalations(
         .iter()
         .map(|(_, actions, _, _)| all_allowed_somewhere(p, actions, ctx))
         .collect();
-    let gates: Vec<Gate<'_>> = [
-        "iam:CreateAccessKey",
-        "iam:CreateLoginProfile",
-        "iam:UpdateLoginProfile",
-        "iam:AddUserToGroup",
-        "iam:AttachRolePolicy",
-        "iam:PutRolePolicy",
-        "iam:UpdateAssumeRolePolicy",
-        "sts:AssumeRole",
-        "iam:PassRole",
-    ]
-    .into_iter()
-    .map(|a| Gate::new(p, a, relevant, ctx))
-    .collect();
+    let gates: Vec<Gate<'_>> = TARGET_ACTIONS
+        .iter()
+        .chain(&["sts:AssumeRole"])
+        .map(|a| Gate::new(p, a, relevant, ctx))
+        .collect();
     let gate = |action: &str| {
         gates
             .iter()
             .find(|g| g.action == action)
             .expect("every action asked of a target has a gate")
     };
-    let allowed =
-        |_: &PolicySet, action: &str, resource: &str, ctx: &Context| gate(action).on(resource, ctx);
     for t in targets.iter().filter(|t| relevant && t.arn != subject.arn) {
         match t.kind {
             TargetKind::User => {
@@ -382,7 +372,7 @@ pub fn escalations(
                     "iam:CreateLoginProfile",
                     "iam:UpdateLoginProfile",
                 ] {
-                    if let Some(c) = allowed(p, action, t.arn, ctx) {
+                    if let Some(c) = gate(action).on(t.arn, ctx) {
                         push(
                             action,
                             format!("can sign in as {} with {action}", t.arn),
@@ -394,7 +384,7 @@ pub fn escalations(
                 }
             }
             TargetKind::Group if subject.is_user => {
-                if let Some(c) = allowed(p, "iam:AddUserToGroup", t.arn, ctx) {
+                if let Some(c) = gate("iam:AddUserToGroup").on(t.arn, ctx) {
                     push(
                         "iam:AddUserToGroup",
                         format!("can add itself to {}", t.arn),
@@ -410,8 +400,8 @@ pub fn escalations(
                     "iam:PutRolePolicy",
                     "iam:UpdateAssumeRolePolicy",
                 ] {
-                    if let Some(c) = allowed(p, action, t.arn, ctx)
-                        && let Some(c2) = allowed(p, "sts:AssumeRole", t.arn, ctx)
+                    if let Some(c) = gate(action).on(t.arn, ctx)
+                        && let Some(c2) = gate("sts:AssumeRole").on(t.arn, ctx)
                     {
                         push(
                             action,
@@ -423,7 +413,7 @@ pub fn escalations(
                     }
                 }
                 let services_needed = pass_with.iter().any(Option::is_some);
-                if services_needed && let Some(pass) = allowed(p, "iam:PassRole", t.arn, ctx) {
+                if services_needed && let Some(pass) = gate("iam:PassRole").on(t.arn, ctx) {
                     for ((method, service, alternatives), with) in PASS_ROLE.iter().zip(&pass_with)
                     {
                         if !t.trusted_services.iter().any(|s| s == service)

@@ -396,12 +396,13 @@ impl PolicySet {
 }
 
 #[cfg(test)]
-mod tests {
+pub(crate) mod tests {
     use super::*;
     use crate::policy::aws::document::parse;
     use serde_json::json;
 
-    fn set(doc: serde_json::Value) -> PolicySet {
+    /// A policy set of one document's statements, for tests here and beside.
+    pub(crate) fn set(doc: serde_json::Value) -> PolicySet {
         PolicySet {
             statements: parse(&doc)
                 .unwrap()

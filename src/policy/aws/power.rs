@@ -404,26 +404,11 @@ pub fn facts<R: Ord>(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::policy::aws::document::parse;
-    use crate::policy::aws::eval::{PolicySet, Sourced};
     use serde_json::json;
 
     const ME: &str = "arn:aws:iam::1:role/ops";
 
-    fn set(doc: serde_json::Value) -> PolicySet {
-        PolicySet {
-            statements: parse(&doc)
-                .unwrap()
-                .into_iter()
-                .map(|s| Sourced {
-                    statement: std::sync::Arc::new(s),
-                    source: "p".into(),
-                })
-                .collect(),
-            boundary: None,
-            may_allow_memo: Default::default(),
-        }
-    }
+    use crate::policy::aws::eval::tests::set;
 
     fn ctx() -> Context {
         Context {
