@@ -417,6 +417,39 @@ pub(crate) mod tests {
         }
     }
 
+    #[test]
+    fn an_action_on_star_is_decided_once_for_every_resource() {
+        let everywhere = set(json!({"Statement": [
+            {"Effect": "Allow", "Action": "iam:CreateAccessKey", "Resource": "*"},
+            {"Effect": "Deny", "Action": "iam:*", "Resource": ["arn:aws:iam::1:user/x", "*"]}
+        ]}));
+        assert!(
+            everywhere
+                .for_action("iam:CreateAccessKey")
+                .same_everywhere()
+        );
+        // A named resource, or NotResource, makes the answer depend on the target.
+        let named = set(json!({"Statement": [
+            {"Effect": "Allow", "Action": "iam:CreateAccessKey", "Resource": "*"},
+            {"Effect": "Deny", "Action": "iam:CreateAccessKey", "Resource": "arn:aws:iam::1:user/admin"}
+        ]}));
+        assert!(!named.for_action("iam:CreateAccessKey").same_everywhere());
+        let not_resource = set(json!({"Statement": [
+            {"Effect": "Allow", "Action": "iam:CreateAccessKey", "NotResource": "arn:aws:iam::1:user/admin"}
+        ]}));
+        assert!(
+            !not_resource
+                .for_action("iam:CreateAccessKey")
+                .same_everywhere()
+        );
+        // Statements about other actions do not count.
+        let other = set(json!({"Statement": [
+            {"Effect": "Allow", "Action": "iam:CreateAccessKey", "Resource": "*"},
+            {"Effect": "Allow", "Action": "s3:GetObject", "Resource": "arn:aws:s3:::b/*"}
+        ]}));
+        assert!(other.for_action("iam:CreateAccessKey").same_everywhere());
+    }
+
     fn ctx() -> Context {
         Context {
             now: crate::timefmt::parse("2026-11-26T00:00:00Z").unwrap(),
