@@ -182,9 +182,10 @@ pub fn scan(req: &ScanRequest<'_>) -> Report {
     }
 }
 
-/// Today's date as `YYYY-MM-DD` (UTC), for ignore expiry.
+/// Today's date as `YYYY-MM-DD` (UTC), for ignore expiry: the same clock as ages
+/// ([`crate::timefmt::now`], so `NHI_AUDIT_NOW` fixes both).
 pub fn today() -> String {
-    let now = time::OffsetDateTime::now_utc().date();
+    let now = crate::timefmt::now().date();
     format!(
         "{:04}-{:02}-{:02}",
         now.year(),

@@ -17,6 +17,7 @@ mod hostile_files;
 mod mutation;
 mod paths;
 mod recognise;
+mod reports;
 mod rules;
 mod sarif_validator;
 mod scenario;
