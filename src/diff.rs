@@ -293,7 +293,7 @@ fn agents_only_in(a: &Inventory, b: &Inventory, levels: &BTreeMap<&str, AccessLe
         .map(|x| Item {
             id: x.id.clone(),
             name: x.name.clone(),
-            kind: x.kind.clone(),
+            kind: x.kind.to_string(),
             access_level: levels.get(x.id.as_str()).copied(),
         })
         .collect()
@@ -307,7 +307,7 @@ fn identities_only_in(a: &Inventory, b: &Inventory) -> Vec<Item> {
         .map(|x| Item {
             id: x.id.clone(),
             name: x.name.clone(),
-            kind: x.kind.clone(),
+            kind: x.kind.to_string(),
             access_level: x.access_level,
         })
         .collect()

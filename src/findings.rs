@@ -10,7 +10,7 @@ use sha2::{Digest, Sha256};
 use crate::analysis::SubjectFacts;
 use crate::config::Config;
 use crate::model::InlineIgnore;
-use crate::model::{Confidence, Location};
+use crate::model::{Category, Confidence, Location, SuppressedBy};
 use crate::rules::{Rule, Severity};
 
 /// A rule matched a subject.
@@ -19,7 +19,7 @@ pub struct Finding {
     pub rule_id: String,
     pub rule_name: String,
     pub title: String,
-    pub category: String,
+    pub category: Category,
     pub severity: Severity,
     pub confidence: Confidence,
     pub message: String,
@@ -43,8 +43,7 @@ pub struct Finding {
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
 pub struct Suppressed {
     pub finding: Finding,
-    /// `inline`, `config` or `baseline`.
-    pub by: String,
+    pub by: SuppressedBy,
     pub reason: String,
 }
 
@@ -181,7 +180,7 @@ pub fn judge(input: &JudgeInput<'_>) -> Judgement {
             used_inline.insert(i);
             out.suppressed.push(Suppressed {
                 reason: ig.reason.clone(),
-                by: "inline".into(),
+                by: SuppressedBy::Inline,
                 finding,
             });
             continue;
@@ -201,7 +200,7 @@ pub fn judge(input: &JudgeInput<'_>) -> Judgement {
             {
                 out.suppressed.push(Suppressed {
                     reason: ig.reason.clone(),
-                    by: "config".into(),
+                    by: SuppressedBy::Config,
                     finding,
                 });
                 continue;
@@ -213,7 +212,7 @@ pub fn judge(input: &JudgeInput<'_>) -> Judgement {
         {
             out.suppressed.push(Suppressed {
                 reason: "in the baseline".into(),
-                by: "baseline".into(),
+                by: SuppressedBy::Baseline,
                 finding,
             });
             continue;
@@ -313,7 +312,7 @@ fn make_finding(
         rule_id: rule.id.clone(),
         rule_name: rule.name.clone(),
         title: rule.title.clone(),
-        category: rule.category.clone(),
+        category: rule.category,
         severity,
         confidence: rule.confidence,
         message,

@@ -288,7 +288,7 @@ fn identity_capabilities(i: &Identity, grants: &[&Grant]) -> Vec<(Domain, Access
                         } else {
                             provider.to_string()
                         },
-                        what: i.kind.clone(),
+                        what: i.kind.to_string(),
                     },
                     level,
                 ));

@@ -8,7 +8,7 @@ use std::collections::{BTreeMap, BTreeSet};
 use serde_json::Value;
 
 use crate::doc::{self, Format};
-use crate::model::{AccessLevel, Agent, Change, Inventory, Location};
+use crate::model::{AccessLevel, Agent, AgentKind, Change, ChangeKind, Inventory, Location};
 use crate::policy::github::{ALL_SCOPES, level_of_value};
 use crate::sources::repo::history::Revision;
 
@@ -31,8 +31,8 @@ pub fn changes(revisions: &[Revision], current: &Inventory) -> Vec<Change> {
             let old = before.and_then(|b| b.agent(&agent.id));
             let mut found = match old {
                 None => agent_added(agent),
-                Some(old) if agent.kind == "github-workflow" => token_rises(old, agent),
-                Some(old) if agent.kind == "mcp-client" => mcp_rises(old, agent),
+                Some(old) if agent.kind == AgentKind::GithubWorkflow => token_rises(old, agent),
+                Some(old) if agent.kind == AgentKind::McpClient => mcp_rises(old, agent),
                 Some(_) => Vec::new(),
             };
             let now = current.agent(&agent.id);
@@ -48,7 +48,7 @@ pub fn changes(revisions: &[Revision], current: &Inventory) -> Vec<Change> {
 
 /// A change found, before it is dated and placed.
 struct Delta {
-    kind: &'static str,
+    kind: ChangeKind,
     subject: String,
     from: Option<String>,
     to: String,
@@ -78,7 +78,7 @@ impl Delta {
                 "{}: {from} → {} in commit {short} ({date})",
                 agent.name, self.to
             ),
-            (None, "agent-added") => format!(
+            (None, ChangeKind::AgentAdded) => format!(
                 "{} added with {} in commit {short} ({date})",
                 agent.name, self.to
             ),
@@ -95,7 +95,7 @@ impl Delta {
         .or_else(|| agent.locations.first().cloned());
         Change {
             id: format!("change:{}:{}:{}", rev.commit, agent.id, self.subject),
-            kind: self.kind.into(),
+            kind: self.kind,
             agent: Some(agent.id.clone()),
             subject: self.subject,
             from: self.from,
@@ -193,7 +193,7 @@ fn token_rises(old: &Agent, new: &Agent) -> Vec<Delta> {
     }
     if after == Perms::All(AccessLevel::Write) {
         return vec![Delta {
-            kind: "write-all-added",
+            kind: ChangeKind::WriteAllAdded,
             subject: "permissions".into(),
             from: Some(format!("permissions: {}", before.describe())),
             to: "permissions: write-all".into(),
@@ -215,7 +215,7 @@ fn token_rises(old: &Agent, new: &Agent) -> Vec<Delta> {
         .filter_map(|scope| {
             let (lo, hi) = (before.level(scope)?, after.level(scope)?);
             (hi > lo).then(|| Delta {
-                kind: "permission-raised",
+                kind: ChangeKind::PermissionRaised,
                 subject: scope.to_string(),
                 from: Some(format!("{scope}: {}", lo.as_str())),
                 to: format!("{scope}: {}", hi.as_str()),
@@ -277,7 +277,7 @@ fn mcp_rises(old: &Agent, new: &Agent) -> Vec<Delta> {
         }
         let Some(was) = before.get(name).filter(|s| enabled(s)) else {
             out.push(Delta {
-                kind: "mcp-server-added",
+                kind: ChangeKind::McpServerAdded,
                 subject: name.to_string(),
                 from: before
                     .get(name)
@@ -294,7 +294,7 @@ fn mcp_rises(old: &Agent, new: &Agent) -> Vec<Delta> {
         if !has.is_subset(&had) {
             let list = |s: &BTreeSet<&str>| s.iter().copied().collect::<Vec<_>>().join(", ");
             out.push(Delta {
-                kind: "tool-added",
+                kind: ChangeKind::ToolAdded,
                 subject: format!("{name}/auto-approve"),
                 from: (!had.is_empty()).then(|| format!("{name} auto-approves {}", list(&had))),
                 to: format!("{name} auto-approves {}", list(&has)),
@@ -306,7 +306,7 @@ fn mcp_rises(old: &Agent, new: &Agent) -> Vec<Delta> {
         }
         if trusted(server) && !trusted(was) {
             out.push(Delta {
-                kind: "tool-added",
+                kind: ChangeKind::ToolAdded,
                 subject: format!("{name}/trust"),
                 from: Some(format!("{name} asks before each tool call")),
                 to: format!("{name} trusted (every tool call runs without asking)"),
@@ -335,12 +335,12 @@ fn describe_server(name: &str, server: &Value) -> String {
 
 /// An agent that was not in the older version of the file.
 fn agent_added(agent: &Agent) -> Vec<Delta> {
-    let (to, level) = match agent.kind.as_str() {
-        "github-workflow" => {
+    let (to, level) = match &agent.kind {
+        AgentKind::GithubWorkflow => {
             let p = Perms::of(agent);
             (format!("permissions: {}", p.describe()), p.max())
         }
-        "mcp-client" => {
+        AgentKind::McpClient => {
             let names: Vec<String> = servers(agent)
                 .into_iter()
                 .filter(|(_, s)| enabled(s))
@@ -348,10 +348,10 @@ fn agent_added(agent: &Agent) -> Vec<Delta> {
                 .collect();
             (format!("MCP server(s) {}", names.join(", ")), None)
         }
-        _ => (agent.kind.clone(), None),
+        _ => (agent.kind.to_string(), None),
     };
     vec![Delta {
-        kind: "agent-added",
+        kind: ChangeKind::AgentAdded,
         subject: "agent".into(),
         from: None,
         to,
@@ -365,25 +365,24 @@ fn agent_added(agent: &Agent) -> Vec<Delta> {
 /// Whether the working tree's version of the agent still has what the change added.
 fn still_holds(d: &Delta, now: &Agent) -> bool {
     match d.kind {
-        "permission-raised" => {
+        ChangeKind::PermissionRaised => {
             Perms::of(now).level(&d.subject) >= d.to_level && d.to_level.is_some()
         }
-        "write-all-added" => Perms::of(now) == Perms::All(AccessLevel::Write),
-        "mcp-server-added" => servers(now)
+        ChangeKind::WriteAllAdded => Perms::of(now) == Perms::All(AccessLevel::Write),
+        ChangeKind::McpServerAdded => servers(now)
             .get(d.subject.as_str())
             .is_some_and(|s| enabled(s)),
-        "tool-added" => {
+        ChangeKind::ToolAdded => {
             let (server, what) = d.subject.split_once('/').unwrap_or((&d.subject, ""));
             servers(now).get(server).is_some_and(|s| match what {
                 "trust" => trusted(s),
                 _ => !auto_approved(s).is_empty(),
             })
         }
-        "agent-added" => match d.to_level {
+        ChangeKind::AgentAdded => match d.to_level {
             Some(level) => Perms::of(now).max() >= Some(level),
             None => true,
         },
-        _ => false,
     }
 }
 

@@ -412,7 +412,7 @@ fn credential_facts(
         m.insert(
             "long_lived".into(),
             json!(
-                is_long_lived_kind(&cred.kind)
+                is_long_lived_kind(cred.kind.as_str())
                     && cred.lifetime != crate::model::Lifetime::ShortLived
             ),
         );

@@ -3,7 +3,7 @@
 
 use std::collections::{BTreeMap, BTreeSet};
 
-use crate::model::{Edge, EdgeKind, Inventory};
+use crate::model::{AgentKind, CredentialKind, Edge, EdgeKind, IdentityKind, Inventory, Provider};
 
 /// A LangGraph config's `env` file: the credentials in it are held by its graphs.
 pub fn link_env_files(inv: &mut Inventory) {
@@ -30,7 +30,7 @@ pub fn link_env_files(inv: &mut Inventory) {
                     to: cred.identity.clone().unwrap_or_else(|| cred.id.clone()),
                     evidence: format!(
                         "loads {file}, which holds {}",
-                        cred.name.as_deref().unwrap_or(&cred.kind)
+                        cred.name.as_deref().unwrap_or(cred.kind.as_str())
                     ),
                     location: Some(loc.clone()),
                 });
@@ -67,7 +67,7 @@ pub fn holders_from_edges(inv: &mut Inventory) {
 pub fn shares(inv: &mut Inventory) {
     let mut edges = Vec::new();
     for identity in &inv.identities {
-        if identity.agents.len() < 2 || identity.kind == "github-token" {
+        if identity.agents.len() < 2 || identity.kind == IdentityKind::GithubToken {
             continue;
         }
         let first = &identity.agents[0];
@@ -90,7 +90,7 @@ pub fn join_key_ids(inv: &mut Inventory) {
     let owners: BTreeMap<&str, &str> = inv
         .credentials
         .iter()
-        .filter(|c| c.kind == "aws-access-key")
+        .filter(|c| c.kind == CredentialKind::AwsAccessKey)
         .filter_map(|c| Some((c.key_id.as_deref()?, c.identity.as_deref()?)))
         .collect();
     if owners.is_empty() {
@@ -100,7 +100,7 @@ pub fn join_key_ids(inv: &mut Inventory) {
     for c in inv
         .credentials
         .iter()
-        .filter(|c| c.kind == "aws-access-key-id")
+        .filter(|c| c.kind == CredentialKind::AwsAccessKeyId)
     {
         let Some(owner) = c.key_id.as_deref().and_then(|k| owners.get(k)) else {
             continue;
@@ -163,7 +163,7 @@ pub fn join_app_tokens(inv: &mut Inventory) {
     for i in inv
         .identities
         .iter()
-        .filter(|i| i.kind == "github-app-installation")
+        .filter(|i| i.kind == IdentityKind::GithubAppInstallation)
     {
         let app = i.facts.get("github").and_then(|g| g.get("app_id"));
         if let Some(app) = app.map(|a| match a {
@@ -358,7 +358,7 @@ pub fn triggers(inv: &mut Inventory) {
     let listeners: Vec<Listener<'_>> = inv
         .agents
         .iter()
-        .filter(|a| a.kind == "github-workflow")
+        .filter(|a| a.kind == AgentKind::GithubWorkflow)
         .filter_map(|a| {
             let file = a.facts.get("workflow_file")?.as_str()?;
             Some(Listener {
@@ -391,9 +391,9 @@ pub fn triggers(inv: &mut Inventory) {
     let mut github_tokens: BTreeMap<&str, Vec<&str>> = BTreeMap::new();
     for e in inv.edges.iter().filter(|e| e.kind == EdgeKind::Holds) {
         if let Some(i) = inv.identity(&e.to)
-            && i.provider == "github"
+            && i.provider == Provider::Github
             && !i.id.starts_with("github-token:")
-            && (i.kind.contains("token") || i.kind.contains("pat"))
+            && (i.kind.as_str().contains("token") || i.kind.as_str().contains("pat"))
         {
             github_tokens
                 .entry(e.from.as_str())

@@ -26,7 +26,7 @@ pub fn agent_scope(inv: &Inventory) -> Inventory {
         }
     }
     for c in &inv.credentials {
-        if super::facts::is_ai_provider(&c.provider) {
+        if super::facts::is_ai_provider(c.provider.as_str()) {
             keep.insert(c.id.as_str());
             keep.extend(c.identity.as_deref());
         }

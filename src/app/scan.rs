@@ -89,7 +89,7 @@ fn baseline_text(report: &Report) -> Result<String> {
                 report
                     .suppressed
                     .iter()
-                    .filter(|s| s.by == "baseline")
+                    .filter(|s| s.by == crate::model::SuppressedBy::Baseline)
                     .map(|s| &s.finding),
             )
             .map(|f| f.fingerprint.clone())

@@ -4,6 +4,7 @@ use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
 use super::Location;
+use super::kinds::{AgentKind, ChangeKind, CredentialKind, IdentityKind, Provider};
 
 /// How sure we are that something is what we say it is.
 #[derive(
@@ -106,8 +107,7 @@ pub struct Agent {
     /// Stable id, e.g. `repo:.github/workflows/claude.yml#/jobs/claude`.
     pub id: String,
     pub name: String,
-    /// `github-workflow`, `mcp-client`, `crewai`, `a2a`, `langgraph`, `autogen`, `declared`.
-    pub kind: String,
+    pub kind: AgentKind,
     pub confidence: Confidence,
     pub evidence: Vec<Evidence>,
     pub source: SourceKind,
@@ -122,10 +122,8 @@ pub struct Agent {
 pub struct Identity {
     /// Stable id: `aws:arn:…`, `github:installation:123`, `repo:<path>#<pointer>`, …
     pub id: String,
-    /// `github-token`, `github-classic-pat`, `llm-api-key`, `aws-access-key`, …
-    pub kind: String,
-    /// `github`, `aws`, `openai`, `anthropic`, …
-    pub provider: String,
+    pub kind: IdentityKind,
+    pub provider: Provider,
     pub name: String,
     /// Ids of the agents that hold it.
     pub agents: Vec<String>,
@@ -152,8 +150,8 @@ impl Identity {
     /// credentials, locations, tags or facts.
     pub fn new(
         id: impl Into<String>,
-        kind: impl Into<String>,
-        provider: impl Into<String>,
+        kind: impl Into<IdentityKind>,
+        provider: impl Into<Provider>,
         name: impl Into<String>,
     ) -> Self {
         Identity {
@@ -181,9 +179,9 @@ impl Identity {
 pub struct Credential {
     /// Stable id: `secret:<fingerprint>` for literals, `github-secret:<scope>/<NAME>`, `env:<NAME>`.
     pub id: String,
-    /// Detector kind: `openai-api-key`, `aws-access-key-id`, `github-classic-pat`, …
-    pub kind: String,
-    pub provider: String,
+    /// The detector's kind for literals (`openai-api-key`, …), else what the source says.
+    pub kind: CredentialKind,
+    pub provider: Provider,
     pub lifetime: Lifetime,
     pub storage: Storage,
     /// Stable, non-reversible fingerprint of the value (literals only).
@@ -209,8 +207,8 @@ impl Credential {
     /// identity, dates) is filled in with struct update syntax.
     pub fn new(
         id: impl Into<String>,
-        kind: impl Into<String>,
-        provider: impl Into<String>,
+        kind: impl Into<CredentialKind>,
+        provider: impl Into<Provider>,
         lifetime: Lifetime,
         storage: Storage,
         confidence: Confidence,
@@ -330,9 +328,7 @@ impl Ord for SourceKind {
 pub struct Change {
     /// Stable id: `change:<commit>:<agent>:<subject>`.
     pub id: String,
-    /// `permission-raised`, `write-all-added`, `mcp-server-added`, `tool-added` or
-    /// `agent-added`.
-    pub kind: String,
+    pub kind: ChangeKind,
     /// The agent whose access rose (its id in the newer version of the file).
     pub agent: Option<String>,
     /// What rose: a token scope, an MCP server, `server/tool`, or the agent itself.

@@ -1,10 +1,14 @@
 //! The inventory: plain data, no I/O. Every source produces fragments of it.
 
 mod inventory;
+mod kinds;
 mod location;
 mod merge;
 mod subject;
 
 pub use inventory::*;
+pub use kinds::{
+    AgentKind, Category, ChangeKind, CredentialKind, IdentityKind, Provider, SuppressedBy,
+};
 pub use location::*;
 pub use subject::{InlineIgnore, SubjectKind};

@@ -14,7 +14,7 @@ use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
 use crate::findings::{Finding, StaleIgnore, Suppressed};
-use crate::model::{Inventory, SourceError};
+use crate::model::{Category, Inventory, SourceError};
 use crate::rules::{Rule, Severity};
 
 pub const REPORT_SCHEMA: &str = "nhi-audit/report/v1";
@@ -60,7 +60,7 @@ pub struct Summary {
     pub credentials: usize,
     pub findings: usize,
     pub by_severity: BTreeMap<String, usize>,
-    pub by_category: BTreeMap<String, usize>,
+    pub by_category: BTreeMap<Category, usize>,
     pub suppressed: usize,
     pub errors: usize,
 }
@@ -73,7 +73,7 @@ pub struct RuleInfo {
     pub title: String,
     pub description: String,
     pub severity: Severity,
-    pub category: String,
+    pub category: Category,
     pub remediation: String,
     pub controls: BTreeMap<String, Vec<String>>,
 }
@@ -86,7 +86,7 @@ impl From<&Rule> for RuleInfo {
             title: r.title.clone(),
             description: r.description.clone(),
             severity: r.severity,
-            category: r.category.clone(),
+            category: r.category,
             remediation: r.remediation.clone(),
             controls: r.controls.clone(),
         }
@@ -113,7 +113,7 @@ impl Summary {
             *s.by_severity
                 .entry(f.severity.as_str().to_string())
                 .or_default() += 1;
-            *s.by_category.entry(f.category.clone()).or_default() += 1;
+            *s.by_category.entry(f.category).or_default() += 1;
         }
         s
     }

@@ -107,7 +107,7 @@ pub fn render(report: &Report) -> String {
 }
 
 fn rule(r: &RuleInfo) -> Value {
-    let mut tags = vec!["security".to_string(), r.category.clone()];
+    let mut tags = vec!["security".to_string(), r.category.to_string()];
     let mut control_lines = Vec::new();
     for (key, ids) in &r.controls {
         let cat = controls::catalogue(key);

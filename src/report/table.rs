@@ -10,7 +10,7 @@ use super::Report;
 use super::term::{Detail, Style, Term};
 use crate::controls;
 use crate::findings::Finding;
-use crate::model::{EdgeKind, Inventory};
+use crate::model::{Category, EdgeKind, Inventory};
 use crate::rules::Severity;
 
 /// Columns of the severity label; the rest of a finding's block is indented this far.
@@ -110,7 +110,7 @@ fn summary(report: &Report, term: &Term) -> String {
     if report.findings.is_empty() {
         return out;
     }
-    let mut by_cat: Vec<(&String, &usize)> = s.by_category.iter().collect();
+    let mut by_cat: Vec<(&Category, &usize)> = s.by_category.iter().collect();
     by_cat.sort_by(|a, b| b.1.cmp(a.1).then(a.0.cmp(b.0)));
     let cats: Vec<String> = by_cat.iter().map(|(c, n)| format!("{c} {n}")).collect();
     out.push_str(&term.wrap("  by category  ", "               ", &cats.join(" · ")));

@@ -8,7 +8,11 @@ use crate::rules::Rule;
 /// `rules list`: one line per rule.
 pub fn rule_list(rules: &[Rule], term: &Term) -> String {
     let id_w = rules.iter().map(|r| r.id.len()).max().unwrap_or(0);
-    let cat_w = rules.iter().map(|r| r.category.len()).max().unwrap_or(0);
+    let cat_w = rules
+        .iter()
+        .map(|r| r.category.as_str().len())
+        .max()
+        .unwrap_or(0);
     let mut out = String::new();
     for r in rules {
         let head = format!(

@@ -6,10 +6,10 @@ use std::sync::LazyLock;
 
 use regex::Regex;
 
-use super::{CATEGORIES, Rule, Severity, SubjectKind, template};
+use super::{Rule, Severity, SubjectKind, template};
 use crate::controls;
 use crate::doc::{self, Node};
-use crate::model::Confidence;
+use crate::model::{Category, Confidence};
 
 /// A rule that could not be loaded.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -223,15 +223,17 @@ pub fn load_rule_text(file: &str, text: &str, base: Option<&Path>) -> Result<Rul
         v
     });
     let category = c.string(&doc, "category").and_then(|(s, line)| {
-        if CATEGORIES.contains(&s.as_str()) {
-            Some(s)
-        } else {
+        let v = Category::parse(&s);
+        if v.is_none() {
             c.err(
                 line,
-                format!("unknown category `{s}` (one of: {})", CATEGORIES.join(", ")),
+                format!(
+                    "unknown category `{s}` (one of: {})",
+                    Category::KNOWN.join(", ")
+                ),
             );
-            None
         }
+        v
     });
     let subject = c.string(&doc, "subject").and_then(|(s, line)| {
         let v = SubjectKind::parse(&s);

@@ -12,7 +12,7 @@ use std::path::PathBuf;
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
-use crate::model::Confidence;
+use crate::model::{Category, Confidence};
 
 pub use eval::{AgentScope, BoundVars, Match, Subject as EvalSubject, evaluate};
 pub use load::{LoadError, builtin_rules, load_dir, load_rule_text};
@@ -55,20 +55,6 @@ impl Severity {
     }
 }
 
-/// The fixed list of finding categories, so reports group the same way across versions.
-pub const CATEGORIES: &[&str] = &[
-    "hardcoded-secret",
-    "long-lived-credential",
-    "stale-identity",
-    "over-privilege",
-    "write-creep",
-    "privilege-chain",
-    "shared-credential",
-    "weak-workload-identity",
-    "unattributable-action",
-    "missing-ownership",
-];
-
 pub use crate::model::SubjectKind;
 
 /// One `severity_if` entry.
@@ -88,7 +74,8 @@ pub struct Rule {
     pub description: String,
     pub severity: Severity,
     pub confidence: Confidence,
-    pub category: String,
+    /// One of a fixed list, so reports group the same way across versions.
+    pub category: Category,
     pub subject: SubjectKind,
     pub when: String,
     pub program: cel::Program,

@@ -22,8 +22,8 @@ use super::api::{DeployKey, Installation, PatGrant, Repository, Secret, Workflow
 use super::apps::{self, Recognised};
 use super::export::{GithubExport, OrgExport, RepoExport};
 use crate::model::{
-    AccessLevel, Agent, Confidence, Credential, Edge, EdgeKind, Effect, Evidence, Grant, Identity,
-    Inventory, Lifetime, Location, SourceError, SourceKind, Storage,
+    AccessLevel, Agent, AgentKind, Confidence, Credential, Edge, EdgeKind, Effect, Evidence, Grant,
+    Identity, Inventory, Lifetime, Location, SourceError, SourceKind, Storage,
 };
 use crate::policy::github::{ALL_SCOPES, level_of_value};
 use crate::timefmt;
@@ -500,7 +500,7 @@ fn with_environments(fragment: &mut Inventory, environments: Option<&[Value]>) {
     for agent in fragment
         .agents
         .iter_mut()
-        .filter(|a| a.kind == "github-workflow")
+        .filter(|a| a.kind == AgentKind::GithubWorkflow)
     {
         let Some(name) = agent.facts.get("environment").and_then(Value::as_str) else {
             continue;
@@ -566,7 +566,7 @@ fn with_org_context(
     for agent in fragment
         .agents
         .iter_mut()
-        .filter(|a| a.kind == "github-workflow")
+        .filter(|a| a.kind == AgentKind::GithubWorkflow)
     {
         agent.facts.insert("repository".into(), json!(repo));
         let Some((perms, from)) = default else {
@@ -768,8 +768,8 @@ fn secret(id: &str, s: &Secret, facts: Value, loc: Location, inv: &mut Inventory
     });
     inv.identities.push(Identity {
         id: id.to_string(),
-        kind: kind.to_string(),
-        provider: provider.to_string(),
+        kind: kind.into(),
+        provider: provider.into(),
         name: s.name.clone(),
         agents: Vec::new(),
         access_level: None,
@@ -811,7 +811,7 @@ fn add_agent(
     inv.agents.push(Agent {
         id,
         name,
-        kind: kind.to_string(),
+        kind: kind.into(),
         confidence: why.confidence,
         evidence: vec![Evidence::new(why.why.clone(), Some(at.clone()))],
         source: SourceKind::Github,

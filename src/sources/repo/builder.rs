@@ -8,8 +8,8 @@ use sha2::{Digest, Sha256};
 
 use crate::doc::{LineIndex, Node};
 use crate::model::{
-    Agent, Confidence, Credential, Edge, EdgeKind, Evidence, Identity, Inventory, Lifetime,
-    Location, SourceKind, Storage,
+    Agent, AgentKind, Confidence, Credential, Edge, EdgeKind, Evidence, Identity, Inventory,
+    Lifetime, Location, SourceKind, Storage,
 };
 use crate::secrets::{self, RefSyntax, ValueClass};
 
@@ -295,8 +295,8 @@ impl<'a> Fragment<'a> {
     ) {
         self.inv.identities.push(Identity {
             id: id.to_string(),
-            kind: kind.to_string(),
-            provider: provider.to_string(),
+            kind: kind.into(),
+            provider: provider.into(),
             name: name.to_string(),
             agents: holder.map(str::to_string).into_iter().collect(),
             access_level: None,
@@ -346,7 +346,7 @@ impl<'a> Fragment<'a> {
         &mut self,
         id: String,
         name: String,
-        kind: &str,
+        kind: impl Into<AgentKind>,
         confidence: Confidence,
         evidence: Vec<Evidence>,
         at: Location,
@@ -355,7 +355,7 @@ impl<'a> Fragment<'a> {
         self.add_agent(Agent {
             id,
             name,
-            kind: kind.to_string(),
+            kind: kind.into(),
             confidence,
             evidence,
             source: SourceKind::Repo,

@@ -5,7 +5,7 @@ use serde_json::json;
 
 use super::builder::{Fragment, Site};
 use crate::doc::{Format, Node, pointer_segment};
-use crate::model::{AccessLevel, Confidence, EdgeKind, Evidence};
+use crate::model::{AccessLevel, AgentKind, Confidence, EdgeKind, Evidence};
 
 /// Tool-name words that mean the tool changes things (files, code, messages, data).
 const WRITE_TOOL_WORDS: &[&str] = &[
@@ -84,7 +84,7 @@ pub fn crewai(text: &str, fragment: &mut Fragment<'_>) {
         fragment.agent(
             id.clone(),
             format!("CrewAI agent {}", key.name),
-            "crewai",
+            AgentKind::CrewAi,
             Confidence::High,
             vec![Evidence::new(
                 "CrewAI agent definition (role, goal, backstory)",
@@ -167,7 +167,7 @@ pub fn a2a(text: &str, fragment: &mut Fragment<'_>) {
     fragment.agent(
         format!("repo:{}", fragment.path),
         format!("A2A agent {}", crate::text::display_value(name)),
-        "a2a",
+        AgentKind::A2a,
         Confidence::High,
         vec![Evidence::new("A2A agent card", Some(loc.clone()))],
         loc,
@@ -212,7 +212,7 @@ pub fn langgraph(text: &str, fragment: &mut Fragment<'_>) {
         fragment.agent(
             id.clone(),
             format!("LangGraph graph {}", key.name),
-            "langgraph",
+            AgentKind::LangGraph,
             Confidence::High,
             vec![Evidence::new(
                 "graph declared in langgraph.json",
@@ -267,7 +267,7 @@ pub fn autogen(text: &str, fragment: &mut Fragment<'_>) {
     fragment.agent(
         id.clone(),
         "AutoGen model list".to_string(),
-        "autogen",
+        AgentKind::AutoGen,
         Confidence::High,
         vec![Evidence::new(
             "AutoGen model config list",

@@ -6,7 +6,7 @@ use serde_json::{Value as Json, json};
 use super::builder::{Fragment, Site};
 use super::detect::McpClient;
 use crate::doc::{Format, Node};
-use crate::model::{Confidence, Evidence};
+use crate::model::{AgentKind, Confidence, Evidence};
 use crate::secrets;
 
 pub fn analyse(client: McpClient, text: &str, fragment: &mut Fragment<'_>) {
@@ -98,7 +98,7 @@ pub fn analyse(client: McpClient, text: &str, fragment: &mut Fragment<'_>) {
     fragment.agent(
         agent_id,
         name,
-        "mcp-client",
+        AgentKind::McpClient,
         Confidence::High,
         vec![Evidence::new(
             format!(

@@ -13,7 +13,7 @@ use serde_json::{Value as Json, json};
 
 use super::super::builder::{Fragment, Site};
 use crate::doc::{self, Format, Node, Value};
-use crate::model::{Confidence, Evidence};
+use crate::model::{AgentKind, Confidence, Evidence};
 use crate::policy::github::TokenPermissions;
 use crate::secrets::RefSyntax;
 
@@ -336,7 +336,7 @@ pub fn analyse_source(text: &str, fragment: &mut Fragment<'_>) {
     fragment.agent(
         agent_id,
         format!("{} (gh-aw) in {name}", product(&engine)),
-        "github-workflow",
+        AgentKind::GithubWorkflow,
         Confidence::High,
         vec![Evidence::new(
             format!(
