@@ -6,7 +6,6 @@
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::Path;
 
-use anyhow::{Context, Result, bail};
 use schemars::JsonSchema;
 use serde::Serialize;
 use serde_json::Value;
@@ -23,44 +22,72 @@ pub struct Snapshot {
     pub findings: Option<Vec<Finding>>,
 }
 
+/// A file that is not a snapshot `diff` can read; each names the file.
+#[derive(Debug, thiserror::Error)]
+pub enum SnapshotError {
+    #[error("{path}: cannot read the snapshot: {source}")]
+    Read {
+        path: String,
+        #[source]
+        source: std::io::Error,
+    },
+    #[error("{path}:{line}:{column}: not JSON ({kind})")]
+    NotJson {
+        path: String,
+        line: usize,
+        column: usize,
+        kind: String,
+    },
+    #[error(
+        "{path}: not an nhi-audit report or inventory (schema `{schema}`; expected {} or {INVENTORY_SCHEMA} — save one with `scan --format json` or `inventory --format json`)",
+        crate::report::REPORT_SCHEMA
+    )]
+    NotASnapshot { path: String, schema: String },
+    #[error("{path}: {part} does not have the report's shape: {source}")]
+    Shape {
+        path: String,
+        part: &'static str,
+        #[source]
+        source: serde_json::Error,
+    },
+}
+
+const INVENTORY_SCHEMA: &str = "nhi-audit/inventory/v1";
+
 /// Reads a JSON report (`nhi-audit/report/v1`) or inventory (`nhi-audit/inventory/v1`).
-pub fn read_snapshot(path: &Path) -> Result<Snapshot> {
-    let text = std::fs::read_to_string(path)
-        .with_context(|| format!("{}: cannot read the snapshot", path.display()))?;
-    let value: Value = crate::doc::from_json(&text).map_err(|e| {
-        anyhow::anyhow!(
-            "{}:{}:{}: not JSON ({})",
-            path.display(),
-            e.line,
-            e.column,
-            e.kind
-        )
+pub fn read_snapshot(path: &Path) -> Result<Snapshot, SnapshotError> {
+    let shown = || path.display().to_string();
+    let text = std::fs::read_to_string(path).map_err(|source| SnapshotError::Read {
+        path: shown(),
+        source,
+    })?;
+    let value: Value = crate::doc::from_json(&text).map_err(|e| SnapshotError::NotJson {
+        path: shown(),
+        line: e.line,
+        column: e.column,
+        kind: e.kind.to_string(),
     })?;
     let schema = value["schema"].as_str().unwrap_or_default();
-    if schema != crate::report::REPORT_SCHEMA && schema != "nhi-audit/inventory/v1" {
-        bail!(
-            "{}: not an nhi-audit report or inventory (schema `{schema}`; expected {} or nhi-audit/inventory/v1 — save one with `scan --format json` or `inventory --format json`)",
-            path.display(),
-            crate::report::REPORT_SCHEMA
-        );
+    if schema != crate::report::REPORT_SCHEMA && schema != INVENTORY_SCHEMA {
+        return Err(SnapshotError::NotASnapshot {
+            path: shown(),
+            schema: schema.to_string(),
+        });
     }
-    let inventory = serde_json::from_value(value["inventory"].clone()).with_context(|| {
-        format!(
-            "{}: the inventory does not have the report's shape",
-            path.display()
-        )
-    })?;
+    let shape = |part| {
+        move |source| SnapshotError::Shape {
+            path: shown(),
+            part,
+            source,
+        }
+    };
+    let mut inventory: Inventory =
+        serde_json::from_value(value["inventory"].clone()).map_err(shape("the inventory"))?;
     let findings = match value.get("findings") {
-        Some(f) => Some(serde_json::from_value(f.clone()).with_context(|| {
-            format!(
-                "{}: findings[] does not have the report's shape",
-                path.display()
-            )
-        })?),
+        Some(f) => Some(serde_json::from_value(f.clone()).map_err(shape("findings[]"))?),
         None => None,
     };
     // Lookups by id need the inventory's order; a hand-edited file may not keep it.
-    let mut inventory: Inventory = inventory;
     inventory.normalize();
     Ok(Snapshot {
         inventory,

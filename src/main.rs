@@ -1,7 +1,7 @@
 use std::process::ExitCode;
 
 use clap::Parser;
-use nhi_audit::app::{self, UsageError, exit};
+use nhi_audit::app;
 use nhi_audit::cli::Cli;
 
 fn main() -> ExitCode {
@@ -11,13 +11,9 @@ fn main() -> ExitCode {
         Err(e) => {
             #[allow(clippy::print_stderr, reason = "the CLI's last word")]
             {
-                eprintln!("error: {e:#}");
+                eprintln!("error: {e}");
             }
-            if e.downcast_ref::<UsageError>().is_some() {
-                ExitCode::from(exit::USAGE)
-            } else {
-                ExitCode::from(exit::SOURCE_FAILED)
-            }
+            ExitCode::from(e.exit_code())
         }
     }
 }

@@ -1,8 +1,6 @@
 //! `nhi-audit controls`: the control catalogues findings map to.
 
-use anyhow::Result;
-
-use super::{Output, exit};
+use super::{Output, Result, exit};
 use crate::cli::ControlsArgs;
 use crate::controls::CATALOGUES;
 

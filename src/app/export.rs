@@ -2,15 +2,12 @@
 
 use std::path::Path;
 
-use anyhow::Result;
-
-use super::{UsageError, exit};
+use super::{Error, Result, exit};
 use crate::cli::GithubArgs;
 
 /// Creates the folder and checks it can be written, before any crawl.
 fn writable_dir(output: &Path) -> Result<()> {
-    let fail =
-        |e: std::io::Error| UsageError(format!("cannot write into {}: {e}", output.display()));
+    let fail = |e| write_failed(output, e);
     std::fs::create_dir_all(output).map_err(fail)?;
     let probe = output.join(".nhi-audit-write-check");
     std::fs::write(&probe, b"").map_err(fail)?;
@@ -18,8 +15,8 @@ fn writable_dir(output: &Path) -> Result<()> {
     Ok(())
 }
 
-fn write_failed(output: &Path, e: std::io::Error) -> anyhow::Error {
-    UsageError(format!("cannot write into {}: {e}", output.display())).into()
+fn write_failed(output: &Path, e: std::io::Error) -> Error {
+    Error::output(format!("into {}", output.display()), e)
 }
 
 pub fn aws(
@@ -55,7 +52,7 @@ pub fn aws(
 
 pub fn github(output: &Path, args: &GithubArgs) -> Result<u8> {
     let opts = super::github_live(args)?
-        .ok_or_else(|| UsageError("export github needs at least one --github-org ORG".into()))?;
+        .ok_or_else(|| Error::Usage("export github needs at least one --github-org ORG".into()))?;
     writable_dir(output)?;
     let export = match crate::sources::github::crawl(&opts) {
         Ok((export, _)) => export,

@@ -1,8 +1,6 @@
 //! `nhi-audit graph`: the identity graph as Graphviz DOT or Mermaid.
 
-use anyhow::Result;
-
-use super::{Output, UsageError, exit};
+use super::{Error, Output, Result, exit};
 use crate::cli::{GraphArgs, GraphFormat, Scope};
 use crate::report;
 
@@ -10,8 +8,7 @@ pub fn run(args: GraphArgs) -> Result<u8> {
     let output = Output::open(args.output.as_deref(), "the graph")?;
     let (mut inv, partial) = match &args.from {
         Some(file) => {
-            let snapshot =
-                crate::diff::read_snapshot(file).map_err(|e| UsageError(format!("{e:#}")))?;
+            let snapshot = crate::diff::read_snapshot(file)?;
             (snapshot.inventory, false)
         }
         None => {
@@ -40,11 +37,10 @@ pub fn run(args: GraphArgs) -> Result<u8> {
                 .map(|a| a.name.as_str())
                 .take(20)
                 .collect();
-            return Err(UsageError(format!(
+            return Err(Error::Usage(format!(
                 "--agent {wanted}: no agent has that id or name (agents: {})",
                 known.join("; ")
-            ))
-            .into());
+            )));
         }
         focus.extend(found);
     }

@@ -1,8 +1,6 @@
 //! `nhi-audit inventory`: who holds what, without judging.
 
-use anyhow::{Context, Result};
-
-use super::{Output, exit};
+use super::{Output, Result, exit};
 use crate::cli::{InventoryArgs, InventoryFormat, Scope};
 use crate::report::term::Detail;
 
@@ -23,7 +21,7 @@ pub fn run(args: InventoryArgs) -> Result<u8> {
         }
         InventoryFormat::Json => {
             let v = serde_json::json!({ "schema": "nhi-audit/inventory/v1", "inventory": report.inventory, "errors": report.errors });
-            serde_json::to_string_pretty(&v).context("serialising the inventory")? + "\n"
+            serde_json::to_string_pretty(&v)? + "\n"
         }
     };
     output.write(&text)?;

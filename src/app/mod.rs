@@ -7,6 +7,7 @@
 
 mod controls;
 mod diff;
+mod error;
 mod export;
 mod graph;
 mod inventory;
@@ -16,8 +17,6 @@ mod scan;
 use std::io::{IsTerminal, Seek, Write};
 use std::path::{Path, PathBuf};
 
-use anyhow::Result;
-
 use crate::cli::{ColorChoice, Command, ExportCommand, GithubArgs, SourceArgs};
 use crate::config::{Config, ConfigLoadError};
 use crate::model::SourceError;
@@ -26,18 +25,7 @@ use crate::report::term::{DEFAULT_WIDTH, Detail, Term};
 use crate::rules::Rule;
 use crate::sources::repo::{RepoOptions, ScanRoots};
 
-/// Process exit codes (DESIGN §5).
-pub mod exit {
-    pub const OK: u8 = 0;
-    pub const FINDINGS: u8 = 1;
-    pub const USAGE: u8 = 2;
-    pub const SOURCE_FAILED: u8 = 3;
-}
-
-/// A usage, config or rule error, or output that cannot be written: exit code 2.
-#[derive(Debug, thiserror::Error)]
-#[error("{0}")]
-pub struct UsageError(pub String);
+pub use error::{Error, Result, exit};
 
 pub fn run(command: Command) -> Result<u8> {
     match command {
@@ -88,9 +76,7 @@ impl Output {
             .map(|f| Output {
                 file: Some((path.to_path_buf(), f)),
             })
-            .map_err(|e| {
-                UsageError(format!("cannot write {what} to {}: {e}", path.display())).into()
-            })
+            .map_err(|e| Error::output(format!("{what} to {}", path.display()), e))
     }
 
     pub fn is_file(&self) -> bool {
@@ -104,15 +90,13 @@ impl Output {
                 .and_then(|()| f.rewind())
                 .and_then(|()| f.write_all(text.as_bytes()))
                 .and_then(|()| f.flush())
-                .map_err(|e| UsageError(format!("cannot write {}: {e}", path.display())).into()),
+                .map_err(|e| Error::output(path.display().to_string(), e)),
             None => {
                 let mut out = std::io::stdout().lock();
                 match out.write_all(text.as_bytes()).and_then(|()| out.flush()) {
                     // A closed pipe (`| head`) is not an error of ours.
                     Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => Ok(()),
-                    Err(e) => {
-                        Err(UsageError(format!("cannot write to standard output: {e}")).into())
-                    }
+                    Err(e) => Err(Error::output("to standard output", e)),
                     Ok(()) => Ok(()),
                 }
             }
@@ -148,9 +132,10 @@ fn prepare(source: &SourceArgs, rules: Option<&[Rule]>) -> Result<Prepared> {
         if let Err(e) = std::fs::symlink_metadata(p)
             && e.kind() == std::io::ErrorKind::NotFound
         {
-            return Err(
-                UsageError(format!("{}: no such file or folder to scan", p.display())).into(),
-            );
+            return Err(Error::Usage(format!(
+                "{}: no such file or folder to scan",
+                p.display()
+            )));
         }
     }
     let names = ScanRoots::new(&paths);
@@ -158,7 +143,7 @@ fn prepare(source: &SourceArgs, rules: Option<&[Rule]>) -> Result<Prepared> {
     if let Some(rules) = rules {
         let errs = config.unknown_rule_ids(|id| rules.iter().any(|r| r.id == id));
         if !errs.is_empty() {
-            return Err(usage_errors(errs));
+            return Err(Error::invalid(errs));
         }
     }
     Ok(Prepared {
@@ -178,8 +163,8 @@ fn load_config(source: &SourceArgs, paths: &[PathBuf], names: &ScanRoots) -> Res
     };
     let shown = names.shown(&path);
     let mut config = Config::load(&path, &shown).map_err(|e| match e {
-        ConfigLoadError::Read { .. } => UsageError(e.to_string()),
-        ConfigLoadError::Invalid(errs) => UsageError(join_lines(&errs)),
+        ConfigLoadError::Read { .. } => Error::Usage(e.to_string()),
+        ConfigLoadError::Invalid(errs) => Error::invalid(errs),
     })?;
     let prefix = config.dir.as_deref().and_then(|d| names.shown_prefix_of(d));
     config.rebase(prefix.as_deref());
@@ -187,31 +172,20 @@ fn load_config(source: &SourceArgs, paths: &[PathBuf], names: &ScanRoots) -> Res
 }
 
 fn load_rules(dirs: &[PathBuf]) -> Result<Vec<Rule>> {
-    let mut all = crate::rules::builtin_rules().map_err(usage_errors)?;
+    let mut all = crate::rules::builtin_rules().map_err(Error::invalid)?;
     for d in dirs {
-        all.extend(crate::rules::load_dir(d).map_err(usage_errors)?);
+        all.extend(crate::rules::load_dir(d).map_err(Error::invalid)?);
     }
     let mut ids = std::collections::BTreeSet::new();
     for r in &all {
         if !ids.insert(r.id.clone()) {
-            return Err(
-                UsageError(format!("{}: rule id {} is defined twice", r.origin, r.id)).into(),
-            );
+            return Err(Error::Usage(format!(
+                "{}: rule id {} is defined twice",
+                r.origin, r.id
+            )));
         }
     }
     Ok(all)
-}
-
-fn join_lines<E: ToString>(errs: &[E]) -> String {
-    errs.iter()
-        .map(ToString::to_string)
-        .collect::<Vec<_>>()
-        .join("\n")
-}
-
-/// Config and rule errors, one per line, as a usage error (exit code 2).
-fn usage_errors<E: ToString>(errs: Vec<E>) -> anyhow::Error {
-    UsageError(join_lines(&errs)).into()
 }
 
 /// Progress bars only on a terminal, never in CI logs.
@@ -243,11 +217,10 @@ fn github_live(args: &GithubArgs) -> Result<Option<crate::sources::github::LiveO
     let token = match std::env::var(&args.github_token_env) {
         Ok(t) if !t.trim().is_empty() => t.trim().to_string(),
         _ => {
-            return Err(UsageError(format!(
+            return Err(Error::Usage(format!(
                 "--github-org needs a token: set {} (or name another variable with --github-token-env)",
                 args.github_token_env
-            ))
-            .into());
+            )));
         }
     };
     Ok(Some(crate::sources::github::LiveOptions {

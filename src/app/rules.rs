@@ -1,8 +1,6 @@
 //! `nhi-audit rules list | show | check`.
 
-use anyhow::Result;
-
-use super::{Output, UsageError, exit};
+use super::{Error, Output, Result, exit};
 use crate::cli::{ColorChoice, RulesCommand};
 use crate::pipeline;
 use crate::report::term::Detail;
@@ -21,15 +19,15 @@ pub fn run(cmd: RulesCommand) -> Result<u8> {
                 .iter()
                 .find(|r| r.id.eq_ignore_ascii_case(&id) || r.name == id)
             else {
-                return Err(
-                    UsageError(format!("no rule {id}; `nhi-audit rules list` shows them")).into(),
-                );
+                return Err(Error::Usage(format!(
+                    "no rule {id}; `nhi-audit rules list` shows them"
+                )));
             };
             Output::stdout().write(&crate::report::text::rule(r))?;
             Ok(exit::OK)
         }
         RulesCommand::Check { dir } => {
-            let rules = crate::rules::load_dir(&dir).map_err(super::usage_errors)?;
+            let rules = crate::rules::load_dir(&dir).map_err(Error::invalid)?;
             // Example paths were resolved against each rule's file when loading.
             let failures = pipeline::check_examples(&rules, std::path::Path::new(""));
             if failures.is_empty() {
@@ -40,7 +38,7 @@ pub fn run(cmd: RulesCommand) -> Result<u8> {
                 ))?;
                 Ok(exit::OK)
             } else {
-                Err(UsageError(failures.join("\n")).into())
+                Err(Error::Usage(failures.join("\n")))
             }
         }
     }

@@ -1,8 +1,6 @@
 //! `nhi-audit scan`: the main job.
 
-use anyhow::{Context, Result};
-
-use super::{Output, UsageError, exit};
+use super::{Error, Output, Result, exit};
 use crate::cli::{FailOn, ScanArgs, Scope};
 use crate::findings::{BASELINE_SCHEMA, Baseline};
 use crate::pipeline::{self, ScanRequest};
@@ -95,7 +93,7 @@ fn baseline_text(report: &Report) -> Result<String> {
             .map(|f| f.fingerprint.clone())
             .collect(),
     };
-    Ok(serde_json::to_string_pretty(&b).context("serialising the baseline")? + "\n")
+    Ok(serde_json::to_string_pretty(&b)? + "\n")
 }
 
 fn exit_code(report: &Report, fail_on: FailOn, allow_partial: bool) -> u8 {
@@ -119,9 +117,9 @@ fn exit_code(report: &Report, fail_on: FailOn, allow_partial: bool) -> u8 {
 
 fn read_baseline(p: &std::path::Path) -> Result<Baseline> {
     let text = std::fs::read_to_string(p)
-        .map_err(|e| UsageError(format!("cannot read the baseline {}: {e}", p.display())))?;
+        .map_err(|e| Error::Usage(format!("cannot read the baseline {}: {e}", p.display())))?;
     let b: Baseline = serde_json::from_str(&text).map_err(|e| {
-        UsageError(format!(
+        Error::Usage(format!(
             "{}:{}:{}: not a baseline file ({})",
             p.display(),
             e.line(),
@@ -130,11 +128,10 @@ fn read_baseline(p: &std::path::Path) -> Result<Baseline> {
         ))
     })?;
     if b.schema != BASELINE_SCHEMA {
-        return Err(UsageError(format!(
+        return Err(Error::Usage(format!(
             "{}: unknown baseline schema (expected {BASELINE_SCHEMA})",
             p.display(),
-        ))
-        .into());
+        )));
     }
     Ok(b)
 }

@@ -2,6 +2,7 @@
 //! one tree whose every node knows its line and column, so findings point at the exact
 //! place in the user's file.
 
+pub mod data;
 mod json;
 mod lines;
 mod toml;

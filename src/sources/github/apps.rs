@@ -3,7 +3,7 @@
 
 use std::sync::LazyLock;
 
-use crate::doc::{self, Node};
+use crate::doc::data::{DataError, DataFile};
 use crate::model::Confidence;
 
 struct App {
@@ -35,32 +35,27 @@ pub struct Recognised {
 const SOURCE: &str = include_str!("../../../data/github-apps.yaml");
 
 fn catalog() -> &'static Catalog {
-    static CATALOG: LazyLock<Catalog> =
-        LazyLock::new(|| load(SOURCE).expect("the built-in GitHub app catalogue is valid"));
+    static CATALOG: LazyLock<Catalog> = LazyLock::new(|| {
+        load(SOURCE).unwrap_or_else(|e| panic!("the built-in GitHub app catalogue is invalid: {e}"))
+    });
     &CATALOG
 }
 
-fn field(node: &Node, key: &str) -> Result<String, String> {
-    node.get(key)
-        .and_then(Node::scalar_text)
-        .ok_or_else(|| format!("line {}: `{key}` is missing", node.line))
-}
-
-fn load(text: &str) -> Result<Catalog, String> {
-    let doc = doc::parse_trusted_yaml(text).map_err(|e| e.to_string())?;
+fn load(text: &str) -> Result<Catalog, DataError> {
+    let data = DataFile::parse("data/github-apps.yaml", text)?;
     let mut apps = Vec::new();
-    for item in doc.get("apps").map(Node::items).unwrap_or_default() {
+    for item in data.items("apps") {
         apps.push(App {
-            slug: field(item, "slug")?.to_ascii_lowercase(),
-            product: field(item, "product")?,
-            vendor: field(item, "vendor")?,
+            slug: data.field(item, "slug")?.to_ascii_lowercase(),
+            product: data.field(item, "product")?,
+            vendor: data.field(item, "vendor")?,
         });
     }
     let mut words = Vec::new();
-    for item in doc.get("name_words").map(Node::items).unwrap_or_default() {
+    for item in data.items("name_words") {
         words.push(Word {
-            word: field(item, "word")?.to_ascii_lowercase(),
-            product: field(item, "product")?,
+            word: data.field(item, "word")?.to_ascii_lowercase(),
+            product: data.field(item, "product")?,
         });
     }
     Ok(Catalog { apps, words })

@@ -6,7 +6,8 @@ use std::sync::LazyLock;
 
 use regex::Regex;
 
-use crate::doc::{self, Node};
+use crate::doc::Node;
+use crate::doc::data::{DataError, DataFile, strings};
 
 /// How an input widens an action's actor check.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -56,110 +57,89 @@ pub struct Catalog {
 const SOURCE: &str = include_str!("../../../data/agents.yaml");
 
 pub fn catalog() -> &'static Catalog {
-    static CATALOG: LazyLock<Catalog> =
-        LazyLock::new(|| load(SOURCE).expect("the built-in agent catalogue is valid"));
+    static CATALOG: LazyLock<Catalog> = LazyLock::new(|| {
+        load(SOURCE).unwrap_or_else(|e| panic!("the built-in agent catalogue is invalid: {e}"))
+    });
     &CATALOG
 }
 
-fn strings(doc: &Node, key: &str) -> Vec<String> {
-    doc.get(key)
-        .map(|n| n.items().iter().filter_map(Node::scalar_text).collect())
-        .unwrap_or_default()
+fn lowercase(list: Vec<String>) -> Vec<String> {
+    list.into_iter().map(|s| s.to_ascii_lowercase()).collect()
 }
 
-fn field(node: &Node, key: &str) -> Result<String, String> {
-    node.get(key)
-        .and_then(Node::as_str)
-        .map(str::to_string)
-        .ok_or_else(|| format!("line {}: `{key}` is missing", node.line))
-}
-
-fn load(text: &str) -> Result<Catalog, String> {
-    let doc = doc::parse_trusted_yaml(text).map_err(|e| e.to_string())?;
+fn load(text: &str) -> Result<Catalog, DataError> {
+    let data = DataFile::parse("data/agents.yaml", text)?;
     let mut actions = Vec::new();
-    for item in doc.get("actions").map(Node::items).unwrap_or_default() {
-        let checks_writers = match item.get("actor_check").and_then(Node::as_str) {
-            None => false,
-            Some("writers") => true,
-            Some(other) => return Err(format!("line {}: unknown actor_check {other}", item.line)),
-        };
-        let mut opened_by = Vec::new();
-        for (k, v) in item.get("opened_by").map(Node::entries).unwrap_or_default() {
-            let how = match v.as_str() {
-                Some("list") => Opener::List,
-                Some("flag") => Opener::Flag,
-                _ => return Err(format!("line {}: opened_by takes list or flag", v.line)),
-            };
-            opened_by.push((k.name.to_ascii_lowercase(), how));
-        }
-        actions.push(ActionEntry {
-            uses: field(item, "uses")?.to_ascii_lowercase(),
-            agent: field(item, "agent")?,
-            provider: field(item, "provider")?,
-            repo_name: item
-                .get("repo_name")
-                .and_then(Node::as_str)
-                .map(str::to_ascii_lowercase),
-            checks_writers,
-            opened_by,
-            prompt_inputs: strings(item, "prompt_inputs")
-                .into_iter()
-                .map(|s| s.to_ascii_lowercase())
-                .collect(),
-        });
+    for item in data.items("actions") {
+        actions.push(action(&data, item)?);
     }
     let mut commands = Vec::new();
-    for item in doc.get("commands").map(Node::items).unwrap_or_default() {
-        let pattern = field(item, "pattern")?;
+    for item in data.items("commands") {
+        let pattern = data.field(item, "pattern")?;
         commands.push(CommandEntry {
-            pattern: Regex::new(&pattern).map_err(|e| format!("line {}: {e}", item.line))?,
-            agent: field(item, "agent")?,
+            pattern: Regex::new(&pattern).map_err(|e| data.error(item.line, e.to_string()))?,
+            agent: data.field(item, "agent")?,
         });
     }
     let mut llm_endpoints = Vec::new();
-    for item in doc
-        .get("llm_endpoints")
-        .map(Node::items)
-        .unwrap_or_default()
-    {
+    for item in data.items("llm_endpoints") {
         llm_endpoints.push(Endpoint {
-            host: field(item, "host")?,
+            host: data.field(item, "host")?,
             agent: item.get("agent").and_then(Node::as_str).map(str::to_string),
         });
     }
     let mut agent_secrets = Vec::new();
-    for item in doc
-        .get("agent_secrets")
-        .map(Node::items)
-        .unwrap_or_default()
-    {
-        agent_secrets.push((field(item, "name")?, field(item, "agent")?));
+    for item in data.items("agent_secrets") {
+        agent_secrets.push((data.field(item, "name")?, data.field(item, "agent")?));
     }
     let mut agent_permissions = Vec::new();
-    for item in doc
-        .get("agent_permissions")
-        .map(Node::items)
-        .unwrap_or_default()
-    {
+    for item in data.items("agent_permissions") {
         agent_permissions.push((
-            field(item, "scope")?,
-            field(item, "level")?,
-            field(item, "agent")?,
+            data.field(item, "scope")?,
+            data.field(item, "level")?,
+            data.field(item, "agent")?,
         ));
     }
+    let doc = &data.root;
     Ok(Catalog {
         actions,
         commands,
         llm_endpoints,
         agent_secrets,
         agent_permissions,
-        untrusted_triggers: strings(&doc, "untrusted_triggers"),
-        llm_providers: strings(&doc, "llm_providers"),
-        untrusted_contexts: strings(&doc, "untrusted_contexts"),
-        content_fetchers: strings(&doc, "content_fetchers")
-            .into_iter()
-            .map(|s| s.to_ascii_lowercase())
-            .collect(),
+        untrusted_triggers: strings(doc, "untrusted_triggers"),
+        llm_providers: strings(doc, "llm_providers"),
+        untrusted_contexts: strings(doc, "untrusted_contexts"),
+        content_fetchers: lowercase(strings(doc, "content_fetchers")),
+    })
+}
+
+fn action(data: &DataFile, item: &Node) -> Result<ActionEntry, DataError> {
+    let checks_writers = match item.get("actor_check").and_then(Node::as_str) {
+        None => false,
+        Some("writers") => true,
+        Some(other) => return Err(data.error(item.line, format!("unknown actor_check {other}"))),
+    };
+    let mut opened_by = Vec::new();
+    for (k, v) in item.get("opened_by").map(Node::entries).unwrap_or_default() {
+        let how = match v.as_str() {
+            Some("list") => Opener::List,
+            Some("flag") => Opener::Flag,
+            _ => return Err(data.error(v.line, "opened_by takes list or flag")),
+        };
+        opened_by.push((k.name.to_ascii_lowercase(), how));
+    }
+    Ok(ActionEntry {
+        uses: data.field(item, "uses")?.to_ascii_lowercase(),
+        agent: data.field(item, "agent")?,
+        provider: data.field(item, "provider")?,
+        repo_name: item
+            .get("repo_name")
+            .and_then(Node::as_str)
+            .map(str::to_ascii_lowercase),
+        checks_writers,
+        opened_by,
+        prompt_inputs: lowercase(strings(item, "prompt_inputs")),
     })
 }
 
