@@ -183,8 +183,21 @@ pub struct GithubArgs {
 /// Longest duration accepted: a week (a crawl that waits longer is not waiting).
 const MAX_DURATION_SECS: f64 = 7.0 * 24.0 * 3600.0;
 
+/// A duration option that is not one.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
+pub enum DurationError {
+    #[error("use a number with ms, s, m or h, like 30s or 10m")]
+    Unreadable,
+    #[error("a duration cannot be negative")]
+    Negative,
+    #[error("at most a week (168h)")]
+    TooLong,
+    #[error("must be more than 0")]
+    Zero,
+}
+
 /// `500ms`, `30s`, `10m`, `1h`, or a bare number of seconds (`1.5`).
-pub fn parse_duration(text: &str) -> Result<std::time::Duration, String> {
+pub fn parse_duration(text: &str) -> Result<std::time::Duration, DurationError> {
     let t = text.trim();
     let (number, unit) = match t.find(|c: char| c.is_ascii_alphabetic()) {
         Some(i) => t.split_at(i),
@@ -195,27 +208,27 @@ pub fn parse_duration(text: &str) -> Result<std::time::Duration, String> {
         "s" => 1.0,
         "m" | "min" => 60.0,
         "h" => 3600.0,
-        _ => return Err("use a number with ms, s, m or h, like 30s or 10m".into()),
+        _ => return Err(DurationError::Unreadable),
     };
     let value: f64 = number
         .trim()
         .parse()
-        .map_err(|_| "use a number with ms, s, m or h, like 30s or 10m".to_string())?;
+        .map_err(|_| DurationError::Unreadable)?;
     let secs = value * scale;
     if !secs.is_finite() || secs < 0.0 {
-        return Err("a duration cannot be negative".into());
+        return Err(DurationError::Negative);
     }
     if secs > MAX_DURATION_SECS {
-        return Err("at most a week (168h)".into());
+        return Err(DurationError::TooLong);
     }
     Ok(std::time::Duration::from_secs_f64(secs))
 }
 
 /// A duration that is not zero: a request cannot be given no time at all.
-fn parse_timeout(text: &str) -> Result<std::time::Duration, String> {
+fn parse_timeout(text: &str) -> Result<std::time::Duration, DurationError> {
     let d = parse_duration(text)?;
     if d.is_zero() {
-        return Err("must be more than 0".into());
+        return Err(DurationError::Zero);
     }
     Ok(d)
 }

@@ -96,7 +96,7 @@ pub fn judge(input: &JudgeInput<'_>) -> Judgement {
         .filter(|r| input.config.rules.get(&r.id).and_then(|s| s.enabled) != Some(false))
         .collect();
     let mut raw = Vec::new();
-    let mut eval_errors: BTreeMap<String, (usize, String)> = BTreeMap::new();
+    let mut eval_errors: BTreeMap<String, (usize, crate::rules::EvalError)> = BTreeMap::new();
     if enabled.is_empty() {
         return out;
     }

@@ -16,7 +16,7 @@ pub struct Subject<'a> {
 /// scopes of it, so the agent's facts are converted for CEL once, not per subject.
 pub struct AgentScope {
     ctx: cel::Context<'static, 'static>,
-    error: Option<String>,
+    error: Option<EvalError>,
 }
 
 impl AgentScope {
@@ -30,7 +30,10 @@ impl AgentScope {
         match agent.map(cel::to_value) {
             Some(Ok(v)) => ctx.add_variable_from_value("agent", v),
             Some(Err(e)) => {
-                error = Some(format!("cannot bind `agent`: {e}"));
+                error = Some(EvalError::Bind {
+                    var: "agent",
+                    message: e.to_string(),
+                });
                 ctx.add_variable_from_value("agent", cel::Value::Null);
             }
             None => ctx.add_variable_from_value("agent", cel::Value::Null),
@@ -43,7 +46,7 @@ impl AgentScope {
 /// is judged a thousand times; its facts (which may list all thousand) are converted
 /// here once, and each judgement binds them by reference (CEL values share their data).
 pub struct BoundVars {
-    vars: Result<Vec<(&'static str, cel::Value)>, String>,
+    vars: Result<Vec<(&'static str, cel::Value)>, EvalError>,
 }
 
 impl BoundVars {
@@ -58,13 +61,32 @@ impl BoundVars {
                 Ok(v) => vars.push((*var, v)),
                 Err(e) => {
                     return BoundVars {
-                        vars: Err(format!("cannot bind `{var}`: {e}")),
+                        vars: Err(EvalError::Bind {
+                            var,
+                            message: e.to_string(),
+                        }),
                     };
                 }
             }
         }
         BoundVars { vars: Ok(vars) }
     }
+}
+
+/// A condition that could not be evaluated on a subject.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum EvalError {
+    #[error("cannot bind `{var}`: {message}")]
+    Bind { var: &'static str, message: String },
+    #[error("the condition gave {0}, not a boolean")]
+    NotBoolean(String),
+    #[error("a severity_if condition gave {0}, not a boolean")]
+    SeverityNotBoolean(String),
+    #[error("severity_if: {0}")]
+    SeverityIf(String),
+    /// CEL's own error (a missing field, a type mismatch).
+    #[error("{0}")]
+    Condition(String),
 }
 
 /// A rule that matched: its message, and the severity a `severity_if` entry set.
@@ -82,7 +104,7 @@ pub fn evaluate<'r>(
     subject: &Subject<'_>,
     scope: &AgentScope,
     bound: &BoundVars,
-) -> Vec<(&'r Rule, Result<Option<Match>, String>)> {
+) -> Vec<(&'r Rule, Result<Option<Match>, EvalError>)> {
     let vars = match (&scope.error, &bound.vars) {
         (Some(msg), _) | (None, Err(msg)) => {
             return rules.iter().map(|r| (*r, Err(msg.clone()))).collect();
@@ -109,12 +131,10 @@ pub fn evaluate<'r>(
                             Ok(other) => {
                                 return (
                                     *rule,
-                                    Err(format!(
-                                        "a severity_if condition gave {other:?}, not a boolean"
-                                    )),
+                                    Err(EvalError::SeverityNotBoolean(format!("{other:?}"))),
                                 );
                             }
-                            Err(e) => return (*rule, Err(format!("severity_if: {e}"))),
+                            Err(e) => return (*rule, Err(EvalError::SeverityIf(e.to_string()))),
                         }
                     }
                     Ok(Some(Match {
@@ -123,8 +143,8 @@ pub fn evaluate<'r>(
                     }))
                 }
                 Ok(cel::Value::Bool(false)) => Ok(None),
-                Ok(other) => Err(format!("the condition gave {other:?}, not a boolean")),
-                Err(e) => Err(e.to_string()),
+                Ok(other) => Err(EvalError::NotBoolean(format!("{other:?}"))),
+                Err(e) => Err(EvalError::Condition(e.to_string())),
             };
             (*rule, outcome)
         })

@@ -269,11 +269,28 @@ static PATHS: LazyLock<BTreeSet<String>> = LazyLock::new(|| {
     paths
 });
 
+/// A path a condition reads that no subject has.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("`{path}` is not a field rules can read ({})", match .nearest {
+    Some(n) => format!("did you mean `{}.{n}`?", .parent),
+    None => format!("`{}` has: {}", .parent, .fields.join(", ")),
+})]
+pub struct UnknownField {
+    /// The path up to the first step that is not a field.
+    pub path: String,
+    /// The last step that is one.
+    pub parent: String,
+    /// The field under `parent` nearest in spelling to the step, if one is near.
+    pub nearest: Option<String>,
+    /// The fields under `parent`.
+    pub fields: Vec<String>,
+}
+
 /// Whether a condition may read `path` (`["agent", "facts", "write_scopes"]`): each step
 /// must be a listed child of the one before, until a listed field with no listed
 /// children (open below). `Err` names the first step that is not, with the fields that
 /// are there.
-pub fn check(path: &[&str]) -> Result<(), String> {
+pub fn check(path: &[&str]) -> Result<(), UnknownField> {
     let paths = &*PATHS;
     let mut prefix = String::new();
     for (i, step) in path.iter().enumerate() {
@@ -289,15 +306,11 @@ pub fn check(path: &[&str]) -> Result<(), String> {
         if i > 0 && children.is_empty() {
             return Ok(()); // open below `parent`
         }
-        let near = closest(step, &children);
-        return Err(match near {
-            Some(n) => {
-                format!("`{prefix}` is not a field rules can read (did you mean `{parent}.{n}`?)")
-            }
-            None => format!(
-                "`{prefix}` is not a field rules can read (`{parent}` has: {})",
-                children.join(", ")
-            ),
+        return Err(UnknownField {
+            nearest: closest(step, &children).map(str::to_string),
+            fields: children.iter().map(|c| c.to_string()).collect(),
+            path: prefix,
+            parent,
         });
     }
     Ok(())
@@ -445,9 +458,13 @@ mod tests {
         assert!(check(&["agent", "facts", "servers", "anything"]).is_ok());
         assert!(check(&["identity", "facts", "aws", "keys"]).is_ok());
         let e = check(&["agent", "facts", "write_scope"]).unwrap_err();
-        assert!(e.contains("did you mean `agent.facts.write_scopes`"), "{e}");
+        assert_eq!(e.nearest.as_deref(), Some("write_scopes"));
+        assert!(
+            e.to_string().contains("did you mean `agent.facts.write_scopes`"),
+            "{e}"
+        );
         let e = check(&["identity", "facts", "aws", "admn"]).unwrap_err();
-        assert!(e.contains("identity.facts.aws.admin"), "{e}");
+        assert!(e.to_string().contains("identity.facts.aws.admin"), "{e}");
         // Left out on purpose: it grows with the inventory.
         assert!(check(&["credential", "locations"]).is_err());
         assert!(check(&["credential", "holder_count"]).is_ok());

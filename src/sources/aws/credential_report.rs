@@ -47,23 +47,43 @@ pub const REQUIRED: &[&str] = &[
     "access_key_2_last_used_date",
 ];
 
+/// A file that is not a credential report.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum ReportError {
+    #[error("not valid JSON: {0}")]
+    NotJson(String),
+    #[error("the JSON has no `Content` (expected a GetCredentialReport response)")]
+    NoContent,
+    #[error("`Content` is neither CSV nor base64")]
+    NotBase64,
+    #[error("`Content` decodes to something that is not text")]
+    NotText,
+    #[error("the credential report is empty")]
+    Empty,
+    #[error("line 1: not a credential report (the header must start with `user,arn`)")]
+    NoHeader,
+}
+
 /// Parses either form. Returns the report and the problems found (missing columns,
 /// short rows), which are reported but do not stop the analysis.
-pub fn parse(text: &str) -> Result<(CredentialReport, Vec<String>), String> {
+pub fn parse(text: &str) -> Result<(CredentialReport, Vec<String>), ReportError> {
     let trimmed = text.trim_start();
     if trimmed.starts_with('{') {
         let v: serde_json::Value =
-            crate::doc::from_json(text).map_err(|e| format!("not valid JSON: {e}"))?;
+            crate::doc::from_json(text).map_err(|e| ReportError::NotJson(e.to_string()))?;
         let content = v
             .get("Content")
             .and_then(|c| c.as_str())
-            .ok_or("the JSON has no `Content` (expected a GetCredentialReport response)")?;
+            .ok_or(ReportError::NoContent)?;
         let csv = if content.trim_start().starts_with("user,") {
             content.to_string()
         } else {
-            let bytes = base64_decode(content).ok_or("`Content` is neither CSV nor base64")?;
-            String::from_utf8(bytes)
-                .map_err(|_| "`Content` decodes to something that is not text")?
+            use base64::Engine as _;
+            let compact: String = content.chars().filter(|c| !c.is_whitespace()).collect();
+            let bytes = base64::engine::general_purpose::STANDARD
+                .decode(compact)
+                .map_err(|_| ReportError::NotBase64)?;
+            String::from_utf8(bytes).map_err(|_| ReportError::NotText)?
         };
         let generated = v
             .get("GeneratedTime")
@@ -77,18 +97,16 @@ pub fn parse(text: &str) -> Result<(CredentialReport, Vec<String>), String> {
     }
 }
 
-fn parse_csv(csv: &str) -> Result<(CredentialReport, Vec<String>), String> {
+fn parse_csv(csv: &str) -> Result<(CredentialReport, Vec<String>), ReportError> {
     let mut lines = csv.lines().filter(|l| !l.trim().is_empty());
     let header: Vec<&str> = lines
         .next()
-        .ok_or("the credential report is empty")?
+        .ok_or(ReportError::Empty)?
         .split(',')
         .map(str::trim)
         .collect();
     if header.first() != Some(&"user") {
-        return Err(
-            "line 1: not a credential report (the header must start with `user,arn`)".into(),
-        );
+        return Err(ReportError::NoHeader);
     }
     let mut problems = Vec::new();
     let missing: Vec<&str> = REQUIRED
@@ -132,39 +150,6 @@ fn parse_csv(csv: &str) -> Result<(CredentialReport, Vec<String>), String> {
         },
         problems,
     ))
-}
-
-fn base64_decode(s: &str) -> Option<Vec<u8>> {
-    fn val(c: u8) -> Option<u32> {
-        Some(match c {
-            b'A'..=b'Z' => c - b'A',
-            b'a'..=b'z' => c - b'a' + 26,
-            b'0'..=b'9' => c - b'0' + 52,
-            b'+' => 62,
-            b'/' => 63,
-            _ => return None,
-        } as u32)
-    }
-    let clean: Vec<u8> = s.bytes().filter(|b| !b.is_ascii_whitespace()).collect();
-    let body = clean
-        .strip_suffix(b"==")
-        .or_else(|| clean.strip_suffix(b"="))
-        .unwrap_or(&clean);
-    let mut out = Vec::with_capacity(body.len() * 3 / 4);
-    for chunk in body.chunks(4) {
-        let mut n = 0u32;
-        for (i, &c) in chunk.iter().enumerate() {
-            n |= val(c)? << (18 - 6 * i);
-        }
-        out.push((n >> 16) as u8);
-        if chunk.len() > 2 {
-            out.push((n >> 8) as u8);
-        }
-        if chunk.len() > 3 {
-            out.push(n as u8);
-        }
-    }
-    Some(out)
 }
 
 #[cfg(test)]

@@ -178,23 +178,33 @@ pub struct Api {
     status: Arc<Status>,
 }
 
+/// The client could not be built from the options.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum SetupError {
+    #[error("--github-api-url is not a URL ({0})")]
+    NotAUrl(String),
+    #[error("--github-api-url needs a scheme and host, like https://github.example.com/api/v3")]
+    NoHost,
+    #[error("--github-api-url: {0}")]
+    BaseUri(String),
+    #[error("cannot set up the HTTP client: {0}")]
+    Client(String),
+}
+
 impl Api {
     /// Builds the client; must run inside a tokio runtime.
-    pub fn new(opts: &LiveOptions, status: Arc<Status>) -> Result<Api, String> {
+    pub fn new(opts: &LiveOptions, status: Arc<Status>) -> Result<Api, SetupError> {
         let base_text = opts.api_url.trim_end_matches('/').to_string();
         let base: Uri = base_text
             .parse()
-            .map_err(|e| format!("--github-api-url is not a URL ({e})"))?;
+            .map_err(|e: http::uri::InvalidUri| SetupError::NotAUrl(e.to_string()))?;
         if base.scheme().is_none() || base.authority().is_none() {
-            return Err(
-                "--github-api-url needs a scheme and host, like https://github.example.com/api/v3"
-                    .into(),
-            );
+            return Err(SetupError::NoHost);
         }
         let timeout = opts.limits.http_timeout;
         let mut builder = Octocrab::builder()
             .base_uri(base.clone())
-            .map_err(|e| format!("--github-api-url: {e}"))?
+            .map_err(|e| SetupError::BaseUri(e.to_string()))?
             .add_header(http::header::ACCEPT, "application/vnd.github+json".into())
             .add_header(
                 http::HeaderName::from_static("x-github-api-version"),
@@ -208,7 +218,7 @@ impl Api {
         }
         let octo = builder
             .build()
-            .map_err(|e| format!("cannot set up the HTTP client: {e}"))?;
+            .map_err(|e| SetupError::Client(e.to_string()))?;
         Ok(Api {
             octo,
             base,

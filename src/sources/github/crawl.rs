@@ -48,7 +48,7 @@ async fn crawl_async(opts: &LiveOptions) -> Result<(GithubExport, u64), SourceEr
     let status = Arc::new(Status::new(opts.progress));
     let api = Arc::new(
         Api::new(opts, Arc::clone(&status))
-            .map_err(|m| SourceKind::Github.error(&opts.api_url, m))?,
+            .map_err(|m| SourceKind::Github.error(&opts.api_url, m.to_string()))?,
     );
     let mut export = GithubExport::new(&opts.api_url);
     for org in &opts.orgs {
@@ -447,7 +447,9 @@ async fn workflow_file(
                 .get_one(&call, &format!("{base}/contents/{encoded}"))
                 .await
             {
-                Ok(v) => decode_content(&v).map_err(|m| SourceKind::Github.error(&call, m)),
+                Ok(v) => {
+                    decode_content(&v).map_err(|m| SourceKind::Github.error(&call, m.to_string()))
+                }
                 Err(f) => Err(failed(
                     "GET /repos/{owner}/{repo}/contents/{path}",
                     call,
@@ -476,21 +478,30 @@ async fn workflow_file(
 }
 
 /// The text of a contents API file object (`encoding: base64`, with line breaks).
-fn decode_content(v: &Value) -> Result<String, String> {
+fn decode_content(v: &Value) -> Result<String, ContentError> {
     let encoding = v.get("encoding").and_then(Value::as_str).unwrap_or("");
     let content = v.get("content").and_then(Value::as_str).unwrap_or("");
     if encoding != "base64" {
-        return Err(format!(
-            "the contents API gave encoding `{encoding}` (files over 1 MB are not returned inline); workflow not analysed"
-        ));
+        return Err(ContentError::NotInline(encoding.to_string()));
     }
     let compact: String = content.chars().filter(|c| !c.is_whitespace()).collect();
     let bytes = base64::engine::general_purpose::STANDARD
         .decode(compact)
-        .map_err(|e| {
-            format!("the file content is not valid base64 ({e}); workflow not analysed")
-        })?;
-    String::from_utf8(bytes).map_err(|_| "the workflow file is not UTF-8; not analysed".into())
+        .map_err(ContentError::NotBase64)?;
+    String::from_utf8(bytes).map_err(|_| ContentError::NotUtf8)
+}
+
+/// A workflow file the contents API gave in a form that cannot be read.
+#[derive(Debug, thiserror::Error)]
+enum ContentError {
+    #[error(
+        "the contents API gave encoding `{0}` (files over 1 MB are not returned inline); workflow not analysed"
+    )]
+    NotInline(String),
+    #[error("the file content is not valid base64 ({0}); workflow not analysed")]
+    NotBase64(#[source] base64::DecodeError),
+    #[error("the workflow file is not UTF-8; not analysed")]
+    NotUtf8,
 }
 
 /// Longest repository name or owner login GitHub allows.
@@ -577,7 +588,12 @@ mod tests {
         let v = json!({"encoding": "base64", "content": "bmFtZTog\nQ0kK\n"});
         assert_eq!(decode_content(&v).unwrap(), "name: CI\n");
         let big = json!({"encoding": "none", "content": ""});
-        assert!(decode_content(&big).unwrap_err().contains("1 MB"));
+        assert!(
+            decode_content(&big)
+                .unwrap_err()
+                .to_string()
+                .contains("1 MB")
+        );
     }
 
     #[test]

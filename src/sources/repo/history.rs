@@ -605,20 +605,44 @@ fn git(dir: &Path, args: &[&str], deadline: std::time::Instant) -> Result<String
     Ok(String::from_utf8_lossy(&stdout).into_owned())
 }
 
+/// A folder of commit snapshots that could not be made a repository.
+#[derive(Debug, thiserror::Error)]
+pub enum ReplayError {
+    #[error("{path}: {source}")]
+    Io {
+        path: String,
+        #[source]
+        source: std::io::Error,
+    },
+    #[error("cannot run git: {0}")]
+    Spawn(#[source] std::io::Error),
+    #[error("git {args}: {stderr}")]
+    Git { args: String, stderr: String },
+}
+
+impl ReplayError {
+    fn io(path: &Path) -> impl FnOnce(std::io::Error) -> Self + '_ {
+        move |source| ReplayError::Io {
+            path: path.display().to_string(),
+            source,
+        }
+    }
+}
+
 /// Builds a git repository in `into` from a folder of snapshots, one sub-folder per
 /// commit in name order, each the whole tree at that commit; commit N is dated
 /// 2026-01-N (N ≤ 31), with a fixed author. What rule examples of history rules are made of: readable text
 /// files instead of a repository inside ours.
-pub fn replay(snapshots: &Path, into: &Path) -> Result<(), String> {
+pub fn replay(snapshots: &Path, into: &Path) -> Result<(), ReplayError> {
     let mut commits: Vec<PathBuf> = std::fs::read_dir(snapshots)
-        .map_err(|e| format!("{}: {e}", snapshots.display()))?
+        .map_err(ReplayError::io(snapshots))?
         .filter_map(Result::ok)
         .map(|e| e.path())
         .filter(|p| p.is_dir())
         .collect();
     commits.sort();
-    std::fs::create_dir_all(into).map_err(|e| format!("{}: {e}", into.display()))?;
-    let run = |args: &[&str], date: &str| -> Result<(), String> {
+    std::fs::create_dir_all(into).map_err(ReplayError::io(into))?;
+    let run = |args: &[&str], date: &str| -> Result<(), ReplayError> {
         let out = Command::new("git")
             .arg("-C")
             .arg(into)
@@ -638,22 +662,21 @@ pub fn replay(snapshots: &Path, into: &Path) -> Result<(), String> {
             .env("GIT_CONFIG_NOSYSTEM", "1")
             .env("GIT_CONFIG_GLOBAL", "/dev/null")
             .output()
-            .map_err(|e| format!("cannot run git: {e}"))?;
+            .map_err(ReplayError::Spawn)?;
         if out.status.success() {
             Ok(())
         } else {
-            Err(format!(
-                "git {}: {}",
-                args.join(" "),
-                String::from_utf8_lossy(&out.stderr).trim()
-            ))
+            Err(ReplayError::Git {
+                args: args.join(" "),
+                stderr: String::from_utf8_lossy(&out.stderr).trim().to_string(),
+            })
         }
     };
     run(&["init", "-q"], "2026-01-01T00:00:00Z")?;
     for (i, snapshot) in commits.iter().enumerate() {
         let date = format!("2026-01-{:02}T12:00:00Z", i + 1);
-        clear_tree(into).map_err(|e| format!("{}: {e}", into.display()))?;
-        copy_tree(snapshot, into).map_err(|e| format!("{}: {e}", snapshot.display()))?;
+        clear_tree(into).map_err(ReplayError::io(into))?;
+        copy_tree(snapshot, into).map_err(ReplayError::io(snapshot))?;
         let name = snapshot
             .file_name()
             .map(|n| n.to_string_lossy().into_owned())
@@ -682,7 +705,7 @@ impl Drop for Scratch {
 
 /// For a rule example ending in `.history` (a folder of commit snapshots, see
 /// [`replay`]): the repository replayed into a scratch folder. Other examples: `None`.
-pub fn replay_example(example: &Path) -> Result<Option<Scratch>, String> {
+pub fn replay_example(example: &Path) -> Result<Option<Scratch>, ReplayError> {
     if !(example.is_dir() && example.extension().is_some_and(|e| e == "history")) {
         return Ok(None);
     }
