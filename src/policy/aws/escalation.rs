@@ -169,6 +169,13 @@ const TARGET_ACTIONS: [&str; 8] = [
     "iam:UpdateAssumeRolePolicy",
     "iam:PassRole",
 ];
+/// Where each target action's gate is in the list [`escalations`] builds: the targets
+/// of [`TARGET_ACTIONS`], then `sts:AssumeRole`.
+const USER_ACTIONS: std::ops::Range<usize> = 0..3;
+const ADD_USER_TO_GROUP: usize = 3;
+const ROLE_ACTIONS: std::ops::Range<usize> = 4..7;
+const PASS_ROLE_GATE: usize = 7;
+const ASSUME_ROLE: usize = 8;
 
 /// One target-dependent action of one principal, decided for many targets: its
 /// statements picked once, and decided once when the answer cannot depend on the target.
@@ -197,6 +204,11 @@ impl<'p> Gate<'p> {
             for_action: Some(for_action),
             everywhere,
         }
+    }
+
+    /// Whether some resource may be allowed (`false`: decided as never, for every one).
+    fn open(&self) -> bool {
+        self.everywhere != Some(None)
     }
 
     /// [`allowed`] for this action on `resource`.
@@ -358,21 +370,23 @@ pub fn escalations(
         .chain(&["sts:AssumeRole"])
         .map(|a| Gate::new(p, a, relevant, ctx))
         .collect();
-    let gate = |action: &str| {
-        gates
-            .iter()
-            .find(|g| g.action == action)
-            .expect("every action asked of a target has a gate")
-    };
-    for t in targets.iter().filter(|t| relevant && t.arn != subject.arn) {
+    // Which kinds of target can give anything: most principals reach none, and then the
+    // walk over the account is skipped.
+    let user_open = gates[USER_ACTIONS].iter().any(Gate::open);
+    let group_open = subject.is_user && gates[ADD_USER_TO_GROUP].open();
+    let pass_open = gates[PASS_ROLE_GATE].open() && pass_with.iter().any(Option::is_some);
+    let role_open = (gates[ASSUME_ROLE].open() && gates[ROLE_ACTIONS].iter().any(Gate::open))
+        || pass_open
+        || existing_ok.iter().any(Option::is_some);
+    if !(relevant && (user_open || group_open || role_open)) {
+        return out;
+    }
+    for t in targets.iter().filter(|t| t.arn != subject.arn) {
         match t.kind {
-            TargetKind::User => {
-                for action in [
-                    "iam:CreateAccessKey",
-                    "iam:CreateLoginProfile",
-                    "iam:UpdateLoginProfile",
-                ] {
-                    if let Some(c) = gate(action).on(t.arn, ctx) {
+            TargetKind::User if user_open => {
+                for g in &gates[USER_ACTIONS] {
+                    if let Some(c) = g.on(t.arn, ctx) {
+                        let action = g.action;
                         push(
                             action,
                             format!("can sign in as {} with {action}", t.arn),
@@ -383,8 +397,8 @@ pub fn escalations(
                     }
                 }
             }
-            TargetKind::Group if subject.is_user => {
-                if let Some(c) = gate("iam:AddUserToGroup").on(t.arn, ctx) {
+            TargetKind::Group if group_open => {
+                if let Some(c) = gates[ADD_USER_TO_GROUP].on(t.arn, ctx) {
                     push(
                         "iam:AddUserToGroup",
                         format!("can add itself to {}", t.arn),
@@ -394,15 +408,12 @@ pub fn escalations(
                     );
                 }
             }
-            TargetKind::Role => {
-                for action in [
-                    "iam:AttachRolePolicy",
-                    "iam:PutRolePolicy",
-                    "iam:UpdateAssumeRolePolicy",
-                ] {
-                    if let Some(c) = gate(action).on(t.arn, ctx)
-                        && let Some(c2) = gate("sts:AssumeRole").on(t.arn, ctx)
+            TargetKind::Role if role_open => {
+                for g in &gates[ROLE_ACTIONS] {
+                    if let Some(c) = g.on(t.arn, ctx)
+                        && let Some(c2) = gates[ASSUME_ROLE].on(t.arn, ctx)
                     {
+                        let action = g.action;
                         push(
                             action,
                             format!("can change {} with {action} and assume it", t.arn),
@@ -412,48 +423,45 @@ pub fn escalations(
                         );
                     }
                 }
-                let services_needed = pass_with.iter().any(Option::is_some);
-                if services_needed && let Some(pass) = gate("iam:PassRole").on(t.arn, ctx) {
+                if pass_open && let Some(pass) = gates[PASS_ROLE_GATE].on(t.arn, ctx) {
                     for ((method, service, alternatives), with) in PASS_ROLE.iter().zip(&pass_with)
                     {
+                        let Some(c) = *with else { continue };
                         if !t.trusted_services.iter().any(|s| s == service)
                             || (*service == "ec2.amazonaws.com" && !t.has_instance_profile)
                         {
                             continue;
                         }
-                        if let Some(c) = *with {
-                            push(
-                                method,
-                                format!(
-                                    "can pass {} to {service} with {} and run code as it",
-                                    t.arn,
-                                    alternatives[0].join(" + ")
-                                ),
+                        push(
+                            method,
+                            format!(
+                                "can pass {} to {service} with {} and run code as it",
                                 t.arn,
-                                false,
-                                c || pass,
-                            );
-                        }
+                                alternatives[0].join(" + ")
+                            ),
+                            t.arn,
+                            false,
+                            c || pass,
+                        );
                     }
                 }
                 for ((method, _, service, needs_profile), ok) in EXISTING.iter().zip(&existing_ok) {
+                    let Some(c) = *ok else { continue };
                     if !t.trusted_services.iter().any(|s| s == service)
                         || (*needs_profile && !t.has_instance_profile)
                     {
                         continue;
                     }
-                    if let Some(c) = *ok {
-                        push(
-                            method,
-                            format!(
-                                "can run code as {} through an existing {service} resource ({method})",
-                                t.arn
-                            ),
-                            t.arn,
-                            false,
-                            c,
-                        );
-                    }
+                    push(
+                        method,
+                        format!(
+                            "can run code as {} through an existing {service} resource ({method})",
+                            t.arn
+                        ),
+                        t.arn,
+                        false,
+                        c,
+                    );
                 }
             }
             _ => {}
