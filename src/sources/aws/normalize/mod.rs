@@ -1,6 +1,7 @@
 //! One account's exports → inventory: principals with their effective access, keys with
 //! their ages, trust relationships as `assumes` edges, escalation methods as `escalates`
-//! edges, and the principals that belong to AI agents.
+//! edges, and every principal's grants and tags. Which principals belong to AI agents is
+//! decided by the analysis (`crate::analysis::agents::aws`) from what this reports.
 //!
 //! [`normalize`] runs the steps in order: [`policies`] resolves each principal's policy
 //! set, [`principals`] summarises it, [`trust`] finds who can assume which role,
@@ -16,14 +17,10 @@ mod trust;
 use std::collections::BTreeMap;
 
 use rayon::prelude::*;
-use regex::Regex;
 use rustc_hash::FxHashMap as HashMap;
 
 use super::AwsInput;
-use crate::model::{
-    AccessLevel, Agent, Confidence, Edge, EdgeKind, Evidence, Identity, Inventory, Location,
-    SourceKind,
-};
+use crate::model::{AccessLevel, Edge, Identity, Inventory, Location, SourceKind};
 use crate::policy::aws::document::Statement;
 use crate::policy::aws::eval::{Context, PolicySet, Sourced};
 use crate::timefmt;
@@ -31,28 +28,6 @@ use escalations::{CHUNK, ServiceLevels, Walk, Walked};
 use keys::KeySources;
 use policies::Resolver;
 use principals::{Found, Summary};
-
-/// How to read the account.
-#[derive(Debug, Clone)]
-pub struct AwsOptions {
-    /// Tag keys that mark a principal as an AI agent's (`nhi:agent`, `ai-agent`, `agent`).
-    pub agent_tag_keys: Vec<String>,
-}
-
-impl Default for AwsOptions {
-    fn default() -> Self {
-        AwsOptions {
-            agent_tag_keys: vec!["nhi:agent".into(), "ai-agent".into(), "agent".into()],
-        }
-    }
-}
-
-/// Services whose roles are assumed by AI agent runtimes.
-const AGENT_SERVICES: &[&str] = &[
-    "bedrock.amazonaws.com",
-    "bedrock-agentcore.amazonaws.com",
-    "sagemaker.amazonaws.com",
-];
 
 /// A user or role of the export, with its permissions resolved.
 struct Principal {
@@ -79,7 +54,7 @@ struct Group {
     attached: Vec<(String, usize)>,
 }
 
-pub fn normalize(input: &AwsInput, opts: &AwsOptions) -> Inventory {
+pub fn normalize(input: &AwsInput) -> Inventory {
     let now = timefmt::now();
     let ctx = Context { now };
     let mut inv = Inventory::default();
@@ -127,12 +102,6 @@ pub fn normalize(input: &AwsInput, opts: &AwsOptions) -> Inventory {
         walk: &walk,
         keys: KeySources::new(input),
         resolver: &resolver,
-        trusted: &trusted,
-        opts,
-        name_re: Regex::new(
-            r"(?i)(agent|bedrock|llm|claude|openai|anthropic|gpt|copilot|mcp|genai|chatbot|\bai[-_])",
-        )
-        .expect("static regex"),
         now,
     };
 
@@ -168,14 +137,11 @@ struct Assembly<'a> {
     walk: &'a Walk<'a>,
     keys: KeySources<'a>,
     resolver: &'a Resolver<'a>,
-    trusted: &'a [Vec<String>],
-    opts: &'a AwsOptions,
-    name_re: Regex,
     now: time::OffsetDateTime,
 }
 
 impl Assembly<'_> {
-    /// Principal `i`'s identity, keys, escalation edges, grants, and its agent if it is one.
+    /// Principal `i`'s identity, keys, escalation edges and grants.
     fn principal(&self, i: usize, walked: Walked<'_>, inv: &mut Inventory, edges: &mut Vec<Edge>) {
         let p = &self.walk.principals[i];
         let id = format!("aws:{}", p.arn);
@@ -188,7 +154,6 @@ impl Assembly<'_> {
             Default::default()
         };
         let settled = self.walk.settle(i, walked, &loc, edges);
-        let agent = self.agent_of(p, &self.trusted[i], &loc);
         let found = Found {
             summary: &self.walk.summaries[i],
             row: self.keys.row(&p.arn),
@@ -196,86 +161,11 @@ impl Assembly<'_> {
             settled,
             creep: policies::policy_creep(&p.attached_customer, &self.resolver.details),
         };
-        let identity = principals::identity(p, id.clone(), &loc, found, self.now);
-        if let Some(agent) = agent {
-            edges.push(Edge {
-                kind: EdgeKind::Holds,
-                from: agent.id.clone(),
-                to: id.clone(),
-                evidence: format!("acts as {}", p.arn),
-                location: Some(loc.clone()),
-            });
-            inv.agents.push(agent);
-            inv.grants
-                .extend(principals::grants_of(&id, &p.policies, &loc));
-        }
-        inv.identities.push(identity);
-    }
-
-    /// The agent principal `p` belongs to, if its tags, the services it trusts or its
-    /// name say it belongs to one.
-    fn agent_of(&self, p: &Principal, trusted: &[String], loc: &Location) -> Option<Agent> {
-        let mut evidence = Vec::new();
-        let mut confidence = None;
-        for key in &self.opts.agent_tag_keys {
-            if let Some(v) = p.tags.get(key).or_else(|| {
-                p.tags
-                    .iter()
-                    .find(|(k, _)| k.eq_ignore_ascii_case(key))
-                    .map(|(_, v)| v)
-            }) && !matches!(v.to_ascii_lowercase().as_str(), "false" | "no" | "0")
-            {
-                evidence.push(Evidence::new(
-                    format!("tagged {key}={v}"),
-                    Some(loc.clone()),
-                ));
-                confidence = Some(Confidence::High);
-            }
-        }
-        let agent_services: Vec<&String> = trusted
-            .iter()
-            .filter(|s| AGENT_SERVICES.contains(&s.as_str()))
-            .collect();
-        if !agent_services.is_empty() {
-            evidence.push(Evidence::new(
-                format!(
-                    "trusted by {}",
-                    agent_services
-                        .iter()
-                        .map(|s| s.as_str())
-                        .collect::<Vec<_>>()
-                        .join(", ")
-                ),
-                Some(loc.clone()),
-            ));
-            confidence = confidence.or(Some(Confidence::Medium));
-        }
-        if confidence.is_none() && self.name_re.is_match(&p.name) {
-            evidence.push(Evidence::new(
-                format!("its name `{}` suggests an AI agent", p.name),
-                Some(loc.clone()),
-            ));
-            confidence = Some(Confidence::Low);
-        }
-        Some(Agent {
-            id: format!("agent:aws:{}", p.arn),
-            name: format!(
-                "{} {}",
-                if p.is_user { "IAM user" } else { "IAM role" },
-                p.name
-            ),
-            kind: if agent_services.is_empty() {
-                "aws-principal"
-            } else {
-                "aws-service-agent"
-            }
-            .into(),
-            confidence: confidence?,
-            evidence,
-            source: SourceKind::Aws,
-            locations: vec![loc.clone()],
-            facts: Default::default(),
-        })
+        // Every principal's grants: which of them the analysis keeps is its call.
+        inv.grants
+            .extend(principals::grants_of(&id, &p.policies, &loc));
+        inv.identities
+            .push(principals::identity(p, id, &loc, found, self.now));
     }
 }
 
