@@ -7,8 +7,9 @@ use std::collections::BTreeMap;
 use regex::Regex;
 use rustc_hash::FxHashSet;
 
-use crate::model::SourceKind;
-use crate::model::{Agent, Confidence, Edge, EdgeKind, Evidence, Identity, Inventory, Location};
+use crate::model::{
+    Agent, Confidence, Edge, EdgeKind, Evidence, Identity, Inventory, Location, SourceKind,
+};
 
 /// How AWS principals are recognised as agents'.
 #[derive(Debug, Clone)]

@@ -54,6 +54,8 @@ struct Group {
     attached: Vec<(String, usize)>,
 }
 
+/// One account's inventory fragment, in the steps the module describes. Which of its
+/// principals are agents' is left to the analysis.
 pub fn normalize(input: &AwsInput) -> Inventory {
     let now = timefmt::now();
     let ctx = Context { now };
