@@ -5,7 +5,7 @@ use std::path::{Path, PathBuf};
 use crate::analysis;
 use crate::config::Config;
 use crate::findings::{self, Baseline, JudgeInput};
-use crate::model::{Agent, Confidence, EdgeKind, Evidence, Inventory, SourceKind};
+use crate::model::Inventory;
 use crate::report::{Report, RuleInfo, Summary, Tool};
 use crate::rules::Rule;
 use crate::sources::repo::{self, InlineIgnore, RepoOptions};
@@ -58,8 +58,12 @@ pub fn collect(req: &ScanRequest<'_>) -> (Inventory, Vec<InlineIgnore>, bool) {
         inventory.extend(collected.inventory);
         failed |= collected.failed;
     }
+    // Which of the principals the sources reported are agents', before fragments merge
+    // (one agent per principal of each export), then the agents the config declares.
+    let aws_agents = analysis::agents::AwsOptions::with_tags(&req.aws.agent_tags);
+    analysis::agents::aws::classify(&mut inventory, &aws_agents);
     inventory.normalize();
-    declare_agents(&mut inventory, req.config);
+    analysis::agents::declared::declare(&mut inventory, req.config);
     (inventory, inline, failed)
 }
 
@@ -72,71 +76,6 @@ fn sources<'a>(req: &'a ScanRequest<'_>) -> Vec<Box<dyn crate::sources::Source +
             request: &req.github,
         }),
     ]
-}
-
-/// Agents declared in the config hold the credentials found under their paths.
-fn declare_agents(inv: &mut Inventory, config: &Config) {
-    if config.agents.is_empty() {
-        return;
-    }
-    for declared in &config.agents {
-        let id = format!("declared:{}", declared.name);
-        let mut edges = Vec::new();
-        // Cloud principals declared by ARN pattern.
-        for identity in &inv.identities {
-            let Some(arn) = identity.id.strip_prefix("aws:") else {
-                continue;
-            };
-            if declared.principals.iter().any(|g| g.is_match(arn)) {
-                edges.push(crate::model::Edge {
-                    kind: EdgeKind::Holds,
-                    from: id.clone(),
-                    to: identity.id.clone(),
-                    evidence: format!(
-                        "declared in {} as acting as {arn}",
-                        config.file.as_deref().unwrap_or("the config")
-                    ),
-                    location: identity.locations.first().cloned(),
-                });
-            }
-        }
-        for cred in &inv.credentials {
-            if let Some(loc) = cred.locations.iter().find(|l| {
-                l.path()
-                    .is_some_and(|p| declared.paths.iter().any(|g| g.is_match(p)))
-            }) {
-                edges.push(crate::model::Edge {
-                    kind: EdgeKind::Holds,
-                    from: id.clone(),
-                    to: cred.identity.clone().unwrap_or_else(|| cred.id.clone()),
-                    evidence: format!(
-                        "declared in {} as used by {}",
-                        config.file.as_deref().unwrap_or("the config"),
-                        declared.name
-                    ),
-                    location: Some(loc.clone()),
-                });
-            }
-        }
-        inv.agents.push(Agent {
-            id,
-            name: declared.name.clone(),
-            kind: "declared".into(),
-            confidence: Confidence::High,
-            evidence: vec![Evidence::new(
-                format!(
-                    "declared in {}",
-                    config.file.as_deref().unwrap_or("the config")
-                ),
-                None,
-            )],
-            source: SourceKind::Repo,
-            locations: Vec::new(),
-            facts: Default::default(),
-        });
-        inv.edges.extend(edges);
-    }
-    inv.normalize();
 }
 
 /// Runs the whole pipeline.

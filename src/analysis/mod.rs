@@ -1,6 +1,8 @@
-//! Analysis derives the facts rules judge: who holds what, what is shared, how much
-//! access each agent has directly, and what it reaches through other agents.
+//! Analysis derives the facts rules judge: which identities are agents', who holds what,
+//! what is shared, how much access each agent has directly, and what it reaches through
+//! other agents.
 
+pub mod agents;
 mod chains;
 pub mod creep;
 mod facts;

@@ -6,7 +6,7 @@ use std::collections::{BTreeMap, BTreeSet};
 
 use serde_json::Value;
 
-use crate::common::{bin, corpus, crate_dir};
+use crate::common::{bin, corpus, crate_dir, scan_json};
 
 fn aws_scan(gaad: &std::path::Path, extra: &[&str]) -> Value {
     aws_scan_expect(gaad, extra, 0)
@@ -654,4 +654,66 @@ fn a_workflow_role_to_assume_joins_the_agent_job_to_its_iam_role() {
         "the agent job holds the admin role it assumes: {}",
         report["findings"]
     );
+}
+
+#[test]
+fn agent_tag_keys_given_on_the_command_line_decide_which_principals_are_agents() {
+    let dir = tempfile::tempdir().unwrap();
+    let role = |name: &str, key: &str| {
+        serde_json::json!({"RoleName": name, "Arn": format!("arn:aws:iam::1:role/{name}"),
+            "AssumeRolePolicyDocument": {"Statement": [{"Effect": "Allow", "Principal": {"Service": "ecs-tasks.amazonaws.com"}, "Action": "sts:AssumeRole"}]},
+            "RolePolicyList": [{"PolicyName": "read", "PolicyDocument": {"Statement": [{"Effect": "Allow", "Action": "s3:GetObject", "Resource": "*"}]}}],
+            "Tags": [{"Key": key, "Value": "support"}]})
+    };
+    let gaad = serde_json::json!({
+        "UserDetailList": [], "GroupDetailList": [], "Policies": [],
+        "RoleDetailList": [role("etl", "workload"), role("runner", "nhi:agent")]
+    });
+    let path = dir.path().join("gaad.json");
+    std::fs::write(&path, gaad.to_string()).unwrap();
+    let agents = |report: &Value| -> Vec<String> {
+        report["inventory"]["agents"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|a| a["id"].as_str().unwrap().to_string())
+            .collect()
+    };
+    let grants = |report: &Value| -> Vec<String> {
+        report["inventory"]["grants"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|g| g["identity"].as_str().unwrap().to_string())
+            .collect()
+    };
+    // The defaults: the `nhi:agent` tag.
+    let report = scan_json(&[dir.path()], &["--scope", "all"]);
+    assert_eq!(agents(&report), ["agent:aws:arn:aws:iam::1:role/runner"]);
+    assert_eq!(grants(&report), ["aws:arn:aws:iam::1:role/runner"]);
+    // `--agent-tag` replaces them, for exports found by the walk and given by flag alike.
+    let flag = ["--scope", "all", "--agent-tag", "workload"];
+    let found = scan_json(&[dir.path()], &flag);
+    assert_eq!(agents(&found), ["agent:aws:arn:aws:iam::1:role/etl"]);
+    assert_eq!(grants(&found), ["aws:arn:aws:iam::1:role/etl"]);
+    let mut cmd = bin();
+    let out = cmd
+        .args(["scan", "--aws-gaad"])
+        .arg(&path)
+        .args(["--format", "json", "--fail-on", "none"])
+        .args(flag)
+        .output()
+        .unwrap();
+    let given: Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(agents(&given), ["agent:aws:arn:aws:iam::1:role/etl"]);
+    // The inventory command lists the same agent.
+    let out = bin()
+        .arg("inventory")
+        .arg(dir.path())
+        .args(["--agent-tag", "workload"])
+        .output()
+        .unwrap();
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(text.contains("IAM role etl"), "{text}");
+    assert!(!text.contains("IAM role runner"), "{text}");
 }

@@ -15,7 +15,7 @@ use serde::{Deserialize, Serialize};
 
 pub use credential_report::CredentialReport;
 pub use gaad::Gaad;
-pub use normalize::{AwsOptions, normalize};
+pub use normalize::normalize;
 pub use source::{AwsSource, Request};
 
 use crate::model::{SourceError, SourceKind};

@@ -4,7 +4,7 @@
 
 use std::path::PathBuf;
 
-use super::{AwsInput, AwsOptions, ExportKind, LiveOptions};
+use super::{AwsInput, ExportKind, LiveOptions};
 use crate::model::{Inventory, SourceError, SourceKind};
 use crate::sources::repo::ScanRoots;
 use crate::sources::{Collected, Context, Source};
@@ -17,7 +17,8 @@ pub struct Request {
     /// Offline exports given by flag.
     pub gaad: Option<PathBuf>,
     pub credential_report: Option<PathBuf>,
-    /// Tag keys marking agent principals; empty means the defaults.
+    /// Tag keys marking agent principals; empty means the defaults. Read by the
+    /// analysis that decides which principals are agents', not by the source.
     pub agent_tags: Vec<String>,
 }
 
@@ -31,14 +32,10 @@ impl Source for AwsSource<'_> {
     }
 
     fn collect(&self, ctx: &Context<'_>) -> Collected {
-        let mut options = AwsOptions::default();
-        if !self.request.agent_tags.is_empty() {
-            options.agent_tag_keys = self.request.agent_tags.clone();
-        }
         let mut inventory = Inventory::default();
         let (inputs, mut failed) = inputs(self.request, ctx, &mut inventory.errors);
         for input in &inputs {
-            inventory.extend(super::normalize(input, &options));
+            inventory.extend(super::normalize(input));
         }
         // Anything the AWS source could not read leaves the account's picture incomplete
         // (a missing list, a malformed policy, a denied call): the results are partial.
