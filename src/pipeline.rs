@@ -49,9 +49,12 @@ pub fn collect(req: &ScanRequest<'_>) -> (Inventory, Vec<InlineIgnore>, bool) {
         inventory.warnings.extend(history.warnings);
         failed |= history.failed;
     }
+    let aws_agents = analysis::agents::AwsOptions::with_tags(&req.aws.agent_tags);
+    let judged = |i: &crate::model::Identity| analysis::agents::aws::is_agent(i, &aws_agents);
     let ctx = crate::sources::Context {
         names: req.names,
         exports: &exports,
+        judged: &judged,
     };
     for source in sources(req) {
         let collected = source.collect(&ctx);
@@ -60,7 +63,6 @@ pub fn collect(req: &ScanRequest<'_>) -> (Inventory, Vec<InlineIgnore>, bool) {
     }
     // Which of the principals the sources reported are agents', before fragments merge
     // (one agent per principal of each export), then the agents the config declares.
-    let aws_agents = analysis::agents::AwsOptions::with_tags(&req.aws.agent_tags);
     analysis::agents::aws::classify(&mut inventory, &aws_agents);
     inventory.normalize();
     analysis::agents::declared::declare(&mut inventory, req.config);

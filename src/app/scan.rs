@@ -43,7 +43,12 @@ pub fn run(args: ScanArgs) -> Result<u8> {
         baseline_out.write(&baseline_text(&report)?)?;
     }
     diagnostics(&report, args.quiet, to_terminal);
-    Ok(exit_code(&report, args.fail_on, args.allow_partial))
+    let code = exit_code(&report, args.fail_on, args.allow_partial);
+    // The process ends here: freeing a large account's report piece by piece would only
+    // cost time (a twentieth of the run on 12,000 principals). The memory goes back to
+    // the system at exit.
+    std::mem::forget(report);
+    Ok(code)
 }
 
 /// Warnings and read errors on standard error, and, when the report went elsewhere

@@ -53,6 +53,10 @@ pub struct Context<'a> {
     pub names: &'a repo::ScanRoots,
     /// Exports the walk found, for every source: each takes its own.
     pub exports: &'a [FoundExport],
+    /// Whether the analysis judges what an identity is granted (it is an agent's): a
+    /// source may leave out the grants of the others, which are never read. The
+    /// analysis decides; the source only asks.
+    pub judged: &'a dyn Fn(&crate::model::Identity) -> bool,
 }
 
 impl Context<'_> {

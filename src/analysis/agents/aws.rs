@@ -50,16 +50,12 @@ const AGENT_SERVICES: &[&str] = &[
 /// that belongs to one. Runs on the sources' fragments before they are merged, as the
 /// source once did itself: one agent per principal of each export read.
 pub fn classify(inv: &mut Inventory, opts: &AwsOptions) {
-    let name_re = Regex::new(
-        r"(?i)(agent|bedrock|llm|claude|openai|anthropic|gpt|copilot|mcp|genai|chatbot|\bai[-_])",
-    )
-    .expect("static regex");
     let mut agents = Vec::new();
     let mut edges = Vec::new();
     let mut held: FxHashSet<&str> = FxHashSet::default();
     let mut others: FxHashSet<&str> = FxHashSet::default();
     for identity in inv.identities.iter().filter(|i| is_principal(i)) {
-        let Some(agent) = agent_of(identity, opts, &name_re) else {
+        let Some(agent) = agent_of(identity, opts) else {
             others.insert(&identity.id);
             continue;
         };
@@ -78,6 +74,19 @@ pub fn classify(inv: &mut Inventory, opts: &AwsOptions) {
     inv.agents.extend(agents);
     inv.edges.extend(edges);
 }
+
+/// Whether `i` is a principal [`classify`] makes an agent of.
+pub fn is_agent(i: &Identity, opts: &AwsOptions) -> bool {
+    is_principal(i) && agent_of(i, opts).is_some()
+}
+
+/// Names that say an agent runs as the principal.
+static NAME: std::sync::LazyLock<Regex> = std::sync::LazyLock::new(|| {
+    Regex::new(
+        r"(?i)(agent|bedrock|llm|claude|openai|anthropic|gpt|copilot|mcp|genai|chatbot|\bai[-_])",
+    )
+    .expect("static regex")
+});
 
 /// An IAM user or role the AWS source read from an export or the API (not a user only
 /// the credential report knows, nor a node standing for the account).
@@ -107,7 +116,7 @@ fn trusted_services(i: &Identity) -> Vec<&str> {
 
 /// The agent principal `i` belongs to, if its tags, the services it trusts or its name
 /// say it belongs to one.
-fn agent_of(i: &Identity, opts: &AwsOptions, name_re: &Regex) -> Option<Agent> {
+fn agent_of(i: &Identity, opts: &AwsOptions) -> Option<Agent> {
     let arn = arn_of(i);
     let loc = Location::Uri {
         uri: arn.to_string(),
@@ -132,7 +141,7 @@ fn agent_of(i: &Identity, opts: &AwsOptions, name_re: &Regex) -> Option<Agent> {
         ));
         confidence = confidence.or(Some(Confidence::Medium));
     }
-    if confidence.is_none() && name_re.is_match(&i.name) {
+    if confidence.is_none() && NAME.is_match(&i.name) {
         evidence.push(Evidence::new(
             format!("its name `{}` suggests an AI agent", i.name),
             Some(loc.clone()),
@@ -199,17 +208,33 @@ mod tests {
         })
     }
 
-    /// What the AWS source reports for these roles, classified with `opts`.
-    fn classified(roles: Vec<serde_json::Value>, opts: &AwsOptions) -> Inventory {
+    fn input(roles: Vec<serde_json::Value>) -> AwsInput {
         let gaad = json!({"RoleDetailList": roles});
-        let input = AwsInput {
+        AwsInput {
             gaad: serde_json::from_str(&gaad.to_string()).expect("a GAAD"),
             origin: "test.json".into(),
             ..Default::default()
-        };
-        let mut inv = crate::sources::aws::normalize(&input);
+        }
+    }
+
+    /// What the AWS source reports for these roles, classified with `opts`.
+    fn classified(roles: Vec<serde_json::Value>, opts: &AwsOptions) -> Inventory {
+        let mut inv = crate::sources::aws::normalize(&input(roles), &|_| true);
         classify(&mut inv, opts);
         inv
+    }
+
+    #[test]
+    fn the_source_builds_grants_only_for_the_principals_the_analysis_judges() {
+        let roles = vec![
+            role("kb", json!([]), "bedrock.amazonaws.com"),
+            role("billing", json!([]), "ec2.amazonaws.com"),
+        ];
+        let opts = AwsOptions::default();
+        let inv = crate::sources::aws::normalize(&input(roles), &|i| is_agent(i, &opts));
+        assert_eq!(grants_of(&inv, "kb").len(), 1);
+        assert!(grants_of(&inv, "billing").is_empty());
+        assert_eq!(inv.identities.len(), 2, "every principal is still reported");
     }
 
     fn agent<'a>(inv: &'a Inventory, name: &str) -> Option<&'a Agent> {

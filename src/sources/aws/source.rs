@@ -35,7 +35,7 @@ impl Source for AwsSource<'_> {
         let mut inventory = Inventory::default();
         let (inputs, mut failed) = inputs(self.request, ctx, &mut inventory.errors);
         for input in &inputs {
-            inventory.extend(super::normalize(input));
+            inventory.extend(super::normalize(input, ctx.judged));
         }
         // Anything the AWS source could not read leaves the account's picture incomplete
         // (a missing list, a malformed policy, a denied call): the results are partial.

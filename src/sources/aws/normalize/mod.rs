@@ -56,7 +56,7 @@ struct Group {
 
 /// One account's inventory fragment, in the steps the module describes. Which of its
 /// principals are agents' is left to the analysis.
-pub fn normalize(input: &AwsInput) -> Inventory {
+pub fn normalize(input: &AwsInput, judged: &dyn Fn(&Identity) -> bool) -> Inventory {
     let now = timefmt::now();
     let ctx = Context { now };
     let mut inv = Inventory::default();
@@ -102,6 +102,7 @@ pub fn normalize(input: &AwsInput) -> Inventory {
     };
     let assembly = Assembly {
         walk: &walk,
+        judged,
         keys: KeySources::new(input),
         resolver: &resolver,
         now,
@@ -137,6 +138,7 @@ pub fn normalize(input: &AwsInput) -> Inventory {
 /// What putting each principal's part of the inventory together reads.
 struct Assembly<'a> {
     walk: &'a Walk<'a>,
+    judged: &'a dyn Fn(&Identity) -> bool,
     keys: KeySources<'a>,
     resolver: &'a Resolver<'a>,
     now: time::OffsetDateTime,
@@ -163,11 +165,14 @@ impl Assembly<'_> {
             settled,
             creep: policies::policy_creep(&p.attached_customer, &self.resolver.details),
         };
-        // Every principal's grants: which of them the analysis keeps is its call.
-        inv.grants
-            .extend(principals::grants_of(&id, &p.policies, &loc));
-        inv.identities
-            .push(principals::identity(p, id, &loc, found, self.now));
+        let identity = principals::identity(p, id, &loc, found, self.now);
+        // Grants only of the principals the analysis judges: the others' are never read,
+        // and on a large account they are most of the memory.
+        if (self.judged)(&identity) {
+            inv.grants
+                .extend(principals::grants_of(&identity.id, &p.policies, &loc));
+        }
+        inv.identities.push(identity);
     }
 }
 
