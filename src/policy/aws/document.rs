@@ -57,22 +57,84 @@ pub struct Statement {
     pub conditions: Vec<Condition>,
 }
 
+/// A policy document IAM would not accept; each problem names the statement.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum PolicyError {
+    #[error("the document has no `Statement`")]
+    NoStatement,
+    #[error("`Statement` must be a list or an object")]
+    StatementShape,
+    /// Statement `index` (from 1) is not one.
+    #[error("statement {index}: {problem}")]
+    Statement {
+        index: usize,
+        problem: StatementError,
+    },
+}
+
+/// What is wrong with one statement.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum StatementError {
+    #[error("a statement must be an object")]
+    NotObject,
+    #[error("unknown Effect `{0}`")]
+    UnknownEffect(String),
+    #[error("no `Effect`")]
+    NoEffect,
+    #[error("has both `{0}` and `{1}`")]
+    Both(&'static str, &'static str),
+    #[error("has neither `{0}` nor `{1}`")]
+    Neither(&'static str, &'static str),
+    /// A field that should hold strings does not.
+    #[error("`{field}`: {problem}")]
+    Field { field: String, problem: ValueError },
+    #[error("`Condition` must be an object")]
+    ConditionShape,
+    #[error("condition `{0}` must be an object")]
+    ConditionOperator(String),
+    #[error("unknown principal type `{0}`")]
+    UnknownPrincipal(String),
+    #[error("`Principal` must be \"*\" or an object")]
+    PrincipalShape,
+}
+
+/// A value that should be a string or a list of strings.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
+pub enum ValueError {
+    #[error("a list entry must be a string")]
+    Entry,
+    #[error("expected a string or a list of strings")]
+    Shape,
+}
+
+fn field(field: impl Into<String>) -> impl FnOnce(ValueError) -> StatementError {
+    move |problem| StatementError::Field {
+        field: field.into(),
+        problem,
+    }
+}
+
 /// Parses a document (already decoded to JSON). Every problem names the statement.
-pub fn parse(doc: &Value) -> Result<Vec<Statement>, String> {
+pub fn parse(doc: &Value) -> Result<Vec<Statement>, PolicyError> {
     let statements = match doc.get("Statement") {
         Some(Value::Array(items)) => items.iter().collect::<Vec<_>>(),
         Some(obj @ Value::Object(_)) => vec![obj],
-        Some(_) => return Err("`Statement` must be a list or an object".into()),
-        None => return Err("the document has no `Statement`".into()),
+        Some(_) => return Err(PolicyError::StatementShape),
+        None => return Err(PolicyError::NoStatement),
     };
     statements
         .into_iter()
         .enumerate()
-        .map(|(i, s)| parse_statement(s).map_err(|e| format!("statement {}: {e}", i + 1)))
+        .map(|(i, s)| {
+            parse_statement(s).map_err(|problem| PolicyError::Statement {
+                index: i + 1,
+                problem,
+            })
+        })
         .collect()
 }
 
-fn strings(v: &Value) -> Result<Vec<String>, String> {
+fn strings(v: &Value) -> Result<Vec<String>, ValueError> {
     match v {
         Value::String(s) => Ok(vec![s.clone()]),
         Value::Array(items) => items
@@ -81,27 +143,28 @@ fn strings(v: &Value) -> Result<Vec<String>, String> {
                 Value::String(s) => Ok(s.clone()),
                 Value::Bool(b) => Ok(b.to_string()),
                 Value::Number(n) => Ok(n.to_string()),
-                _ => Err("a list entry must be a string".to_string()),
+                _ => Err(ValueError::Entry),
             })
             .collect(),
         Value::Bool(b) => Ok(vec![b.to_string()]),
         Value::Number(n) => Ok(vec![n.to_string()]),
-        _ => Err("expected a string or a list of strings".into()),
+        _ => Err(ValueError::Shape),
     }
 }
 
-fn either(s: &Value, key: &str, not_key: &str, required: bool) -> Result<Patterns, String> {
+fn either(
+    s: &Value,
+    key: &'static str,
+    not_key: &'static str,
+    required: bool,
+) -> Result<Patterns, StatementError> {
     match (s.get(key), s.get(not_key)) {
-        (Some(v), None) => Ok(Patterns::Only(
-            strings(v).map_err(|e| format!("`{key}`: {e}"))?,
-        )),
-        (None, Some(v)) => Ok(Patterns::AllBut(
-            strings(v).map_err(|e| format!("`{not_key}`: {e}"))?,
-        )),
-        (Some(_), Some(_)) => Err(format!("has both `{key}` and `{not_key}`")),
+        (Some(v), None) => Ok(Patterns::Only(strings(v).map_err(field(key))?)),
+        (None, Some(v)) => Ok(Patterns::AllBut(strings(v).map_err(field(not_key))?)),
+        (Some(_), Some(_)) => Err(StatementError::Both(key, not_key)),
         // Trust policies have no Resource: they apply to the role itself.
         (None, None) if !required => Ok(Patterns::Only(vec!["*".into()])),
-        (None, None) => Err(format!("has neither `{key}` nor `{not_key}`")),
+        (None, None) => Err(StatementError::Neither(key, not_key)),
     }
 }
 
@@ -168,15 +231,15 @@ impl ActionIndex {
     }
 }
 
-fn parse_statement(s: &Value) -> Result<Statement, String> {
+fn parse_statement(s: &Value) -> Result<Statement, StatementError> {
     if !s.is_object() {
-        return Err("a statement must be an object".into());
+        return Err(StatementError::NotObject);
     }
     let effect = match s.get("Effect").and_then(Value::as_str) {
         Some("Allow") => Effect::Allow,
         Some("Deny") => Effect::Deny,
-        Some(other) => return Err(format!("unknown Effect `{other}`")),
-        None => return Err("no `Effect`".into()),
+        Some(other) => return Err(StatementError::UnknownEffect(other.to_string())),
+        None => return Err(StatementError::NoEffect),
     };
     let actions = either(s, "Action", "NotAction", true)?;
     let has_principal = s.get("Principal").is_some() || s.get("NotPrincipal").is_some();
@@ -188,16 +251,16 @@ fn parse_statement(s: &Value) -> Result<Statement, String> {
     };
     let mut conditions = Vec::new();
     if let Some(c) = s.get("Condition") {
-        let ops = c.as_object().ok_or("`Condition` must be an object")?;
+        let ops = c.as_object().ok_or(StatementError::ConditionShape)?;
         for (op, tests) in ops {
             let tests = tests
                 .as_object()
-                .ok_or_else(|| format!("condition `{op}` must be an object"))?;
+                .ok_or_else(|| StatementError::ConditionOperator(op.clone()))?;
             for (key, values) in tests {
                 conditions.push(Condition {
                     operator: op.clone(),
                     key: key.clone(),
-                    values: strings(values).map_err(|e| format!("condition {op} {key}: {e}"))?,
+                    values: strings(values).map_err(field(format!("Condition.{op}.{key}")))?,
                 });
             }
         }
@@ -213,7 +276,7 @@ fn parse_statement(s: &Value) -> Result<Statement, String> {
     })
 }
 
-fn parse_principals(p: &Value, not: bool) -> Result<Principals, String> {
+fn parse_principals(p: &Value, not: bool) -> Result<Principals, StatementError> {
     let mut out = Principals {
         not_principal: not,
         ..Principals::default()
@@ -222,7 +285,7 @@ fn parse_principals(p: &Value, not: bool) -> Result<Principals, String> {
         Value::String(s) if s == "*" => out.any = true,
         Value::Object(map) => {
             for (k, v) in map {
-                let list = strings(v).map_err(|e| format!("`Principal.{k}`: {e}"))?;
+                let list = strings(v).map_err(field(format!("Principal.{k}")))?;
                 match k.as_str() {
                     "AWS" => {
                         out.any |= list.iter().any(|a| a == "*");
@@ -231,11 +294,11 @@ fn parse_principals(p: &Value, not: bool) -> Result<Principals, String> {
                     "Service" => out.service.extend(list),
                     "Federated" => out.federated.extend(list),
                     "CanonicalUser" => out.aws.extend(list),
-                    other => return Err(format!("unknown principal type `{other}`")),
+                    other => return Err(StatementError::UnknownPrincipal(other.to_string())),
                 }
             }
         }
-        _ => return Err("`Principal` must be \"*\" or an object".into()),
+        _ => return Err(StatementError::PrincipalShape),
     }
     Ok(out)
 }
@@ -308,7 +371,23 @@ mod tests {
             vec!["lambda.amazonaws.com"]
         );
         let bad = json!({"Statement": [{"Effect": "Maybe", "Action": "*", "Resource": "*"}]});
-        assert!(parse(&bad).unwrap_err().contains("statement 1"));
-        assert!(parse(&json!({"Version": "2012-10-17"})).is_err());
+        let err = parse(&bad).unwrap_err();
+        assert_eq!(
+            err,
+            PolicyError::Statement {
+                index: 1,
+                problem: StatementError::UnknownEffect("Maybe".into())
+            }
+        );
+        assert_eq!(err.to_string(), "statement 1: unknown Effect `Maybe`");
+        assert_eq!(
+            parse(&json!({"Version": "2012-10-17"})),
+            Err(PolicyError::NoStatement)
+        );
+        let bad = json!({"Statement": {"Effect": "Allow", "Action": [1, {}], "Resource": "*"}});
+        assert_eq!(
+            parse(&bad).unwrap_err().to_string(),
+            "statement 1: `Action`: a list entry must be a string"
+        );
     }
 }

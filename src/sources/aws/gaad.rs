@@ -216,30 +216,57 @@ impl ManagedPolicyDetail {
     }
 }
 
-/// A policy document as found: an object, or a URL-encoded JSON string (as the IAM API
-/// returns it). Returns the parsed object or why it could not be read.
-pub fn decode_document(doc: &Document) -> Result<Value, String> {
-    let value: Value = crate::doc::from_json(doc.0.get())
-        .map_err(|e| format!("the policy document is not JSON: {e}"))?;
-    decode_value(&value)
+/// A policy document that cannot be read.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum DocumentError {
+    /// The export has no document where one belongs (`the version has no document`).
+    #[error("{0}")]
+    Missing(&'static str),
+    #[error("the policy document is not JSON: {0}")]
+    NotJson(String),
+    #[error("the policy document is a {0}, not an object")]
+    NotObject(&'static str),
+    #[error("a truncated %-escape in the policy document")]
+    TruncatedEscape,
+    #[error("a bad %-escape `%{0}` in the policy document")]
+    BadEscape(String),
+    #[error("the decoded policy document is not UTF-8")]
+    NotUtf8,
+    /// JSON, but not a policy.
+    #[error(transparent)]
+    Policy(#[from] crate::policy::aws::document::PolicyError),
 }
 
-fn decode_value(doc: &Value) -> Result<Value, String> {
+/// A policy document as found: an object, or a URL-encoded JSON string (as the IAM API
+/// returns it). Returns the parsed object or why it could not be read.
+pub fn decode_document(doc: &Document) -> Result<Value, DocumentError> {
+    let value: Value =
+        crate::doc::from_json(doc.0.get()).map_err(|e| DocumentError::NotJson(e.to_string()))?;
+    decode_value(value)
+}
+
+/// The statements of `doc`, or why there are none; `missing` says what an absent
+/// document is.
+pub fn read_policy(
+    doc: Option<&Document>,
+    missing: &'static str,
+) -> Result<Vec<crate::policy::aws::document::Statement>, DocumentError> {
+    let doc = decode_document(doc.ok_or(DocumentError::Missing(missing))?)?;
+    Ok(crate::policy::aws::document::parse(&doc)?)
+}
+
+fn decode_value(doc: Value) -> Result<Value, DocumentError> {
     match doc {
-        Value::Object(_) => Ok(doc.clone()),
+        Value::Object(_) => Ok(doc),
         Value::String(s) => {
             let text = if s.trim_start().starts_with('{') {
-                s.clone()
+                s
             } else {
-                percent_decode(s)?
+                percent_decode(&s)?
             };
-            crate::doc::from_json(&text)
-                .map_err(|e| format!("the policy document is not JSON: {e}"))
+            crate::doc::from_json(&text).map_err(|e| DocumentError::NotJson(e.to_string()))
         }
-        other => Err(format!(
-            "the policy document is a {}, not an object",
-            kind_of(other)
-        )),
+        other => Err(DocumentError::NotObject(kind_of(&other))),
     }
 }
 
@@ -255,17 +282,15 @@ fn kind_of(v: &Value) -> &'static str {
 }
 
 /// RFC 3986 percent-decoding, as IAM encodes documents (`+` stays `+`).
-fn percent_decode(s: &str) -> Result<String, String> {
+fn percent_decode(s: &str) -> Result<String, DocumentError> {
     let bytes = s.as_bytes();
     let mut out = Vec::with_capacity(bytes.len());
     let mut i = 0;
     while i < bytes.len() {
         if bytes[i] == b'%' {
-            let hex = s
-                .get(i + 1..i + 3)
-                .ok_or("a truncated %-escape in the policy document")?;
+            let hex = s.get(i + 1..i + 3).ok_or(DocumentError::TruncatedEscape)?;
             let b = u8::from_str_radix(hex, 16)
-                .map_err(|_| format!("a bad %-escape `%{hex}` in the policy document"))?;
+                .map_err(|_| DocumentError::BadEscape(hex.to_string()))?;
             out.push(b);
             i += 3;
         } else {
@@ -273,7 +298,7 @@ fn percent_decode(s: &str) -> Result<String, String> {
             i += 1;
         }
     }
-    String::from_utf8(out).map_err(|_| "the decoded policy document is not UTF-8".to_string())
+    String::from_utf8(out).map_err(|_| DocumentError::NotUtf8)
 }
 
 #[cfg(test)]

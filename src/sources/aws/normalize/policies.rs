@@ -16,6 +16,7 @@ use crate::policy::aws::eval::{PolicySet, Sourced};
 use crate::sources::aws::AwsInput;
 use crate::sources::aws::gaad::{
     AttachedPolicy, InlinePolicy, ManagedPolicyDetail, PermissionsBoundary, decode_document,
+    read_policy,
 };
 use crate::timefmt;
 
@@ -74,13 +75,7 @@ impl<'a> Resolver<'a> {
                 ));
                 continue;
             };
-            match v
-                .document
-                .as_ref()
-                .map(decode_document)
-                .unwrap_or(Err("the version has no document".into()))
-                .and_then(|d| document::parse(&d))
-            {
+            match read_policy(v.document.as_ref(), "the version has no document") {
                 Ok(st) => {
                     parsed.insert(p.arn.as_str(), st.into_iter().map(Arc::new).collect());
                 }
@@ -183,12 +178,7 @@ impl<'a> Resolver<'a> {
     /// The statements of inline policies, sourced `{prefix}inline:NAME`.
     fn inline(&mut self, owner: &str, list: &[InlinePolicy], prefix: &str, out: &mut Vec<Sourced>) {
         for ip in list {
-            let parsed = ip
-                .policy_document
-                .as_ref()
-                .map(decode_document)
-                .unwrap_or(Err("no document".into()))
-                .and_then(|d| document::parse(&d));
+            let parsed = read_policy(ip.policy_document.as_ref(), "no document");
             match parsed {
                 Ok(st) => out.extend(st.into_iter().map(|s| Sourced {
                     statement: Arc::new(s),

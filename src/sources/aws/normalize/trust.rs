@@ -31,7 +31,10 @@ pub(super) fn parse_trust(
             Vec::new()
         }),
         Some(Err(e)) => {
-            errors.push((format!("{origin}: {} trust policy", role.arn), e));
+            errors.push((
+                format!("{origin}: {} trust policy", role.arn),
+                e.to_string(),
+            ));
             Vec::new()
         }
         None => Vec::new(),
