@@ -25,7 +25,7 @@ use serde_json::{Value as Json, json};
 pub use index::{WorkflowFile, WorkflowIndex};
 use start::{Level, Start};
 
-use super::builder::{Fragment, Site};
+use super::builder::{Fragment, PermissionSites, Site};
 use super::catalog::{Opener, catalog};
 use crate::doc::{Format, Node, Value};
 use crate::model::{
@@ -166,7 +166,7 @@ struct Caller<'a> {
     /// What the caller lets through, event by event (its triggers, its job's `if:` and
     /// `needs`).
     starts: Vec<(String, Start)>,
-    permissions: (String, TokenPermissions, u32),
+    permissions: JobToken<'a>,
     inherit: bool,
     /// `secrets: {X: ${{ secrets.Y }}}`: the names the callee sees.
     secrets: BTreeMap<String, String>,
@@ -419,7 +419,7 @@ fn call_reusable(
     };
     let hands_over = json!({
         "target": target,
-        "permissions": permissions.1.to_json(),
+        "permissions": permissions.perms.to_json(),
         "secrets": if inherit { json!("inherit") } else { json!(secrets_passed.keys().collect::<Vec<_>>()) },
     });
     let uses = vec![AgentUse {
@@ -444,30 +444,71 @@ fn call_reusable(
     );
 }
 
+/// The token a job runs with.
+#[derive(Clone)]
+struct JobToken<'d> {
+    /// Where its permissions come from: `job`, `workflow`, `default`, `caller`, …
+    source: String,
+    perms: TokenPermissions,
+    /// The line that shows them (the block's key, else the job's).
+    line: u32,
+    /// The block, when it is the job's own or its workflow's, in the file being read.
+    block: Option<&'d Node>,
+}
+
 /// The permissions a job's token gets: its block, else the workflow's, else the
-/// default. Returns (source, permissions, line).
-fn job_permissions(job: &Node, wf: &WorkflowCtx<'_>, line: u32) -> (String, TokenPermissions, u32) {
+/// default.
+fn job_permissions<'d>(job: &'d Node, wf: &WorkflowCtx<'d>, line: u32) -> JobToken<'d> {
+    let token = |source: &str, perms, line, block| JobToken {
+        source: source.into(),
+        perms,
+        line,
+        block,
+    };
     match (job.entry("permissions"), wf.permissions) {
-        (Some((k, v)), _) => ("job".into(), TokenPermissions::parse(v), k.line),
-        (None, Some((l, v))) if !v.is_null() => ("workflow".into(), TokenPermissions::parse(v), l),
-        _ => ("default".into(), TokenPermissions::Default, line),
+        (Some((k, v)), _) => token("job", TokenPermissions::parse(v), k.line, Some(v)),
+        (None, Some((l, v))) if !v.is_null() => {
+            token("workflow", TokenPermissions::parse(v), l, Some(v))
+        }
+        _ => token("default", TokenPermissions::Default, line, None),
     }
 }
 
 /// A called workflow's token: the caller's permissions, lowered by the callee's block
 /// (a reusable workflow can only narrow what its caller grants).
-fn called_permissions(
+fn called_permissions<'d>(
     caller: &Caller<'_>,
-    job: &Node,
-    wf: &WorkflowCtx<'_>,
+    job: &'d Node,
+    wf: &WorkflowCtx<'d>,
     line: u32,
-) -> (String, TokenPermissions, u32) {
-    let (own_source, own, own_line) = job_permissions(job, wf, line);
-    let (_, granted, granted_line) = &caller.permissions;
-    match (granted, &own) {
-        (_, TokenPermissions::Default) => ("caller".into(), granted.clone(), *granted_line),
-        (TokenPermissions::Default, _) => (format!("{own_source} (called)"), own, own_line),
-        (g, o) => ("caller, narrowed".into(), g.intersect(o), own_line),
+) -> JobToken<'d> {
+    let own = job_permissions(job, wf, line);
+    let granted = &caller.permissions;
+    let (source, perms, line) = match (&granted.perms, &own.perms) {
+        (g, TokenPermissions::Default) => ("caller".into(), g.clone(), granted.line),
+        (TokenPermissions::Default, _) => (format!("{} (called)", own.source), own.perms, own.line),
+        (g, o) => ("caller, narrowed".into(), g.intersect(o), own.line),
+    };
+    // The agent is the caller's job: a block in the called file is not where it is.
+    JobToken {
+        source,
+        perms,
+        line,
+        block: None,
+    }
+}
+
+/// Where `block` and each scope key in it are written.
+fn permission_sites(file: &str, block: &Node) -> PermissionSites {
+    let mut scopes = BTreeMap::new();
+    for (k, _) in block.entries() {
+        scopes
+            .entry(k.name.clone())
+            .or_insert_with(|| Location::file(file, k.line, k.column));
+    }
+    PermissionSites {
+        block: Location::file(file, block.line, block.column),
+        scopes,
     }
 }
 
@@ -546,19 +587,19 @@ fn analyse_job(ctx: &JobCtx<'_>, fragment: &mut Fragment<'_>, index: &WorkflowIn
             step: None,
         });
     }
-    let (perm_source, perms, perm_line) = match ctx.caller {
+    let token = match ctx.caller {
         Some(c) => called_permissions(c, job, ctx.wf, ctx.line),
         None => job_permissions(job, ctx.wf, ctx.line),
     };
     for (scope, level, agent) in &cat.agent_permissions {
-        if perms.level_of(scope) >= Some(crate::policy::github::level_of_value(level)) {
+        if token.perms.level_of(scope) >= Some(crate::policy::github::level_of_value(level)) {
             uses_found.push(AgentUse {
                 agent: agent.clone(),
                 provider: Some("github".into()),
                 how: format!("asks for `{scope}: {level}`, which only an AI agent uses"),
                 uses: None,
                 pinned: false,
-                at: Location::file(&ctx.file, perm_line, 1),
+                at: Location::file(&ctx.file, token.line, 1),
                 step: None,
             });
         }
@@ -626,7 +667,7 @@ fn analyse_job(ctx: &JobCtx<'_>, fragment: &mut Fragment<'_>, index: &WorkflowIn
         &llm_secrets,
         extra,
         start,
-        (perm_source, perms, perm_line),
+        token,
         &steps,
         &refs,
     );
@@ -1139,7 +1180,7 @@ fn emit_agent_with(
     llm_secrets: &[&SecretRef],
     extra: serde_json::Map<String, Json>,
     start: Start,
-    (perm_source, perms, perm_line): (String, TokenPermissions, u32),
+    token: JobToken<'_>,
     steps: &[Step<'_>],
     refs: &[SecretRef],
 ) {
@@ -1217,6 +1258,12 @@ fn emit_agent_with(
         ));
     }
 
+    let JobToken {
+        source: perm_source,
+        perms,
+        line: perm_line,
+        block,
+    } = token;
     let perm_loc = match ctx.caller {
         Some(_) if perm_source == "caller" => Location::file(
             ctx.caller.map_or(ctx.file.as_str(), |c| c.file),
@@ -1233,6 +1280,9 @@ fn emit_agent_with(
         &perm_source,
         &perm_loc,
     );
+    if let Some(block) = block {
+        fragment.permission_sites(&agent_id, permission_sites(&ctx.file, block));
+    }
 
     // Credentials: secrets by name, OIDC, static cloud keys.
     let uses_app_token = steps.iter().any(|s| {
