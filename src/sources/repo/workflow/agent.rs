@@ -45,44 +45,148 @@ pub(super) fn emit_agent_with(
     steps: &[Step<'_>],
     refs: &[SecretRef],
 ) {
-    let cat = catalog();
     let agent_product = uses_found
         .first()
         .map(|u| u.agent.clone())
         .unwrap_or_else(|| "LLM API caller".into());
-    // The agent is the job that runs: for a called workflow, the caller's job.
-    let (agent_id, token_id, job_loc, label, job_label) = match ctx.caller {
-        Some(c) => {
-            let suffix = if c.several {
-                format!("/{}", crate::doc::pointer_segment(ctx.name))
-            } else {
-                String::new()
-            };
-            let seg = crate::doc::pointer_segment(c.job_name);
-            (
-                format!("repo:{}#/jobs/{seg}{suffix}", c.file),
-                format!("github-token:{}#/jobs/{seg}{suffix}", c.file),
-                Location::file(c.file, c.line, c.column),
-                c.wf.label(),
-                if c.several {
-                    format!("{} → {}", c.job_name, ctx.name)
+    let ids = AgentIds::of(ctx);
+    let calls_llm_api = calls_llm_api(steps);
+    let evidence = evidence(ctx, &uses_found, llm_secrets, calls_llm_api, &ids.job_loc);
+    let (perm_source, perms) = add_job_token(ctx, fragment, &ids, token);
+    let uses_app_token = steps.iter().any(|s| {
+        s.node
+            .get("uses")
+            .and_then(Node::as_str)
+            .is_some_and(is_app_token)
+    });
+    let mut held = add_secrets(fragment, &ids.agent, refs, uses_app_token);
+    let inputs = StepInputs::of(steps);
+    let role_to_assume: Vec<String> = inputs
+        .get("role-to-assume")
+        .map(str::to_string)
+        .into_iter()
+        .collect();
+    held.static_cloud_keys.extend(static_key_inputs(&inputs));
+    let scripts: Vec<String> = steps.iter().filter_map(|s| step_text(s, "run")).collect();
+
+    let mut facts = serde_json::Map::new();
+    job_facts(&mut facts, ctx, &ids, &agent_product, &uses_found);
+    token_facts(&mut facts, &perm_source, &perms, &ids.token);
+    facts.insert("federation".into(), json!(federation(&inputs)));
+    facts.insert("role_to_assume".into(), json!(role_to_assume));
+    let write_scopes = perms.scopes_at_least(AccessLevel::Write);
+    facts.insert(
+        "holds".into(),
+        json!(holdings(
+            &write_scopes,
+            &held.names,
+            &role_to_assume,
+            &held.static_cloud_keys
+        )),
+    );
+    secret_facts(&mut facts, ctx, held);
+    facts.insert("app_token".into(), json!(uses_app_token));
+    facts.insert(
+        "app_token_permissions".into(),
+        json!(inputs.app_token_permissions),
+    );
+    facts.insert("app_token_apps".into(), json!(inputs.app_token_apps));
+    facts.insert(
+        "allowed_non_write_users".into(),
+        json!(inputs.get("allowed_non_write_users")),
+    );
+    facts.insert("allowed_bots".into(), json!(inputs.get("allowed_bots")));
+    facts.insert(
+        "dangerous_flags".into(),
+        json!(dangerous_flags(&inputs.values, &scripts)),
+    );
+    facts.insert("calls_llm_api".into(), json!(calls_llm_api));
+    insert_start(&mut facts, &start);
+    for (k, v) in extra {
+        facts.insert(k, v);
+    }
+    insert_defaults(&mut facts);
+    fragment.agent(
+        ids.agent,
+        format!("{agent_product} in {} / {}", ids.label, ids.job_label),
+        "github-workflow",
+        confidence,
+        evidence,
+        ids.job_loc,
+        facts,
+    );
+}
+
+/// The ids and names of a job's agent: for a called workflow, the caller's job is the
+/// agent (with the called job's name when the callee has several).
+struct AgentIds {
+    agent: String,
+    token: String,
+    job_loc: Location,
+    /// The workflow's name.
+    label: String,
+    job_label: String,
+    /// The job as the agent's facts name it (the caller's).
+    job_name: String,
+}
+
+impl AgentIds {
+    fn of(ctx: &JobCtx<'_>) -> Self {
+        match ctx.caller {
+            Some(c) => {
+                let suffix = if c.several {
+                    format!("/{}", crate::doc::pointer_segment(ctx.name))
                 } else {
-                    c.job_name.to_string()
-                },
-            )
+                    String::new()
+                };
+                let seg = crate::doc::pointer_segment(c.job_name);
+                AgentIds {
+                    agent: format!("repo:{}#/jobs/{seg}{suffix}", c.file),
+                    token: format!("github-token:{}#/jobs/{seg}{suffix}", c.file),
+                    job_loc: Location::file(c.file, c.line, c.column),
+                    label: c.wf.label(),
+                    job_label: if c.several {
+                        format!("{} → {}", c.job_name, ctx.name)
+                    } else {
+                        c.job_name.to_string()
+                    },
+                    job_name: c.job_name.to_string(),
+                }
+            }
+            None => {
+                let seg = crate::doc::pointer_segment(ctx.name);
+                AgentIds {
+                    agent: format!("repo:{}#/jobs/{seg}", ctx.file),
+                    token: format!("github-token:{}#/jobs/{seg}", ctx.file),
+                    job_loc: Location::file(&ctx.file, ctx.line, ctx.column),
+                    label: ctx.wf.label(),
+                    job_label: ctx.name.to_string(),
+                    job_name: ctx.name.to_string(),
+                }
+            }
         }
-        None => {
-            let seg = crate::doc::pointer_segment(ctx.name);
-            (
-                format!("repo:{}#/jobs/{seg}", ctx.file),
-                format!("github-token:{}#/jobs/{seg}", ctx.file),
-                Location::file(&ctx.file, ctx.line, ctx.column),
-                ctx.wf.label(),
-                ctx.name.to_string(),
-            )
-        }
-    };
-    let job_name = ctx.caller.map_or(ctx.name, |c| c.job_name);
+    }
+}
+
+/// Whether a `run:` step calls an LLM API the catalogue knows.
+fn calls_llm_api(steps: &[Step<'_>]) -> bool {
+    steps.iter().any(|s| {
+        s.node
+            .get("run")
+            .and_then(Node::as_str)
+            .is_some_and(|r| catalog().endpoint_in(r).is_some())
+    })
+}
+
+/// Why the job is an agent: each use found, the call that runs it, or (with no use) the
+/// LLM keys it receives.
+fn evidence(
+    ctx: &JobCtx<'_>,
+    uses_found: &[AgentUse],
+    llm_secrets: &[&SecretRef],
+    calls_llm_api: bool,
+    job_loc: &Location,
+) -> Vec<Evidence> {
     let mut evidence: Vec<Evidence> = uses_found
         .iter()
         .map(|u| Evidence::new(format!("job {} {}", ctx.name, u.how), Some(u.at.clone())))
@@ -96,12 +200,6 @@ pub(super) fn emit_agent_with(
             Some(Location::file(c.file, c.line, c.column)),
         ));
     }
-    let calls_llm_api = steps.iter().any(|s| {
-        s.node
-            .get("run")
-            .and_then(Node::as_str)
-            .is_some_and(|r| cat.endpoint_in(r).is_some())
-    });
     if uses_found.is_empty() {
         let names: Vec<&str> = llm_secrets.iter().map(|r| r.name.as_str()).collect();
         let how = if calls_llm_api {
@@ -118,52 +216,70 @@ pub(super) fn emit_agent_with(
             Some(job_loc.clone()),
         ));
     }
+    evidence
+}
 
-    let JobToken {
-        source: perm_source,
-        perms,
-        line: perm_line,
-        block,
-    } = token;
+/// Adds the job's workflow token (at the caller's block when the caller's permissions
+/// pass through unchanged) and where its own block is written; returns the token's
+/// source and permissions.
+fn add_job_token(
+    ctx: &JobCtx<'_>,
+    fragment: &mut Fragment<'_>,
+    ids: &AgentIds,
+    token: JobToken<'_>,
+) -> (String, TokenPermissions) {
     let perm_loc = match ctx.caller {
-        Some(_) if perm_source == "caller" => Location::file(
-            ctx.caller.map_or(ctx.file.as_str(), |c| c.file),
-            perm_line,
-            1,
-        ),
-        _ => Location::file(&ctx.file, perm_line, 1),
+        Some(c) if token.source == "caller" => Location::file(c.file, token.line, 1),
+        _ => Location::file(&ctx.file, token.line, 1),
     };
     add_token_identity(
         fragment,
-        &token_id,
-        &agent_id,
-        &perms,
-        &perm_source,
+        &ids.token,
+        &ids.agent,
+        &token.perms,
+        &token.source,
         &perm_loc,
     );
-    if let Some(block) = block {
-        fragment.permission_sites(&agent_id, permission_sites(&ctx.file, block));
+    if let Some(block) = token.block {
+        fragment.permission_sites(&ids.agent, permission_sites(&ctx.file, block));
     }
+    (token.source, token.perms)
+}
 
-    // Credentials: secrets by name, OIDC, static cloud keys.
-    let uses_app_token = steps.iter().any(|s| {
-        s.node.get("uses").and_then(Node::as_str).is_some_and(|u| {
-            u.contains("create-github-app-token") || u.contains("github-app-token")
-        })
-    });
-    let mut secret_names = BTreeSet::new();
-    let mut non_model = BTreeSet::new();
-    let mut static_cloud_keys = BTreeSet::new();
-    let mut pat_for_github = Vec::new();
+/// A step that mints a GitHub App token.
+fn is_app_token(uses: &str) -> bool {
+    uses.contains("create-github-app-token") || uses.contains("github-app-token")
+}
+
+/// The secrets a job's agent holds, by what they are.
+#[derive(Debug, Default, PartialEq)]
+struct Held {
+    names: BTreeSet<String>,
+    /// Neither a model provider's key nor an agent's own.
+    non_model: BTreeSet<String>,
+    static_cloud_keys: BTreeSet<String>,
+    /// Secrets handed over as the GitHub token, in place of `GITHUB_TOKEN`.
+    pat_for_github: Vec<String>,
+}
+
+/// Adds each secret the job receives as a reference the agent holds, and sorts them.
+fn add_secrets(
+    fragment: &mut Fragment<'_>,
+    agent_id: &str,
+    refs: &[SecretRef],
+    uses_app_token: bool,
+) -> Held {
+    let cat = catalog();
+    let mut held = Held::default();
     for r in refs {
         if r.name == "GITHUB_TOKEN" {
             continue;
         }
-        secret_names.insert(r.name.clone());
+        held.names.insert(r.name.clone());
         let hint = secrets::hint_for_name(&r.name);
         let (kind, provider) = hint.map_or(("secret", "unknown"), |h| (h.kind, h.provider));
         if !cat.is_llm_provider(provider) && cat.agent_of_secret(&r.name).is_none() {
-            non_model.insert(r.name.clone());
+            held.non_model.insert(r.name.clone());
         }
         let site = Site {
             name: r.assigned_to.as_deref(),
@@ -171,7 +287,7 @@ pub(super) fn emit_agent_with(
             column: r.column,
         };
         fragment.add_reference_at(
-            Some(&agent_id),
+            Some(agent_id),
             &r.file,
             site,
             RefSyntax::GithubSecret,
@@ -180,7 +296,7 @@ pub(super) fn emit_agent_with(
             provider,
         );
         if is_static_cloud_key(&r.name) {
-            static_cloud_keys.insert(r.name.clone());
+            held.static_cloud_keys.insert(r.name.clone());
         }
         if let Some(to) = &r.assigned_to
             && matches!(
@@ -189,49 +305,73 @@ pub(super) fn emit_agent_with(
             )
             && !uses_app_token
         {
-            pat_for_github.push(r.name.clone());
+            held.pat_for_github.push(r.name.clone());
         }
     }
-    let mut inputs: BTreeMap<String, String> = BTreeMap::new();
-    let mut app_token_permissions = Vec::new();
-    let mut app_token_apps = Vec::new();
-    for s in steps {
-        for (k, v) in s.node.get("with").map(Node::entries).unwrap_or_default() {
-            if let Some(t) = v.scalar_text() {
-                inputs.insert(k.name.to_ascii_lowercase(), substitute(&t, &s.inputs));
+    held
+}
+
+/// The `with:` inputs of a job's steps (a later step's value wins), and what its GitHub
+/// App token steps ask for.
+#[derive(Debug, Default)]
+struct StepInputs {
+    values: BTreeMap<String, String>,
+    app_token_permissions: Vec<String>,
+    app_token_apps: Vec<String>,
+}
+
+impl StepInputs {
+    fn of(steps: &[Step<'_>]) -> Self {
+        let mut out = StepInputs::default();
+        for s in steps {
+            let with = s.node.get("with").map(Node::entries).unwrap_or_default();
+            for (k, v) in with {
+                if let Some(t) = v.scalar_text() {
+                    out.values
+                        .insert(k.name.to_ascii_lowercase(), substitute(&t, &s.inputs));
+                }
             }
-        }
-        let app = s.node.get("uses").and_then(Node::as_str).is_some_and(|u| {
-            u.contains("create-github-app-token") || u.contains("github-app-token")
-        });
-        if app {
-            for (k, v) in s.node.get("with").map(Node::entries).unwrap_or_default() {
+            if !s
+                .node
+                .get("uses")
+                .and_then(Node::as_str)
+                .is_some_and(is_app_token)
+            {
+                continue;
+            }
+            for (k, v) in with {
                 if let Some(scope) = k.name.strip_prefix("permission-") {
-                    app_token_permissions
+                    out.app_token_permissions
                         .push(format!("{scope}: {}", v.scalar_text().unwrap_or_default()));
                 }
                 // A literal app id joins the token to the app's installation.
                 if matches!(k.name.as_str(), "app-id" | "app_id" | "client-id")
                     && let Some(id) = v.scalar_text().filter(|t| !t.contains("${{"))
                 {
-                    app_token_apps.push(id);
+                    out.app_token_apps.push(id);
                 }
             }
         }
+        out
     }
-    let input = |k: &str| inputs.get(k).map(String::as_str);
-    let role_to_assume: Vec<String> = input("role-to-assume")
-        .map(str::to_string)
+
+    fn get(&self, key: &str) -> Option<&str> {
+        self.values.get(key).map(String::as_str)
+    }
+}
+
+/// Inputs that hand a cloud login a static key.
+fn static_key_inputs(inputs: &StepInputs) -> Vec<String> {
+    ["aws-access-key-id", "credentials_json", "creds"]
         .into_iter()
-        .collect();
-    for k in ["aws-access-key-id", "credentials_json", "creds"] {
-        if let Some(v) = input(k)
-            && !v.is_empty()
-        {
-            static_cloud_keys.insert(k.to_string());
-        }
-    }
-    let federation: Vec<&str> = [
+        .filter(|k| inputs.get(k).is_some_and(|v| !v.is_empty()))
+        .map(str::to_string)
+        .collect()
+}
+
+/// Inputs that log in to a cloud or a model provider by federation (OIDC).
+fn federation(inputs: &StepInputs) -> Vec<&'static str> {
+    [
         "role-to-assume",
         "workload_identity_provider",
         "gcp_workload_identity_provider",
@@ -240,54 +380,38 @@ pub(super) fn emit_agent_with(
         "use_vertex",
     ]
     .into_iter()
-    .filter(|k| input(k).is_some_and(|v| !v.is_empty() && v != "false"))
-    .collect();
-    let oidc = perms.level_of("id-token") == Some(AccessLevel::Write);
+    .filter(|k| inputs.get(k).is_some_and(|v| !v.is_empty() && v != "false"))
+    .collect()
+}
 
-    let claude_args = input("claude_args").unwrap_or_default();
-    let scripts: Vec<String> = steps.iter().filter_map(|s| step_text(s, "run")).collect();
-    let mut dangerous = Vec::new();
-    for flag in [
-        "--dangerously-skip-permissions",
-        "--dangerously-bypass-approvals-and-sandbox",
-        "--yolo",
-        "--full-auto",
-        "--allow-all-tools",
-    ] {
-        if claude_args.contains(flag) || scripts.iter().any(|s| s.contains(flag)) {
-            dangerous.push(flag.to_string());
-        }
-    }
-    if let Some(s) = input("safety-strategy").filter(|s| *s == "unsafe") {
-        dangerous.push(format!("safety-strategy: {s}"));
-    }
-    if let Some(s) = input("sandbox").filter(|s| s.contains("danger")) {
-        dangerous.push(format!("sandbox: {s}"));
-    }
-
+/// What the job is and what starts it.
+fn job_facts(
+    facts: &mut serde_json::Map<String, Json>,
+    ctx: &JobCtx<'_>,
+    ids: &AgentIds,
+    product: &str,
+    uses_found: &[AgentUse],
+) {
+    let cat = catalog();
+    let tools: Vec<Json> = uses_found
+        .iter()
+        .map(|u| json!({"agent": u.agent, "provider": u.provider, "uses": u.uses, "pinned": u.pinned, "line": u.at.line(), "file": u.at.path()}))
+        .collect();
     let triggers = effective_triggers(ctx);
     let untrusted: Vec<&String> = triggers
         .iter()
         .filter(|t| cat.untrusted_triggers.contains(t))
         .collect();
-    let level = perms.max_level();
-    let write_scopes = perms.scopes_at_least(AccessLevel::Write);
-    let tools: Vec<Json> = uses_found
-        .iter()
-        .map(|u| json!({"agent": u.agent, "provider": u.provider, "uses": u.uses, "pinned": u.pinned, "line": u.at.line(), "file": u.at.path()}))
-        .collect();
-
-    let mut facts = serde_json::Map::new();
-    facts.insert("workflow".into(), json!(label));
+    facts.insert("workflow".into(), json!(ids.label));
     facts.insert(
         "workflow_file".into(),
         json!(ctx.caller.map_or(ctx.file.as_str(), |c| c.file)),
     );
-    facts.insert("job".into(), json!(job_name));
-    facts.insert("product".into(), json!(agent_product));
+    facts.insert("job".into(), json!(ids.job_name));
+    facts.insert("product".into(), json!(product));
     facts.insert("agent_steps".into(), Json::Array(tools));
-    facts.insert("triggers".into(), json!(triggers));
     facts.insert("untrusted_triggers".into(), json!(untrusted));
+    facts.insert("triggers".into(), json!(triggers));
     facts.insert(
         "after_workflows".into(),
         json!(
@@ -295,46 +419,7 @@ pub(super) fn emit_agent_with(
                 .map_or(&ctx.wf.after_workflows, |c| &c.wf.after_workflows)
         ),
     );
-    facts.insert("permissions_source".into(), json!(perm_source));
-    facts.insert("permissions".into(), perms.to_json());
-    facts.insert(
-        "token_access_level".into(),
-        json!(level.map_or("unknown", AccessLevel::as_str)),
-    );
-    facts.insert("write_scopes".into(), json!(write_scopes));
-    facts.insert("token".into(), json!(token_id));
-    facts.insert("oidc".into(), json!(oidc));
-    facts.insert("federation".into(), json!(federation));
-    facts.insert("role_to_assume".into(), json!(role_to_assume));
-    facts.insert("static_cloud_keys".into(), json!(static_cloud_keys));
-    facts.insert(
-        "holds".into(),
-        json!(holdings(
-            &write_scopes,
-            &secret_names,
-            &role_to_assume,
-            &static_cloud_keys
-        )),
-    );
-    facts.insert("secrets".into(), json!(secret_names));
-    facts.insert("non_model_secrets".into(), json!(non_model));
-    let inherit = ctx.caller.map_or_else(
-        || ctx.job.get("secrets").and_then(Node::as_str) == Some("inherit"),
-        |c| c.inherit,
-    );
-    facts.insert("secrets_inherit".into(), json!(inherit));
-    facts.insert("github_token_override".into(), json!(pat_for_github));
-    facts.insert("app_token".into(), json!(uses_app_token));
-    facts.insert("app_token_permissions".into(), json!(app_token_permissions));
-    facts.insert("app_token_apps".into(), json!(app_token_apps));
     facts.insert("environment".into(), json!(environment(ctx.job)));
-    facts.insert(
-        "allowed_non_write_users".into(),
-        json!(input("allowed_non_write_users")),
-    );
-    facts.insert("allowed_bots".into(), json!(input("allowed_bots")));
-    facts.insert("dangerous_flags".into(), json!(dangerous));
-    facts.insert("calls_llm_api".into(), json!(calls_llm_api));
     facts.insert(
         "calls".into(),
         json!(match ctx.caller {
@@ -342,20 +427,44 @@ pub(super) fn emit_agent_with(
             None => ctx.job.get("uses").and_then(Node::as_str),
         }),
     );
-    insert_start(&mut facts, &start);
-    for (k, v) in extra {
-        facts.insert(k, v);
-    }
-    insert_defaults(&mut facts);
-    fragment.agent(
-        agent_id,
-        format!("{agent_product} in {label} / {job_label}"),
-        "github-workflow",
-        confidence,
-        evidence,
-        job_loc,
-        facts,
+}
+
+/// The workflow token: where its permissions come from, what they are, and its id.
+fn token_facts(
+    facts: &mut serde_json::Map<String, Json>,
+    source: &str,
+    perms: &TokenPermissions,
+    token_id: &str,
+) {
+    let level = perms.max_level();
+    facts.insert("permissions_source".into(), json!(source));
+    facts.insert("permissions".into(), perms.to_json());
+    facts.insert(
+        "token_access_level".into(),
+        json!(level.map_or("unknown", AccessLevel::as_str)),
     );
+    facts.insert(
+        "write_scopes".into(),
+        json!(perms.scopes_at_least(AccessLevel::Write)),
+    );
+    facts.insert("token".into(), json!(token_id));
+    facts.insert(
+        "oidc".into(),
+        json!(perms.level_of("id-token") == Some(AccessLevel::Write)),
+    );
+}
+
+/// The secrets held, and whether a caller hands over all of its own.
+fn secret_facts(facts: &mut serde_json::Map<String, Json>, ctx: &JobCtx<'_>, held: Held) {
+    let inherit = ctx.caller.map_or_else(
+        || ctx.job.get("secrets").and_then(Node::as_str) == Some("inherit"),
+        |c| c.inherit,
+    );
+    facts.insert("static_cloud_keys".into(), json!(held.static_cloud_keys));
+    facts.insert("secrets".into(), json!(held.names));
+    facts.insert("non_model_secrets".into(), json!(held.non_model));
+    facts.insert("secrets_inherit".into(), json!(inherit));
+    facts.insert("github_token_override".into(), json!(held.pat_for_github));
 }
 
 /// `who_can_start` and the sentence and line that decide it.

@@ -37,7 +37,7 @@ use permissions::{
     JobToken, add_token_identity, called_permissions, job_permissions, permission_sites,
 };
 use refs::{SecretRef, collect_refs, collect_refs_in, job_refs};
-use scripts::{roles_required, writes_file};
+use scripts::{dangerous_flags, roles_required, writes_file};
 use start::{Level, Start};
 use starters::{event_starts, job_start};
 

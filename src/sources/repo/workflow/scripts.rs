@@ -36,6 +36,35 @@ pub(super) fn roles_required(text: &str) -> Option<Vec<String>> {
     )
 }
 
+/// Flags and inputs that let the agent act without asking (`--yolo`, an unsafe sandbox),
+/// in its inputs (`claude_args`, `safety-strategy`, `sandbox`) or any `run:` script.
+pub(super) fn dangerous_flags(
+    inputs: &BTreeMap<String, String>,
+    scripts: &[String],
+) -> Vec<String> {
+    let input = |k: &str| inputs.get(k).map(String::as_str);
+    let claude_args = input("claude_args").unwrap_or_default();
+    let mut dangerous = Vec::new();
+    for flag in [
+        "--dangerously-skip-permissions",
+        "--dangerously-bypass-approvals-and-sandbox",
+        "--yolo",
+        "--full-auto",
+        "--allow-all-tools",
+    ] {
+        if claude_args.contains(flag) || scripts.iter().any(|s| s.contains(flag)) {
+            dangerous.push(flag.to_string());
+        }
+    }
+    if let Some(s) = input("safety-strategy").filter(|s| *s == "unsafe") {
+        dangerous.push(format!("safety-strategy: {s}"));
+    }
+    if let Some(s) = input("sandbox").filter(|s| s.contains("danger")) {
+        dangerous.push(format!("sandbox: {s}"));
+    }
+    dangerous
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -45,5 +74,38 @@ mod tests {
         assert!(writes_file("echo \"$BODY\" > prompt.txt"));
         assert!(writes_file("printf '%s' x | tee /tmp/p"));
         assert!(!writes_file("echo hi 2>&1"));
+        assert!(!writes_file("echo x >> \"$GITHUB_OUTPUT\""));
+        assert!(!writes_file("cmd > /dev/null"));
+    }
+
+    #[test]
+    fn flags_that_skip_asking() {
+        let inputs: BTreeMap<String, String> = [
+            ("claude_args", "--model x --dangerously-skip-permissions"),
+            ("sandbox", "danger-full-access"),
+            ("safety-strategy", "drop-sudo"),
+        ]
+        .into_iter()
+        .map(|(k, v)| (k.to_string(), v.to_string()))
+        .collect();
+        let scripts = ["codex exec --full-auto \"$PROMPT\"".to_string()];
+        assert_eq!(
+            dangerous_flags(&inputs, &scripts),
+            [
+                "--dangerously-skip-permissions",
+                "--full-auto",
+                "sandbox: danger-full-access"
+            ]
+        );
+        assert!(dangerous_flags(&BTreeMap::new(), &[]).is_empty());
+    }
+
+    #[test]
+    fn required_roles() {
+        assert_eq!(
+            roles_required("export GH_AW_REQUIRED_ROLES=\"admin, Maintainer,write\"\nnext"),
+            Some(vec!["admin".into(), "maintainer".into(), "write".into()])
+        );
+        assert_eq!(roles_required("echo hi"), None);
     }
 }
