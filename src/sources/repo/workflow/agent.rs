@@ -568,3 +568,84 @@ pub(super) fn is_static_cloud_key(name: &str) -> bool {
         || n.contains("GOOGLE_CREDENTIALS")
         || n.contains("SERVICE_ACCOUNT_KEY")
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const JOB: &str = "on: issue_comment\njobs:\n  fix:\n    runs-on: x\n    steps:\n      - uses: aws-actions/configure-aws-credentials@v4\n        with:\n          role-to-assume: arn:aws:iam::123456789012:role/ci\n          aws-access-key-id: ''\n      - uses: actions/create-github-app-token@v1\n        with:\n          app-id: 42\n          client-id: ${{ vars.CLIENT }}\n          permission-contents: write\n      - uses: google-github-actions/auth@v2\n        with:\n          credentials_json: ${{ secrets.GCP_SA_KEY }}\n          use_vertex: 'false'\n";
+
+    #[test]
+    fn step_inputs_and_cloud_logins() {
+        with_job(JOB, "fix", |ctx| {
+            let steps = expand_steps(ctx, ctx.index);
+            let inputs = StepInputs::of(&steps);
+            assert_eq!(
+                inputs.get("role-to-assume"),
+                Some("arn:aws:iam::123456789012:role/ci")
+            );
+            assert_eq!(inputs.app_token_permissions, ["contents: write"]);
+            assert_eq!(inputs.app_token_apps, ["42"]);
+            assert_eq!(static_key_inputs(&inputs), ["credentials_json"]);
+            assert_eq!(federation(&inputs), ["role-to-assume"]);
+            assert!(!calls_llm_api(&steps));
+        });
+    }
+
+    #[test]
+    fn ids_and_evidence_of_a_job() {
+        with_job(JOB, "fix", |ctx| {
+            let ids = AgentIds::of(ctx);
+            assert_eq!(ids.agent, "repo:w.yml#/jobs/fix");
+            assert_eq!(ids.token, "github-token:w.yml#/jobs/fix");
+            assert_eq!(ids.job_loc, Location::file("w.yml", 3, 3));
+            assert_eq!(
+                (ids.label.as_str(), ids.job_label.as_str()),
+                ("w.yml", "fix")
+            );
+            let key = SecretRef {
+                file: "w.yml".into(),
+                name: "OPENAI_API_KEY".into(),
+                assigned_to: None,
+                line: 9,
+                column: 5,
+            };
+            let ev = evidence(ctx, &[], &[&key], true, &ids.job_loc);
+            assert_eq!(ev.len(), 1);
+            assert_eq!(
+                ev[0].description,
+                "job fix receives the LLM provider key(s) OPENAI_API_KEY and calls an LLM API"
+            );
+        });
+    }
+
+    #[test]
+    fn secrets_held_by_what_they_are() {
+        let r = |name: &str, to: Option<&str>| SecretRef {
+            file: "w.yml".into(),
+            name: name.into(),
+            assigned_to: to.map(str::to_string),
+            line: 1,
+            column: 1,
+        };
+        let refs = [
+            r("GITHUB_TOKEN", None),
+            r("ANTHROPIC_API_KEY", None),
+            r("AWS_SECRET_ACCESS_KEY", None),
+            r("BOT_PAT", Some("github_token")),
+        ];
+        let mut fragment = Fragment::new("w.yml");
+        let held = add_secrets(&mut fragment, "repo:w.yml#/jobs/fix", &refs, false);
+        let names = |s: &BTreeSet<String>| s.iter().cloned().collect::<Vec<_>>();
+        assert_eq!(
+            names(&held.names),
+            ["ANTHROPIC_API_KEY", "AWS_SECRET_ACCESS_KEY", "BOT_PAT"]
+        );
+        assert_eq!(names(&held.non_model), ["AWS_SECRET_ACCESS_KEY", "BOT_PAT"]);
+        assert_eq!(names(&held.static_cloud_keys), ["AWS_SECRET_ACCESS_KEY"]);
+        assert_eq!(held.pat_for_github, ["BOT_PAT"]);
+        let mut fragment = Fragment::new("w.yml");
+        let with_app = add_secrets(&mut fragment, "a", &refs, true);
+        assert!(with_app.pat_for_github.is_empty());
+    }
+}

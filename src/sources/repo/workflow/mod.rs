@@ -21,6 +21,7 @@ mod refs;
 mod scripts;
 pub mod start;
 mod starters;
+mod uses;
 
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::sync::LazyLock;
@@ -40,6 +41,7 @@ use refs::{SecretRef, collect_refs, collect_refs_in, job_refs};
 use scripts::{dangerous_flags, roles_required, writes_file};
 use start::{Level, Start};
 use starters::{event_starts, job_start};
+use uses::{permission_uses, secret_uses, setup_job_use, step_uses};
 
 use super::builder::{Fragment, PermissionSites, Site};
 use super::catalog::{Opener, catalog};
@@ -461,113 +463,16 @@ fn call_reusable(
 }
 
 fn analyse_job(ctx: &JobCtx<'_>, fragment: &mut Fragment<'_>, index: &WorkflowIndex) {
-    let cat = catalog();
-    let job = ctx.job;
-    let raw_steps = job.get("steps").map(Node::items).unwrap_or_default();
-    let caller_inputs = ctx.caller.map(|c| c.with.clone()).unwrap_or_default();
-    let mut expander = Expander::new(index);
-    expander.expand(&ctx.file, raw_steps, &caller_inputs, None, 0);
-    let steps = expander.out;
-
-    // What makes this job an agent.
-    let mut uses_found = Vec::new();
-    for (i, step) in steps.iter().enumerate() {
-        if let Some(uses) = step.node.get("uses")
-            && let Some(u) = uses.as_str()
-            && let Some(entry) = cat.action(u)
-        {
-            uses_found.push(AgentUse {
-                agent: entry.agent.clone(),
-                provider: Some(entry.provider.clone()),
-                how: match &step.via {
-                    Some(via) => format!("runs {u} (inside the local action {via})"),
-                    None => format!("runs {u}"),
-                },
-                uses: Some(u.to_string()),
-                pinned: is_sha_pinned(u),
-                at: Location::file(&step.file, uses.line, uses.column),
-                step: Some(i),
-            });
-        }
-        if let Some(run) = step.node.get("run")
-            && let Some(script) = run.as_str()
-        {
-            if let Some(entry) = cat.command(script) {
-                uses_found.push(AgentUse {
-                    agent: entry.agent.clone(),
-                    provider: None,
-                    how: match &step.via {
-                        Some(via) => format!(
-                            "starts the {} CLI in a `run:` step of the local action {via}",
-                            entry.agent
-                        ),
-                        None => format!("starts the {} CLI in a `run:` step", entry.agent),
-                    },
-                    uses: None,
-                    pinned: false,
-                    at: Location::file(&step.file, run.line, run.column),
-                    step: Some(i),
-                });
-            } else if let Some(ep) = cat.endpoint_in(script)
-                && let Some(agent) = &ep.agent
-            {
-                uses_found.push(AgentUse {
-                    agent: agent.clone(),
-                    provider: None,
-                    how: format!("starts a {agent} session through its API ({})", ep.host),
-                    uses: None,
-                    pinned: false,
-                    at: Location::file(&step.file, run.line, run.column),
-                    step: Some(i),
-                });
-            }
-        }
-    }
-    // GitHub runs the job named `copilot-setup-steps` before its coding agent starts.
-    if ctx.name == "copilot-setup-steps" {
-        uses_found.push(AgentUse {
-            agent: "GitHub Copilot coding agent".into(),
-            provider: Some("github".into()),
-            how: "is the Copilot coding agent's setup job (copilot-setup-steps)".into(),
-            uses: None,
-            pinned: false,
-            at: Location::file(&ctx.file, ctx.line, ctx.column),
-            step: None,
-        });
-    }
+    let steps = expand_steps(ctx, index);
     let token = match ctx.caller {
-        Some(c) => called_permissions(c, job, ctx.wf, ctx.line),
-        None => job_permissions(job, ctx.wf, ctx.line),
+        Some(c) => called_permissions(c, ctx.job, ctx.wf, ctx.line),
+        None => job_permissions(ctx.job, ctx.wf, ctx.line),
     };
-    for (scope, level, agent) in &cat.agent_permissions {
-        if token.perms.level_of(scope) >= Some(crate::policy::github::level_of_value(level)) {
-            uses_found.push(AgentUse {
-                agent: agent.clone(),
-                provider: Some("github".into()),
-                how: format!("asks for `{scope}: {level}`, which only an AI agent uses"),
-                uses: None,
-                pinned: false,
-                at: Location::file(&ctx.file, token.line, 1),
-                step: None,
-            });
-        }
-    }
-
-    // Secrets it receives.
     let refs = job_refs(ctx);
-    for r in &refs {
-        if let Some(agent) = cat.agent_of_secret(&r.name) {
-            uses_found.push(AgentUse {
-                agent: agent.to_string(),
-                provider: None,
-                how: format!("receives {}, the key of {agent}", r.name),
-                uses: None,
-                pinned: false,
-                at: Location::file(&r.file, r.line, r.column),
-                step: None,
-            });
-        }
-    }
+    let mut uses_found = step_uses(&steps);
+    uses_found.extend(setup_job_use(ctx));
+    uses_found.extend(permission_uses(ctx, &token));
+    uses_found.extend(secret_uses(&refs));
     // In gh-aw's compiled file only the agent and threat-detection jobs run the engine;
     // the others (activation, safe outputs, conclusion) pass its secrets around.
     if ctx.wf.lock && !matches!(ctx.name, "agent" | "detection") {
@@ -576,24 +481,68 @@ fn analyse_job(ctx: &JobCtx<'_>, fragment: &mut Fragment<'_>, index: &WorkflowIn
             return;
         }
     }
-    let llm_secrets: Vec<&SecretRef> = refs
-        .iter()
-        .filter(|r| {
-            secrets::hint_for_name(&r.name).is_some_and(|h| cat.is_llm_provider(h.provider))
-        })
-        .collect();
-    let confidence = if !uses_found.is_empty() {
-        Confidence::High
-    } else if !llm_secrets.is_empty() {
-        Confidence::Medium
-    } else {
+    let llm_secrets = llm_secrets(&refs);
+    let Some(confidence) = confidence(&uses_found, &llm_secrets) else {
         return;
     };
     let start = job_start(ctx, &effective_triggers(ctx), Some((&steps, &uses_found)));
+    let extra = job_extra(ctx, &steps, &uses_found);
+    emit_agent_with(
+        ctx,
+        fragment,
+        uses_found,
+        confidence,
+        &llm_secrets,
+        extra,
+        start,
+        token,
+        &steps,
+        &refs,
+    );
+}
+
+/// The job's steps, local composite actions expanded with the inputs passed to them
+/// (a called workflow's with the caller's `with:`).
+fn expand_steps<'a>(ctx: &JobCtx<'a>, index: &'a WorkflowIndex) -> Vec<Step<'a>> {
+    let raw_steps = ctx.job.get("steps").map(Node::items).unwrap_or_default();
+    let caller_inputs = ctx.caller.map(|c| c.with.clone()).unwrap_or_default();
+    let mut expander = Expander::new(index);
+    expander.expand(&ctx.file, raw_steps, &caller_inputs, None, 0);
+    expander.out
+}
+
+/// The secrets that are a model provider's key.
+fn llm_secrets(refs: &[SecretRef]) -> Vec<&SecretRef> {
+    let cat = catalog();
+    refs.iter()
+        .filter(|r| {
+            secrets::hint_for_name(&r.name).is_some_and(|h| cat.is_llm_provider(h.provider))
+        })
+        .collect()
+}
+
+/// How sure the job is an agent: high when something runs one, medium when it only
+/// receives a model provider's key, none (not an agent) otherwise.
+fn confidence(uses_found: &[AgentUse], llm_secrets: &[&SecretRef]) -> Option<Confidence> {
+    if !uses_found.is_empty() {
+        Some(Confidence::High)
+    } else if !llm_secrets.is_empty() {
+        Some(Confidence::Medium)
+    } else {
+        None
+    }
+}
+
+/// Facts of an analysed job beyond its agent's: untrusted inputs, its caller, gh-aw's.
+fn job_extra(
+    ctx: &JobCtx<'_>,
+    steps: &[Step<'_>],
+    uses_found: &[AgentUse],
+) -> serde_json::Map<String, Json> {
     let mut extra = serde_json::Map::new();
     extra.insert(
         "untrusted_inputs".into(),
-        Json::Array(untrusted_inputs(ctx, &steps, &uses_found)),
+        Json::Array(untrusted_inputs(ctx, steps, uses_found)),
     );
     if let Some(c) = ctx.caller {
         extra.insert(
@@ -607,18 +556,7 @@ fn analyse_job(ctx: &JobCtx<'_>, fragment: &mut Fragment<'_>, index: &WorkflowIn
     if ctx.wf.lock {
         extra.extend(lock_facts(ctx));
     }
-    emit_agent_with(
-        ctx,
-        fragment,
-        uses_found,
-        confidence,
-        &llm_secrets,
-        extra,
-        start,
-        token,
-        &steps,
-        &refs,
-    );
+    extra
 }
 
 /// The triggers of the run: the caller's for a called workflow.
@@ -668,4 +606,52 @@ fn lock_facts(ctx: &JobCtx<'_>) -> serde_json::Map<String, Json> {
 fn is_sha_pinned(uses: &str) -> bool {
     uses.split_once('@')
         .is_some_and(|(_, r)| r.len() == 40 && r.bytes().all(|b| b.is_ascii_hexdigit()))
+}
+
+/// Runs `f` on job `name` of the workflow `yaml`, read on its own as `w.yml`.
+#[cfg(test)]
+fn with_job(yaml: &str, name: &str, f: impl FnOnce(&JobCtx<'_>)) {
+    let doc = crate::doc::parse(yaml, Format::Yaml).unwrap();
+    let wf = WorkflowCtx::new(&doc, "w.yml", yaml);
+    let (key, job) = doc
+        .get("jobs")
+        .and_then(|j| j.entries().iter().find(|(k, _)| k.name == name))
+        .unwrap();
+    let jobs = HashMap::new();
+    let index = WorkflowIndex::default();
+    f(&JobCtx {
+        file: "w.yml".into(),
+        wf: &wf,
+        name,
+        line: key.line,
+        column: key.column,
+        job,
+        jobs: &jobs,
+        caller: None,
+        lock_source: None,
+        index: &index,
+    });
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn an_agent_is_sure_when_something_runs_it() {
+        let yaml = "on: push\njobs:\n  j:\n    runs-on: x\n    steps:\n      - uses: anthropics/claude-code-action@v1\n        with:\n          anthropic_api_key: ${{ secrets.ANTHROPIC_API_KEY }}\n";
+        with_job(yaml, "j", |ctx| {
+            let steps = expand_steps(ctx, ctx.index);
+            assert_eq!(steps.len(), 1);
+            let refs = job_refs(ctx);
+            let llm = llm_secrets(&refs);
+            assert_eq!(llm.len(), 1);
+            assert_eq!(llm[0].name, "ANTHROPIC_API_KEY");
+            assert_eq!(confidence(&step_uses(&steps), &llm), Some(Confidence::High));
+            assert_eq!(confidence(&[], &llm), Some(Confidence::Medium));
+            assert_eq!(confidence(&[], &[]), None);
+            let extra = job_extra(ctx, &steps, &step_uses(&steps));
+            assert_eq!(extra.keys().collect::<Vec<_>>(), ["untrusted_inputs"]);
+        });
+    }
 }
