@@ -478,21 +478,93 @@ pub fn find_chains(inv: &Inventory) -> Vec<Chain> {
 
 pub fn analyse_graph(inv: &Inventory) -> GraphAnalysis {
     let g = build(inv);
-    let n = g.ids.len();
+    let starts = starts(&g);
+    let reach = Reach::of(&g);
+    let scopes = Scopes::of(&g);
+    let mut requests: Vec<Request> = Vec::new();
+    let mut own: HashMap<u32, AccessLevel> = HashMap::new();
+    for &s in &starts {
+        start_requests(&g, &reach, &scopes, s, &mut own, &mut requests);
+    }
+    let mut chains = search(&g, &requests);
+    chains.sort_by(|a, b| (&a.agent, &a.target).cmp(&(&b.agent, &b.target)));
+    let effective = (0..g.ids.len())
+        .filter(|&v| g.is_agent[v])
+        .map(|v| effective(&g, &reach, v))
+        .collect();
+    GraphAnalysis { chains, effective }
+}
 
-    // Starts: every agent with an outgoing hop, and principals no agent holds (`--scope
-    // all`); those an agent holds are covered by that agent's chains.
+/// Starts: every agent with an outgoing hop, and principals no agent holds (`--scope
+/// all`); those an agent holds are covered by that agent's chains.
+fn starts(g: &Graph<'_>) -> Vec<NodeId> {
+    let n = g.ids.len();
     let mut held = vec![false; n];
     for tos in g.holds.values() {
         for &t in tos {
             held[t as usize] = true;
         }
     }
-    let starts: Vec<NodeId> = (0..n as NodeId)
+    (0..n as NodeId)
         .filter(|&s| g.has_out[s as usize] && (g.is_agent[s as usize] || !held[s as usize]))
-        .collect();
+        .collect()
+}
 
-    // Forward adjacency (edge indices by source), for the components.
+/// What every node reaches, per strongly connected component: its members'
+/// capabilities and those of the components after it.
+struct Reach {
+    /// The component of every node.
+    comp: Vec<u32>,
+    /// A row per component, a bit per (domain, level).
+    bits: Bits,
+}
+
+impl Reach {
+    /// Linear in the graph times the bitset width.
+    fn of(g: &Graph<'_>) -> Self {
+        let n = g.ids.len();
+        let (out_start, out) = forward(g);
+        let (comp, count) = components(n, &out_start, &out, &g.edges);
+        let mut members: Vec<Vec<NodeId>> = vec![Vec::new(); count];
+        for v in 0..n {
+            members[comp[v] as usize].push(v as NodeId);
+        }
+        let mut reach = Bits::new(count, g.domains.len() * LEVELS);
+        for (c, list) in members.iter().enumerate() {
+            for &v in list {
+                for &(d, l) in &g.caps[v as usize] {
+                    if let Some(b) = bit_of(d, l) {
+                        reach.set(c, b);
+                    }
+                }
+                for k in out_start[v as usize]..out_start[v as usize + 1] {
+                    let to = comp[g.edges[out[k as usize] as usize].1 as usize] as usize;
+                    if to != c {
+                        reach.or_into(c, to);
+                    }
+                }
+            }
+        }
+        Reach { comp, bits: reach }
+    }
+
+    /// The highest level `v` reaches per domain.
+    fn best(&self, v: NodeId) -> BTreeMap<u32, AccessLevel> {
+        let mut best: BTreeMap<u32, AccessLevel> = BTreeMap::new();
+        for bit in set_bits(self.bits.row(self.comp[v as usize] as usize)) {
+            let slot = best
+                .entry((bit / LEVELS) as u32)
+                .or_insert(AccessLevel::None);
+            *slot = (*slot).max(level_of_bit(bit));
+        }
+        best
+    }
+}
+
+/// Forward adjacency (edge indices by source), for the components: the edges of `v`
+/// are `out[out_start[v]..out_start[v + 1]]`.
+fn forward(g: &Graph<'_>) -> (Vec<u32>, Vec<u32>) {
+    let n = g.ids.len();
     let mut out_start = vec![0u32; n + 1];
     for &(from, _, _, _) in &g.edges {
         out_start[from as usize + 1] += 1;
@@ -506,119 +578,125 @@ pub fn analyse_graph(inv: &Inventory) -> GraphAnalysis {
         out[fill[from as usize] as usize] = k as u32;
         fill[from as usize] += 1;
     }
+    (out_start, out)
+}
 
-    // What every node reaches, per component: its members' capabilities and those of
-    // the components after it. Linear in the graph times the bitset width.
-    let (comp, count) = components(n, &out_start, &out, &g.edges);
-    let mut members: Vec<Vec<NodeId>> = vec![Vec::new(); count];
-    for v in 0..n {
-        members[comp[v] as usize].push(v as NodeId);
-    }
-    let mut reach = Bits::new(count, g.domains.len() * LEVELS);
-    for (c, list) in members.iter().enumerate() {
-        for &v in list {
-            for &(d, l) in &g.caps[v as usize] {
-                if let Some(b) = bit_of(d, l) {
-                    reach.set(c, b);
-                }
-            }
-            for k in out_start[v as usize]..out_start[v as usize + 1] {
-                let to = comp[g.edges[out[k as usize] as usize].1 as usize] as usize;
-                if to != c {
-                    reach.or_into(c, to);
-                }
+/// The scope of every domain, and the domain standing for a whole scope.
+struct Scopes {
+    scope_of: Vec<u32>,
+    everything: HashMap<u32, u32>,
+}
+
+impl Scopes {
+    fn of(g: &Graph<'_>) -> Self {
+        let mut scope_ids: HashMap<&str, u32> = HashMap::new();
+        let scope_of: Vec<u32> = g
+            .domains
+            .iter()
+            .map(|d| {
+                let next = scope_ids.len() as u32;
+                *scope_ids.entry(d.scope.as_str()).or_insert(next)
+            })
+            .collect();
+        let mut everything: HashMap<u32, u32> = HashMap::new();
+        for (i, d) in g.domains.iter().enumerate() {
+            if d.what == EVERYTHING {
+                everything.insert(scope_of[i], i as u32);
             }
         }
+        Scopes {
+            scope_of,
+            everything,
+        }
     }
+}
 
-    // The scope of every domain, and the domain standing for a whole scope.
-    let mut scope_ids: HashMap<&str, u32> = HashMap::new();
-    let scope_of: Vec<u32> = g
-        .domains
+/// What start `s` gains in each scope (what it reaches above what it and what it holds
+/// have), with the best gain to explain: one request per scope, pushed to `out`. `own`
+/// is scratch space, kept between starts.
+fn start_requests(
+    g: &Graph<'_>,
+    reach: &Reach,
+    scopes: &Scopes,
+    s: NodeId,
+    own: &mut HashMap<u32, AccessLevel>,
+    out: &mut Vec<Request>,
+) {
+    own.clear();
+    let mine = std::iter::once(s).chain(g.holds.get(&s).into_iter().flatten().copied());
+    for v in mine {
+        for &(d, l) in &g.caps[v as usize] {
+            let slot = own.entry(d).or_insert(AccessLevel::None);
+            *slot = (*slot).max(l);
+        }
+    }
+    let own_of = |d: u32| -> AccessLevel {
+        let whole = scopes
+            .everything
+            .get(&scopes.scope_of[d as usize])
+            .and_then(|w| own.get(w))
+            .copied()
+            .unwrap_or(AccessLevel::None);
+        own.get(&d).copied().unwrap_or(AccessLevel::None).max(whole)
+    };
+    // One chain per start and scope: an AWS account, GitHub, an agent's tools.
+    let mut by_scope: BTreeMap<u32, Vec<(u32, AccessLevel, AccessLevel)>> = BTreeMap::new();
+    for (d, level) in reach.best(s) {
+        let mine = own_of(d);
+        if level > mine {
+            by_scope
+                .entry(scopes.scope_of[d as usize])
+                .or_default()
+                .push((d, level, mine));
+        }
+    }
+    out.extend(
+        by_scope
+            .into_values()
+            .map(|gained| best_gain(g, scopes, s, gained)),
+    );
+}
+
+/// The request for one scope's gains: every service of an account at admin covers the
+/// account's other gains; the highest level is explained, the weightiest domain first.
+fn best_gain(
+    g: &Graph<'_>,
+    scopes: &Scopes,
+    start: NodeId,
+    mut gained: Vec<(u32, AccessLevel, AccessLevel)>,
+) -> Request {
+    let scope_of = &scopes.scope_of;
+    let whole: Vec<u32> = gained
         .iter()
-        .map(|d| {
-            let next = scope_ids.len() as u32;
-            *scope_ids.entry(d.scope.as_str()).or_insert(next)
-        })
+        .filter(|x| g.domains[x.0 as usize].what == EVERYTHING && x.1 == AccessLevel::Admin)
+        .map(|x| scope_of[x.0 as usize])
         .collect();
-    let mut everything: HashMap<u32, u32> = HashMap::new();
-    for (i, d) in g.domains.iter().enumerate() {
-        if d.what == EVERYTHING {
-            everything.insert(scope_of[i], i as u32);
-        }
+    gained.retain(|x| {
+        g.domains[x.0 as usize].what == EVERYTHING || !whole.contains(&scope_of[x.0 as usize])
+    });
+    let &(domain, level, _) = gained
+        .iter()
+        .max_by_key(|(d, l, _)| {
+            (
+                *l,
+                std::cmp::Reverse(weight(&g.domains[*d as usize].what)),
+                std::cmp::Reverse(*d),
+            )
+        })
+        .expect("a scope with gains");
+    Request {
+        start,
+        domain,
+        level,
+        gained,
     }
+}
 
-    // For every start and scope: what it gains, and the best gain to explain.
-    let mut requests: Vec<Request> = Vec::new();
-    let mut own: HashMap<u32, AccessLevel> = HashMap::new();
-    for &s in &starts {
-        own.clear();
-        let mine = std::iter::once(s).chain(g.holds.get(&s).into_iter().flatten().copied());
-        for v in mine {
-            for &(d, l) in &g.caps[v as usize] {
-                let slot = own.entry(d).or_insert(AccessLevel::None);
-                *slot = (*slot).max(l);
-            }
-        }
-        let own_of = |d: u32| -> AccessLevel {
-            let whole = everything
-                .get(&scope_of[d as usize])
-                .and_then(|w| own.get(w))
-                .copied()
-                .unwrap_or(AccessLevel::None);
-            own.get(&d).copied().unwrap_or(AccessLevel::None).max(whole)
-        };
-        // The highest level reached per domain.
-        let mut best: BTreeMap<u32, AccessLevel> = BTreeMap::new();
-        for bit in set_bits(reach.row(comp[s as usize] as usize)) {
-            let d = (bit / LEVELS) as u32;
-            let slot = best.entry(d).or_insert(AccessLevel::None);
-            *slot = (*slot).max(level_of_bit(bit));
-        }
-        // One chain per start and scope: an AWS account, GitHub, an agent's tools.
-        let mut by_scope: BTreeMap<u32, Vec<(u32, AccessLevel, AccessLevel)>> = BTreeMap::new();
-        for (d, level) in best {
-            let mine = own_of(d);
-            if level > mine {
-                by_scope
-                    .entry(scope_of[d as usize])
-                    .or_default()
-                    .push((d, level, mine));
-            }
-        }
-        for (_, mut gained) in by_scope {
-            // Every service of an account at admin covers the account's other gains.
-            let whole: Vec<u32> = gained
-                .iter()
-                .filter(|x| g.domains[x.0 as usize].what == EVERYTHING && x.1 == AccessLevel::Admin)
-                .map(|x| scope_of[x.0 as usize])
-                .collect();
-            gained.retain(|x| {
-                g.domains[x.0 as usize].what == EVERYTHING
-                    || !whole.contains(&scope_of[x.0 as usize])
-            });
-            let &(domain, level, _) = gained
-                .iter()
-                .max_by_key(|(d, l, _)| {
-                    (
-                        *l,
-                        std::cmp::Reverse(weight(&g.domains[*d as usize].what)),
-                        std::cmp::Reverse(*d),
-                    )
-                })
-                .expect("a scope with gains");
-            requests.push(Request {
-                start: s,
-                domain,
-                level,
-                gained,
-            });
-        }
-    }
-
-    // One multi-source breadth-first search over the reversed edges per capability level
-    // some start needs explained: from every node that has it, so each start finds its
-    // shortest path to the nearest one.
+/// One multi-source breadth-first search over the reversed edges per capability level
+/// some start needs explained: from every node that has it, so each start finds its
+/// shortest path to the nearest one. Returns the chains explained, by target.
+fn search(g: &Graph<'_>, requests: &[Request]) -> Vec<Chain> {
+    let n = g.ids.len();
     let mut by_target: BTreeMap<(u32, AccessLevel), Vec<usize>> = BTreeMap::new();
     for (i, r) in requests.iter().enumerate() {
         by_target.entry((r.domain, r.level)).or_default().push(i);
@@ -653,63 +731,60 @@ pub fn analyse_graph(inv: &Inventory) -> GraphAnalysis {
         }
         for i in wanted {
             let r = &requests[i];
-            let mut via = Vec::new();
-            let mut at = r.start;
-            while next_edge[at as usize] != NONE && seen[at as usize] == stamp {
-                let k = next_edge[at as usize];
-                via.push(k);
-                at = g.edges[k as usize].1;
-            }
-            chains.push(explain(&g, r, &via));
+            let via = path(g, &next_edge, &seen, stamp, r.start);
+            chains.push(explain(g, r, &via));
         }
     }
-    chains.sort_by(|a, b| (&a.agent, &a.target).cmp(&(&b.agent, &b.target)));
+    chains
+}
 
-    let effective = (0..n)
-        .filter(|&v| g.is_agent[v])
-        .map(|v| {
-            let mut best: BTreeMap<u32, AccessLevel> = BTreeMap::new();
-            for bit in set_bits(reach.row(comp[v] as usize)) {
-                let slot = best
-                    .entry((bit / LEVELS) as u32)
-                    .or_insert(AccessLevel::None);
-                *slot = (*slot).max(level_of_bit(bit));
-            }
-            let mut list: Vec<(u32, AccessLevel)> = best.into_iter().collect();
-            list.sort_by_key(|&(d, l)| {
-                let d = &g.domains[d as usize];
-                (
-                    std::cmp::Reverse(l),
-                    weight(&d.what),
-                    d.scope.as_str(),
-                    d.what.as_str(),
-                )
-            });
-            let mut capabilities: Vec<String> = list
-                .iter()
-                .take(MAX_LISTED)
-                .map(|&(d, l)| {
-                    let d = &g.domains[d as usize];
-                    match (d.scope.as_str(), d.what.as_str()) {
-                        ("agent tools", _) => format!("{} tools", l.as_str()),
-                        (scope, EVERYTHING) => {
-                            format!("{} on every service in {scope}", l.as_str())
-                        }
-                        (scope, what) => format!("{} on {what} in {scope}", l.as_str()),
-                    }
-                })
-                .collect();
-            if list.len() > MAX_LISTED {
-                capabilities.push(format!("… and {} more", list.len() - MAX_LISTED));
-            }
-            Effective {
-                agent: g.ids[v].to_string(),
-                level: list.first().map_or(AccessLevel::None, |x| x.1),
-                capabilities,
-            }
-        })
+/// The edges from `start` to the search's nearest target, by the search's marks.
+fn path(g: &Graph<'_>, next_edge: &[u32], seen: &[u32], stamp: u32, start: NodeId) -> Vec<u32> {
+    let mut via = Vec::new();
+    let mut at = start;
+    while next_edge[at as usize] != NONE && seen[at as usize] == stamp {
+        let k = next_edge[at as usize];
+        via.push(k);
+        at = g.edges[k as usize].1;
+    }
+    via
+}
+
+/// What agent `v` can do through every path: the highest level per domain, most
+/// powerful first, in words.
+fn effective(g: &Graph<'_>, reach: &Reach, v: usize) -> Effective {
+    let mut list: Vec<(u32, AccessLevel)> = reach.best(v as NodeId).into_iter().collect();
+    list.sort_by_key(|&(d, l)| {
+        let d = &g.domains[d as usize];
+        (
+            std::cmp::Reverse(l),
+            weight(&d.what),
+            d.scope.as_str(),
+            d.what.as_str(),
+        )
+    });
+    let mut capabilities: Vec<String> = list
+        .iter()
+        .take(MAX_LISTED)
+        .map(|&(d, l)| capability(&g.domains[d as usize], l))
         .collect();
-    GraphAnalysis { chains, effective }
+    if list.len() > MAX_LISTED {
+        capabilities.push(format!("… and {} more", list.len() - MAX_LISTED));
+    }
+    Effective {
+        agent: g.ids[v].to_string(),
+        level: list.first().map_or(AccessLevel::None, |x| x.1),
+        capabilities,
+    }
+}
+
+/// A capability in words: `write on contents in GitHub`, `write tools`, …
+fn capability(d: &Domain, l: AccessLevel) -> String {
+    match (d.scope.as_str(), d.what.as_str()) {
+        ("agent tools", _) => format!("{} tools", l.as_str()),
+        (scope, EVERYTHING) => format!("{} on every service in {scope}", l.as_str()),
+        (scope, what) => format!("{} on {what} in {scope}", l.as_str()),
+    }
 }
 
 fn explain(g: &Graph<'_>, r: &Request, via: &[u32]) -> Chain {
@@ -993,5 +1068,93 @@ mod tests {
         let start: Vec<_> = chains.iter().filter(|c| c.agent == arn("start")).collect();
         assert_eq!(start.len(), 1, "{chains:?}");
         assert_eq!(start[0].capabilities, vec!["admin on every service"]);
+    }
+
+    /// a → b → c ⇄ d, with only d able to write tools (reading them is no capability);
+    /// e stands alone.
+    fn line() -> Inventory {
+        let mut inv = Inventory::default();
+        for (id, tools) in [
+            ("a", "none"),
+            ("b", "read"),
+            ("c", "none"),
+            ("d", "write"),
+            ("e", "read"),
+        ] {
+            inv.agents.push(agent(id, tools));
+        }
+        for (from, to) in [("a", "b"), ("b", "c"), ("c", "d"), ("d", "c")] {
+            inv.edges.push(edge(EdgeKind::Delegates, from, to));
+        }
+        inv
+    }
+
+    fn node(g: &Graph<'_>, id: &str) -> NodeId {
+        g.ids.iter().position(|x| *x == id).unwrap() as NodeId
+    }
+
+    #[test]
+    fn starts_and_what_each_reaches() {
+        let inv = line();
+        let g = build(&inv);
+        let names = |list: &[NodeId]| list.iter().map(|&v| g.ids[v as usize]).collect::<Vec<_>>();
+        assert_eq!(names(&starts(&g)), ["a", "b", "c", "d"]);
+        let (out_start, out) = forward(&g);
+        let a = node(&g, "a") as usize;
+        let edges: Vec<u32> = out[out_start[a] as usize..out_start[a + 1] as usize].to_vec();
+        assert_eq!(edges.len(), 1);
+        assert_eq!(g.edges[edges[0] as usize].1, node(&g, "b"));
+        let reach = Reach::of(&g);
+        // c and d are one component: they reach the same.
+        assert_eq!(
+            reach.comp[node(&g, "c") as usize],
+            reach.comp[node(&g, "d") as usize]
+        );
+        let levels = |id: &str| reach.best(node(&g, id)).into_values().collect::<Vec<_>>();
+        assert_eq!(levels("a"), [AccessLevel::Write]);
+        assert!(levels("e").is_empty());
+    }
+
+    #[test]
+    fn one_request_per_scope_and_its_path() {
+        let inv = line();
+        let g = build(&inv);
+        let (reach, scopes) = (Reach::of(&g), Scopes::of(&g));
+        let mut requests = Vec::new();
+        let mut own = HashMap::new();
+        start_requests(&g, &reach, &scopes, node(&g, "b"), &mut own, &mut requests);
+        start_requests(&g, &reach, &scopes, node(&g, "d"), &mut own, &mut requests);
+        assert_eq!(requests.len(), 1, "d already writes: nothing to gain");
+        let r = &requests[0];
+        assert_eq!((r.start, r.level), (node(&g, "b"), AccessLevel::Write));
+        assert_eq!(
+            r.gained,
+            [(r.domain, AccessLevel::Write, AccessLevel::None)]
+        );
+        let chains = search(&g, &requests);
+        assert_eq!(chains.len(), 1);
+        assert_eq!(chains[0].path, ["b", "c", "d"]);
+    }
+
+    #[test]
+    fn effective_access_in_words() {
+        let inv = line();
+        let g = build(&inv);
+        let e = effective(&g, &Reach::of(&g), node(&g, "a") as usize);
+        assert_eq!(e.agent, "a");
+        assert_eq!(e.level, AccessLevel::Write);
+        assert_eq!(e.capabilities, ["write tools"]);
+        let d = |scope: &str, what: &str| Domain {
+            scope: scope.into(),
+            what: what.into(),
+        };
+        assert_eq!(
+            capability(&d("AWS account 1", EVERYTHING), AccessLevel::Admin),
+            "admin on every service in AWS account 1"
+        );
+        assert_eq!(
+            capability(&d(GITHUB, "contents"), AccessLevel::Write),
+            "write on contents in GitHub"
+        );
     }
 }

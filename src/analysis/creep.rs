@@ -7,9 +7,8 @@ use std::collections::{BTreeMap, BTreeSet};
 
 use serde_json::Value;
 
-use crate::doc::{self, Format};
 use crate::model::{AccessLevel, Agent, AgentKind, Change, ChangeKind, Inventory, Location};
-use crate::policy::github::{ALL_SCOPES, level_of_value};
+use crate::policy::github::{ALL_SCOPES, TokenPermissions};
 use crate::sources::repo::history::Revision;
 
 /// The changes in `revisions` (newest first within each repository). `current` is the
@@ -112,92 +111,34 @@ impl Delta {
 }
 
 /// A workflow token's permissions as the analyser records them (`facts.permissions`).
-#[derive(Debug, Clone, PartialEq)]
-enum Perms {
-    /// No block: the repository default, which a file cannot tell.
-    Unknown,
-    All(AccessLevel),
-    Scopes(BTreeMap<String, AccessLevel>),
+fn perms(agent: &Agent) -> TokenPermissions {
+    TokenPermissions::from_json(agent.facts.get("permissions"))
 }
 
-impl Perms {
-    fn of(agent: &Agent) -> Self {
-        match agent.facts.get("permissions") {
-            None | Some(Value::Null) => Perms::Unknown,
-            Some(Value::String(s)) if s == "write-all" => Perms::All(AccessLevel::Write),
-            Some(Value::String(s)) if s == "read-all" => Perms::All(AccessLevel::Read),
-            Some(Value::Object(m)) => Perms::Scopes(
-                m.iter()
-                    .map(|(k, v)| {
-                        (
-                            k.clone(),
-                            v.as_str().map_or(AccessLevel::None, level_of_value),
-                        )
-                    })
-                    .collect(),
-            ),
-            Some(_) => Perms::Scopes(BTreeMap::new()),
-        }
-    }
+/// Scopes whose rise is no change of what the agent may do: `id-token: write` only lets
+/// the job ask for an OIDC token.
+const NOT_A_RISE: &[&str] = &["id-token"];
 
-    fn level(&self, scope: &str) -> Option<AccessLevel> {
-        match self {
-            Perms::Unknown => None,
-            Perms::All(l) => Some(*l),
-            Perms::Scopes(m) => Some(m.get(scope).copied().unwrap_or(AccessLevel::None)),
-        }
-    }
-
-    /// The highest level; `id-token: write` only lets the job ask for an OIDC token.
-    fn max(&self) -> Option<AccessLevel> {
-        match self {
-            Perms::Unknown => None,
-            Perms::All(l) => Some(*l),
-            Perms::Scopes(m) => Some(
-                m.iter()
-                    .filter(|(k, _)| k.as_str() != "id-token")
-                    .map(|(_, l)| *l)
-                    .max()
-                    .unwrap_or(AccessLevel::None),
-            ),
-        }
-    }
-
-    fn describe(&self) -> String {
-        match self {
-            Perms::Unknown => "the repository default".into(),
-            Perms::All(AccessLevel::Write) => "write-all".into(),
-            Perms::All(_) => "read-all".into(),
-            Perms::Scopes(m) => {
-                let named: Vec<String> = m
-                    .iter()
-                    .filter(|(_, l)| **l > AccessLevel::None)
-                    .map(|(k, l)| format!("{k}: {}", l.as_str()))
-                    .collect();
-                if named.is_empty() {
-                    "no scopes".into()
-                } else {
-                    named.join(", ")
-                }
-            }
-        }
-    }
+/// The highest level a change is measured by (see [`NOT_A_RISE`]).
+fn max(p: &TokenPermissions) -> Option<AccessLevel> {
+    p.max_level_but(NOT_A_RISE)
 }
 
 /// The scopes whose level rose, or `write-all` replacing a narrower block. An unknown
 /// side (no block: the repository default) is not a rise: nothing shows it was lower.
 fn token_rises(old: &Agent, new: &Agent) -> Vec<Delta> {
-    let (before, after) = (Perms::of(old), Perms::of(new));
-    if before == Perms::Unknown || after == Perms::Unknown || before == after {
+    let (before, after) = (perms(old), perms(new));
+    let unknown = TokenPermissions::Default;
+    if before == unknown || after == unknown || before == after {
         return Vec::new();
     }
-    if after == Perms::All(AccessLevel::Write) {
+    if after.is_write_all() {
         return vec![Delta {
             kind: ChangeKind::WriteAllAdded,
             subject: "permissions".into(),
             from: Some(format!("permissions: {}", before.describe())),
             to: "permissions: write-all".into(),
-            from_level: before.max(),
+            from_level: max(&before),
             to_level: Some(AccessLevel::Write),
             at: Anchor::Permission(None),
             current: false,
@@ -205,15 +146,13 @@ fn token_rises(old: &Agent, new: &Agent) -> Vec<Delta> {
     }
     let mut scopes: BTreeSet<&str> = ALL_SCOPES.iter().copied().collect();
     for p in [&before, &after] {
-        if let Perms::Scopes(m) = p {
-            scopes.extend(m.keys().map(String::as_str));
-        }
+        scopes.extend(p.named_scopes());
     }
     scopes
         .into_iter()
-        .filter(|s| *s != "id-token")
+        .filter(|s| !NOT_A_RISE.contains(s))
         .filter_map(|scope| {
-            let (lo, hi) = (before.level(scope)?, after.level(scope)?);
+            let (lo, hi) = (before.level_of(scope)?, after.level_of(scope)?);
             (hi > lo).then(|| Delta {
                 kind: ChangeKind::PermissionRaised,
                 subject: scope.to_string(),
@@ -337,8 +276,8 @@ fn describe_server(name: &str, server: &Value) -> String {
 fn agent_added(agent: &Agent) -> Vec<Delta> {
     let (to, level) = match &agent.kind {
         AgentKind::GithubWorkflow => {
-            let p = Perms::of(agent);
-            (format!("permissions: {}", p.describe()), p.max())
+            let p = perms(agent);
+            (format!("permissions: {}", p.describe()), max(&p))
         }
         AgentKind::McpClient => {
             let names: Vec<String> = servers(agent)
@@ -366,9 +305,9 @@ fn agent_added(agent: &Agent) -> Vec<Delta> {
 fn still_holds(d: &Delta, now: &Agent) -> bool {
     match d.kind {
         ChangeKind::PermissionRaised => {
-            Perms::of(now).level(&d.subject) >= d.to_level && d.to_level.is_some()
+            perms(now).level_of(&d.subject) >= d.to_level && d.to_level.is_some()
         }
-        ChangeKind::WriteAllAdded => Perms::of(now) == Perms::All(AccessLevel::Write),
+        ChangeKind::WriteAllAdded => perms(now).is_write_all(),
         ChangeKind::McpServerAdded => servers(now)
             .get(d.subject.as_str())
             .is_some_and(|s| enabled(s)),
@@ -380,32 +319,18 @@ fn still_holds(d: &Delta, now: &Agent) -> bool {
             })
         }
         ChangeKind::AgentAdded => match d.to_level {
-            Some(level) => Perms::of(now).max() >= Some(level),
+            Some(level) => max(&perms(now)) >= Some(level),
             None => true,
         },
     }
 }
 
-/// The line of `scope` in the job's effective `permissions:` block (or the block itself).
+/// The key of `scope` in the job's effective `permissions:` block (or the block itself),
+/// as the analyser found it: only when that block is the job's own or its workflow's.
 fn permission_location(rev: &Revision, agent: &Agent, scope: Option<&str>) -> Option<Location> {
-    let root = doc::parse(&rev.after_text, Format::Yaml).ok()?;
-    let block = match agent
-        .facts
-        .get("permissions_source")
-        .and_then(Value::as_str)
-    {
-        Some("job") => {
-            let job = agent.facts.get("job").and_then(Value::as_str)?;
-            root.get("jobs")?.get(job)?.entry("permissions")?
-        }
-        Some("workflow") => root.entry("permissions")?,
-        _ => return None,
-    };
-    let (line, column) = match scope.and_then(|s| block.1.entry(s)) {
-        Some((key, _)) => (key.line, key.column),
-        None => (block.1.line, block.1.column),
-    };
-    Some(Location::file(rev.path.clone(), line, column))
+    let sites = rev.after_permissions.get(&agent.id)?;
+    let at = scope.and_then(|s| sites.scopes.get(s));
+    Some(at.unwrap_or(&sites.block).clone())
 }
 
 #[cfg(test)]
@@ -420,13 +345,14 @@ mod tests {
 
     fn rev(before: Option<&str>, after: &str, path: &str) -> Revision {
         let analyse = |t: &str| crate::sources::repo::analyse_revision(path, t);
+        let (after, after_permissions) = analyse(after);
         Revision {
             commit: "0123456789abcdef0123456789abcdef01234567".into(),
             author_date: "2026-03-04T05:06:07Z".into(),
             path: path.into(),
-            before: before.map(analyse),
-            after: analyse(after),
-            after_text: after.into(),
+            before: before.map(|b| analyse(b).0),
+            after,
+            after_permissions,
         }
     }
 
@@ -492,6 +418,42 @@ mod tests {
         assert_eq!(c[0].kind, "write-all-added");
         assert_eq!(c[0].from_level, Some(AccessLevel::Read));
         assert!(!c[0].current, "the agent is gone from the working tree");
+    }
+
+    #[test]
+    fn write_all_points_at_the_block_and_a_workflow_block_at_its_scope() {
+        let old = workflow("    permissions:\n      contents: read\n");
+        let new = workflow("    permissions: write-all\n");
+        let c = changes(&[rev(Some(&old), &new, WF)], &Inventory::default());
+        assert_eq!(c[0].location, Some(Location::file(WF, 5, 18)));
+
+        let wf = |level: &str| {
+            format!(
+                "on: issue_comment\npermissions:\n  issues: {level}\n  contents: read\njobs:\n  claude:\n    runs-on: x\n    steps:\n      - uses: anthropics/claude-code-action@v1\n"
+            )
+        };
+        let c = changes(
+            &[rev(Some(&wf("read")), &wf("write"), WF)],
+            &Inventory::default(),
+        );
+        assert_eq!(c.len(), 1, "{c:#?}");
+        assert_eq!(c[0].subject, "issues");
+        assert_eq!(c[0].location, Some(Location::file(WF, 3, 3)));
+    }
+
+    #[test]
+    fn without_a_block_of_its_own_a_change_points_at_the_job() {
+        // The repository default (no block) is written nowhere in the file; nor is a
+        // caller's block, for a reusable workflow's agent.
+        let called = "on: workflow_call\njobs:\n  run:\n    runs-on: x\n    steps:\n      - uses: anthropics/claude-code-action@v1\n";
+        let r = rev(Some(called), called, WF);
+        assert!(r.after_permissions.is_empty(), "{:?}", r.after_permissions);
+        let old = workflow("    permissions:\n      contents: read\n");
+        let new = workflow("    permissions:\n      contents: write\n");
+        let mut r = rev(Some(&old), &new, WF);
+        r.after_permissions.clear();
+        let c = changes(&[r], &Inventory::default());
+        assert_eq!(c[0].location, Some(Location::file(WF, 3, 3)));
     }
 
     #[test]

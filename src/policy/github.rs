@@ -65,21 +65,80 @@ impl TokenPermissions {
         }
     }
 
+    /// The permissions as the analyser records them in an agent's facts
+    /// ([`Self::to_json`]), read back.
+    pub fn from_json(value: Option<&Json>) -> Self {
+        match value {
+            None | Some(Json::Null) => TokenPermissions::Default,
+            Some(Json::String(s)) if s == "write-all" => TokenPermissions::All(AccessLevel::Write),
+            Some(Json::String(s)) if s == "read-all" => TokenPermissions::All(AccessLevel::Read),
+            Some(Json::Object(m)) => TokenPermissions::Scopes(
+                m.iter()
+                    .map(|(k, v)| {
+                        let level = v.as_str().map_or(AccessLevel::None, level_of_value);
+                        (k.clone(), level)
+                    })
+                    .collect(),
+            ),
+            Some(_) => TokenPermissions::Scopes(BTreeMap::new()),
+        }
+    }
+
+    /// `write-all`: every scope, written as one word.
+    pub fn is_write_all(&self) -> bool {
+        *self == TokenPermissions::All(AccessLevel::Write)
+    }
+
     /// The highest level of any scope; `None` when unknown (the default).
     pub fn max_level(&self) -> Option<AccessLevel> {
+        // `id-token: write` only lets the job ask for an OIDC token; what that token
+        // can do is the federated role's business, not the workflow token's.
+        // `copilot-requests: write` lets it use Copilot's models: no repository power.
+        self.max_level_but(NOT_REPOSITORY_POWER)
+    }
+
+    /// The highest level of any scope but `skipped`; `None` when unknown (the default).
+    pub fn max_level_but(&self, skipped: &[&str]) -> Option<AccessLevel> {
         match self {
             TokenPermissions::Default => None,
             TokenPermissions::All(level) => Some(*level),
-            // `id-token: write` only lets the job ask for an OIDC token; what that token
-            // can do is the federated role's business, not the workflow token's.
-            // `copilot-requests: write` lets it use Copilot's models: no repository power.
             TokenPermissions::Scopes(map) => Some(
                 map.iter()
-                    .filter(|(k, _)| !NOT_REPOSITORY_POWER.contains(&k.as_str()))
+                    .filter(|(k, _)| !skipped.contains(&k.as_str()))
                     .map(|(_, l)| *l)
                     .max()
                     .unwrap_or(AccessLevel::None),
             ),
+        }
+    }
+
+    /// In words, for messages: `write-all`, `contents: write, issues: read`, …
+    pub fn describe(&self) -> String {
+        match self {
+            TokenPermissions::Default => "the repository default".into(),
+            TokenPermissions::All(AccessLevel::Write) => "write-all".into(),
+            TokenPermissions::All(_) => "read-all".into(),
+            TokenPermissions::Scopes(_) => {
+                let named: Vec<String> = self
+                    .scopes()
+                    .into_iter()
+                    .map(|(k, l)| format!("{k}: {}", l.as_str()))
+                    .collect();
+                if named.is_empty() {
+                    "no scopes".into()
+                } else {
+                    named.join(", ")
+                }
+            }
+        }
+    }
+
+    /// The scopes a block names one by one, `none` ones too (none for the default,
+    /// `write-all` or `read-all`).
+    pub fn named_scopes(&self) -> Vec<&str> {
+        match self {
+            TokenPermissions::Scopes(map) => map.keys().map(String::as_str).collect(),
+            _ => Vec::new(),
         }
     }
 
@@ -204,6 +263,52 @@ mod tests {
         assert_eq!(p.level_of("pull-requests"), Some(AccessLevel::None));
         assert_eq!(p.scopes_at_least(AccessLevel::Write), vec!["issues"]);
         assert_eq!(TokenPermissions::Default.max_level(), None);
+    }
+
+    #[test]
+    fn read_back_from_facts() {
+        for yaml in [
+            "write-all",
+            "read-all",
+            "contents: read\nissues: none\n",
+            "{}",
+        ] {
+            let p = perms(yaml);
+            assert_eq!(TokenPermissions::from_json(Some(&p.to_json())), p, "{yaml}");
+        }
+        assert_eq!(TokenPermissions::from_json(None), TokenPermissions::Default);
+        assert_eq!(
+            TokenPermissions::from_json(Some(&json!(3))),
+            TokenPermissions::Scopes(BTreeMap::new())
+        );
+    }
+
+    #[test]
+    fn described_and_measured() {
+        assert_eq!(perms("write-all").describe(), "write-all");
+        assert!(perms("write-all").is_write_all());
+        assert!(!perms("read-all").is_write_all());
+        assert_eq!(perms("read-all").describe(), "read-all");
+        assert_eq!(perms("{}").describe(), "no scopes");
+        assert_eq!(
+            TokenPermissions::Default.describe(),
+            "the repository default"
+        );
+        let p = perms("issues: write\ncontents: read\nchecks: none\ncopilot-requests: write\n");
+        assert_eq!(
+            p.describe(),
+            "contents: read, copilot-requests: write, issues: write"
+        );
+        assert_eq!(
+            p.named_scopes(),
+            ["checks", "contents", "copilot-requests", "issues"]
+        );
+        let models = perms("contents: read\ncopilot-requests: write\n");
+        assert_eq!(models.max_level(), Some(AccessLevel::Read));
+        assert_eq!(
+            models.max_level_but(&["id-token"]),
+            Some(AccessLevel::Write)
+        );
     }
 
     #[test]

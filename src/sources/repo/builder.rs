@@ -1,7 +1,7 @@
 //! Building one file's inventory fragment. Every analyser records what it sees through
 //! here, so credentials are named, fingerprinted and linked the same way everywhere.
 
-use std::collections::HashMap;
+use std::collections::{BTreeMap, HashMap};
 use std::sync::{LazyLock, Mutex};
 
 use sha2::{Digest, Sha256};
@@ -21,6 +21,19 @@ pub struct Fragment<'a> {
     /// Off for the old versions read from git history, which only yield changes of
     /// agents: their literals are neither fingerprinted (deliberately slow) nor kept.
     fingerprints: bool,
+    /// By agent id: where its token's `permissions:` block is written.
+    permission_sites: BTreeMap<String, PermissionSites>,
+}
+
+/// Where a job's token permissions are written: its own (or its workflow's)
+/// `permissions:` block and each scope key in it. Kept beside a version's inventory
+/// from git history, to point at the scope a commit raised; never in the report.
+#[derive(Debug, Clone, PartialEq)]
+pub struct PermissionSites {
+    /// The block's value: `write-all`, or the map of scopes.
+    pub block: Location,
+    /// Each scope the block names, at its key (the first, if a key is given twice).
+    pub scopes: BTreeMap<String, Location>,
 }
 
 /// What a credential reference or literal was found under.
@@ -48,6 +61,7 @@ impl<'a> Fragment<'a> {
             path,
             inv: Inventory::default(),
             fingerprints: true,
+            permission_sites: BTreeMap::new(),
         }
     }
 
@@ -62,9 +76,33 @@ impl<'a> Fragment<'a> {
 
     /// The fragment, with every string taken from the file escaped for display (see
     /// [`crate::text`]): names, evidence, facts, errors.
-    pub fn finish(mut self) -> Inventory {
+    pub fn finish(self) -> Inventory {
+        self.finish_with_permission_sites().0
+    }
+
+    /// [`Self::finish`], with where each agent's token permissions are written, keyed
+    /// by agent id as the inventory has it.
+    pub fn finish_with_permission_sites(
+        mut self,
+    ) -> (Inventory, BTreeMap<String, PermissionSites>) {
         escape_inventory(&mut self.inv);
-        self.inv
+        let sites = self
+            .permission_sites
+            .into_iter()
+            .map(|(mut id, s)| {
+                crate::text::make_safe_id(&mut id);
+                (id, s)
+            })
+            .collect();
+        (self.inv, sites)
+    }
+
+    /// Records where `agent`'s token permissions are written; the first record of an
+    /// agent stays, as the first of two agents with one id does.
+    pub fn permission_sites(&mut self, agent: &str, sites: PermissionSites) {
+        self.permission_sites
+            .entry(agent.to_string())
+            .or_insert(sites);
     }
 
     pub fn loc(&self, line: u32, column: u32) -> Location {

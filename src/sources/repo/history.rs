@@ -6,11 +6,12 @@
 //! old versions, their literals are not fingerprinted, and their text stays in this
 //! process and is dropped, so a credential that lived only in old commits is not reported.
 
-use std::collections::HashMap;
+use std::collections::{BTreeMap, HashMap};
 use std::io::{BufRead, BufReader, Read, Write};
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 
+use super::PermissionSites;
 use super::detect::{self, FileKind};
 use super::roots::ScanRoots;
 use crate::model::{Inventory, SourceError, SourceKind};
@@ -57,8 +58,9 @@ pub struct Revision {
     /// credentials in it carry no fingerprint and are never reported.
     pub before: Option<Inventory>,
     pub after: Inventory,
-    /// The newer text, to point at the line that changed. Never serialised.
-    pub after_text: String,
+    /// Where the newer version writes each agent's token permissions, by agent id: to
+    /// point at the scope that rose. Never serialised.
+    pub after_permissions: BTreeMap<String, PermissionSites>,
 }
 
 /// What reading the history gave.
@@ -239,7 +241,8 @@ fn read_one(
         cat_blobs(&dir, &wanted, options.max_file_size, deadline).map_err(GitError::from)?;
 
     // A version is the newer side of one commit and the older side of the next.
-    let mut analysed: HashMap<(String, String), Inventory> = HashMap::new();
+    let mut analysed: HashMap<(String, String), (Inventory, BTreeMap<String, PermissionSites>)> =
+        HashMap::new();
     let mut analyse = |blob: &str, shown: &str, text: &str| {
         analysed
             .entry((blob.to_string(), shown.to_string()))
@@ -259,7 +262,7 @@ fn read_one(
         let before = match &e.old_blob {
             None => None,
             Some(old) => match blobs.get(old.as_str()) {
-                Some(Blob::Text(text)) => Some(analyse(old, &shown, text)),
+                Some(Blob::Text(text)) => Some(analyse(old, &shown, text).0),
                 // Nothing to compare with: the change is not read, and that is said.
                 other => {
                     note_blob(notes, other, &short(&e.commit), &shown, "old");
@@ -267,13 +270,14 @@ fn read_one(
                 }
             },
         };
+        let (after, after_permissions) = analyse(&e.new_blob, &shown, after_text);
         out.push(Revision {
             commit: e.commit.clone(),
             author_date: e.author_date.clone(),
-            after: analyse(&e.new_blob, &shown, after_text),
+            after,
             before,
             path: shown,
-            after_text: after_text.clone(),
+            after_permissions,
         });
     }
     Ok(())

@@ -16,6 +16,7 @@ mod suppress;
 mod walk;
 pub(crate) mod workflow;
 
+pub use builder::PermissionSites;
 pub use detect::{FileKind, classify};
 pub use roots::ScanRoots;
 pub use suppress::InlineIgnore;
@@ -132,13 +133,19 @@ pub(crate) fn analyse_deferred(
 
 /// Analyses a version of a file read from git history: the format's analyser alone,
 /// without the secret scanner or fingerprints, since only the changes of its agents are
-/// taken from it.
-pub(crate) fn analyse_revision(shown: &str, text: &str) -> crate::model::Inventory {
+/// taken from it. With it, where each agent's token permissions are written, by agent id.
+pub(crate) fn analyse_revision(
+    shown: &str,
+    text: &str,
+) -> (
+    crate::model::Inventory,
+    std::collections::BTreeMap<String, PermissionSites>,
+) {
     let kind = detect::classify(std::path::Path::new(shown), text);
     let mut fragment = Fragment::without_fingerprints(shown);
     analyse_format(kind, text, &mut fragment);
     // Sorted, so that agents are found by id.
-    let mut inventory = fragment.finish();
+    let (mut inventory, sites) = fragment.finish_with_permission_sites();
     inventory.normalize();
-    inventory
+    (inventory, sites)
 }
