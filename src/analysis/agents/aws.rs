@@ -8,7 +8,8 @@ use regex::Regex;
 use rustc_hash::FxHashSet;
 
 use crate::model::{
-    Agent, Confidence, Edge, EdgeKind, Evidence, Identity, Inventory, Location, SourceKind,
+    Agent, Confidence, Edge, EdgeKind, Evidence, Identity, IdentityKind, Inventory, Location,
+    Provider, SourceKind,
 };
 
 /// How AWS principals are recognised as agents'.
@@ -91,8 +92,8 @@ static NAME: std::sync::LazyLock<Regex> = std::sync::LazyLock::new(|| {
 /// An IAM user or role the AWS source read from an export or the API (not a user only
 /// the credential report knows, nor a node standing for the account).
 fn is_principal(i: &Identity) -> bool {
-    i.provider == "aws"
-        && matches!(i.kind.as_str(), "aws-user" | "aws-role")
+    i.provider == Provider::Aws
+        && matches!(i.kind, IdentityKind::AwsUser | IdentityKind::AwsRole)
         && i.id.starts_with("aws:")
         && i.facts.get("aws").is_some_and(|f| {
             f.is_object() && f["only_in_credential_report"] != serde_json::Value::Bool(true)
@@ -148,7 +149,7 @@ fn agent_of(i: &Identity, opts: &AwsOptions) -> Option<Agent> {
         ));
         confidence = Some(Confidence::Low);
     }
-    let is_user = i.kind == "aws-user";
+    let is_user = i.kind == IdentityKind::AwsUser;
     Some(Agent {
         id: format!("agent:aws:{arn}"),
         name: format!(

@@ -2,7 +2,7 @@
 //! ARN patterns of the cloud principals it acts as).
 
 use crate::config::Config;
-use crate::model::{Agent, Confidence, EdgeKind, Evidence, Inventory, SourceKind};
+use crate::model::{Agent, AgentKind, Confidence, EdgeKind, Evidence, Inventory, SourceKind};
 
 /// Agents declared in the config hold the credentials found under their paths.
 pub fn declare(inv: &mut Inventory, config: &Config) {
@@ -51,7 +51,7 @@ pub fn declare(inv: &mut Inventory, config: &Config) {
         inv.agents.push(Agent {
             id,
             name: declared.name.clone(),
-            kind: "declared".into(),
+            kind: AgentKind::Declared,
             confidence: Confidence::High,
             evidence: vec![Evidence::new(
                 format!(

@@ -22,8 +22,9 @@ use super::api::{DeployKey, Installation, PatGrant, Repository, Secret, Workflow
 use super::apps::{self, Recognised};
 use super::export::{GithubExport, OrgExport, RepoExport};
 use crate::model::{
-    AccessLevel, Agent, AgentKind, Confidence, Credential, Edge, EdgeKind, Effect, Evidence, Grant,
-    Identity, Inventory, Lifetime, Location, SourceError, SourceKind, Storage,
+    AccessLevel, Agent, AgentKind, Confidence, Credential, CredentialKind, Edge, EdgeKind, Effect,
+    Evidence, Grant, Identity, IdentityKind, Inventory, Lifetime, Location, Provider, SourceError,
+    SourceKind, Storage,
 };
 use crate::policy::github::{ALL_SCOPES, level_of_value};
 use crate::timefmt;
@@ -204,8 +205,8 @@ fn installation(ctx: &Ctx, org: &str, inst: &Installation, inv: &mut Inventory) 
     let suspended = inst.suspended_at.is_some();
     inv.identities.push(Identity {
         id: id.clone(),
-        kind: "github-app-installation".into(),
-        provider: "github".into(),
+        kind: IdentityKind::GithubAppInstallation,
+        provider: Provider::Github,
         name: format!("{} app in {org}", inst.app_slug),
         agents: Vec::new(),
         access_level: Some(levels.values().copied().max().unwrap_or(AccessLevel::None)),
@@ -309,8 +310,8 @@ fn pat_grant(ctx: &Ctx, org: &str, grant: &PatGrant, inv: &mut Inventory) {
     let idle_days = ctx.days_since(last_used.as_deref().or(granted.as_deref()));
     inv.identities.push(Identity {
         id: id.clone(),
-        kind: "github-fine-grained-pat".into(),
-        provider: "github".into(),
+        kind: IdentityKind::GithubFineGrainedPat,
+        provider: Provider::Github,
         name: grant.token_name.clone(),
         agents: Vec::new(),
         access_level: Some(max),
@@ -678,8 +679,8 @@ fn deploy_key(ctx: &Ctx, org: &str, repo: &str, html: &str, key: &DeployKey, inv
         last_used_at: last_used.clone(),
         ..Credential::new(
             id.clone(),
-            "ssh-deploy-key",
-            "github",
+            CredentialKind::SshDeployKey,
+            Provider::Github,
             Lifetime::Static,
             Storage::Issued,
             Confidence::High,
@@ -687,8 +688,8 @@ fn deploy_key(ctx: &Ctx, org: &str, repo: &str, html: &str, key: &DeployKey, inv
     });
     inv.identities.push(Identity {
         id: id.clone(),
-        kind: "github-deploy-key".into(),
-        provider: "github".into(),
+        kind: IdentityKind::GithubDeployKey,
+        provider: Provider::Github,
         name: key.title.clone(),
         agents: Vec::new(),
         access_level: Some(level),

@@ -7,7 +7,10 @@ use rustc_hash::FxHashMap as HashMap;
 use serde_json::{Value, json};
 
 use super::{Principal, account_of};
-use crate::model::{AccessLevel, Confidence, Credential, Identity, Lifetime, Location, Storage};
+use crate::model::{
+    AccessLevel, Confidence, Credential, CredentialKind, Identity, IdentityKind, Lifetime,
+    Location, Provider, Storage,
+};
 use crate::sources::aws::credential_report::Row;
 use crate::sources::aws::{AccessKeyMetadata, AwsInput};
 use crate::timefmt;
@@ -85,8 +88,8 @@ impl<'a> KeySources<'a> {
                 key_id: k.key_id.clone(),
                 ..Credential::new(
                     cid.clone(),
-                    "aws-access-key",
-                    "aws",
+                    CredentialKind::AwsAccessKey,
+                    Provider::Aws,
                     Lifetime::Static,
                     Storage::Issued,
                     Confidence::High,
@@ -133,8 +136,8 @@ fn report_only_identity(row: &Row, now: time::OffsetDateTime) -> (Identity, Vec<
             last_used_at: k.last_used.clone(),
             ..Credential::new(
                 format!("aws-key:{}#{}", row.arn, k.name),
-                "aws-access-key",
-                "aws",
+                CredentialKind::AwsAccessKey,
+                Provider::Aws,
                 Lifetime::Static,
                 Storage::Issued,
                 Confidence::High,
@@ -172,11 +175,11 @@ fn report_only_identity(row: &Row, now: time::OffsetDateTime) -> (Identity, Vec<
     let identity = Identity {
         id: id.clone(),
         kind: if root {
-            "aws-root".into()
+            IdentityKind::AwsRoot
         } else {
-            "aws-user".into()
+            IdentityKind::AwsUser
         },
-        provider: "aws".into(),
+        provider: Provider::Aws,
         name: row.user.clone(),
         agents: Vec::new(),
         access_level: root.then_some(AccessLevel::Admin),

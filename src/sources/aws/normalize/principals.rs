@@ -9,7 +9,9 @@ use super::escalations::{Settled, escalation_facts};
 use super::keys::UserKeys;
 use super::policies::{Holder, Resolver};
 use super::{Group, Principal, account_of, trust};
-use crate::model::{AccessLevel, Effect as GrantEffect, Grant, Identity, Location};
+use crate::model::{
+    AccessLevel, Effect as GrantEffect, Grant, Identity, IdentityKind, Location, Provider,
+};
 use crate::policy::aws::actions::table;
 use crate::policy::aws::document::{Effect, Patterns, Statement};
 use crate::policy::aws::eval::{Context, PolicySet};
@@ -130,11 +132,11 @@ pub(super) fn identity(
     Identity {
         id,
         kind: if p.is_user {
-            "aws-user".into()
+            IdentityKind::AwsUser
         } else {
-            "aws-role".into()
+            IdentityKind::AwsRole
         },
-        provider: "aws".into(),
+        provider: Provider::Aws,
         name: p.name.clone(),
         agents: Vec::new(),
         access_level: Some(found.summary.level),

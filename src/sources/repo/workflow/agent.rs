@@ -2,6 +2,7 @@
 //! rules read.
 
 use super::*;
+use crate::model::AgentKind;
 
 pub(super) fn emit_agent(
     ctx: &JobCtx<'_>,
@@ -109,7 +110,7 @@ pub(super) fn emit_agent_with(
     fragment.agent(
         ids.agent,
         format!("{agent_product} in {} / {}", ids.label, ids.job_label),
-        "github-workflow",
+        AgentKind::GithubWorkflow,
         confidence,
         evidence,
         ids.job_loc,

@@ -2,6 +2,7 @@
 //! is written, and the identity, credential and grants it becomes.
 
 use super::*;
+use crate::model::{CredentialKind, IdentityKind, Provider};
 
 /// The token a job runs with.
 #[derive(Clone)]
@@ -83,8 +84,8 @@ pub(super) fn add_token_identity(
 ) {
     fragment.add_identity(Identity {
         id: token_id.to_string(),
-        kind: "github-token".into(),
-        provider: "github".into(),
+        kind: IdentityKind::GithubToken,
+        provider: Provider::Github,
         name: "GITHUB_TOKEN".into(),
         agents: vec![agent_id.to_string()],
         access_level: perms.max_level(),
@@ -104,8 +105,8 @@ pub(super) fn add_token_identity(
         locations: vec![at.clone()],
         ..Credential::new(
             token_id.to_string(),
-            "github-token",
-            "github",
+            CredentialKind::GithubToken,
+            Provider::Github,
             Lifetime::ShortLived,
             Storage::Platform,
             Confidence::High,
