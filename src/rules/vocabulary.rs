@@ -460,7 +460,8 @@ mod tests {
         let e = check(&["agent", "facts", "write_scope"]).unwrap_err();
         assert_eq!(e.nearest.as_deref(), Some("write_scopes"));
         assert!(
-            e.to_string().contains("did you mean `agent.facts.write_scopes`"),
+            e.to_string()
+                .contains("did you mean `agent.facts.write_scopes`"),
             "{e}"
         );
         let e = check(&["identity", "facts", "aws", "admn"]).unwrap_err();
