@@ -203,7 +203,7 @@ pub struct WorkflowAgentFacts {
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct McpAgentFacts {
-    /// The client the file configures (`Claude Desktop`, `VS Code`, `Cursor`, …).
+    /// The client the file configures (`Claude Code`, `VS Code`, `Cursor`, …).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub client: Option<String>,
     /// The configured servers: `name`, `transport`, `command`, `package`, `url`,
@@ -216,7 +216,7 @@ pub struct McpAgentFacts {
     /// The ids of the `inputs` the client prompts for as passwords.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub password_inputs: Option<Vec<String>>,
-    /// The credentials of model providers the config sets (`options.apiKey`).
+    /// The ids of the model provider keys the config sets (`options.apiKey`).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub provider_keys: Option<Vec<String>>,
     /// The highest level the agent reaches through every path (the analysis).
@@ -264,7 +264,7 @@ pub struct LangGraphAgentFacts {
     /// Always `langgraph`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub framework: Option<String>,
-    /// The `.env` file the config loads, relative to the scan root.
+    /// The `.env` file the config loads (`env:`).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub env_file: Option<String>,
     /// The highest level the agent reaches through every path (the analysis).
