@@ -175,6 +175,69 @@ fn every_fact_a_source_writes_is_in_its_kinds_struct() {
     );
 }
 
+/// `rules fields` lists every readable path with its type and meaning, and `--format
+/// json` is the schema of the fact structs.
+#[test]
+fn rules_fields_lists_paths_and_prints_the_fact_schema() {
+    let out = bin().args(["rules", "fields"]).output().unwrap();
+    assert!(out.status.success());
+    let text = String::from_utf8_lossy(&out.stdout);
+    let at = text
+        .find("  agent.facts.write_scopes  (array of string)\n")
+        .unwrap_or_else(|| panic!("{text}"));
+    assert!(
+        text[at..]
+            .lines()
+            .nth(1)
+            .is_some_and(|l| l.trim_start().starts_with("Token scopes at write or above")),
+        "{text}"
+    );
+    for heading in [
+        "agent\n",
+        "agent.facts (github-workflow)\n",
+        "agent.facts (mcp-client)\n",
+        "identity.facts.aws\n",
+        "identity.facts.github\n",
+        "config\n",
+    ] {
+        assert!(text.contains(heading), "{heading}: {text}");
+    }
+    assert!(
+        text.contains("  identity.facts.aws.admin  (boolean)\n"),
+        "{text}"
+    );
+
+    let out = bin()
+        .args(["rules", "fields", "--format", "json"])
+        .output()
+        .unwrap();
+    assert!(out.status.success());
+    let schema: serde_json::Value = serde_json::from_slice(&out.stdout).expect("JSON");
+    for name in [
+        "WorkflowAgentFacts",
+        "McpAgentFacts",
+        "CrewAiAgentFacts",
+        "GithubAppAgentFacts",
+        "AwsIdentityFacts",
+        "GithubIdentityFacts",
+    ] {
+        let def = &schema["$defs"][name];
+        assert_eq!(def["type"], "object", "{name}");
+        assert_eq!(def["additionalProperties"], false, "{name}");
+    }
+    let ws = &schema["$defs"]["WorkflowAgentFacts"]["properties"]["write_scopes"];
+    assert!(
+        ws["description"]
+            .as_str()
+            .is_some_and(|d| d.starts_with("Token scopes")),
+        "{ws}"
+    );
+    let records = schema["x-records"].as_array().expect("records");
+    assert!(records.iter().any(|r| r["path"] == "agent.facts"
+        && r["kinds"] == serde_json::json!(["github-workflow"])
+        && r["schema"]["$ref"] == "#/$defs/WorkflowAgentFacts"));
+}
+
 #[test]
 fn rules_cli_lists_shows_and_checks() {
     let out = bin().args(["rules", "list"]).output().unwrap();
