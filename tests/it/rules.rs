@@ -180,7 +180,11 @@ fn every_fact_a_source_writes_is_in_its_kinds_struct() {
 #[test]
 fn rules_fields_lists_paths_and_prints_the_fact_schema() {
     let out = bin().args(["rules", "fields"]).output().unwrap();
-    assert!(out.status.success());
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     let text = String::from_utf8_lossy(&out.stdout);
     let at = text
         .find("  agent.facts.write_scopes  (array of string)\n")
@@ -211,7 +215,11 @@ fn rules_fields_lists_paths_and_prints_the_fact_schema() {
         .args(["rules", "fields", "--format", "json"])
         .output()
         .unwrap();
-    assert!(out.status.success());
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     let schema: serde_json::Value = serde_json::from_slice(&out.stdout).expect("JSON");
     for name in [
         "WorkflowAgentFacts",
