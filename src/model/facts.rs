@@ -89,7 +89,7 @@ pub struct WorkflowAgentFacts {
     /// no `permissions:` block and the GitHub source read the setting.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub default_workflow_permissions: Option<String>,
-    /// Whether the default is the organization's or the repository's setting.
+    /// Whose setting the default is: `repository org/name` or `organization org`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub default_permissions_from: Option<String>,
     /// Whether the default token may approve pull requests (the GitHub setting).
@@ -107,7 +107,8 @@ pub struct WorkflowAgentFacts {
     /// The cloud roles the job assumes (`role-to-assume`).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub role_to_assume: Option<Vec<String>>,
-    /// Inputs that hand the job static cloud keys (`aws-access-key-id`, `credentials_json`).
+    /// Static cloud keys the job gets: secrets named like one and inputs
+    /// (`aws-access-key-id`, `credentials_json`).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub static_cloud_keys: Option<Vec<String>>,
     /// A sentence of what the job holds (write scopes, secrets, roles, static keys).
@@ -122,8 +123,8 @@ pub struct WorkflowAgentFacts {
     /// Whether the job gets every secret of its caller (`secrets: inherit`).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub secrets_inherit: Option<bool>,
-    /// Secrets passed where the agent expects its GitHub token (a PAT in place of
-    /// `GITHUB_TOKEN`).
+    /// Secrets passed as the agent's GitHub token (`github_token`, `GH_TOKEN`) with no app
+    /// token minted: a PAT in place of `GITHUB_TOKEN`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub github_token_override: Option<Vec<String>>,
     /// Whether the job mints a GitHub App token (`create-github-app-token`).
@@ -147,7 +148,7 @@ pub struct WorkflowAgentFacts {
     /// Flags that turn off the agent's own safeguards (`--dangerously-skip-permissions`).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub dangerous_flags: Option<Vec<String>>,
-    /// Whether the job calls a model provider's API itself (a script with an LLM key).
+    /// Whether a `run:` script of the job calls a model provider's API endpoint itself.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub calls_llm_api: Option<bool>,
     /// The reusable workflow the job calls (`uses:`), or the called file it runs in.
@@ -500,7 +501,8 @@ pub struct GithubIdentityFacts {
     /// The organization.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub org: Option<String>,
-    /// The repository (a deploy key, a repository secret).
+    /// The repository of a deploy key or secret (for an organization secret, the one it
+    /// reaches).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub repo: Option<String>,
     /// The app's slug (an installation).
