@@ -39,6 +39,134 @@ pub enum GithubPermissions {
     ByResource(BTreeMap<String, BTreeMap<String, String>>),
 }
 
+/// The secrets a caller hands a called workflow: `inherit`, or their names.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(untagged)]
+pub enum SecretsPassed {
+    /// `inherit`: every secret of the caller.
+    Inherit(String),
+    /// The names of the secrets passed.
+    Names(Vec<String>),
+}
+
+/// Who could start a workflow job without its environment's reviewers.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct StartWithoutEnvironment {
+    /// `anyone`, `contributors`, `writers`, `maintainers` or `unknown`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub level: Option<String>,
+    /// The sentence that decides it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub reason: Option<String>,
+}
+
+/// The caller of a job in a called (reusable) workflow.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct CalledBy {
+    /// The caller's workflow file.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub file: Option<String>,
+    /// The calling job.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub job: Option<String>,
+    /// The called workflow file.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub workflow: Option<String>,
+    /// The job of the called workflow.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub called_job: Option<String>,
+    /// The secrets the caller hands over: `inherit`, or their names.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub secrets_passed: Option<SecretsPassed>,
+}
+
+/// A call to a reusable workflow that was not read.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct UnresolvedCall {
+    /// The called workflow (`org/repo/.github/workflows/x.yml@ref`, `./…`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub target: Option<String>,
+    /// The permissions the call hands over; null for the default.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub permissions: Option<WorkflowPermissions>,
+    /// The secrets it hands over: `inherit`, or their names.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub secrets: Option<SecretsPassed>,
+}
+
+/// A gh-aw workflow's Markdown source and compiled lock.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct GhAw {
+    /// The Markdown source, when known.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub source: Option<String>,
+    /// The lock file (`*.lock.yml`); null on the Markdown source itself.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub lock: Option<String>,
+    /// The job's role in the lock: `agent` or `threat detection`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub role: Option<String>,
+    /// The engine the source names (`claude`, `codex`, `copilot`, …).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub engine: Option<String>,
+    /// The repository roles allowed to start it (`roles:`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub roles: Option<Vec<String>>,
+    /// The tools the source gives the agent (`tools:`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub tools: Option<Vec<String>>,
+    /// The lock's job that applies the safe outputs with a write token.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub writer_job: Option<String>,
+}
+
+/// What a role's trust policy lets in.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct AwsTrust {
+    /// The AWS services it trusts (`bedrock.amazonaws.com`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub services: Option<Vec<String>>,
+    /// The AWS principals it trusts (accounts, roles, users).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub aws: Option<Vec<String>>,
+    /// The identity providers it trusts (OIDC, SAML).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub federated: Option<Vec<String>>,
+    /// Whether it lets in any principal (`"*"`) with no condition.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub any_principal: Option<bool>,
+    /// Trusted services with no `aws:SourceAccount`, `aws:SourceArn` or `aws:SourceOrgID`
+    /// condition (a confused deputy).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub confused_deputy_services: Option<Vec<String>>,
+    /// Each statement trusting GitHub's OIDC provider: its `sub` and `aud` and their issues.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub github_oidc: Option<Vec<GithubOidcTrust>>,
+    /// Every issue of those statements (a `sub` any repository matches, no `aud`, …).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub github_oidc_issues: Option<Vec<String>>,
+}
+
+/// A trust statement for GitHub's OIDC provider.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct GithubOidcTrust {
+    /// The `sub` values it allows.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub sub: Option<Vec<String>>,
+    /// The `aud` values it allows.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub aud: Option<Vec<String>>,
+    /// What lets too much in.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub issues: Option<Vec<String>>,
+}
+
 /// `agent.facts` of a GitHub Actions job that runs an AI agent (`github-workflow`).
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
@@ -157,11 +285,11 @@ pub struct WorkflowAgentFacts {
     /// A call to a workflow that was not read: `target`, the `permissions` and the
     /// `secrets` it hands over.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub unresolved_call: Option<Value>,
+    pub unresolved_call: Option<UnresolvedCall>,
     /// For a job of a called workflow, its caller: `file`, `job`, `workflow`,
     /// `called_job`, `secrets_passed`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub called_by: Option<Value>,
+    pub called_by: Option<CalledBy>,
     /// Untrusted text that reaches the agent (`source`, `into`, `written_by`, `file`,
     /// `line`).
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -169,7 +297,7 @@ pub struct WorkflowAgentFacts {
     /// The gh-aw source and lock of the workflow: `source`, `lock`, `role`, `engine`,
     /// `roles`, `tools`, `writer_job`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub gh_aw: Option<Value>,
+    pub gh_aw: Option<GhAw>,
     /// The gh-aw safe outputs the agent may ask for (`kind`, `max`, `scopes`, `line`).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub safe_outputs: Option<Vec<Value>>,
@@ -188,7 +316,7 @@ pub struct WorkflowAgentFacts {
     pub who_can_start_line: Option<u64>,
     /// Who could start it without the environment's reviewers (`level`, `reason`).
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub who_can_start_without_environment: Option<BTreeMap<String, String>>,
+    pub who_can_start_without_environment: Option<StartWithoutEnvironment>,
     /// The repository (`org/name`), when the GitHub source read it.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub repository: Option<String>,
@@ -474,7 +602,7 @@ pub struct AwsIdentityFacts {
     /// Who its trust policy lets in: `services`, `aws`, `federated`, `any_principal`,
     /// `confused_deputy_services`, `github_oidc`, `github_oidc_issues`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub trust: Option<Value>,
+    pub trust: Option<AwsTrust>,
     /// A role's maximum session length, in hours.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub max_session_hours: Option<u64>,
@@ -742,6 +870,23 @@ mod tests {
         );
         let e = check(&serde_json::json!({"effective_level": "writ"})).unwrap_err();
         assert!(e.contains("`effective_level`"), "{e}");
+    }
+
+    #[test]
+    fn nested_records_are_checked_too() {
+        let check = identity_record("aws").unwrap().check;
+        let trust = |t| serde_json::json!({"trust": t});
+        let ok = trust(
+            serde_json::json!({"any_principal": false, "github_oidc": [{"sub": ["repo:o/r:*"], "aud": [], "issues": []}]}),
+        );
+        assert_eq!(check(&ok), Ok(()));
+        let e = check(&trust(serde_json::json!({"any_principal": 1}))).unwrap_err();
+        assert!(e.contains("`trust.any_principal`"), "{e}");
+        let e = check(&trust(serde_json::json!({"github_oidc": [{"subs": []}]}))).unwrap_err();
+        assert!(e.contains("unknown field `subs`"), "{e}");
+        let check = agent_record(&AgentKind::GithubWorkflow).unwrap().check;
+        let call = serde_json::json!({"unresolved_call": {"target": "./x.yml", "permissions": null, "secrets": "inherit"}});
+        assert_eq!(check(&call), Ok(()));
     }
 
     #[test]
