@@ -39,6 +39,171 @@ pub enum GithubPermissions {
     ByResource(BTreeMap<String, BTreeMap<String, String>>),
 }
 
+/// A step that runs the agent.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct AgentStep {
+    /// The agent product (`Claude Code`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub agent: Option<String>,
+    /// The model provider it talks to, when known (`anthropic`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub provider: Option<String>,
+    /// The action or workflow it uses (`anthropics/claude-code-action@v1`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub uses: Option<String>,
+    /// Whether `uses` is pinned to a commit (or is local).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub pinned: Option<bool>,
+    /// The file of the step.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub file: Option<String>,
+    /// Its line.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub line: Option<u64>,
+}
+
+/// Untrusted text that reaches the agent.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct UntrustedInput {
+    /// The context it comes from (`github.event.issue.body`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub source: Option<String>,
+    /// Where it goes, in words (`the \`prompt\` input of Claude Code`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub into: Option<String>,
+    /// Who writes that text, in words.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub written_by: Option<String>,
+    /// The file where it is passed.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub file: Option<String>,
+    /// Its line.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub line: Option<u64>,
+}
+
+/// A gh-aw safe output the agent may ask for.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct SafeOutput {
+    /// Its kind (`create-pull-request`, `add-comment`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub kind: Option<String>,
+    /// Its `max:`, as written.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub max: Option<String>,
+    /// The token scopes applying it needs.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub scopes: Option<Vec<String>>,
+    /// Its line.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub line: Option<u64>,
+}
+
+/// An access key of an IAM user.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct AwsAccessKey {
+    /// The key id (`AKIA…`), when the export has it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub id: Option<String>,
+    /// The key's name in the export (`key1`, `key2`, or its id).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub slot: Option<String>,
+    /// Whether it is active.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub active: Option<bool>,
+    /// When it was created.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub created: Option<String>,
+    /// When it was last used.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub last_used: Option<String>,
+    /// Its age, in days.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub age_days: Option<i64>,
+    /// Days since it was last used.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub last_used_days: Option<i64>,
+    /// Whether it was never used.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub never_used: Option<bool>,
+}
+
+/// A way into other principals, one per method.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct AwsEscalation {
+    /// The method's short name (`iam:CreatePolicyVersion`, `PassRole+lambda`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub method: Option<String>,
+    /// What the method does, in words.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub description: Option<String>,
+    /// The first few principals it reaches.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub targets: Option<Vec<String>>,
+    /// How many principals it reaches.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub target_count: Option<u64>,
+    /// Whether one of them is the principal itself (it rewrites its own permissions).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub self_modification: Option<bool>,
+    /// Whether every way depends on a condition that could not be decided offline.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub conditional: Option<bool>,
+}
+
+/// A principal another can change.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct AwsPowerOver {
+    /// The principal's ARN.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub principal: Option<String>,
+    /// `user` or `role`.
+    #[serde(default, skip_serializing_if = "Option::is_none", rename = "type")]
+    pub kind: Option<String>,
+    /// Each way (`iam:PutRolePolicy`, `iam:CreatePolicyVersion on policy/NAME`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub via: Option<Vec<String>>,
+    /// Whether every way depends on a condition that could not be decided offline.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub conditional: Option<bool>,
+    /// Whether it is already reported as an escalation.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub escalation: Option<bool>,
+}
+
+/// A customer policy whose versions raised its level.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct AwsPolicyCreep {
+    /// The policy's ARN.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub policy: Option<String>,
+    /// Its first version.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub from_version: Option<String>,
+    /// The first version's level.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub from_level: Option<AccessLevel>,
+    /// The version with the highest level.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub to_version: Option<String>,
+    /// That version's level.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub to_level: Option<AccessLevel>,
+    /// When that version was created.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub date: Option<String>,
+    /// The version in force.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub default_version: Option<String>,
+}
+
 /// The secrets a caller hands a called workflow: `inherit`, or their names.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
 #[serde(untagged)]
@@ -188,7 +353,7 @@ pub struct WorkflowAgentFacts {
     pub engine: Option<String>,
     /// The steps that run the agent: `agent`, `provider`, `uses`, `pinned`, `file`, `line`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub agent_steps: Option<Vec<Value>>,
+    pub agent_steps: Option<Vec<AgentStep>>,
     /// The events that start the workflow (`issue_comment`, `pull_request_target`, …).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub triggers: Option<Vec<String>>,
@@ -293,14 +458,14 @@ pub struct WorkflowAgentFacts {
     /// Untrusted text that reaches the agent (`source`, `into`, `written_by`, `file`,
     /// `line`).
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub untrusted_inputs: Option<Vec<Value>>,
+    pub untrusted_inputs: Option<Vec<UntrustedInput>>,
     /// The gh-aw source and lock of the workflow: `source`, `lock`, `role`, `engine`,
     /// `roles`, `tools`, `writer_job`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub gh_aw: Option<GhAw>,
     /// The gh-aw safe outputs the agent may ask for (`kind`, `max`, `scopes`, `line`).
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub safe_outputs: Option<Vec<Value>>,
+    pub safe_outputs: Option<Vec<SafeOutput>>,
     /// Write scopes of the job that applies the safe outputs.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub writes_through_safe_outputs: Option<Vec<String>>,
@@ -558,16 +723,16 @@ pub struct AwsIdentityFacts {
     /// Ways to gain more access, one per method: `method`, `description`, `targets`,
     /// `target_count`, `self_modification`, `conditional`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub escalations: Option<Vec<Value>>,
+    pub escalations: Option<Vec<AwsEscalation>>,
     /// One line per escalation method, with how many targets.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub escalation_summary: Option<Vec<String>>,
     /// Ways into other principals that add no access (same shape as `escalations`).
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub lateral_moves: Option<Vec<Value>>,
+    pub lateral_moves: Option<Vec<AwsEscalation>>,
     /// Principals it can change: `principal`, `type`, `via`, `escalation`, `conditional`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub power_over: Option<Vec<Value>>,
+    pub power_over: Option<Vec<AwsPowerOver>>,
     /// How many principals it can change; null when it can change every one.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub power_over_count: Option<u64>,
@@ -583,7 +748,7 @@ pub struct AwsIdentityFacts {
     /// Its access keys: `id`, `slot`, `active`, `created`, `age_days`, `last_used`,
     /// `last_used_days`, `never_used`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub keys: Option<Vec<Value>>,
+    pub keys: Option<Vec<AwsAccessKey>>,
     /// How many of its access keys are active.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub active_keys: Option<u64>,
@@ -612,7 +777,7 @@ pub struct AwsIdentityFacts {
     /// Customer policies whose versions raised their level: `policy`, `from_version`,
     /// `from_level`, `to_version`, `to_level`, `default_version`, `date`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub policy_creep: Option<Vec<Value>>,
+    pub policy_creep: Option<Vec<AwsPolicyCreep>>,
     /// One line per policy that crept.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub policy_creep_summary: Option<Vec<String>>,
