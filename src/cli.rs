@@ -415,6 +415,13 @@ pub enum RulesCommand {
         /// A folder of rule files (`*.yaml`).
         dir: PathBuf,
     },
+    /// List every field a rule condition can read, by variable and agent kind, with its
+    /// type and meaning; `--format json` prints the JSON Schema of the fact records.
+    Fields {
+        /// `table` (text) or `json` (the schema).
+        #[arg(long, short, value_enum, default_value_t = InventoryFormat::Table)]
+        format: InventoryFormat,
+    },
 }
 
 #[derive(Debug, Args)]

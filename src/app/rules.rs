@@ -1,7 +1,7 @@
-//! `nhi-audit rules list | show | check`.
+//! `nhi-audit rules list | show | check | fields`.
 
 use super::{Error, Output, Result, exit};
-use crate::cli::{ColorChoice, RulesCommand};
+use crate::cli::{ColorChoice, InventoryFormat, RulesCommand};
 use crate::pipeline;
 use crate::report::term::Detail;
 
@@ -40,6 +40,24 @@ pub fn run(cmd: RulesCommand) -> Result<u8> {
             } else {
                 Err(Error::Usage(failures.join("\n")))
             }
+        }
+        RulesCommand::Fields { format } => {
+            let text = match format {
+                InventoryFormat::Table => {
+                    let term = super::terminal(ColorChoice::Never, false, Detail::Normal);
+                    let groups = crate::rules::vocabulary::field_groups();
+                    crate::report::text::fields(&groups, &term)
+                }
+                InventoryFormat::Json => {
+                    let schema = crate::model::facts::schema();
+                    let mut s = serde_json::to_string_pretty(&schema)
+                        .map_err(|e| Error::Internal(e.to_string()))?;
+                    s.push('\n');
+                    s
+                }
+            };
+            Output::stdout().write(&text)?;
+            Ok(exit::OK)
         }
     }
 }

@@ -1,5 +1,6 @@
 //! The inventory: plain data, no I/O. Every source produces fragments of it.
 
+pub mod facts;
 mod inventory;
 mod kinds;
 mod location;

@@ -1,9 +1,10 @@
-//! Plain-text views of the rule set and the control catalogues (`rules list`, `rules
-//! show`, `controls`).
+//! Plain-text views of the rule set, the fields rules read and the control catalogues
+//! (`rules list`, `rules show`, `rules fields`, `controls`).
 
 use super::term::Term;
 use crate::controls::{self, Catalogue};
 use crate::rules::Rule;
+use crate::rules::vocabulary::FieldGroup;
 
 /// `rules list`: one line per rule.
 pub fn rule_list(rules: &[Rule], term: &Term) -> String {
@@ -67,6 +68,26 @@ pub fn rule(r: &Rule) -> String {
         }
     }
     s
+}
+
+/// `rules fields`: each variable, and the facts of each agent kind and identity provider,
+/// with every field's path and type, and its meaning below.
+pub fn fields(groups: &[FieldGroup], term: &Term) -> String {
+    let mut out = String::new();
+    for g in groups {
+        out.push_str(&format!("{}\n", g.title));
+        for f in &g.fields {
+            out.push_str(&format!("  {}  ({})\n", f.path, f.ty));
+            if !f.doc.is_empty() {
+                out.push_str(&term.wrap("      ", "      ", &f.doc));
+            }
+        }
+        out.push('\n');
+    }
+    out.push_str(
+        "A field with no fields listed below it is open: its items are the sources' own records.\n",
+    );
+    out
 }
 
 /// `controls`: each catalogue with its control ids and titles.

@@ -2,268 +2,323 @@
 //! misspelled fact (`agent.facts.write_scope`) is an error naming the rule file and line
 //! instead of a condition that never matches.
 //!
-//! The model's own fields come from its schema (`schemars`), so they cannot drift from
-//! the structs; the facts the analysis adds and the facts sources write are listed here,
-//! and `tests/it/rules.rs` proves that every fact key any source writes on the fixtures
-//! and the shared corpus is listed. A listed field with no listed children is open below
+//! The model's own fields and the facts come from their schemas (`schemars`): the model
+//! structs, and the fact records of each agent kind and identity provider in
+//! [`crate::model::facts`] (`agent.facts.*` is the union over agent kinds). The fields
+//! the analysis adds are listed here. A field with no listed children is open below
 //! (lists of servers, steps, keys: their items are the sources' own records).
 
 use std::collections::BTreeSet;
 use std::sync::LazyLock;
 
 use schemars::JsonSchema;
+use serde_json::Value;
 
-/// Facts the sources write on agents (`agent.facts.*`).
-pub const AGENT_FACTS: &[&str] = &[
-    "after_workflows",
-    "agent_steps",
-    "allow_code_execution",
-    "allow_delegation",
-    "allowed_bots",
-    "allowed_non_write_users",
-    "app_slug",
-    "app_token",
-    "app_token_apps",
-    "app_token_permissions",
-    "auth_schemes",
-    "authenticated",
-    "called_by",
-    "calls",
-    "calls_llm_api",
-    "client",
-    "credential",
-    "dangerous_flags",
-    "default_permissions_from",
-    "default_workflow_permissions",
-    "effective_access",
-    "effective_level",
-    "engine",
-    "env_file",
-    "environment",
-    "federation",
-    "framework",
-    "gh_aw",
-    "github_token_override",
-    "holds",
-    "installation",
-    "job",
-    "llm",
-    "models",
-    "non_model_secrets",
-    "oidc",
-    "org",
-    "password_inputs",
-    "permissions",
-    "permissions_source",
-    "product",
-    "provider_keys",
-    "push_notifications",
-    "repo",
-    "repository",
-    "role_to_assume",
-    "safe_outputs",
-    "secrets",
-    "secrets_inherit",
-    "server_count",
-    "servers",
-    "skills",
-    "static_cloud_keys",
-    "suspended",
-    "token",
-    "token_access_level",
-    "tool_access",
-    "tools",
-    "triggers",
-    "unresolved_call",
-    "untrusted_inputs",
-    "untrusted_triggers",
-    "url",
-    "vendor",
-    "who_can_start",
-    "who_can_start_line",
-    "who_can_start_reason",
-    "who_can_start_without_environment",
-    "workflow",
-    "workflow_file",
-    "write_scopes",
-    "writes_through_safe_outputs",
-];
+use crate::model::facts::{AGENT_FACT_RECORDS, IDENTITY_FACT_RECORDS};
 
-/// Facts the AWS source writes on identities (`identity.facts.aws.*`).
-pub const AWS_IDENTITY_FACTS: &[&str] = &[
-    "access_level",
-    "account",
-    "active_keys",
-    "admin",
-    "arn",
-    "escalation_summary",
-    "escalations",
-    "idle_days",
-    "keys",
-    "lateral_moves",
-    "max_session_hours",
-    "mfa_active",
-    "only_in_credential_report",
-    "owner",
-    "password_enabled",
-    "path",
-    "permissions_management",
-    "policy_creep",
-    "policy_creep_summary",
-    "power_over",
-    "power_over_count",
-    "power_over_everyone",
-    "power_over_summary",
-    "power_over_unreported",
-    "root",
-    "service_linked",
-    "services",
-    "trust",
-    "type",
-    "wildcard_services",
-];
-
-/// Facts the GitHub source writes on identities (`identity.facts.github.*`).
-pub const GITHUB_IDENTITY_FACTS: &[&str] = &[
-    "actions_secret",
-    "age_days",
-    "all_repositories",
-    "app_id",
-    "app_slug",
-    "created_at",
-    "enabled",
-    "events",
-    "expired",
-    "expires",
-    "expires_in_days",
-    "grant_id",
-    "idle_days",
-    "installation_id",
-    "key_id",
-    "lifetime_days",
-    "never_used",
-    "org",
-    "owner",
-    "permissions",
-    "product",
-    "read_only",
-    "repo",
-    "repository_selection",
-    "rotated_days",
-    "scope",
-    "suspended",
-    "token_id",
-    "token_name",
-    "updated_at",
-    "verified",
-    "visibility",
-    "write_permissions",
-];
+/// A field the analysis adds: name, type, meaning.
+type Extra = (&'static str, &'static str, &'static str);
 
 /// Fields the analysis adds to each variable (see `analysis::facts`).
-const AGENT_EXTRAS: &[&str] = &[
-    "access_level",
-    "identities",
-    "hardcoded_credentials",
-    "delegates_to",
+const AGENT_EXTRAS: &[Extra] = &[
+    (
+        "access_level",
+        "string",
+        "The highest level the agent holds directly (its tools and identities).",
+    ),
+    (
+        "identities",
+        "array of object",
+        "The identities it holds: `id`, `kind`, `provider`, `name`, `human`, `access_level`, `storage`, `lifetime`.",
+    ),
+    (
+        "hardcoded_credentials",
+        "integer",
+        "How many of the identities it holds have a credential written in a file.",
+    ),
+    (
+        "delegates_to",
+        "array of string",
+        "The agents it can hand work to.",
+    ),
 ];
-const CREDENTIAL_EXTRAS: &[&str] = &[
-    "holder_count",
-    "holder_configs",
-    "ai_provider",
-    "long_lived",
-    "human",
-    "location_count",
+const CREDENTIAL_EXTRAS: &[Extra] = &[
+    ("holder_count", "integer", "How many agents hold it."),
+    (
+        "holder_configs",
+        "integer",
+        "How many configs (workflow files, other files) its holders are in.",
+    ),
+    (
+        "ai_provider",
+        "boolean",
+        "Whether it is a key only an AI workload would hold.",
+    ),
+    (
+        "long_lived",
+        "boolean",
+        "Whether it is a kind of key that lives until revoked, and not minted per run.",
+    ),
+    (
+        "human",
+        "boolean",
+        "Whether its identity belongs to a person.",
+    ),
+    (
+        "location_count",
+        "integer",
+        "How many places it was seen in.",
+    ),
 ];
-const IDENTITY_EXTRAS: &[&str] = &["holder_count", "location_count"];
-const CHANGE_EXTRAS: &[&str] = &["short_commit", "date"];
+const IDENTITY_EXTRAS: &[Extra] = &[
+    ("holder_count", "integer", "How many agents hold it."),
+    (
+        "location_count",
+        "integer",
+        "How many places it was seen in.",
+    ),
+];
+const CHANGE_EXTRAS: &[Extra] = &[
+    (
+        "short_commit",
+        "string",
+        "The commit's first seven characters.",
+    ),
+    ("date", "string", "The author date (`YYYY-MM-DD`)."),
+];
 /// Fields left out of what rules see: lists that grow with the inventory.
 const UNLISTED: &[&str] = &["locations", "agents"];
-const CHAIN_FIELDS: &[&str] = &[
-    "agent",
-    "start_kind",
-    "target",
-    "path",
-    "hops",
-    "hop_kinds",
-    "length",
-    "from_level",
-    "to_level",
-    "gains",
-    "capabilities",
-    "target_name",
-    "start_name",
+const CHAIN_FIELDS: &[Extra] = &[
+    ("agent", "string", "The agent or identity that gains."),
+    ("start_kind", "string", "`agent` or `identity`."),
+    ("target", "string", "The node whose access is gained."),
+    ("path", "array of string", "Node ids from start to target."),
+    ("hops", "array of string", "One sentence per hop."),
+    (
+        "hop_kinds",
+        "array of string",
+        "The kind of each hop (`delegates`, `assumes`, `escalates`, `holds`, …).",
+    ),
+    ("length", "integer", "How many hops."),
+    (
+        "from_level",
+        "string",
+        "The highest level the start holds itself in the domains it gains.",
+    ),
+    ("to_level", "string", "The highest level gained."),
+    ("gains", "string", "What the path adds, in words."),
+    (
+        "capabilities",
+        "array of string",
+        "Each gained capability: `read on s3`, `write on contents`, `admin on every service`.",
+    ),
+    ("target_name", "string", "The target's name."),
+    ("start_name", "string", "The start's name."),
 ];
-const CONFIG_FIELDS: &[&str] = &[
-    "max_key_age_days",
-    "max_idle_days",
-    "max_session_hours",
-    "scope",
+const CONFIG_FIELDS: &[Extra] = &[
+    (
+        "max_key_age_days",
+        "integer",
+        "Keys older than this are old (the config's threshold).",
+    ),
+    (
+        "max_idle_days",
+        "integer",
+        "Identities unused longer than this are idle.",
+    ),
+    (
+        "max_session_hours",
+        "integer",
+        "Sessions longer than this are long.",
+    ),
+    ("scope", "string", "`agents` or `all` (`--scope`)."),
 ];
 
-/// The top-level properties of a model struct's schema.
-fn fields_of<T: JsonSchema>() -> Vec<String> {
-    let schema = schemars::schema_for!(T);
-    schema
-        .as_value()
-        .get("properties")
-        .and_then(|p| p.as_object())
-        .map(|p| p.keys().cloned().collect())
+/// A field rules can read: its path, type and meaning.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Field {
+    /// Dotted, from the variable: `agent.facts.write_scopes`.
+    pub path: String,
+    /// The JSON type (`string`, `array of string`, `one of: read, write`).
+    pub ty: String,
+    /// One line on what it means.
+    pub doc: String,
+}
+
+/// The fields of a variable, or of one agent kind's or provider's facts.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct FieldGroup {
+    /// `agent`, `agent.facts (github-workflow)`, `identity.facts.aws`.
+    pub title: String,
+    pub fields: Vec<Field>,
+}
+
+/// The top-level properties of a schema, each with its type and description.
+fn fields_in(schema: &schemars::Schema, under: &str, drop: &[&str]) -> Vec<Field> {
+    let root = schema.as_value();
+    let defs = root.get("$defs").unwrap_or(&Value::Null);
+    root.get("properties")
+        .and_then(Value::as_object)
+        .into_iter()
+        .flatten()
+        .filter(|(name, _)| !drop.contains(&name.as_str()))
+        .map(|(name, prop)| Field {
+            path: format!("{under}.{name}"),
+            ty: type_of(prop, defs),
+            doc: description(prop, defs),
+        })
+        .collect()
+}
+
+/// The top-level fields of a model struct.
+fn fields_of<T: JsonSchema>(under: &str, drop: &[&str]) -> Vec<Field> {
+    fields_in(&schemars::schema_for!(T), under, drop)
+}
+
+fn extras(under: &str, list: &[Extra]) -> Vec<Field> {
+    list.iter()
+        .map(|(name, ty, doc)| Field {
+            path: format!("{under}.{name}"),
+            ty: ty.to_string(),
+            doc: doc.to_string(),
+        })
+        .collect()
+}
+
+/// The definition a `$ref` points at, or the schema itself.
+fn resolve<'s>(s: &'s Value, defs: &'s Value) -> &'s Value {
+    s.get("$ref")
+        .and_then(Value::as_str)
+        .and_then(|r| r.rsplit('/').next())
+        .and_then(|name| defs.get(name))
+        .unwrap_or(s)
+}
+
+/// A schema's type in words, leaving out `null` (every fact may be absent).
+fn type_of(s: &Value, defs: &Value) -> String {
+    let s = resolve(s, defs);
+    if let Some(values) = s.get("enum").and_then(Value::as_array) {
+        let names: Vec<&str> = values.iter().filter_map(Value::as_str).collect();
+        return format!("one of: {}", names.join(", "));
+    }
+    if let Some(values) = s.get("oneOf").and_then(Value::as_array)
+        && values.iter().all(|v| v.get("const").is_some())
+    {
+        let names: Vec<&str> = values.iter().filter_map(|v| v["const"].as_str()).collect();
+        return format!("one of: {}", names.join(", "));
+    }
+    for key in ["anyOf", "oneOf"] {
+        if let Some(alts) = s.get(key).and_then(Value::as_array) {
+            let mut names: Vec<String> = alts
+                .iter()
+                .filter(|a| a.get("type").and_then(Value::as_str) != Some("null"))
+                .map(|a| type_of(a, defs))
+                .collect();
+            names.dedup();
+            return names.join(" or ");
+        }
+    }
+    let types: Vec<&str> = match s.get("type") {
+        Some(Value::String(t)) => vec![t.as_str()],
+        Some(Value::Array(ts)) => ts
+            .iter()
+            .filter_map(Value::as_str)
+            .filter(|t| *t != "null")
+            .collect(),
+        _ => Vec::new(),
+    };
+    let one = |t: &str| match t {
+        "array" => match s.get("items") {
+            Some(items) => format!("array of {}", type_of(items, defs)),
+            None => "array".to_string(),
+        },
+        "object" => match s.get("additionalProperties") {
+            Some(v @ Value::Object(_)) => format!("map of {}", type_of(v, defs)),
+            _ => "object".to_string(),
+        },
+        t => t.to_string(),
+    };
+    match types.as_slice() {
+        [] => "any".to_string(),
+        ts => ts.iter().map(|t| one(t)).collect::<Vec<_>>().join(" or "),
+    }
+}
+
+/// A schema's description, or its definition's.
+fn description(s: &Value, defs: &Value) -> String {
+    s.get("description")
+        .or_else(|| resolve(s, defs).get("description"))
+        .and_then(Value::as_str)
+        .map(|d| d.split_whitespace().collect::<Vec<_>>().join(" "))
         .unwrap_or_default()
 }
 
-/// Every readable path, dotted (`agent.facts.write_scopes`).
-static PATHS: LazyLock<BTreeSet<String>> = LazyLock::new(|| {
+/// Every field rules can read, grouped by variable, and the facts by agent kind and
+/// identity provider.
+pub fn field_groups() -> Vec<FieldGroup> {
     use crate::model::{Agent, Change, Credential, Grant, Identity};
-    let mut paths = BTreeSet::new();
-    let mut add = |var: &str, fields: &mut dyn Iterator<Item = String>, drop: &[&str]| {
-        paths.insert(var.to_string());
-        for f in fields {
-            if !drop.contains(&f.as_str()) {
-                paths.insert(format!("{var}.{f}"));
-            }
-        }
+    let group = |title: &str, fields: Vec<Field>| FieldGroup {
+        title: title.to_string(),
+        fields,
     };
-    let owned = |l: &[&str]| l.iter().map(|s| s.to_string()).collect::<Vec<_>>();
-    add(
+    let mut groups = vec![group(
         "agent",
-        &mut fields_of::<Agent>().into_iter().chain(owned(AGENT_EXTRAS)),
-        &[],
-    );
-    add(
-        "credential",
-        &mut fields_of::<Credential>()
-            .into_iter()
-            .chain(owned(CREDENTIAL_EXTRAS)),
-        UNLISTED,
-    );
-    add(
-        "identity",
-        &mut fields_of::<Identity>()
-            .into_iter()
-            .chain(owned(IDENTITY_EXTRAS)),
-        UNLISTED,
-    );
-    add("grant", &mut fields_of::<Grant>().into_iter(), &[]);
-    add(
-        "change",
-        &mut fields_of::<Change>()
-            .into_iter()
-            .chain(owned(CHANGE_EXTRAS)),
-        &[],
-    );
-    add("chain", &mut owned(CHAIN_FIELDS).into_iter(), &[]);
-    add("config", &mut owned(CONFIG_FIELDS).into_iter(), &[]);
-    for f in AGENT_FACTS {
-        paths.insert(format!("agent.facts.{f}"));
+        [
+            fields_of::<Agent>("agent", &[]),
+            extras("agent", AGENT_EXTRAS),
+        ]
+        .concat(),
+    )];
+    for r in AGENT_FACT_RECORDS {
+        groups.push(group(
+            &format!("{} ({})", r.path, r.kinds.join(", ")),
+            fields_in(&(r.schema)(), r.path, &[]),
+        ));
     }
-    for (source, facts) in [
-        ("aws", AWS_IDENTITY_FACTS),
-        ("github", GITHUB_IDENTITY_FACTS),
-    ] {
-        paths.insert(format!("identity.facts.{source}"));
-        for f in facts {
-            paths.insert(format!("identity.facts.{source}.{f}"));
+    groups.push(group(
+        "credential",
+        [
+            fields_of::<Credential>("credential", UNLISTED),
+            extras("credential", CREDENTIAL_EXTRAS),
+        ]
+        .concat(),
+    ));
+    groups.push(group(
+        "identity",
+        [
+            fields_of::<Identity>("identity", UNLISTED),
+            extras("identity", IDENTITY_EXTRAS),
+        ]
+        .concat(),
+    ));
+    for r in IDENTITY_FACT_RECORDS {
+        groups.push(group(r.path, fields_in(&(r.schema)(), r.path, &[])));
+    }
+    groups.push(group("grant", fields_of::<Grant>("grant", &[])));
+    groups.push(group(
+        "change",
+        [
+            fields_of::<Change>("change", &[]),
+            extras("change", CHANGE_EXTRAS),
+        ]
+        .concat(),
+    ));
+    groups.push(group("chain", extras("chain", CHAIN_FIELDS)));
+    groups.push(group("config", extras("config", CONFIG_FIELDS)));
+    groups
+}
+
+/// Every readable path, dotted (`agent.facts.write_scopes`), with each of its parents.
+static PATHS: LazyLock<BTreeSet<String>> = LazyLock::new(|| {
+    let mut paths = BTreeSet::new();
+    for field in field_groups().into_iter().flat_map(|g| g.fields) {
+        let mut prefix = String::new();
+        for step in field.path.split('.') {
+            if !prefix.is_empty() {
+                prefix.push('.');
+            }
+            prefix.push_str(step);
+            paths.insert(prefix.clone());
         }
     }
     paths
@@ -470,5 +525,71 @@ mod tests {
         assert!(check(&["credential", "locations"]).is_err());
         assert!(check(&["credential", "holder_count"]).is_ok());
         assert!(check(&["chain", "gains"]).is_ok());
+    }
+
+    #[test]
+    fn the_facts_are_the_fact_structs_fields() {
+        // `agent.facts` is the union over agent kinds.
+        assert!(check(&["agent", "facts", "write_scopes"]).is_ok()); // github-workflow
+        assert!(check(&["agent", "facts", "server_count"]).is_ok()); // mcp-client
+        assert!(check(&["agent", "facts", "push_notifications"]).is_ok()); // a2a
+        assert!(check(&["identity", "facts", "github", "read_only"]).is_ok());
+        assert!(check(&["identity", "facts", "aws", "type"]).is_ok());
+        // A misspelling of a struct's field is named with the field.
+        let e = check(&["agent", "facts", "can_aprove_pull_request_reviews"]).unwrap_err();
+        assert_eq!(
+            e.nearest.as_deref(),
+            Some("can_approve_pull_request_reviews")
+        );
+        let e = check(&["identity", "facts", "github", "read_onl"]).unwrap_err();
+        assert!(
+            e.to_string()
+                .contains("did you mean `identity.facts.github.read_only`"),
+            "{e}"
+        );
+        // No provider but those with a struct.
+        let e = check(&["identity", "facts", "azure"]).unwrap_err();
+        assert_eq!(e.fields, ["aws", "github"]);
+        // A fact with no listed children stays open below.
+        assert!(check(&["identity", "facts", "aws", "trust", "github_oidc"]).is_ok());
+    }
+
+    #[test]
+    fn fields_carry_their_type_and_meaning() {
+        let groups = field_groups();
+        let field = |path: &str| {
+            groups
+                .iter()
+                .flat_map(|g| &g.fields)
+                .find(|f| f.path == path)
+                .unwrap_or_else(|| panic!("{path}"))
+        };
+        let ws = field("agent.facts.write_scopes");
+        assert_eq!(ws.ty, "array of string");
+        assert!(
+            ws.doc.starts_with("Token scopes at write or above"),
+            "{ws:?}"
+        );
+        assert_eq!(field("agent.facts.oidc").ty, "boolean");
+        assert_eq!(field("identity.facts.aws.services").ty, "map of string");
+        assert!(
+            field("agent.facts.effective_level")
+                .ty
+                .starts_with("one of: none, list, read")
+        );
+        assert!(
+            groups
+                .iter()
+                .any(|g| g.title == "agent.facts (github-workflow)")
+        );
+        // Every field has a type, and every fact a line of meaning.
+        for f in groups.iter().flat_map(|g| &g.fields) {
+            assert!(!f.ty.is_empty(), "{f:?}");
+        }
+        for r in AGENT_FACT_RECORDS.iter().chain(IDENTITY_FACT_RECORDS) {
+            for f in fields_in(&(r.schema)(), r.path, &[]) {
+                assert!(!f.doc.is_empty(), "{} has no doc", f.path);
+            }
+        }
     }
 }

@@ -126,38 +126,124 @@ fn load_errors_name_the_file_and_line() {
     }
 }
 
-/// The rule vocabulary lists every fact key a source writes: those on the fixtures
-/// and, when it is there, on the shared corpus. A source that starts writing a new fact
-/// must list it (`src/rules/vocabulary.rs`) before a rule can read it.
+/// Every fact record a source writes, on the fixtures and (when it is there) on the
+/// shared corpus, reads back as its kind's struct (`src/model/facts.rs`): an unlisted
+/// key or a value of another type fails, naming the agent or identity and the key. The
+/// rule vocabulary is made from those structs, so a rule can read every fact written.
 #[test]
-fn every_fact_a_source_writes_is_in_the_rule_vocabulary() {
+fn every_fact_a_source_writes_is_in_its_kinds_struct() {
+    use nhi_audit::model::AgentKind;
+    use nhi_audit::model::facts::{agent_record, identity_record};
     use nhi_audit::rules::vocabulary::check;
     let mut roots = vec![crate_dir().join("fixtures")];
     roots.extend(crate::common::corpus(""));
     let refs: Vec<&std::path::Path> = roots.iter().map(|p| p.as_path()).collect();
     let report = crate::common::scan_json(&refs, &["--scope", "all", "--allow-partial"]);
-    let mut missing = std::collections::BTreeSet::new();
+    let mut failures = Vec::new();
     let inv = &report["inventory"];
     for agent in inv["agents"].as_array().unwrap() {
+        let (id, kind) = (&agent["id"], agent["kind"].as_str().unwrap());
+        let Some(record) = agent_record(&AgentKind::parse(kind)) else {
+            failures.push(format!("agent {id}: no fact struct for kind {kind}"));
+            continue;
+        };
+        if let Err(e) = (record.check)(&agent["facts"]) {
+            failures.push(format!("agent {id} ({kind}, {}): {e}", record.name));
+        }
         for key in agent["facts"].as_object().unwrap().keys() {
-            if check(&["agent", "facts", key]).is_err() {
-                missing.insert(format!("agent.facts.{key}"));
+            if let Err(e) = check(&["agent", "facts", key]) {
+                failures.push(format!("agent {id}: {e}"));
             }
         }
     }
     for identity in inv["identities"].as_array().unwrap() {
+        let id = &identity["id"];
         for (source, facts) in identity["facts"].as_object().into_iter().flatten() {
-            for key in facts.as_object().into_iter().flat_map(|m| m.keys()) {
-                if check(&["identity", "facts", source, key]).is_err() {
-                    missing.insert(format!("identity.facts.{source}.{key}"));
-                }
+            let Some(record) = identity_record(source) else {
+                failures.push(format!("identity {id}: no fact struct for facts.{source}"));
+                continue;
+            };
+            if let Err(e) = (record.check)(facts) {
+                failures.push(format!("identity {id} ({}): {e}", record.name));
             }
         }
     }
     assert!(
-        missing.is_empty(),
-        "facts written but not in the vocabulary: {missing:?}"
+        failures.is_empty(),
+        "facts that do not read as their struct:\n{}",
+        failures.join("\n")
     );
+}
+
+/// `rules fields` lists every readable path with its type and meaning, and `--format
+/// json` is the schema of the fact structs.
+#[test]
+fn rules_fields_lists_paths_and_prints_the_fact_schema() {
+    let out = bin().args(["rules", "fields"]).output().unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let text = String::from_utf8_lossy(&out.stdout);
+    let at = text
+        .find("  agent.facts.write_scopes  (array of string)\n")
+        .unwrap_or_else(|| panic!("{text}"));
+    assert!(
+        text[at..]
+            .lines()
+            .nth(1)
+            .is_some_and(|l| l.trim_start().starts_with("Token scopes at write or above")),
+        "{text}"
+    );
+    for heading in [
+        "agent\n",
+        "agent.facts (github-workflow)\n",
+        "agent.facts (mcp-client)\n",
+        "identity.facts.aws\n",
+        "identity.facts.github\n",
+        "config\n",
+    ] {
+        assert!(text.contains(heading), "{heading}: {text}");
+    }
+    assert!(
+        text.contains("  identity.facts.aws.admin  (boolean)\n"),
+        "{text}"
+    );
+
+    let out = bin()
+        .args(["rules", "fields", "--format", "json"])
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let schema: serde_json::Value = serde_json::from_slice(&out.stdout).expect("JSON");
+    for name in [
+        "WorkflowAgentFacts",
+        "McpAgentFacts",
+        "CrewAiAgentFacts",
+        "GithubAppAgentFacts",
+        "AwsIdentityFacts",
+        "GithubIdentityFacts",
+    ] {
+        let def = &schema["$defs"][name];
+        assert_eq!(def["type"], "object", "{name}");
+        assert_eq!(def["additionalProperties"], false, "{name}");
+    }
+    let ws = &schema["$defs"]["WorkflowAgentFacts"]["properties"]["write_scopes"];
+    assert!(
+        ws["description"]
+            .as_str()
+            .is_some_and(|d| d.starts_with("Token scopes")),
+        "{ws}"
+    );
+    let records = schema["x-records"].as_array().expect("records");
+    assert!(records.iter().any(|r| r["path"] == "agent.facts"
+        && r["kinds"] == serde_json::json!(["github-workflow"])
+        && r["schema"]["$ref"] == "#/$defs/WorkflowAgentFacts"));
 }
 
 #[test]

@@ -1,0 +1,1072 @@
+//! The facts rules read, one record per kind of agent and per identity provider, with
+//! what each field means and its type. The rule vocabulary and `nhi-audit rules fields`
+//! are generated from these structs.
+//!
+//! For now they describe what the sources write rather than what they build: the
+//! sources still fill `Agent::facts` and `Identity::facts` as JSON maps, and
+//! `tests/it/rules.rs` proves that every record written on the fixtures and the shared
+//! corpus reads back as its struct. Building these structs in the sources is a later
+//! step.
+
+use std::collections::BTreeMap;
+
+use schemars::JsonSchema;
+use serde::de::DeserializeOwned;
+use serde::{Deserialize, Serialize};
+use serde_json::Value;
+
+use super::AccessLevel;
+use super::kinds::AgentKind;
+
+/// Permissions as a workflow writes them: `read-all` or `write-all`, or a level per scope.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(untagged)]
+pub enum WorkflowPermissions {
+    /// `read-all` or `write-all`.
+    All(String),
+    /// Scope → level (`contents: write`).
+    Scopes(BTreeMap<String, String>),
+}
+
+/// A GitHub grant's permissions: scope → level (an app installation), or per resource
+/// (`organization`, `repository`, `other`), scope → level (a fine-grained PAT).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(untagged)]
+pub enum GithubPermissions {
+    /// Scope → level.
+    Scopes(BTreeMap<String, String>),
+    /// Resource → scope → level.
+    ByResource(BTreeMap<String, BTreeMap<String, String>>),
+}
+
+/// A step that runs the agent.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct AgentStep {
+    /// The agent product (`Claude Code`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub agent: Option<String>,
+    /// The model provider it talks to, when known (`anthropic`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub provider: Option<String>,
+    /// The action or workflow it uses (`anthropics/claude-code-action@v1`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub uses: Option<String>,
+    /// Whether `uses` is pinned to a commit (or is local).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub pinned: Option<bool>,
+    /// The file of the step.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub file: Option<String>,
+    /// Its line.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub line: Option<u64>,
+}
+
+/// Untrusted text that reaches the agent.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct UntrustedInput {
+    /// The context it comes from (`github.event.issue.body`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub source: Option<String>,
+    /// Where it goes, in words (`the \`prompt\` input of Claude Code`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub into: Option<String>,
+    /// Who writes that text, in words.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub written_by: Option<String>,
+    /// The file where it is passed.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub file: Option<String>,
+    /// Its line.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub line: Option<u64>,
+}
+
+/// A gh-aw safe output the agent may ask for.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct SafeOutput {
+    /// Its kind (`create-pull-request`, `add-comment`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub kind: Option<String>,
+    /// Its `max:`, as written.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub max: Option<String>,
+    /// The token scopes applying it needs.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub scopes: Option<Vec<String>>,
+    /// Its line.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub line: Option<u64>,
+}
+
+/// An access key of an IAM user.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct AwsAccessKey {
+    /// The key id (`AKIA…`), when the export has it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub id: Option<String>,
+    /// The key's name in the export (`key1`, `key2`, or its id).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub slot: Option<String>,
+    /// Whether it is active.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub active: Option<bool>,
+    /// When it was created.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub created: Option<String>,
+    /// When it was last used.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub last_used: Option<String>,
+    /// Its age, in days.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub age_days: Option<i64>,
+    /// Days since it was last used.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub last_used_days: Option<i64>,
+    /// Whether it was never used.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub never_used: Option<bool>,
+}
+
+/// A way into other principals, one per method.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct AwsEscalation {
+    /// The method's short name (`iam:CreatePolicyVersion`, `PassRole+lambda`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub method: Option<String>,
+    /// What the method does, in words.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub description: Option<String>,
+    /// The first few principals it reaches.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub targets: Option<Vec<String>>,
+    /// How many principals it reaches.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub target_count: Option<u64>,
+    /// Whether one of them is the principal itself (it rewrites its own permissions).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub self_modification: Option<bool>,
+    /// Whether every way depends on a condition that could not be decided offline.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub conditional: Option<bool>,
+}
+
+/// A principal another can change.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct AwsPowerOver {
+    /// The principal's ARN.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub principal: Option<String>,
+    /// `user` or `role`.
+    #[serde(default, skip_serializing_if = "Option::is_none", rename = "type")]
+    pub kind: Option<String>,
+    /// Each way (`iam:PutRolePolicy`, `iam:CreatePolicyVersion on policy/NAME`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub via: Option<Vec<String>>,
+    /// Whether every way depends on a condition that could not be decided offline.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub conditional: Option<bool>,
+    /// Whether it is already reported as an escalation.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub escalation: Option<bool>,
+}
+
+/// A customer policy whose versions raised its level.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct AwsPolicyCreep {
+    /// The policy's ARN.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub policy: Option<String>,
+    /// Its first version.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub from_version: Option<String>,
+    /// The first version's level.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub from_level: Option<AccessLevel>,
+    /// The version with the highest level.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub to_version: Option<String>,
+    /// That version's level.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub to_level: Option<AccessLevel>,
+    /// When that version was created.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub date: Option<String>,
+    /// The version in force.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub default_version: Option<String>,
+}
+
+/// The secrets a caller hands a called workflow: `inherit`, or their names.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(untagged)]
+pub enum SecretsPassed {
+    /// `inherit`: every secret of the caller.
+    Inherit(String),
+    /// The names of the secrets passed.
+    Names(Vec<String>),
+}
+
+/// Who could start a workflow job without its environment's reviewers.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct StartWithoutEnvironment {
+    /// `anyone`, `contributors`, `writers`, `maintainers` or `unknown`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub level: Option<String>,
+    /// The sentence that decides it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub reason: Option<String>,
+}
+
+/// The caller of a job in a called (reusable) workflow.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct CalledBy {
+    /// The caller's workflow file.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub file: Option<String>,
+    /// The calling job.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub job: Option<String>,
+    /// The called workflow file.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub workflow: Option<String>,
+    /// The job of the called workflow.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub called_job: Option<String>,
+    /// The secrets the caller hands over: `inherit`, or their names.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub secrets_passed: Option<SecretsPassed>,
+}
+
+/// A call to a reusable workflow that was not read.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct UnresolvedCall {
+    /// The called workflow (`org/repo/.github/workflows/x.yml@ref`, `./…`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub target: Option<String>,
+    /// The permissions the call hands over; null for the default.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub permissions: Option<WorkflowPermissions>,
+    /// The secrets it hands over: `inherit`, or their names.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub secrets: Option<SecretsPassed>,
+}
+
+/// A gh-aw workflow's Markdown source and compiled lock.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct GhAw {
+    /// The Markdown source, when known.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub source: Option<String>,
+    /// The lock file (`*.lock.yml`); null on the Markdown source itself.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub lock: Option<String>,
+    /// The job's role in the lock: `agent` or `threat detection`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub role: Option<String>,
+    /// The engine the source names (`claude`, `codex`, `copilot`, …).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub engine: Option<String>,
+    /// The repository roles allowed to start it (`roles:`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub roles: Option<Vec<String>>,
+    /// The tools the source gives the agent (`tools:`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub tools: Option<Vec<String>>,
+    /// The lock's job that applies the safe outputs with a write token.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub writer_job: Option<String>,
+}
+
+/// What a role's trust policy lets in.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct AwsTrust {
+    /// The AWS services it trusts (`bedrock.amazonaws.com`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub services: Option<Vec<String>>,
+    /// The AWS principals it trusts (accounts, roles, users).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub aws: Option<Vec<String>>,
+    /// The identity providers it trusts (OIDC, SAML).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub federated: Option<Vec<String>>,
+    /// Whether it lets in any principal (`"*"`) with no condition.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub any_principal: Option<bool>,
+    /// Trusted services with no `aws:SourceAccount`, `aws:SourceArn` or `aws:SourceOrgID`
+    /// condition (a confused deputy).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub confused_deputy_services: Option<Vec<String>>,
+    /// Each statement trusting GitHub's OIDC provider: its `sub` and `aud` and their issues.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub github_oidc: Option<Vec<GithubOidcTrust>>,
+    /// Every issue of those statements (a `sub` any repository matches, no `aud`, …).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub github_oidc_issues: Option<Vec<String>>,
+}
+
+/// A trust statement for GitHub's OIDC provider.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct GithubOidcTrust {
+    /// The `sub` values it allows.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub sub: Option<Vec<String>>,
+    /// The `aud` values it allows.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub aud: Option<Vec<String>>,
+    /// What lets too much in.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub issues: Option<Vec<String>>,
+}
+
+/// `agent.facts` of a GitHub Actions job that runs an AI agent (`github-workflow`).
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct WorkflowAgentFacts {
+    /// The workflow's name (or its file when it has none).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub workflow: Option<String>,
+    /// The workflow file the job is in (the caller's, for a called workflow).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub workflow_file: Option<String>,
+    /// The job's id.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub job: Option<String>,
+    /// The agent product the job runs (`Claude Code`, `Codex`, `AI agent` when unknown).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub product: Option<String>,
+    /// The gh-aw engine (`claude`, `codex`, `copilot`, …), on gh-aw Markdown workflows.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub engine: Option<String>,
+    /// The steps that run the agent: `agent`, `provider`, `uses`, `pinned`, `file`, `line`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub agent_steps: Option<Vec<AgentStep>>,
+    /// The events that start the workflow (`issue_comment`, `pull_request_target`, …).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub triggers: Option<Vec<String>>,
+    /// The triggers any outsider can fire (issues, comments, forks' pull requests).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub untrusted_triggers: Option<Vec<String>>,
+    /// The workflows whose completion starts this one (`workflow_run`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub after_workflows: Option<Vec<String>>,
+    /// Where the token's permissions come from: `job`, `workflow`, `caller`, `front
+    /// matter` or `default`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub permissions_source: Option<String>,
+    /// The token's permissions as written: `read-all`, `write-all` or scope → level;
+    /// null for the default.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub permissions: Option<WorkflowPermissions>,
+    /// The token's highest level: `read`, `write`, … or `unknown`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub token_access_level: Option<String>,
+    /// Token scopes at write or above (`contents`, `pull-requests`), from the job's
+    /// effective permissions.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub write_scopes: Option<Vec<String>>,
+    /// The repository's default token permission (`read` or `write`), when the job has
+    /// no `permissions:` block and the GitHub source read the setting.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub default_workflow_permissions: Option<String>,
+    /// Whose setting the default is: `repository org/name` or `organization org`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub default_permissions_from: Option<String>,
+    /// Whether the default token may approve pull requests (the GitHub setting).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub can_approve_pull_request_reviews: Option<bool>,
+    /// The id of the job's `GITHUB_TOKEN` identity.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub token: Option<String>,
+    /// Whether the job may mint an OIDC token (`id-token: write`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub oidc: Option<bool>,
+    /// The federation inputs set on the agent's steps (`role-to-assume`, `use_bedrock`, …).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub federation: Option<Vec<String>>,
+    /// The cloud roles the job assumes (`role-to-assume`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub role_to_assume: Option<Vec<String>>,
+    /// Static cloud keys the job gets: secrets named like one and inputs
+    /// (`aws-access-key-id`, `credentials_json`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub static_cloud_keys: Option<Vec<String>>,
+    /// A sentence of what the job holds (write scopes, secrets, roles, static keys).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub holds: Option<String>,
+    /// The names of the secrets the job receives.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub secrets: Option<Vec<String>>,
+    /// The secrets it receives that are not a model provider's key.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub non_model_secrets: Option<Vec<String>>,
+    /// Whether the job gets every secret of its caller (`secrets: inherit`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub secrets_inherit: Option<bool>,
+    /// Secrets passed as the agent's GitHub token (`github_token`, `GH_TOKEN`) with no app
+    /// token minted: a PAT in place of `GITHUB_TOKEN`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub github_token_override: Option<Vec<String>>,
+    /// Whether the job mints a GitHub App token (`create-github-app-token`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub app_token: Option<bool>,
+    /// The `permission-*` inputs of the app token step (`contents: write`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub app_token_permissions: Option<Vec<String>>,
+    /// The literal app ids the app token step names.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub app_token_apps: Option<Vec<String>>,
+    /// The job's deployment environment, if any.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub environment: Option<String>,
+    /// The agent's `allowed_non_write_users` input, as written.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub allowed_non_write_users: Option<String>,
+    /// The agent's `allowed_bots` input, as written.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub allowed_bots: Option<String>,
+    /// Flags that turn off the agent's own safeguards (`--dangerously-skip-permissions`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub dangerous_flags: Option<Vec<String>>,
+    /// Whether a `run:` script of the job calls a model provider's API endpoint itself.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub calls_llm_api: Option<bool>,
+    /// The reusable workflow the job calls (`uses:`), or the called file it runs in.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub calls: Option<String>,
+    /// A call to a workflow that was not read: `target`, the `permissions` and the
+    /// `secrets` it hands over.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub unresolved_call: Option<UnresolvedCall>,
+    /// For a job of a called workflow, its caller: `file`, `job`, `workflow`,
+    /// `called_job`, `secrets_passed`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub called_by: Option<CalledBy>,
+    /// Untrusted text that reaches the agent (`source`, `into`, `written_by`, `file`,
+    /// `line`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub untrusted_inputs: Option<Vec<UntrustedInput>>,
+    /// The gh-aw source and lock of the workflow: `source`, `lock`, `role`, `engine`,
+    /// `roles`, `tools`, `writer_job`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub gh_aw: Option<GhAw>,
+    /// The gh-aw safe outputs the agent may ask for (`kind`, `max`, `scopes`, `line`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub safe_outputs: Option<Vec<SafeOutput>>,
+    /// Write scopes of the job that applies the safe outputs.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub writes_through_safe_outputs: Option<Vec<String>>,
+    /// Who can start a run: `anyone`, `contributors`, `writers`, `maintainers` or
+    /// `unknown`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub who_can_start: Option<String>,
+    /// The sentence that decides `who_can_start`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub who_can_start_reason: Option<String>,
+    /// The line that decides `who_can_start`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub who_can_start_line: Option<u64>,
+    /// Who could start it without the environment's reviewers (`level`, `reason`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub who_can_start_without_environment: Option<StartWithoutEnvironment>,
+    /// The repository (`org/name`), when the GitHub source read it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub repository: Option<String>,
+    /// The highest level the agent reaches through every path (the analysis).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub effective_level: Option<AccessLevel>,
+    /// What the agent reaches, highest level per domain (`write on contents in GitHub`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub effective_access: Option<Vec<String>>,
+}
+
+/// `agent.facts` of an MCP client configuration (`mcp-client`).
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct McpAgentFacts {
+    /// The client the file configures (`Claude Code`, `VS Code`, `Cursor`, …).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub client: Option<String>,
+    /// The configured servers: `name`, `transport`, `command`, `package`, `url`,
+    /// `remote`, `credentials`, `auto_approve`, `disabled`, `trust`, `line`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub servers: Option<Vec<Value>>,
+    /// How many servers it configures.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub server_count: Option<u64>,
+    /// The ids of the `inputs` the client prompts for as passwords.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub password_inputs: Option<Vec<String>>,
+    /// The ids of the model provider keys the config sets (`options.apiKey`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub provider_keys: Option<Vec<String>>,
+    /// The highest level the agent reaches through every path (the analysis).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub effective_level: Option<AccessLevel>,
+    /// What the agent reaches, highest level per domain (`write on contents in GitHub`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub effective_access: Option<Vec<String>>,
+}
+
+/// `agent.facts` of a CrewAI agent definition (`crewai`).
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct CrewAiAgentFacts {
+    /// Always `crewai`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub framework: Option<String>,
+    /// The tools the agent is given.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub tools: Option<Vec<String>>,
+    /// What its tools can do at most: `none`, `read` or `write`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub tool_access: Option<String>,
+    /// Whether it may hand work to the other agents of its crew.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub allow_delegation: Option<bool>,
+    /// Whether it may run code it writes.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub allow_code_execution: Option<bool>,
+    /// The model it names (`llm:`), if written as text.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub llm: Option<String>,
+    /// The highest level the agent reaches through every path (the analysis).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub effective_level: Option<AccessLevel>,
+    /// What the agent reaches, highest level per domain (`write on contents in GitHub`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub effective_access: Option<Vec<String>>,
+}
+
+/// `agent.facts` of a LangGraph graph (`langgraph`).
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct LangGraphAgentFacts {
+    /// Always `langgraph`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub framework: Option<String>,
+    /// The `.env` file the config loads (`env:`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub env_file: Option<String>,
+    /// The highest level the agent reaches through every path (the analysis).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub effective_level: Option<AccessLevel>,
+    /// What the agent reaches, highest level per domain (`write on contents in GitHub`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub effective_access: Option<Vec<String>>,
+}
+
+/// `agent.facts` of an AutoGen `OAI_CONFIG_LIST` (`autogen`).
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct AutoGenAgentFacts {
+    /// Always `autogen`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub framework: Option<String>,
+    /// The models the list names.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub models: Option<Vec<String>>,
+    /// The highest level the agent reaches through every path (the analysis).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub effective_level: Option<AccessLevel>,
+    /// What the agent reaches, highest level per domain (`write on contents in GitHub`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub effective_access: Option<Vec<String>>,
+}
+
+/// `agent.facts` of an A2A agent card (`a2a`).
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct A2aAgentFacts {
+    /// Always `a2a`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub framework: Option<String>,
+    /// The agent's endpoint (`url`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub url: Option<String>,
+    /// The authentication schemes the card declares.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub auth_schemes: Option<Vec<String>>,
+    /// Whether it declares any authentication scheme.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub authenticated: Option<bool>,
+    /// Whether it sends push notifications to URLs its callers give.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub push_notifications: Option<bool>,
+    /// How many skills the card lists.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub skills: Option<u64>,
+    /// The highest level the agent reaches through every path (the analysis).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub effective_level: Option<AccessLevel>,
+    /// What the agent reaches, highest level per domain (`write on contents in GitHub`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub effective_access: Option<Vec<String>>,
+}
+
+/// `agent.facts` of an AI product's GitHub App installation (`github-app`).
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct GithubAppAgentFacts {
+    /// The organization it is installed in.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub org: Option<String>,
+    /// The app's slug (`claude`, `copilot-swe-agent`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub app_slug: Option<String>,
+    /// The id of the installation identity (`github:installation:…`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub installation: Option<String>,
+    /// The AI product the app is.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub product: Option<String>,
+    /// Who makes the product.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub vendor: Option<String>,
+    /// Whether the installation is suspended.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub suspended: Option<bool>,
+    /// The highest level the agent reaches through every path (the analysis).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub effective_level: Option<AccessLevel>,
+    /// What the agent reaches, highest level per domain (`write on contents in GitHub`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub effective_access: Option<Vec<String>>,
+}
+
+/// `agent.facts` of a GitHub credential whose name says an AI product uses it
+/// (`named-credential`).
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct NamedCredentialAgentFacts {
+    /// The organization of the credential.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub org: Option<String>,
+    /// The repository of a deploy key.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub repo: Option<String>,
+    /// The AI product its name points at.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub product: Option<String>,
+    /// The id of the credential's identity (`github:pat:…`, `github:deploy-key:…`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub credential: Option<String>,
+    /// The highest level the agent reaches through every path (the analysis).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub effective_level: Option<AccessLevel>,
+    /// What the agent reaches, highest level per domain (`write on contents in GitHub`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub effective_access: Option<Vec<String>>,
+}
+
+/// `agent.facts` of the kinds whose sources write none, only the analysis
+/// (`aws-principal`, `aws-service-agent`, `declared`): the principal's own facts are on
+/// its identity (`identity.facts.aws`).
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct AnalysedAgentFacts {
+    /// The highest level the agent reaches through every path (the analysis).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub effective_level: Option<AccessLevel>,
+    /// What the agent reaches, highest level per domain (`write on contents in GitHub`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub effective_access: Option<Vec<String>>,
+}
+
+/// `identity.facts.aws`: an IAM user, role or root from the AWS source.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct AwsIdentityFacts {
+    /// The principal's ARN.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub arn: Option<String>,
+    /// Its account id.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub account: Option<String>,
+    /// `user`, `role` or `root`.
+    #[serde(default, skip_serializing_if = "Option::is_none", rename = "type")]
+    pub kind: Option<String>,
+    /// Its IAM path (`/`, `/aws-service-role/…`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub path: Option<String>,
+    /// Whether it is a service-linked role (AWS owns its policies).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub service_linked: Option<bool>,
+    /// The highest level its policies allow; null when unknown.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub access_level: Option<AccessLevel>,
+    /// Whether its policies allow everything (`*` on `*`), or it is the root user.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub admin: Option<bool>,
+    /// Services it has every action of (`s3:*`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub wildcard_services: Option<Vec<String>>,
+    /// Actions it has that change permissions (`iam:PutRolePolicy`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub permissions_management: Option<Vec<String>>,
+    /// Service → its highest level there (`s3: write`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub services: Option<BTreeMap<String, String>>,
+    /// Ways to gain more access, one per method: `method`, `description`, `targets`,
+    /// `target_count`, `self_modification`, `conditional`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub escalations: Option<Vec<AwsEscalation>>,
+    /// One line per escalation method, with how many targets.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub escalation_summary: Option<Vec<String>>,
+    /// Ways into other principals that add no access (same shape as `escalations`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub lateral_moves: Option<Vec<AwsEscalation>>,
+    /// Principals it can change: `principal`, `type`, `via`, `escalation`, `conditional`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub power_over: Option<Vec<AwsPowerOver>>,
+    /// How many principals it can change; null when it can change every one.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub power_over_count: Option<u64>,
+    /// Whether it can change every principal of its account (an administrator).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub power_over_everyone: Option<bool>,
+    /// How many of the principals it can change are not already an escalation.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub power_over_unreported: Option<u64>,
+    /// The first few principals it can change, with how, then how many more.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub power_over_summary: Option<String>,
+    /// Its access keys: `id`, `slot`, `active`, `created`, `age_days`, `last_used`,
+    /// `last_used_days`, `never_used`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub keys: Option<Vec<AwsAccessKey>>,
+    /// How many of its access keys are active.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub active_keys: Option<u64>,
+    /// Whether it can sign in to the console with a password.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub password_enabled: Option<bool>,
+    /// Whether it has an MFA device.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub mfa_active: Option<bool>,
+    /// Whether it is the account's root user.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub root: Option<bool>,
+    /// Days since it, or one of its keys, was last used (or created, if never).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub idle_days: Option<i64>,
+    /// Who its trust policy lets in: `services`, `aws`, `federated`, `any_principal`,
+    /// `confused_deputy_services`, `github_oidc`, `github_oidc_issues`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub trust: Option<AwsTrust>,
+    /// A role's maximum session length, in hours.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub max_session_hours: Option<u64>,
+    /// Its `owner`, `nhi:owner` or `team` tag.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub owner: Option<String>,
+    /// Customer policies whose versions raised their level: `policy`, `from_version`,
+    /// `from_level`, `to_version`, `to_level`, `default_version`, `date`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub policy_creep: Option<Vec<AwsPolicyCreep>>,
+    /// One line per policy that crept.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub policy_creep_summary: Option<Vec<String>>,
+    /// Set on a user only the credential report names (not in the IAM export).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub only_in_credential_report: Option<bool>,
+}
+
+/// `identity.facts.github`: an app installation, fine-grained PAT, deploy key or Actions
+/// secret from the GitHub source.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct GithubIdentityFacts {
+    /// The organization.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub org: Option<String>,
+    /// The repository of a deploy key or secret (for an organization secret, the one it
+    /// reaches).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub repo: Option<String>,
+    /// The app's slug (an installation).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub app_slug: Option<String>,
+    /// The app's id (an installation).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub app_id: Option<u64>,
+    /// The installation's id.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub installation_id: Option<u64>,
+    /// `all` or `selected` repositories (an installation, a PAT).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub repository_selection: Option<String>,
+    /// Whether an installation reaches every repository of the organization.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub all_repositories: Option<bool>,
+    /// Scope → level (an installation), or per resource, scope → level (a PAT).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub permissions: Option<GithubPermissions>,
+    /// An installation's scopes at write or above.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub write_permissions: Option<Vec<String>>,
+    /// The webhook events an installation receives.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub events: Option<Vec<String>>,
+    /// Whether an installation is suspended.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub suspended: Option<bool>,
+    /// When it was last updated (an installation, a secret).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub updated_at: Option<String>,
+    /// The AI product an installation is, if recognised.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub product: Option<String>,
+    /// A PAT's grant id in the organization.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub grant_id: Option<u64>,
+    /// A PAT's token id.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub token_id: Option<u64>,
+    /// A PAT's name.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub token_name: Option<String>,
+    /// The person who owns a PAT.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub owner: Option<String>,
+    /// Whether a PAT has expired.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub expired: Option<bool>,
+    /// Whether a PAT has an expiry date.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub expires: Option<bool>,
+    /// A PAT's lifetime from grant to expiry, in days.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub lifetime_days: Option<i64>,
+    /// Days until a PAT expires (negative once it has).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub expires_in_days: Option<i64>,
+    /// Whether a PAT was never used.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub never_used: Option<bool>,
+    /// Days since it was last used (or created, if never).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub idle_days: Option<i64>,
+    /// A deploy key's id.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub key_id: Option<u64>,
+    /// Whether a deploy key is read-only.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub read_only: Option<bool>,
+    /// Whether a deploy key is verified.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub verified: Option<bool>,
+    /// Whether a deploy key is enabled.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub enabled: Option<bool>,
+    /// A deploy key's age, in days.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub age_days: Option<i64>,
+    /// Set on an Actions secret.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub actions_secret: Option<bool>,
+    /// Where an Actions secret is set: `organization` or `repository`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub scope: Option<String>,
+    /// An organization secret's visibility (`all`, `private`, `selected`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub visibility: Option<String>,
+    /// When an Actions secret was created.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub created_at: Option<String>,
+    /// Days since an Actions secret's value was last replaced.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub rotated_days: Option<i64>,
+}
+
+/// A kind of fact record: where rules read it, which agents carry it, its struct.
+pub struct FactRecord {
+    /// Where rules read it: `agent.facts`, `identity.facts.aws`.
+    pub path: &'static str,
+    /// The agent kinds that carry it; empty for an identity record.
+    pub kinds: &'static [&'static str],
+    /// The struct's name, as in the schema's `$defs`.
+    pub name: &'static str,
+    /// The struct's JSON schema.
+    pub schema: fn() -> schemars::Schema,
+    /// Reads a record as the struct: `Err` names the key that is unlisted or of
+    /// another type.
+    pub check: fn(&Value) -> Result<(), String>,
+    /// Adds the struct's schema to a generator's definitions.
+    add_to: fn(&mut schemars::SchemaGenerator) -> schemars::Schema,
+}
+
+fn schema_of<T: JsonSchema>() -> schemars::Schema {
+    schemars::schema_for!(T)
+}
+
+fn check_as<T: DeserializeOwned>(value: &Value) -> Result<(), String> {
+    serde_path_to_error::deserialize::<_, T>(value)
+        .map(drop)
+        .map_err(|e| match e.path().to_string().as_str() {
+            "." => e.inner().to_string(),
+            path => format!("`{path}`: {}", e.inner()),
+        })
+}
+
+fn add_to<T: JsonSchema>(generator: &mut schemars::SchemaGenerator) -> schemars::Schema {
+    generator.subschema_for::<T>()
+}
+
+macro_rules! record {
+    ($path:literal, [$($kind:literal),*], $t:ty) => {
+        FactRecord {
+            path: $path,
+            kinds: &[$($kind),*],
+            name: stringify!($t),
+            schema: schema_of::<$t>,
+            check: check_as::<$t>,
+            add_to: add_to::<$t>,
+        }
+    };
+}
+
+/// The fact records of agents, by kind.
+pub const AGENT_FACT_RECORDS: &[FactRecord] = &[
+    record!("agent.facts", ["github-workflow"], WorkflowAgentFacts),
+    record!("agent.facts", ["mcp-client"], McpAgentFacts),
+    record!("agent.facts", ["crewai"], CrewAiAgentFacts),
+    record!("agent.facts", ["langgraph"], LangGraphAgentFacts),
+    record!("agent.facts", ["autogen"], AutoGenAgentFacts),
+    record!("agent.facts", ["a2a"], A2aAgentFacts),
+    record!("agent.facts", ["github-app"], GithubAppAgentFacts),
+    record!(
+        "agent.facts",
+        ["named-credential"],
+        NamedCredentialAgentFacts
+    ),
+    record!(
+        "agent.facts",
+        ["aws-principal", "aws-service-agent", "declared"],
+        AnalysedAgentFacts
+    ),
+];
+
+/// The fact records of identities, one per provider (`identity.facts.<provider>`).
+pub const IDENTITY_FACT_RECORDS: &[FactRecord] = &[
+    record!("identity.facts.aws", [], AwsIdentityFacts),
+    record!("identity.facts.github", [], GithubIdentityFacts),
+];
+
+/// The record an agent of `kind` carries; `None` for a kind no code writes.
+pub fn agent_record(kind: &AgentKind) -> Option<&'static FactRecord> {
+    AGENT_FACT_RECORDS
+        .iter()
+        .find(|r| r.kinds.contains(&kind.as_str()))
+}
+
+/// The record of `identity.facts.<provider>`.
+pub fn identity_record(provider: &str) -> Option<&'static FactRecord> {
+    IDENTITY_FACT_RECORDS
+        .iter()
+        .find(|r| r.path.strip_prefix("identity.facts.") == Some(provider))
+}
+
+/// Every record's struct in one JSON schema: the structs under `$defs`, and under
+/// `x-records` where rules read each and which agent kinds carry it.
+pub fn schema() -> Value {
+    let mut generator = schemars::SchemaGenerator::default();
+    let records: Vec<Value> = AGENT_FACT_RECORDS
+        .iter()
+        .chain(IDENTITY_FACT_RECORDS)
+        .map(|r| {
+            let reference = (r.add_to)(&mut generator);
+            serde_json::json!({"path": r.path, "kinds": r.kinds, "schema": reference})
+        })
+        .collect();
+    let defs: serde_json::Map<String, Value> =
+        generator.take_definitions(true).into_iter().collect();
+    serde_json::json!({
+        "$schema": "https://json-schema.org/draft/2020-12/schema",
+        "title": "nhi-audit facts",
+        "description": "The facts rules read on agents (`agent.facts`, by agent kind) and identities (`identity.facts.<provider>`).",
+        "$defs": defs,
+        "x-records": records,
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_agent_kind_has_a_record() {
+        for kind in AgentKind::KNOWN {
+            assert!(agent_record(&AgentKind::parse(kind)).is_some(), "{kind}");
+        }
+        for r in AGENT_FACT_RECORDS {
+            for kind in r.kinds {
+                assert!(AgentKind::KNOWN.contains(kind), "{kind}");
+            }
+        }
+        assert!(identity_record("aws").is_some() && identity_record("github").is_some());
+    }
+
+    #[test]
+    fn a_record_is_checked_against_its_struct() {
+        let check = agent_record(&AgentKind::GithubWorkflow).unwrap().check;
+        let ok = serde_json::json!({"write_scopes": ["contents"], "calls": null, "permissions": "read-all"});
+        assert_eq!(check(&ok), Ok(()));
+        let e = check(&serde_json::json!({"write_scope": []})).unwrap_err();
+        assert!(e.contains("unknown field `write_scope`"), "{e}");
+        let e = check(&serde_json::json!({"write_scopes": "contents"})).unwrap_err();
+        assert!(
+            e.contains("`write_scopes`") && e.contains("invalid type"),
+            "{e}"
+        );
+        let e = check(&serde_json::json!({"effective_level": "writ"})).unwrap_err();
+        assert!(e.contains("`effective_level`"), "{e}");
+    }
+
+    #[test]
+    fn nested_records_are_checked_too() {
+        let check = identity_record("aws").unwrap().check;
+        let trust = |t| serde_json::json!({"trust": t});
+        let ok = trust(
+            serde_json::json!({"any_principal": false, "github_oidc": [{"sub": ["repo:o/r:*"], "aud": [], "issues": []}]}),
+        );
+        assert_eq!(check(&ok), Ok(()));
+        let e = check(&trust(serde_json::json!({"any_principal": 1}))).unwrap_err();
+        assert!(e.contains("`trust.any_principal`"), "{e}");
+        let e = check(&trust(serde_json::json!({"github_oidc": [{"subs": []}]}))).unwrap_err();
+        assert!(e.contains("unknown field `subs`"), "{e}");
+        let check = agent_record(&AgentKind::GithubWorkflow).unwrap().check;
+        let call = serde_json::json!({"unresolved_call": {"target": "./x.yml", "permissions": null, "secrets": "inherit"}});
+        assert_eq!(check(&call), Ok(()));
+    }
+
+    #[test]
+    fn the_schema_has_every_struct() {
+        let s = schema();
+        for r in AGENT_FACT_RECORDS.iter().chain(IDENTITY_FACT_RECORDS) {
+            let def = &s["$defs"][r.name];
+            assert!(def["properties"].is_object(), "{}", r.name);
+        }
+        let ws = &s["$defs"]["WorkflowAgentFacts"]["properties"]["write_scopes"];
+        assert!(
+            ws["description"]
+                .as_str()
+                .unwrap()
+                .starts_with("Token scopes")
+        );
+    }
+}
