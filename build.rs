@@ -5,9 +5,17 @@ use std::fmt::Write;
 use std::path::Path;
 use std::process::Command;
 
+/// The crate's folder, read when the script runs rather than when it was compiled: one
+/// compiled build script serves every checkout that shares a target folder.
+fn manifest_dir() -> std::path::PathBuf {
+    std::env::var_os("CARGO_MANIFEST_DIR")
+        .expect("cargo sets CARGO_MANIFEST_DIR")
+        .into()
+}
+
 fn main() {
     commit();
-    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("rules");
+    let dir = manifest_dir().join("rules");
     println!("cargo:rerun-if-changed={}", dir.display());
     let mut files: Vec<_> = std::fs::read_dir(&dir)
         .expect("rules/ exists")
@@ -41,11 +49,11 @@ fn main() {
 /// `NHI_AUDIT_COMMIT`: the short commit id, or `unknown commit` outside a git checkout (a source tarball, `cargo install` from
 /// crates.io). Rebuilt when HEAD or the branch it points at moves.
 fn commit() {
-    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let root = manifest_dir();
     let git = |args: &[&str]| {
         Command::new("git")
             .arg("-C")
-            .arg(root)
+            .arg(&root)
             .args(args)
             .output()
             .ok()

@@ -21,7 +21,7 @@ use std::collections::{BTreeMap, HashMap};
 use serde::Serialize;
 use serde_json::Value;
 
-use crate::model::{AccessLevel, EdgeKind, Grant, Identity, Inventory};
+use crate::model::{AccessLevel, ChainStart, EdgeKind, Grant, Identity, Inventory};
 
 /// A path from an agent or identity to access it does not hold directly.
 #[derive(Debug, Clone, PartialEq, Serialize)]
@@ -29,7 +29,7 @@ pub struct Chain {
     /// The agent or identity that gains.
     pub agent: String,
     /// `agent` or `identity`.
-    pub start_kind: &'static str,
+    pub start_kind: ChainStart,
     /// The node whose access is gained.
     pub target: String,
     /// Node ids from start to target.
@@ -894,9 +894,9 @@ fn explain(g: &Graph<'_>, r: &Request, via: &[u32]) -> Chain {
     Chain {
         agent: g.ids[r.start as usize].to_string(),
         start_kind: if g.is_agent[r.start as usize] {
-            "agent"
+            ChainStart::Agent
         } else {
-            "identity"
+            ChainStart::Identity
         },
         target: g.ids[target as usize].to_string(),
         path: path

@@ -6,7 +6,9 @@ use std::rc::Rc;
 use serde_json::{Value, json};
 
 use super::chains::{Chain, direct_levels};
-use crate::model::{Agent, Credential, EdgeKind, Identity, Inventory, Location, SubjectKind};
+use crate::model::{
+    Agent, ChainStart, Credential, EdgeKind, Identity, Inventory, Location, SubjectKind,
+};
 
 /// One thing to judge: its kind, its facts, and what a finding about it points at.
 pub struct SubjectFacts<'a> {
@@ -196,10 +198,10 @@ pub fn for_each_subject(
             })),
             agent_facts: agent_ctx.get(chain.agent.as_str()),
             subject: chain.target.clone(),
-            agent: (chain.start_kind == "agent").then(|| chain.agent.clone()),
+            agent: (chain.start_kind == ChainStart::Agent).then(|| chain.agent.clone()),
             locations,
             path: chain.path.clone(),
-            in_agent_scope: chain.start_kind == "agent",
+            in_agent_scope: chain.start_kind == ChainStart::Agent,
         });
     }
 

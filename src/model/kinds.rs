@@ -298,6 +298,16 @@ vocabulary! {
     }
 }
 
+vocabulary! {
+    /// What a privilege chain starts from.
+    pub enum ChainStart {
+        /// An agent, which gains what the path reaches.
+        Agent = "agent",
+        /// An identity no agent holds, which an agent that later holds it would inherit.
+        Identity = "identity",
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

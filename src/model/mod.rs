@@ -9,7 +9,8 @@ mod subject;
 
 pub use inventory::*;
 pub use kinds::{
-    AgentKind, Category, ChangeKind, CredentialKind, IdentityKind, Provider, SuppressedBy,
+    AgentKind, Category, ChainStart, ChangeKind, CredentialKind, IdentityKind, Provider,
+    SuppressedBy,
 };
 pub use location::*;
 pub use subject::{InlineIgnore, SubjectKind};
