@@ -78,14 +78,29 @@ pub(super) struct Settled {
 }
 
 impl<'a> Walk<'a> {
-    /// Escalations and power over others of the chunk of principals from `from`, on every
-    /// core.
-    pub fn chunk(&self, from: usize) -> Vec<Walked<'a>> {
+    /// Escalations and power over others of the chunk of principals from `from`, settled,
+    /// with the `escalates` edges of each, on every core.
+    pub fn chunk(&self, from: usize) -> Vec<(Settled, Vec<Edge>)> {
         let to = (from + CHUNK).min(self.principals.len());
-        self.principals[from..to]
-            .par_iter()
-            .zip(&self.summaries[from..to])
-            .map(|(p, summary)| {
+        (from..to)
+            .into_par_iter()
+            .map(|i| {
+                let walked = self.walk(i);
+                let mut edges = Vec::new();
+                let loc = Location::Uri {
+                    uri: self.principals[i].arn.clone(),
+                };
+                let settled = self.settle(i, walked, &loc, &mut edges);
+                (settled, edges)
+            })
+            .collect()
+    }
+
+    /// Principal `i`'s escalations and power over others.
+    fn walk(&self, i: usize) -> Walked<'a> {
+        let (p, summary) = (&self.principals[i], &self.summaries[i]);
+        {
+            {
                 let subject = escalation::Subject {
                     arn: &p.arn,
                     is_user: p.is_user,
@@ -107,13 +122,13 @@ impl<'a> Walk<'a> {
                     power::powers(&subject, self.changeable, self.managed, self.ctx)
                 };
                 (escalations, powers)
-            })
-            .collect()
+            }
+        }
     }
 
     /// Principal `i`'s escalations, with those through its power over others; their
     /// `escalates` edges go to `edges`.
-    pub fn settle(
+    fn settle(
         &self,
         i: usize,
         (mut escalations, powers): Walked<'a>,
@@ -485,12 +500,9 @@ mod tests {
         let settled = walk
             .chunk(0)
             .into_iter()
-            .enumerate()
-            .map(|(i, walked)| {
-                let loc = Location::Uri {
-                    uri: principals[i].arn.clone(),
-                };
-                walk.settle(i, walked, &loc, &mut edges)
+            .map(|(settled, escalates)| {
+                edges.extend(escalates);
+                settled
             })
             .collect();
         (settled, edges)

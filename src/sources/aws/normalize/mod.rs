@@ -20,11 +20,11 @@ use rayon::prelude::*;
 use rustc_hash::FxHashMap as HashMap;
 
 use super::AwsInput;
-use crate::model::{AccessLevel, Edge, Identity, Inventory, Location, SourceKind};
+use crate::model::{AccessLevel, Identity, Inventory, Location, SourceKind};
 use crate::policy::aws::document::Statement;
 use crate::policy::aws::eval::{Context, PolicySet, Sourced};
 use crate::timefmt;
-use escalations::{CHUNK, ServiceLevels, Walk, Walked};
+use escalations::{CHUNK, ServiceLevels, Settled, Walk};
 use keys::KeySources;
 use policies::Resolver;
 use principals::{Found, Summary};
@@ -111,13 +111,16 @@ pub fn normalize(input: &AwsInput, judged: &dyn Fn(&Identity) -> bool) -> Invent
     // Escalations and power over others, per principal, on every core: the costly part
     // (each principal's policies against every target); the rest of the loop is assembly.
     let mut edges = Vec::new();
-    let mut walked = Vec::new();
+    let mut walked = Vec::new().into_iter();
     for i in 0..principals.len() {
         if i % CHUNK == 0 {
-            walked = walk.chunk(i);
+            walked = walk.chunk(i).into_iter();
         }
-        let found = std::mem::take(&mut walked[i % CHUNK]);
-        assembly.principal(i, found, &mut inv, &mut edges);
+        let Some((settled, escalates)) = walked.next() else {
+            unreachable!("a chunk has one walk per principal");
+        };
+        edges.extend(escalates);
+        assembly.principal(i, settled, &mut inv);
     }
 
     for (identity, credentials) in assembly.keys.report_only(input, &index, now) {
@@ -146,7 +149,7 @@ struct Assembly<'a> {
 
 impl Assembly<'_> {
     /// Principal `i`'s identity, keys, escalation edges and grants.
-    fn principal(&self, i: usize, walked: Walked<'_>, inv: &mut Inventory, edges: &mut Vec<Edge>) {
+    fn principal(&self, i: usize, settled: Settled, inv: &mut Inventory) {
         let p = &self.walk.principals[i];
         let id = format!("aws:{}", p.arn);
         let loc = Location::Uri { uri: p.arn.clone() };
@@ -157,13 +160,12 @@ impl Assembly<'_> {
         } else {
             Default::default()
         };
-        let settled = self.walk.settle(i, walked, &loc, edges);
         let found = Found {
             summary: &self.walk.summaries[i],
             row: self.keys.row(&p.arn),
             keys,
             settled,
-            creep: policies::policy_creep(&p.attached_customer, &self.resolver.details),
+            creep: self.resolver.policy_creep(&p.attached_customer),
         };
         let identity = principals::identity(p, id, &loc, found, self.now);
         // Grants only of the principals the analysis judges: the others' are never read,

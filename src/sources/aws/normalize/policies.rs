@@ -5,6 +5,7 @@
 use std::collections::BTreeMap;
 use std::sync::Arc;
 
+use rayon::prelude::*;
 use rustc_hash::FxHashMap as HashMap;
 use serde_json::{Value, json};
 
@@ -15,8 +16,7 @@ use crate::policy::aws::document::{self, Effect, Statement};
 use crate::policy::aws::eval::{PolicySet, Sourced};
 use crate::sources::aws::AwsInput;
 use crate::sources::aws::gaad::{
-    AttachedPolicy, InlinePolicy, ManagedPolicyDetail, PermissionsBoundary, decode_document,
-    read_policy,
+    AttachedPolicy, InlinePolicy, ManagedPolicyDetail, PermissionsBoundary, read_policy,
 };
 use crate::timefmt;
 
@@ -45,6 +45,9 @@ pub(super) struct Resolver<'a> {
     origin: &'a str,
     /// Every managed policy of the export, by ARN.
     pub details: HashMap<&'a str, &'a ManagedPolicyDetail>,
+    /// The rise of each customer managed policy whose access level rose between its
+    /// versions, worked out once however many principals it is attached to.
+    creep: HashMap<&'a str, Value>,
     /// The default version of each, parsed once.
     parsed: HashMap<&'a str, Vec<Arc<Statement>>>,
     /// Malformed documents, unknown groups and bad trust policies: (location, message),
@@ -85,9 +88,19 @@ impl<'a> Resolver<'a> {
                 )),
             }
         }
+        let creep = input
+            .gaad
+            .policies
+            .iter()
+            .flatten()
+            .collect::<Vec<_>>()
+            .par_iter()
+            .filter_map(|p| Some((p.arn.as_str(), rise_of(p)?)))
+            .collect();
         Resolver {
             origin,
             details,
+            creep,
             parsed,
             errors: Vec::new(),
             missing: Vec::new(),
@@ -260,59 +273,56 @@ fn boundary_of(
     Some(st.iter().map(|s| (**s).clone()).collect())
 }
 
-/// Customer managed policies whose access level rose between versions.
-pub(super) fn policy_creep(
-    attached: &[(String, usize)],
-    policies: &HashMap<&str, &ManagedPolicyDetail>,
-) -> Vec<Value> {
-    let t = table();
-    let mut out = Vec::new();
-    for (arn, _) in attached {
-        let Some(p) = policies.get(arn.as_str()) else {
-            continue;
-        };
-        if p.policy_version_list.len() < 2 {
-            continue;
-        }
-        let mut versions: Vec<_> = p.policy_version_list.iter().collect();
-        versions.sort_by_key(|v| {
-            v.version_id
-                .trim_start_matches(['v', 'V'])
-                .parse::<u64>()
-                .unwrap_or(0)
-        });
-        let levels: Vec<(String, AccessLevel, Option<String>)> = versions
+impl Resolver<'_> {
+    /// Customer managed policies among `attached` whose access level rose between
+    /// versions.
+    pub fn policy_creep(&self, attached: &[(String, usize)]) -> Vec<Value> {
+        attached
             .iter()
-            .filter_map(|v| {
-                let doc = v.document.as_ref().map(decode_document)?.ok()?;
-                let st = document::parse(&doc).ok()?;
-                let level = st
-                    .iter()
-                    .filter(|s| s.effect == Effect::Allow)
-                    .flat_map(|s| s.actions.patterns().iter())
-                    .filter_map(|a| t.max_level(a))
-                    .max()
-                    .unwrap_or(AccessLevel::None);
-                Some((
-                    v.version_id.clone(),
-                    level,
-                    v.create_date.as_deref().and_then(timefmt::normalize),
-                ))
-            })
-            .collect();
-        let first = levels.first();
-        let peak = levels.iter().max_by_key(|(_, l, _)| *l);
-        if let (Some(first), Some(peak)) = (first, peak)
-            && peak.1 > first.1
-        {
-            out.push(json!({
-                "policy": arn, "from_version": first.0, "from_level": first.1,
-                "to_version": peak.0, "to_level": peak.1, "date": peak.2,
-                "default_version": p.default_version().map(|v| v.version_id.clone()),
-            }));
-        }
+            .filter_map(|(arn, _)| self.creep.get(arn.as_str()).cloned())
+            .collect()
     }
-    out
+}
+
+/// How far `p`'s access level rose from its first version to its highest, if it did.
+fn rise_of(p: &ManagedPolicyDetail) -> Option<Value> {
+    if p.policy_version_list.len() < 2 {
+        return None;
+    }
+    let t = table();
+    let mut versions: Vec<_> = p.policy_version_list.iter().collect();
+    versions.sort_by_key(|v| {
+        v.version_id
+            .trim_start_matches(['v', 'V'])
+            .parse::<u64>()
+            .unwrap_or(0)
+    });
+    let levels: Vec<(String, AccessLevel, Option<String>)> = versions
+        .iter()
+        .filter_map(|v| {
+            let st = read_policy(v.document.as_ref(), "no document").ok()?;
+            let level = st
+                .iter()
+                .filter(|s| s.effect == Effect::Allow)
+                .flat_map(|s| s.actions.patterns().iter())
+                .filter_map(|a| t.max_level(a))
+                .max()
+                .unwrap_or(AccessLevel::None);
+            Some((
+                v.version_id.clone(),
+                level,
+                v.create_date.as_deref().and_then(timefmt::normalize),
+            ))
+        })
+        .collect();
+    let (first, peak) = (levels.first()?, levels.iter().max_by_key(|(_, l, _)| *l)?);
+    (peak.1 > first.1).then(|| {
+        json!({
+            "policy": p.arn, "from_version": first.0, "from_level": first.1,
+            "to_version": peak.0, "to_level": peak.1, "date": peak.2,
+            "default_version": p.default_version().map(|v| v.version_id.clone()),
+        })
+    })
 }
 
 #[cfg(test)]
