@@ -103,7 +103,9 @@ pub fn judge(input: &JudgeInput<'_>) -> Judgement {
     // Each agent's facts, converted for CEL once and shared by all its subjects.
     let mut scopes: std::collections::HashMap<String, crate::rules::AgentScope> =
         Default::default();
-    let no_agent = crate::rules::AgentScope::new(None);
+    // Only what the rules read is converted for CEL.
+    let reads = crate::rules::Reads::of(&enabled);
+    let no_agent = crate::rules::AgentScope::new(None, &reads);
     // The last subject's variables, converted once for all the agents that hold it.
     let mut bound: Option<(std::rc::Rc<serde_json::Value>, crate::rules::BoundVars)> = None;
     let mut judge_one = |subject: SubjectFacts<'_>| {
@@ -123,9 +125,9 @@ pub fn judge(input: &JudgeInput<'_>) -> Judgement {
         let scope = match (subject.agent_facts, subject.agent.as_deref()) {
             (Some(facts), Some(id)) => scopes
                 .entry(id.to_string())
-                .or_insert_with(|| crate::rules::AgentScope::new(Some(facts))),
+                .or_insert_with(|| crate::rules::AgentScope::new(Some(facts), &reads)),
             (Some(facts), None) => {
-                one_off = crate::rules::AgentScope::new(Some(facts));
+                one_off = crate::rules::AgentScope::new(Some(facts), &reads);
                 &one_off
             }
             (None, _) => &no_agent,
@@ -134,7 +136,7 @@ pub fn judge(input: &JudgeInput<'_>) -> Judgement {
             .as_ref()
             .is_some_and(|(c, _)| std::rc::Rc::ptr_eq(c, &subject.context))
         {
-            let vars = crate::rules::BoundVars::new(&subject.context);
+            let vars = crate::rules::BoundVars::new(&subject.context, &reads);
             bound = Some((std::rc::Rc::clone(&subject.context), vars));
         }
         let Some((_, vars)) = &bound else {

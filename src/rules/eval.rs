@@ -20,14 +20,19 @@ pub struct AgentScope {
 }
 
 impl AgentScope {
-    pub fn new(agent: Option<&Value>) -> Self {
+    /// The scope of `agent`'s subjects, with what `reads` reads of the agent bound.
+    pub fn new(agent: Option<&Value>, reads: &Reads) -> Self {
         // The standard library's functions, built once: building them is most of the
         // cost of a context, and there is one context per agent.
         static STDLIB: std::sync::LazyLock<std::sync::Arc<cel::Env>> =
             std::sync::LazyLock::new(|| std::sync::Arc::new(cel::Env::stdlib()));
         let mut ctx = cel::Context::with_env(std::sync::Arc::clone(&STDLIB));
         let mut error = None;
-        match agent.map(cel::to_value) {
+        let agent = agent.map(|a| match reads.of_var("agent") {
+            Some(r) => r.cut(a),
+            None => Value::Null,
+        });
+        match agent.as_ref().map(cel::to_value) {
             Some(Ok(v)) => ctx.add_variable_from_value("agent", v),
             Some(Err(e)) => {
                 error = Some(EvalError::Bind {
@@ -50,14 +55,18 @@ pub struct BoundVars {
 }
 
 impl BoundVars {
-    pub fn new(context: &Value) -> Self {
+    /// `context`'s variables, each cut down to what `reads` reads of it.
+    pub fn new(context: &Value, reads: &Reads) -> Self {
         let mut vars = Vec::new();
         for var in super::load::VARIABLES {
             if *var == "agent" {
                 continue;
             }
-            let value = context.get(*var).unwrap_or(&Value::Null);
-            match cel::to_value(value) {
+            let value = match (context.get(*var), reads.of_var(var)) {
+                (Some(v), Some(r)) => r.cut(v),
+                _ => Value::Null,
+            };
+            match cel::to_value(&value) {
                 Ok(v) => vars.push((*var, v)),
                 Err(e) => {
                     return BoundVars {
@@ -149,4 +158,148 @@ pub fn evaluate<'r>(
             (*rule, outcome)
         })
         .collect()
+}
+
+/// What a set of rules reads of the variables, as a tree of field names: the facts of a
+/// subject are cut down to it before they are converted for CEL, so a principal's long
+/// lists of escalations are not converted for rules that never look at them. A leaf keeps
+/// everything below it; what a condition reads in a way the tree cannot follow (an index,
+/// a comprehension over it) is a leaf at the last field it names.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Reads {
+    fields: std::collections::BTreeMap<String, Reads>,
+    all: bool,
+}
+
+impl Reads {
+    /// Everything: what a condition that does not parse is judged on.
+    fn everything() -> Self {
+        Reads {
+            fields: Default::default(),
+            all: true,
+        }
+    }
+
+    /// What the conditions (and `severity_if` conditions) of `rules` read.
+    pub fn of(rules: &[&Rule]) -> Self {
+        let mut reads = Reads::default();
+        let sources = rules
+            .iter()
+            .flat_map(|r| std::iter::once(&r.when).chain(r.severity_if.iter().map(|s| &s.when)));
+        for src in sources {
+            match cel::parser::Parser::new().parse(src) {
+                Ok(expr) => {
+                    for path in super::vocabulary::paths_in(&expr) {
+                        reads.add(&path);
+                    }
+                }
+                Err(_) => return Reads::everything(),
+            }
+        }
+        reads
+    }
+
+    fn add(&mut self, path: &[String]) {
+        if self.all {
+            return;
+        }
+        match path.split_first() {
+            None => {
+                self.all = true;
+                self.fields.clear();
+            }
+            Some((first, rest)) => self.fields.entry(first.clone()).or_default().add(rest),
+        }
+    }
+
+    /// What of `var` is read (`None`: nothing).
+    fn of_var(&self, var: &str) -> Option<&Reads> {
+        if self.all {
+            return Some(self);
+        }
+        self.fields.get(var)
+    }
+
+    /// `value` with only what is read kept.
+    fn cut(&self, value: &Value) -> Value {
+        match value {
+            Value::Object(map) if !self.all => Value::Object(
+                map.iter()
+                    .filter_map(|(k, v)| Some((k.clone(), self.fields.get(k)?.cut(v))))
+                    .collect(),
+            ),
+            _ => value.clone(),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use serde_json::json;
+
+    use super::*;
+
+    fn reads(conditions: &[&str]) -> Reads {
+        let mut r = Reads::default();
+        for c in conditions {
+            let expr = cel::parser::Parser::new().parse(c).unwrap();
+            for path in crate::rules::vocabulary::paths_in(&expr) {
+                r.add(&path);
+            }
+        }
+        r
+    }
+
+    #[test]
+    fn only_what_conditions_read_is_kept_and_a_leaf_keeps_what_is_below() {
+        let r = reads(&[
+            "identity.facts.aws.admin && identity.kind == 'aws-role'",
+            "identity.facts.aws.keys.exists(k, k.active)",
+        ]);
+        let identity = json!({
+            "kind": "aws-role", "name": "x",
+            "facts": {"aws": {"admin": true, "escalations": [1, 2, 3],
+                              "keys": [{"active": true, "id": "k"}]}, "github": {}},
+        });
+        let cut = r.of_var("identity").unwrap().cut(&identity);
+        assert_eq!(
+            cut,
+            json!({"kind": "aws-role",
+                   "facts": {"aws": {"admin": true, "keys": [{"active": true, "id": "k"}]}}})
+        );
+        assert!(r.of_var("credential").is_none(), "not read at all");
+    }
+
+    #[test]
+    fn a_whole_variable_read_keeps_all_of_it() {
+        let r = reads(&["size(chain) > 0"]);
+        let chain = json!({"path": ["a", "b"], "length": 2});
+        assert_eq!(r.of_var("chain").unwrap().cut(&chain), chain);
+    }
+
+    #[test]
+    fn cut_facts_judge_as_the_whole_facts_do() {
+        let rules = crate::rules::builtin_rules().unwrap();
+        let enabled: Vec<&Rule> = rules.iter().collect();
+        let r = Reads::of(&enabled);
+        let context = json!({
+            "identity": {"kind": "aws-role", "provider": "aws", "human": false,
+                "facts": {"aws": {"admin": true, "active_keys": 0, "trust": {"any_principal": true},
+                                  "escalations": [{"method": "m"}]}}},
+        });
+        let whole = BoundVars::new(&context, &Reads::everything());
+        let cut = BoundVars::new(&context, &r);
+        let scope = AgentScope::new(None, &r);
+        let subject = Subject {
+            context: &context,
+            agent: None,
+        };
+        let judged = |vars: &BoundVars| -> Vec<(String, bool)> {
+            evaluate(&enabled, &subject, &scope, vars)
+                .into_iter()
+                .map(|(rule, out)| (rule.id.clone(), matches!(out, Ok(Some(_)))))
+                .collect()
+        };
+        assert_eq!(judged(&cut), judged(&whole));
+    }
 }

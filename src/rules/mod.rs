@@ -14,7 +14,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::model::{Category, Confidence};
 
-pub use eval::{AgentScope, BoundVars, EvalError, Match, Subject as EvalSubject, evaluate};
+pub use eval::{AgentScope, BoundVars, EvalError, Match, Reads, Subject as EvalSubject, evaluate};
 pub use load::{LoadError, builtin_rules, load_dir, load_rule_text};
 
 include!(concat!(env!("OUT_DIR"), "/builtin_rules.rs"));
