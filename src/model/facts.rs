@@ -794,9 +794,10 @@ pub struct GcpKey {
     /// The key id (the last part of its resource name).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub id: Option<String>,
-    /// `user-managed` or `system-managed`.
-    #[serde(default, skip_serializing_if = "Option::is_none", rename = "type")]
-    pub kind: Option<String>,
+    /// Whether it is user-managed (`USER_MANAGED`: its holder keeps the private key);
+    /// false for a key Google manages and rotates (`SYSTEM_MANAGED`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub user_managed: Option<bool>,
     /// Its algorithm (`KEY_ALG_RSA_2048`).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub algorithm: Option<String>,
@@ -894,7 +895,7 @@ pub struct GcpIdentityFacts {
     /// Whether a service-account listing names it (else only policy bindings do).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub listed: Option<bool>,
-    /// Its keys: `id`, `type`, `algorithm`, `created`, `expires`, `never_expires`,
+    /// Its keys: `id`, `user_managed`, `algorithm`, `created`, `expires`, `never_expires`,
     /// `expired`, `age_days`, `disabled`, `active`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub keys: Option<Vec<GcpKey>>,

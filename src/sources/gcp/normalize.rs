@@ -368,14 +368,7 @@ fn key(
     };
     let facts = GcpKey {
         id: Some(id.clone()),
-        kind: Some(
-            if user_managed {
-                "user-managed"
-            } else {
-                "system-managed"
-            }
-            .into(),
-        ),
+        user_managed: Some(user_managed),
         algorithm: k.key_algorithm.clone().map(|mut a| {
             text::make_safe(&mut a);
             a
@@ -446,7 +439,7 @@ fn identity(a: &Account<'_>, now: time::OffsetDateTime) -> (Identity, Vec<Creden
     identity.credentials = credentials.iter().map(|c| c.id.clone()).collect();
     let active_user_managed = keys
         .iter()
-        .filter(|k| k.kind.as_deref() == Some("user-managed") && k.active == Some(true))
+        .filter(|k| k.user_managed == Some(true) && k.active == Some(true))
         .count() as u64;
 
     let mut roles = a.roles.clone();
@@ -483,10 +476,10 @@ fn identity(a: &Account<'_>, now: time::OffsetDateTime) -> (Identity, Vec<Creden
         kind: Some(kind.kind.into()),
         service_agent: kind.service_agent,
         listed: Some(listed.is_some()),
-        keys: (!keys.is_empty()).then_some(keys),
+        keys: Some(keys),
         active_user_managed_keys: Some(active_user_managed),
-        roles: (!roles.is_empty()).then_some(roles),
-        basic_roles: (!basic.is_empty()).then_some(basic),
+        roles: Some(roles),
+        basic_roles: Some(basic),
         access_level: level,
         impersonated_by: sorted(a.impersonated_by.clone()),
         public_members: sorted(a.public_members.clone()),
@@ -686,7 +679,7 @@ mod tests {
         assert_eq!(keys[1].never_expires, Some(false));
         assert_eq!(keys[1].expired, Some(true));
         assert_eq!(keys[1].active, Some(false));
-        assert_eq!(keys[2].kind.as_deref(), Some("system-managed"));
+        assert_eq!(keys[2].user_managed, Some(false));
         assert_eq!(keys[3].disabled, Some(true));
         assert_eq!(keys[3].active, Some(false));
         // Only the never-expiring key is user-managed and usable.
