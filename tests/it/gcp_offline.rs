@@ -89,6 +89,15 @@ fn gcloud_exports_give_accounts_keys_grants_edges_agents_and_findings() {
     assert_eq!(engine["type"], "service-agent");
     assert_eq!(engine["service_agent"], "aiplatform-re");
     assert_eq!(engine["listed"], false);
+    // Its project by number, named by the id the policy search pairs with that number.
+    assert_eq!(engine["project"], "example-project");
+    assert_eq!(
+        identity(&report, ENGINE)["locations"][0]["uri"],
+        format!(
+            "//iam.googleapis.com/projects/-/serviceAccounts/{}",
+            &ENGINE[19..]
+        )
+    );
     // The binding on the account by its unique id reaches it; the public member is noted.
     let reporting = &identity(&report, &sa("reporting"))["facts"]["gcp"];
     assert_eq!(
@@ -242,6 +251,14 @@ fn gcloud_exports_give_accounts_keys_grants_edges_agents_and_findings() {
     assert_eq!(
         chain[0]["path"],
         serde_json::json!([agent_support, support_id, deployer])
+    );
+    assert!(
+        chain[0]["message"]
+            .as_str()
+            .unwrap()
+            .contains("gains admin on every service in GCP project example-project"),
+        "{}",
+        chain[0]["message"]
     );
 }
 

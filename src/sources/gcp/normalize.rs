@@ -233,7 +233,7 @@ pub fn normalize_at(input: &GcpInput, now: time::OffsetDateTime) -> Inventory {
     }
 
     for account in accounts.values() {
-        let (identity, credentials) = identity(account, now);
+        let (identity, credentials) = identity(account, &numbers, now);
         inv.credentials.extend(credentials);
         inv.identities.push(identity);
     }
@@ -404,7 +404,13 @@ fn key(
     (facts, Some(credential))
 }
 
-fn identity(a: &Account<'_>, now: time::OffsetDateTime) -> (Identity, Vec<Credential>) {
+/// Account `a`'s identity and credentials; `numbers` maps project ids to numbers, so an
+/// account known by its project's number (a service agent) is given the project's id.
+fn identity(
+    a: &Account<'_>,
+    numbers: &BTreeMap<String, String>,
+    now: time::OffsetDateTime,
+) -> (Identity, Vec<Credential>) {
     let id = account_id(&a.email);
     let mut email = a.email.clone();
     text::make_safe_id(&mut email);
@@ -415,13 +421,27 @@ fn identity(a: &Account<'_>, now: time::OffsetDateTime) -> (Identity, Vec<Creden
         Provider::Gcp,
         email.clone(),
     );
-    let project = a.project_id().or(kind.project_number.clone()).map(|mut p| {
-        text::make_safe_id(&mut p);
-        p
+    let by_number = kind.project_number.as_ref().and_then(|n| {
+        numbers
+            .iter()
+            .find(|(_, num)| *num == n)
+            .map(|(id, _)| id.clone())
     });
+    let project = a
+        .project_id()
+        .or(by_number)
+        .or(kind.project_number.clone())
+        .map(|mut p| {
+            text::make_safe_id(&mut p);
+            p
+        });
     let mut uri = format!(
         "//iam.googleapis.com/projects/{}/serviceAccounts/{email}",
-        project.as_deref().unwrap_or("-")
+        // A service agent lives in a project Google owns: `-` is IAM's any-project form.
+        project
+            .as_deref()
+            .filter(|_| kind.kind != "service-agent")
+            .unwrap_or("-")
     );
     text::make_safe_id(&mut uri);
     identity.locations = vec![Location::Uri { uri }];
