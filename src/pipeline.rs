@@ -64,10 +64,14 @@ pub fn collect(req: &ScanRequest<'_>) -> (Inventory, Vec<InlineIgnore>, bool) {
     // Which of the principals the sources reported are agents', before fragments merge
     // (one agent per principal of each export), then the agents the config declares.
     analysis::agents::aws::classify(&mut inventory, &aws_agents);
+    analysis::agents::gcp::classify(&mut inventory);
     inventory.normalize();
     analysis::agents::declared::declare(&mut inventory, req.config);
     (inventory, inline, failed)
 }
+
+/// What the GCP source is asked: nothing beyond the exports found, for now.
+static GCP: crate::sources::gcp::Request = crate::sources::gcp::Request {};
 
 /// The sources beside the scanned files, in the order they run. A new source is a line
 /// here (and, with exports, one in [`crate::sources::RECOGNISERS`]).
@@ -77,6 +81,8 @@ fn sources<'a>(req: &'a ScanRequest<'_>) -> Vec<Box<dyn crate::sources::Source +
         Box::new(crate::sources::github::GithubSource {
             request: &req.github,
         }),
+        // Offline only: the `gcloud` exports the walk found; no flags yet.
+        Box::new(crate::sources::gcp::GcpSource { request: &GCP }),
     ]
 }
 

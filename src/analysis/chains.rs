@@ -279,6 +279,45 @@ fn identity_capabilities(i: &Identity, grants: &[&Grant]) -> Vec<(Domain, Access
                 ));
             }
         }
+        // A service account by the service of each role it holds (`roles/storage.admin`
+        // → `storage`), a basic role on every service, in its project.
+        "gcp" => {
+            let project = i
+                .facts
+                .get("gcp")
+                .and_then(|f| f.get("project"))
+                .and_then(Value::as_str)
+                .unwrap_or("-");
+            let scope = format!("GCP project {project}");
+            let mut highest: std::collections::BTreeMap<String, AccessLevel> = Default::default();
+            for g in grants
+                .iter()
+                .filter(|g| g.access_level >= AccessLevel::Read)
+            {
+                let what = match g.action.as_str() {
+                    "roles/owner" | "roles/editor" | "roles/viewer" => EVERYTHING.to_string(),
+                    role => match role.strip_prefix("roles/") {
+                        Some(predefined) => predefined
+                            .split('.')
+                            .next()
+                            .unwrap_or(predefined)
+                            .to_string(),
+                        None => role.to_string(),
+                    },
+                };
+                let level = highest.entry(what).or_insert(g.access_level);
+                *level = (*level).max(g.access_level);
+            }
+            for (what, level) in highest {
+                out.push((
+                    Domain {
+                        scope: scope.clone(),
+                        what,
+                    },
+                    level,
+                ));
+            }
+        }
         provider => {
             if let Some(level) = i.access_level.filter(|l| *l >= AccessLevel::Write) {
                 out.push((

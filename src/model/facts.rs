@@ -786,6 +786,140 @@ pub struct AwsIdentityFacts {
     pub only_in_credential_report: Option<bool>,
 }
 
+/// A key of a Google Cloud service account, as `gcp iam service-accounts keys list`
+/// describes it (never the key material).
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct GcpKey {
+    /// The key id (the last part of its resource name).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub id: Option<String>,
+    /// Whether it is user-managed (`USER_MANAGED`: its holder keeps the private key);
+    /// false for a key Google manages and rotates (`SYSTEM_MANAGED`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub user_managed: Option<bool>,
+    /// Its algorithm (`KEY_ALG_RSA_2048`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub algorithm: Option<String>,
+    /// When it became valid (its creation).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub created: Option<String>,
+    /// When it stops being valid; absent when it never expires.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub expires: Option<String>,
+    /// Whether it never expires (`validBeforeTime` 9999-12-31, or none).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub never_expires: Option<bool>,
+    /// Whether it has expired already.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub expired: Option<bool>,
+    /// Its age, in days.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub age_days: Option<i64>,
+    /// Whether it is disabled.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub disabled: Option<bool>,
+    /// Whether it can be used: not disabled and not expired.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub active: Option<bool>,
+}
+
+/// A role a Google Cloud member holds on a resource, from an IAM policy binding.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct GcpRoleBinding {
+    /// The role (`roles/editor`, `roles/storage.objectViewer`, `projects/P/roles/custom`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub role: Option<String>,
+    /// The full resource name the binding is on
+    /// (`//cloudresourcemanager.googleapis.com/projects/example-project`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub resource: Option<String>,
+    /// The level the role gives.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub access_level: Option<AccessLevel>,
+    /// Whether the level is inferred from the role's name (no permissions were read).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub inferred: Option<bool>,
+    /// Whether the binding has an IAM condition (it may not always apply).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub conditional: Option<bool>,
+}
+
+/// A member that can act as a service account (impersonation), or a public member of a
+/// binding on it.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct GcpMemberGrant {
+    /// The member as the policy names it (`serviceAccount:…`, `user:…`, `allUsers`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub member: Option<String>,
+    /// The role it holds (`roles/iam.serviceAccountTokenCreator`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub role: Option<String>,
+    /// Where the binding is: the account itself or its project.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub resource: Option<String>,
+}
+
+/// `identity.facts.gcp`: a Google Cloud service account from the GCP source.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct GcpIdentityFacts {
+    /// The account's email.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub email: Option<String>,
+    /// The id of the project that owns it (from its email or the listing).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub project: Option<String>,
+    /// Its numeric unique id, when listed.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub unique_id: Option<String>,
+    /// Its display name, when listed.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub display_name: Option<String>,
+    /// Its description, when listed.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub description: Option<String>,
+    /// Whether it is disabled.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub disabled: Option<bool>,
+    /// `user-managed`, `default-compute`, `default-app-engine` or `service-agent` (by
+    /// its email).
+    #[serde(default, skip_serializing_if = "Option::is_none", rename = "type")]
+    pub kind: Option<String>,
+    /// A Google service agent's service (`aiplatform-re` for
+    /// `@gcp-sa-aiplatform-re.iam.gserviceaccount.com`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub service_agent: Option<String>,
+    /// Whether a service-account listing names it (else only policy bindings do).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub listed: Option<bool>,
+    /// Its keys: `id`, `user_managed`, `algorithm`, `created`, `expires`, `never_expires`,
+    /// `expired`, `age_days`, `disabled`, `active`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub keys: Option<Vec<GcpKey>>,
+    /// How many of its user-managed keys can be used (not disabled, not expired).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub active_user_managed_keys: Option<u64>,
+    /// The roles it holds: `role`, `resource`, `access_level`, `inferred`, `conditional`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub roles: Option<Vec<GcpRoleBinding>>,
+    /// The basic roles it holds (`roles/owner`, `roles/editor`), each once.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub basic_roles: Option<Vec<String>>,
+    /// The highest level of its roles; null when it holds none.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub access_level: Option<AccessLevel>,
+    /// Who can act as it: `member`, `role`, `resource` (token creator, service account
+    /// user or workload identity user on it or on its project).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub impersonated_by: Option<Vec<GcpMemberGrant>>,
+    /// `allUsers` / `allAuthenticatedUsers` bindings on it or on its project.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub public_members: Option<Vec<GcpMemberGrant>>,
+}
+
 /// `identity.facts.github`: an app installation, fine-grained PAT, deploy key or Actions
 /// secret from the GitHub source.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, JsonSchema)]
@@ -956,7 +1090,13 @@ pub const AGENT_FACT_RECORDS: &[FactRecord] = &[
     ),
     record!(
         "agent.facts",
-        ["aws-principal", "aws-service-agent", "declared"],
+        [
+            "aws-principal",
+            "aws-service-agent",
+            "gcp-service-account",
+            "gcp-service-agent",
+            "declared"
+        ],
         AnalysedAgentFacts
     ),
 ];
@@ -965,6 +1105,7 @@ pub const AGENT_FACT_RECORDS: &[FactRecord] = &[
 pub const IDENTITY_FACT_RECORDS: &[FactRecord] = &[
     record!("identity.facts.aws", [], AwsIdentityFacts),
     record!("identity.facts.github", [], GithubIdentityFacts),
+    record!("identity.facts.gcp", [], GcpIdentityFacts),
 ];
 
 /// The record an agent of `kind` carries; `None` for a kind no code writes.

@@ -82,6 +82,7 @@ pub enum SourceKind {
     Repo,
     Aws,
     Github,
+    Gcp,
 }
 
 /// Why we believe something: a sentence and where it was seen.

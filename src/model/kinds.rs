@@ -201,6 +201,10 @@ vocabulary! {
         AwsPrincipal = "aws-principal",
         /// An IAM role an AWS AI service (Bedrock, SageMaker, …) assumes.
         AwsServiceAgent = "aws-service-agent",
+        /// A Google Cloud service account labelled or named as an agent's.
+        GcpServiceAccount = "gcp-service-account",
+        /// A Google service agent of an AI service (Vertex AI Agent Engine, Dialogflow, …).
+        GcpServiceAgent = "gcp-service-agent",
         /// A credential whose variable or secret name says an agent uses it.
         NamedCredential = "named-credential",
         /// Declared in the config.
@@ -224,6 +228,8 @@ vocabulary! {
         GithubClassicPat = "github-classic-pat",
         GithubFineGrainedPat = "github-fine-grained-pat",
         GithubDeployKey = "github-deploy-key",
+        /// A Google Cloud service account (user-managed, default or a Google service agent).
+        GcpServiceAccount = "gcp-service-account",
     }
 }
 
@@ -235,6 +241,8 @@ vocabulary! {
         OpenAi = "openai",
         Anthropic = "anthropic",
         Google = "google",
+        /// Google Cloud IAM (service accounts and their keys).
+        Gcp = "gcp",
         /// A secret of a known shape that no one provider issues (a password, a private key).
         Generic = "generic",
         /// A secret whose issuer nothing tells.
@@ -252,6 +260,8 @@ vocabulary! {
         GithubToken = "github-token",
         GithubClassicPat = "github-classic-pat",
         SshDeployKey = "ssh-deploy-key",
+        /// A user-managed key of a Google Cloud service account, as IAM lists it.
+        GcpServiceAccountKey = "gcp-service-account-key",
     }
 }
 

@@ -12,6 +12,7 @@
 //! in `pipeline::sources`, and its CLI flags.
 
 pub mod aws;
+pub mod gcp;
 pub mod github;
 pub mod repo;
 
@@ -38,6 +39,7 @@ pub type Recogniser = fn(&str) -> Option<&'static str>;
 pub const RECOGNISERS: &[(SourceKind, Recogniser)] = &[
     (SourceKind::Aws, aws::recognise_export),
     (SourceKind::Github, github::recognise_export),
+    (SourceKind::Gcp, gcp::recognise_export),
 ];
 
 /// Which source claims `text`, and as what.
@@ -100,6 +102,12 @@ mod tests {
         assert_eq!(
             recognise_export(&github),
             Some((SourceKind::Github, "github-export"))
+        );
+        assert_eq!(
+            recognise_export(
+                r#"[{"email": "a@example-project.iam.gserviceaccount.com", "uniqueId": "1"}]"#
+            ),
+            Some((SourceKind::Gcp, "gcp-service-accounts"))
         );
         assert_eq!(recognise_export(r#"{"mcpServers": {}}"#), None);
         // A kind the walk records is one the source reads back.

@@ -263,6 +263,71 @@ fn unreadable_root_exits_3_and_still_writes_the_report() {
 // ---- the tree ---------------------------------------------------------------------------
 
 /// A valid `.mcp.json` at the root, and one bad file of each kind in [`EXPECTED`].
+/// A `gcloud` export that is recognised (its start has the structure) but is bad further
+/// on: a service-account listing whose `disabled` is a string holding a credential-like
+/// value, and a JSON-lines asset export with a truncated line. Each is an error at its
+/// `file:LINE:COL` naming the field, never the value; the other lines and files are read
+/// and the report is marked partial (exit code 3).
+#[test]
+fn a_bad_gcloud_export_is_named_at_its_line_and_the_rest_is_read() {
+    let tmp = tempfile::tempdir().unwrap();
+    let root = tmp.path();
+    write(root, ".mcp.json", VALID_MCP.as_bytes());
+    write(
+        root,
+        "gcp/service-accounts.json",
+        b"[\n  {\n    \"email\": \"bot@example-project.iam.gserviceaccount.com\",\n    \"uniqueId\": \"1\",\n    \"disabled\": \"sk-proj-NOTAREALVALUE\"\n  }\n]\n",
+    );
+    write(
+        root,
+        "gcp/assets.json",
+        concat!(
+            r#"{"name": "//cloudresourcemanager.googleapis.com/projects/example-project", "assetType": "cloudresourcemanager.googleapis.com/Project", "iamPolicy": {"bindings": [{"role": "roles/owner", "members": ["serviceAccount:ops-agent@example-project.iam.gserviceaccount.com"]}]}}"#,
+            "\n",
+            r#"{"name": "//iam.googleapis.com/projects/example-project/serviceAccounts/x", "iamPolicy": {"bindings": [{"#,
+            "\n"
+        )
+        .as_bytes(),
+    );
+    let out = nhi(root)
+        .args([
+            "scan",
+            ".",
+            "--format",
+            "json",
+            "--scope",
+            "all",
+            "--fail-on",
+            "none",
+        ])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(3), "{}", describe(&out));
+    let report = json_of(&out.stdout);
+    assert_eq!(report["partial"], true);
+    let errors = errors_of(&report, root);
+    let listing = errors
+        .iter()
+        .find(|(loc, _)| loc.starts_with("gcp/service-accounts.json:5:"))
+        .unwrap_or_else(|| panic!("{errors:#?}"));
+    assert!(listing.1.contains("`[0].disabled`"), "{listing:?}");
+    let line = errors
+        .iter()
+        .find(|(loc, _)| loc.starts_with("gcp/assets.json:2:"))
+        .unwrap_or_else(|| panic!("{errors:#?}"));
+    assert!(line.1.contains("truncated"), "{line:?}");
+    assert!(!String::from_utf8_lossy(&out.stdout).contains("NOTAREALVALUE"));
+    // The rest went on: the MCP config's agent and the account line 1 names.
+    let ids = agent_ids(&report);
+    assert!(ids.iter().any(|id| id.contains(".mcp.json")), "{ids:?}");
+    assert!(
+        ids.iter()
+            .any(|id| id
+                == "agent:gcp:serviceAccount:ops-agent@example-project.iam.gserviceaccount.com"),
+        "{ids:?}"
+    );
+}
+
 fn bad_tree() -> TempDir {
     let tmp = tempfile::tempdir().unwrap();
     let root = tmp.path();

@@ -20,8 +20,12 @@ use nhi_audit::sources::repo::{RepoOptions, ScanRoots};
 
 use crate::common::{Rng, corpus, crate_dir};
 
-/// The base files: the demo's, and the corpus's when it is beside the checkout.
+/// The base files: the GCP scenario's `gcloud` exports first (so the case limit never
+/// leaves them out), then the demo's, and the corpus's when it is beside the checkout.
 fn base_files() -> Vec<PathBuf> {
+    let mut gcp = Vec::new();
+    collect(&crate_dir().join("fixtures/scenario/gcp"), &mut gcp);
+    gcp.sort();
     let mut roots = vec![crate_dir().join("fixtures/demo")];
     for sub in ["mcp", "agents", "workflows", "wild"] {
         roots.extend(corpus(sub));
@@ -31,7 +35,8 @@ fn base_files() -> Vec<PathBuf> {
         collect(&root, &mut out);
     }
     out.sort();
-    out
+    gcp.extend(out);
+    gcp
 }
 
 fn collect(dir: &Path, out: &mut Vec<PathBuf>) {

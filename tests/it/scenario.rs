@@ -103,6 +103,12 @@ const CUT_DELEGATION: (&str, &str, &str) = (
     "allow_delegation: true",
     "allow_delegation: false",
 );
+/// The support agent's account may no longer mint the deployer's tokens.
+const CUT_IMPERSONATION: (&str, &str, &str) = (
+    "gcp/iam-policy-assets.json",
+    "roles/iam.serviceAccountTokenCreator",
+    "roles/iam.serviceAccountKeyAdmin",
+);
 
 #[test]
 fn chains_cross_the_three_sources_with_their_whole_path() {
@@ -239,8 +245,19 @@ fn cutting_each_link_removes_exactly_its_chains() {
     let found = chains(&report);
     assert!(!found.iter().any(|(_, p, _)| *p == crew_chain(&root)));
 
-    // All three cut: no chain at all.
-    let (_tmp, report) = scan_copy(&[CUT_PAT, CUT_TRUST, CUT_DELEGATION]);
+    // No impersonation, no chain from the GCP agent to the project's owner.
+    let (_tmp, report) = scan_copy(&[CUT_IMPERSONATION]);
+    let found = chains(&report);
+    assert!(
+        !found
+            .iter()
+            .any(|(start, _, _)| start.starts_with("agent:gcp:")),
+        "{found:#?}"
+    );
+    assert!(starts(&found).contains(&TRIAGE.to_string()));
+
+    // All four cut: no chain at all.
+    let (_tmp, report) = scan_copy(&[CUT_PAT, CUT_TRUST, CUT_DELEGATION, CUT_IMPERSONATION]);
     let found = chains(&report);
     assert!(found.is_empty(), "{found:#?}");
 }

@@ -1,0 +1,445 @@
+//! The `gcp` source: Google Cloud IAM, offline, from what `gcloud` prints. Four exports,
+//! recognised by content in the scanned folders:
+//!
+//! - `gcloud asset search-all-iam-policies --format=json`: a list of
+//!   `IamPolicySearchResult` (`resource`, `project`, `policy.bindings`),
+//!   <https://cloud.google.com/asset-inventory/docs/reference/rest/v1/IamPolicySearchResult>;
+//! - `gcloud asset export --content-type=iam-policy`: JSON lines of `Asset` (`name`,
+//!   `assetType`, `iamPolicy.bindings`, `ancestors`),
+//!   <https://cloud.google.com/asset-inventory/docs/reference/rest/v1/Asset>;
+//! - `gcloud iam service-accounts list --format=json`: a list of `ServiceAccount`
+//!   (`name`, `projectId`, `uniqueId`, `email`, `displayName`, `description`, `disabled`),
+//!   <https://cloud.google.com/iam/docs/reference/rest/v1/projects.serviceAccounts>;
+//! - `gcloud iam service-accounts keys list --format=json`: a list of
+//!   `ServiceAccountKey` (`name` `projects/P/serviceAccounts/EMAIL/keys/KEY`, `keyType`,
+//!   `keyAlgorithm`, `keyOrigin`, `validAfterTime`, `validBeforeTime`, `disabled`),
+//!   <https://cloud.google.com/iam/docs/reference/rest/v1/projects.serviceAccounts.keys>.
+//!
+//! Every export found goes into one [`GcpInput`]; [`normalize`] turns it into service
+//! accounts, their keys, the roles they hold and who can act as whom. Which accounts
+//! are agents' is decided by the analysis (`crate::analysis::agents::gcp`).
+
+mod normalize;
+mod source;
+
+use serde::Deserialize;
+
+pub use normalize::normalize;
+pub use source::{GcpSource, Request};
+
+use crate::model::{SourceError, SourceKind};
+
+/// An IAM policy (`google.iam.v1.Policy`): only its bindings are read.
+#[derive(Debug, Clone, Default, PartialEq, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Policy {
+    #[serde(default)]
+    pub bindings: Vec<Binding>,
+}
+
+/// One binding of a policy: a role, its members, and maybe a condition.
+#[derive(Debug, Clone, Default, PartialEq, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Binding {
+    pub role: String,
+    #[serde(default)]
+    pub members: Vec<String>,
+    /// An IAM condition (`expr`, `title`): only whether there is one is kept.
+    #[serde(default)]
+    pub condition: Option<serde_json::Value>,
+}
+
+/// One result of `searchAllIamPolicies`.
+#[derive(Debug, Clone, Default, PartialEq, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct IamPolicySearchResult {
+    /// The full resource name (`//cloudresourcemanager.googleapis.com/projects/P`).
+    pub resource: String,
+    /// `projects/NUMBER`, empty for folders and organisations.
+    #[serde(default)]
+    pub project: Option<String>,
+    #[serde(default)]
+    pub policy: Policy,
+}
+
+/// One line of `gcloud asset export --content-type=iam-policy`.
+#[derive(Debug, Clone, Default, PartialEq, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Asset {
+    /// The full resource name.
+    pub name: String,
+    #[serde(default)]
+    pub asset_type: Option<String>,
+    #[serde(default)]
+    pub iam_policy: Option<Policy>,
+    #[serde(default)]
+    pub ancestors: Vec<String>,
+}
+
+/// A service account as `gcloud iam service-accounts list` prints it.
+#[derive(Debug, Clone, Default, PartialEq, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct ServiceAccount {
+    pub email: String,
+    #[serde(default)]
+    pub name: Option<String>,
+    #[serde(default)]
+    pub project_id: Option<String>,
+    #[serde(default)]
+    pub unique_id: Option<String>,
+    #[serde(default)]
+    pub display_name: Option<String>,
+    #[serde(default)]
+    pub description: Option<String>,
+    #[serde(default)]
+    pub disabled: bool,
+}
+
+/// A service-account key as `gcloud iam service-accounts keys list` prints it. Google
+/// never returns private key material in a listing; `privateKeyData` is not read even
+/// if present.
+#[derive(Debug, Clone, Default, PartialEq, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct ServiceAccountKey {
+    /// `projects/P/serviceAccounts/EMAIL/keys/KEY_ID`.
+    pub name: String,
+    /// `USER_MANAGED` or `SYSTEM_MANAGED`.
+    #[serde(default)]
+    pub key_type: Option<String>,
+    #[serde(default)]
+    pub key_algorithm: Option<String>,
+    #[serde(default)]
+    pub key_origin: Option<String>,
+    #[serde(default)]
+    pub valid_after_time: Option<String>,
+    #[serde(default)]
+    pub valid_before_time: Option<String>,
+    #[serde(default)]
+    pub disabled: bool,
+}
+
+impl ServiceAccountKey {
+    /// The account's email and the key id, from the key's resource name.
+    pub fn account_and_id(&self) -> Option<(&str, &str)> {
+        let rest = self.name.strip_prefix("projects/")?;
+        let (_, rest) = rest.split_once("/serviceAccounts/")?;
+        let (email, id) = rest.split_once("/keys/")?;
+        (!email.is_empty() && !id.is_empty() && !id.contains('/')).then_some((email, id))
+    }
+}
+
+/// An IAM policy on one resource, from either policy export.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct ResourcePolicy {
+    /// The full resource name.
+    pub resource: String,
+    pub bindings: Vec<Binding>,
+    /// `projects/NUMBER` of the project it is in, when the export says.
+    pub project: Option<String>,
+    /// The file it was read from.
+    pub path: String,
+    /// Its line (JSON lines), else 1.
+    pub line: u32,
+}
+
+/// Everything read from the exports found.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct GcpInput {
+    /// Accounts with where each was listed (`path`).
+    pub accounts: Vec<(ServiceAccount, String)>,
+    /// Keys with where each was listed.
+    pub keys: Vec<(ServiceAccountKey, String)>,
+    pub policies: Vec<ResourcePolicy>,
+}
+
+/// What an offline file is, by content.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ExportKind {
+    IamPolicySearch,
+    AssetIamPolicy,
+    ServiceAccounts,
+    ServiceAccountKeys,
+}
+
+impl ExportKind {
+    pub const ALL: [ExportKind; 4] = [
+        ExportKind::IamPolicySearch,
+        ExportKind::AssetIamPolicy,
+        ExportKind::ServiceAccounts,
+        ExportKind::ServiceAccountKeys,
+    ];
+
+    /// Its name in a [`crate::sources::FoundExport`].
+    pub fn as_str(self) -> &'static str {
+        match self {
+            ExportKind::IamPolicySearch => "gcp-iam-policy-search",
+            ExportKind::AssetIamPolicy => "gcp-asset-iam-policy",
+            ExportKind::ServiceAccounts => "gcp-service-accounts",
+            ExportKind::ServiceAccountKeys => "gcp-service-account-keys",
+        }
+    }
+
+    pub fn from_name(name: &str) -> Option<Self> {
+        Self::ALL.into_iter().find(|k| k.as_str() == name)
+    }
+}
+
+/// [`recognise`] for the source registry.
+pub fn recognise_export(text: &str) -> Option<&'static str> {
+    recognise(text).map(ExportKind::as_str)
+}
+
+/// Recognises a `gcloud` export by the structure of its start: the keys of the first
+/// object of a JSON list (or of the first line of JSON lines) at its top level, and the
+/// shape of their values. A file that only mentions the keys is not one.
+pub fn recognise(text: &str) -> Option<ExportKind> {
+    let head = &text[..text.floor_char_boundary(text.len().min(4096))];
+    let trimmed = head.trim_start_matches('\u{feff}').trim_start();
+    if let Some(list) = trimmed.strip_prefix('[') {
+        let keys = crate::doc::json_top_level_keys(list)?;
+        let has = |k: &str| keys.iter().any(|(name, _)| name == k);
+        let string = |k: &str| {
+            keys.iter()
+                .find(|(name, _)| name == k)
+                .and_then(|(_, v)| v.as_deref())
+        };
+        if has("policy") && string("resource").is_some_and(|r| r.starts_with("//")) {
+            return Some(ExportKind::IamPolicySearch);
+        }
+        if string("email").is_some_and(|e| e.contains('@')) && (has("uniqueId") || has("projectId"))
+        {
+            return Some(ExportKind::ServiceAccounts);
+        }
+        let key_name = string("name").is_some_and(|n| {
+            ServiceAccountKey {
+                name: n.to_string(),
+                ..Default::default()
+            }
+            .account_and_id()
+            .is_some()
+        });
+        if key_name && (has("keyType") || has("validAfterTime") || has("keyAlgorithm")) {
+            return Some(ExportKind::ServiceAccountKeys);
+        }
+        return None;
+    }
+    let keys = crate::doc::json_top_level_keys(trimmed)?;
+    let has = |k: &str| keys.iter().any(|(name, _)| name == k);
+    let name_ok = keys
+        .iter()
+        .any(|(k, v)| k == "name" && v.as_deref().is_some_and(|n| n.starts_with("//")));
+    if name_ok && has("assetType") && has("iamPolicy") {
+        return Some(ExportKind::AssetIamPolicy);
+    }
+    None
+}
+
+fn error_at(shown: &str, e: &crate::doc::JsonError, what: &str) -> SourceError {
+    SourceKind::Gcp.error(
+        format!("{shown}:{}:{}", e.line, e.column),
+        format!("{what}: {e}"),
+    )
+}
+
+/// Reads one export's text into `input`; what cannot be read is an error naming the
+/// file, line and field (never a value). Returns whether anything failed.
+pub fn read_export(
+    kind: ExportKind,
+    text: &str,
+    shown: &str,
+    input: &mut GcpInput,
+    errors: &mut Vec<SourceError>,
+) -> bool {
+    let before = errors.len();
+    match kind {
+        ExportKind::IamPolicySearch => {
+            match crate::doc::from_json::<Vec<IamPolicySearchResult>>(text) {
+                Ok(results) => input
+                    .policies
+                    .extend(results.into_iter().map(|r| ResourcePolicy {
+                        resource: r.resource,
+                        bindings: r.policy.bindings,
+                        project: r.project.filter(|p| !p.is_empty()),
+                        path: shown.to_string(),
+                        line: 1,
+                    })),
+                Err(e) => errors.push(error_at(shown, &e, "not a valid IAM policy search")),
+            }
+        }
+        ExportKind::AssetIamPolicy => {
+            // JSON lines: a bad line is an error; the other lines are still read.
+            for (i, line) in text.lines().enumerate() {
+                let line = line.trim_start_matches('\u{feff}');
+                if line.trim().is_empty() {
+                    continue;
+                }
+                match crate::doc::from_json::<Asset>(line) {
+                    Ok(asset) => {
+                        if let Some(policy) = asset.iam_policy {
+                            let project = asset
+                                .ancestors
+                                .iter()
+                                .find(|a| a.starts_with("projects/"))
+                                .cloned();
+                            input.policies.push(ResourcePolicy {
+                                resource: asset.name,
+                                bindings: policy.bindings,
+                                project,
+                                path: shown.to_string(),
+                                line: u32::try_from(i + 1).unwrap_or(u32::MAX),
+                            });
+                        }
+                    }
+                    Err(e) => errors.push(SourceKind::Gcp.error(
+                        format!("{shown}:{}:{}", i + 1, e.column),
+                        format!(
+                            "not a valid asset export line: {}",
+                            crate::doc::JsonError { line: 0, ..e }
+                        ),
+                    )),
+                }
+            }
+        }
+        ExportKind::ServiceAccounts => match crate::doc::from_json::<Vec<ServiceAccount>>(text) {
+            Ok(accounts) => input.accounts.extend(
+                accounts
+                    .into_iter()
+                    .filter(|a| a.email.contains('@'))
+                    .map(|a| (a, shown.to_string())),
+            ),
+            Err(e) => errors.push(error_at(shown, &e, "not a valid service-account listing")),
+        },
+        ExportKind::ServiceAccountKeys => {
+            match crate::doc::from_json::<Vec<ServiceAccountKey>>(text) {
+                Ok(keys) => {
+                    for (i, key) in keys.into_iter().enumerate() {
+                        if key.account_and_id().is_some() {
+                            input.keys.push((key, shown.to_string()));
+                        } else {
+                            errors.push(SourceKind::Gcp.error(
+                                shown,
+                                format!(
+                                    "field `[{i}].name`: not a key's resource name \
+                                     (projects/P/serviceAccounts/EMAIL/keys/KEY)"
+                                ),
+                            ));
+                        }
+                    }
+                }
+                Err(e) => errors.push(error_at(
+                    shown,
+                    &e,
+                    "not a valid service-account key listing",
+                )),
+            }
+        }
+    }
+    errors.len() > before
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn recognises_each_export_by_its_structure() {
+        let search = r#"[{"resource": "//cloudresourcemanager.googleapis.com/projects/example-project",
+            "project": "projects/123", "policy": {"bindings": []}}]"#;
+        assert_eq!(recognise(search), Some(ExportKind::IamPolicySearch));
+        let asset = "{\"name\": \"//cloudresourcemanager.googleapis.com/projects/123\", \"assetType\": \"cloudresourcemanager.googleapis.com/Project\", \"iamPolicy\": {\"bindings\": []}, \"ancestors\": [\"projects/123\"]}\n";
+        assert_eq!(recognise(asset), Some(ExportKind::AssetIamPolicy));
+        let accounts = r#"[{"email": "a@example-project.iam.gserviceaccount.com", "uniqueId": "1", "disabled": false}]"#;
+        assert_eq!(recognise(accounts), Some(ExportKind::ServiceAccounts));
+        let keys = r#"[{"name": "projects/example-project/serviceAccounts/a@example-project.iam.gserviceaccount.com/keys/abc", "keyType": "USER_MANAGED"}]"#;
+        assert_eq!(recognise(keys), Some(ExportKind::ServiceAccountKeys));
+        // Mentioning the keys, or the wrong shape of value, is not enough.
+        assert_eq!(recognise(r#"["policy", "resource", "bindings"]"#), None);
+        assert_eq!(recognise(r#"[{"policy": {}, "resource": "bucket"}]"#), None);
+        assert_eq!(recognise(r#"[{"email": "nobody", "uniqueId": "1"}]"#), None);
+        assert_eq!(
+            recognise(r#"[{"name": "keys/abc", "keyType": "USER_MANAGED"}]"#),
+            None
+        );
+        assert_eq!(
+            recognise(r#"{"doc": {"iamPolicy": {}, "assetType": "x"}}"#),
+            None
+        );
+        assert_eq!(recognise("[]"), None);
+        // A multi-byte character across the 4 KiB mark must not panic.
+        let text = format!("[{}é", "a".repeat(4094));
+        assert_eq!(recognise(&text), None);
+        for kind in ExportKind::ALL {
+            assert_eq!(ExportKind::from_name(kind.as_str()), Some(kind));
+        }
+    }
+
+    #[test]
+    fn a_key_name_gives_its_account_and_id() {
+        let key = ServiceAccountKey {
+            name: "projects/p/serviceAccounts/a@p.iam.gserviceaccount.com/keys/k1".into(),
+            ..Default::default()
+        };
+        assert_eq!(
+            key.account_and_id(),
+            Some(("a@p.iam.gserviceaccount.com", "k1"))
+        );
+        let bad = ServiceAccountKey {
+            name: "projects/p/serviceAccounts/a/keys/".into(),
+            ..Default::default()
+        };
+        assert_eq!(bad.account_and_id(), None);
+    }
+
+    #[test]
+    fn a_malformed_export_is_an_error_naming_file_line_and_field_never_the_value() {
+        let mut input = GcpInput::default();
+        let mut errors = Vec::new();
+        let text = "[\n  {\"email\": \"a@p.iam.gserviceaccount.com\",\n   \"disabled\": \"sk-secret-value\"}\n]";
+        assert!(read_export(
+            ExportKind::ServiceAccounts,
+            text,
+            "sa.json",
+            &mut input,
+            &mut errors
+        ));
+        assert_eq!(errors.len(), 1);
+        assert!(
+            errors[0].location.starts_with("sa.json:3:"),
+            "{:?}",
+            errors[0]
+        );
+        assert!(
+            errors[0].message.contains("`[0].disabled`"),
+            "{:?}",
+            errors[0]
+        );
+        assert!(!errors[0].message.contains("sk-secret"), "{:?}", errors[0]);
+        assert!(input.accounts.is_empty());
+
+        // JSON lines: the bad line is named; the good ones are still read.
+        let lines = "{\"name\": \"//iam.googleapis.com/projects/p/serviceAccounts/a@p.iam.gserviceaccount.com\", \"assetType\": \"iam.googleapis.com/ServiceAccount\", \"iamPolicy\": {\"bindings\": [{\"role\": \"roles/iam.serviceAccountUser\", \"members\": [\"user:x@example.com\"]}]}}\n{\"name\": 7\n";
+        let mut errors = Vec::new();
+        assert!(read_export(
+            ExportKind::AssetIamPolicy,
+            lines,
+            "assets.json",
+            &mut input,
+            &mut errors
+        ));
+        assert_eq!(errors.len(), 1);
+        assert!(
+            errors[0].location.starts_with("assets.json:2:"),
+            "{:?}",
+            errors[0]
+        );
+        assert_eq!(input.policies.len(), 1);
+        assert_eq!(
+            (input.policies[0].path.as_str(), input.policies[0].line),
+            ("assets.json", 1)
+        );
+        assert_eq!(
+            input.policies[0].bindings[0].members,
+            ["user:x@example.com"]
+        );
+    }
+}

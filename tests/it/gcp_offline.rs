@@ -1,0 +1,322 @@
+//! The GCP source offline: `gcloud` exports in a scanned folder (`fixtures/scenario/gcp`,
+//! written from Google's documented shapes) recognised by content and read into service
+//! accounts, keys, grants and impersonation edges; AI service agents and labelled
+//! accounts classified as agents; the GCP rules firing; and a malformed export reported
+//! with its file and line while the rest of the scan goes on.
+
+use std::collections::BTreeSet;
+
+use serde_json::Value;
+
+use crate::common::{bin, crate_dir, findings_of};
+
+const NOW: &str = "2026-12-01T00:00:00Z";
+
+fn sa(name: &str) -> String {
+    format!("gcp:serviceAccount:{name}@example-project.iam.gserviceaccount.com")
+}
+
+const ENGINE: &str =
+    "gcp:serviceAccount:service-123456789012@gcp-sa-aiplatform-re.iam.gserviceaccount.com";
+const COMPUTE: &str = "gcp:serviceAccount:123456789012-compute@developer.gserviceaccount.com";
+
+fn scan(dir: &std::path::Path, code: i32) -> Value {
+    let out = bin()
+        .arg("scan")
+        .arg(dir)
+        .args(["--format", "json", "--fail-on", "none", "--scope", "all"])
+        .env("NHI_AUDIT_NOW", NOW)
+        .output()
+        .unwrap();
+    assert_eq!(
+        out.status.code(),
+        Some(code),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    serde_json::from_slice(&out.stdout).unwrap()
+}
+
+fn identity<'a>(report: &'a Value, id: &str) -> &'a Value {
+    report["inventory"]["identities"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|i| i["id"] == id)
+        .unwrap_or_else(|| panic!("no identity {id}"))
+}
+
+#[test]
+fn gcloud_exports_give_accounts_keys_grants_edges_agents_and_findings() {
+    let report = scan(&crate_dir().join("fixtures/scenario/gcp"), 0);
+    assert_eq!(report["errors"], serde_json::json!([]));
+    assert_eq!(report["partial"], false);
+
+    // Identities: the four listed accounts and the service agent only a binding names.
+    let ids: BTreeSet<&str> = report["inventory"]["identities"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|i| i["provider"] == "gcp")
+        .map(|i| i["id"].as_str().unwrap())
+        .collect();
+    let want: BTreeSet<String> = [
+        sa("support-agent"),
+        sa("deployer"),
+        sa("reporting"),
+        ENGINE.into(),
+        COMPUTE.into(),
+    ]
+    .into();
+    assert_eq!(
+        ids,
+        want.iter().map(String::as_str).collect::<BTreeSet<_>>()
+    );
+    let support = identity(&report, &sa("support-agent"));
+    assert_eq!(support["kind"], "gcp-service-account");
+    assert_eq!(support["access_level"], "write");
+    let facts = &support["facts"]["gcp"];
+    assert_eq!(facts["project"], "example-project");
+    assert_eq!(facts["type"], "user-managed");
+    assert_eq!(facts["listed"], true);
+    assert_eq!(facts["basic_roles"], serde_json::json!(["roles/editor"]));
+    assert_eq!(facts["active_user_managed_keys"], 1);
+    assert_eq!(
+        identity(&report, COMPUTE)["facts"]["gcp"]["type"],
+        "default-compute"
+    );
+    let engine = &identity(&report, ENGINE)["facts"]["gcp"];
+    assert_eq!(engine["type"], "service-agent");
+    assert_eq!(engine["service_agent"], "aiplatform-re");
+    assert_eq!(engine["listed"], false);
+    // Its project by number, named by the id the policy search pairs with that number.
+    assert_eq!(engine["project"], "example-project");
+    assert_eq!(
+        identity(&report, ENGINE)["locations"][0]["uri"],
+        format!(
+            "//iam.googleapis.com/projects/-/serviceAccounts/{}",
+            &ENGINE[19..]
+        )
+    );
+    // The binding on the account by its unique id reaches it; the public member is noted.
+    let reporting = &identity(&report, &sa("reporting"))["facts"]["gcp"];
+    assert_eq!(
+        reporting["public_members"][0]["member"],
+        "allAuthenticatedUsers"
+    );
+
+    // Credentials: one per user-managed key, with its id and never the key material.
+    let creds: Vec<(&str, &str, Option<&str>)> = report["inventory"]["credentials"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|c| c["provider"] == "gcp")
+        .map(|c| {
+            (
+                c["key_id"].as_str().unwrap(),
+                c["identity"].as_str().unwrap(),
+                c["expires_at"].as_str(),
+            )
+        })
+        .collect();
+    let support_id = sa("support-agent");
+    let reporting_id = sa("reporting");
+    assert_eq!(
+        creds,
+        [
+            (
+                "0a1b2c3d4e5f60718293a4b5c6d7e8f901234567",
+                support_id.as_str(),
+                None
+            ),
+            (
+                "1111111111111111111111111111111111111111",
+                reporting_id.as_str(),
+                Some("2027-02-08T12:00:00Z")
+            ),
+        ]
+    );
+    let keys = facts["keys"].as_array().unwrap();
+    assert_eq!(keys.len(), 2, "the system-managed key is in the facts only");
+    assert_eq!(keys[0]["never_expires"], true);
+    assert_eq!(keys[0]["age_days"], 626);
+
+    // Grants: each role on the resource its binding is on, inferred levels said so.
+    let grants: Vec<(&str, &str, &str, &str)> = report["inventory"]["grants"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|g| g["identity"] == ENGINE)
+        .map(|g| {
+            (
+                g["action"].as_str().unwrap(),
+                g["resource"].as_str().unwrap(),
+                g["access_level"].as_str().unwrap(),
+                g["source"].as_str().unwrap(),
+            )
+        })
+        .collect();
+    assert_eq!(
+        grants,
+        [
+            (
+                "roles/aiplatform.reasoningEngineServiceAgent",
+                "//cloudresourcemanager.googleapis.com/projects/example-project",
+                "write",
+                "IAM policy binding (level inferred from the role's name)"
+            ),
+            (
+                "roles/storage.objectViewer",
+                "//storage.googleapis.com/example-project-docs",
+                "read",
+                "IAM policy binding (level inferred from the role's name)"
+            ),
+        ]
+    );
+    let owner = report["inventory"]["grants"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|g| g["identity"] == sa("deployer").as_str())
+        .unwrap();
+    assert_eq!(
+        (&owner["action"], &owner["access_level"], &owner["source"]),
+        (
+            &Value::from("roles/owner"),
+            &Value::from("admin"),
+            &Value::from("IAM policy binding")
+        )
+    );
+
+    // Edges: the agents hold their accounts; the support agent can act as the deployer.
+    let edges: BTreeSet<(&str, &str, &str)> = report["inventory"]["edges"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|e| e["to"].as_str().unwrap().starts_with("gcp:"))
+        .map(|e| {
+            (
+                e["kind"].as_str().unwrap(),
+                e["from"].as_str().unwrap(),
+                e["to"].as_str().unwrap(),
+            )
+        })
+        .collect();
+    let agent_support = format!("agent:{}", sa("support-agent"));
+    let agent_engine = format!("agent:{ENGINE}");
+    let deployer = sa("deployer");
+    assert_eq!(
+        edges,
+        [
+            ("assumes", support_id.as_str(), deployer.as_str()),
+            ("holds", agent_engine.as_str(), ENGINE),
+            ("holds", agent_support.as_str(), support_id.as_str()),
+        ]
+        .into()
+    );
+
+    // Agents: the Agent Engine service agent by its domain, the labelled account.
+    let agents: Vec<(&str, &str, &str)> = report["inventory"]["agents"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|a| {
+            (
+                a["id"].as_str().unwrap(),
+                a["kind"].as_str().unwrap(),
+                a["confidence"].as_str().unwrap(),
+            )
+        })
+        .collect();
+    assert_eq!(
+        agents,
+        [
+            (agent_engine.as_str(), "gcp-service-agent", "high"),
+            (agent_support.as_str(), "gcp-service-account", "high"),
+        ]
+    );
+
+    // Rules: the never-expiring key and the basic role of the support agent's account,
+    // and the chain through the deployer to owner; none for the accounts no agent holds.
+    let subjects = |rule: &str| -> Vec<String> {
+        findings_of(&report, rule)
+            .iter()
+            .map(|f| f["subject"].as_str().unwrap().to_string())
+            .collect()
+    };
+    assert_eq!(subjects("NHI-GCP-001"), [sa("support-agent")]);
+    assert_eq!(subjects("NHI-GCP-002"), [sa("support-agent")]);
+    let chain = findings_of(&report, "NHI-REPO-015");
+    assert_eq!(chain.len(), 1);
+    assert_eq!(
+        chain[0]["path"],
+        serde_json::json!([agent_support, support_id, deployer])
+    );
+    assert!(
+        chain[0]["message"]
+            .as_str()
+            .unwrap()
+            .contains("gains admin on every service in GCP project example-project"),
+        "{}",
+        chain[0]["message"]
+    );
+}
+
+#[test]
+fn a_malformed_gcloud_export_is_an_error_naming_file_and_line_and_the_rest_is_read() {
+    let tmp = tempfile::tempdir().unwrap();
+    let root = tmp.path();
+    let from = crate_dir().join("fixtures/scenario/gcp");
+    for f in ["service-accounts.json", "iam-policies.json"] {
+        std::fs::copy(from.join(f), root.join(f)).unwrap();
+    }
+    // A key listing cut short, and a JSON-lines export with one bad line among good ones.
+    let keys = std::fs::read_to_string(from.join("keys-support-agent.json")).unwrap();
+    std::fs::write(root.join("keys.json"), &keys[..keys.len() / 2]).unwrap();
+    let assets = std::fs::read_to_string(from.join("iam-policy-assets.json")).unwrap();
+    let mut lines: Vec<&str> = assets.lines().collect();
+    lines.insert(
+        1,
+        "{\"name\": \"//iam.googleapis.com/x\", \"iamPolicy\": {\"bindings\": 7}}",
+    );
+    std::fs::write(root.join("assets.json"), lines.join("\n")).unwrap();
+
+    let report = scan(root, 3);
+    assert_eq!(report["partial"], true);
+    let errors: Vec<(&str, &str)> = report["errors"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| {
+            (
+                e["location"].as_str().unwrap(),
+                e["message"].as_str().unwrap(),
+            )
+        })
+        .collect();
+    assert_eq!(errors.len(), 2, "{errors:?}");
+    let keys_error = errors
+        .iter()
+        .find(|(l, _)| l.contains("keys.json"))
+        .unwrap();
+    assert!(keys_error.0.starts_with("keys.json:"), "{keys_error:?}");
+    assert!(keys_error.1.contains("truncated"), "{keys_error:?}");
+    let line_error = errors
+        .iter()
+        .find(|(l, _)| l.contains("assets.json"))
+        .unwrap();
+    assert!(line_error.0.starts_with("assets.json:2:"), "{line_error:?}");
+    assert!(
+        line_error.1.contains("iamPolicy.bindings"),
+        "{line_error:?}"
+    );
+    // The rest went on: the agent, its basic role, and the deployer's policy (line 1).
+    assert_eq!(findings_of(&report, "NHI-GCP-002").len(), 1);
+    assert!(
+        report["inventory"]["edges"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|e| e["kind"] == "assumes" && e["to"] == sa("deployer").as_str())
+    );
+}
