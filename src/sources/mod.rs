@@ -58,7 +58,7 @@ pub struct Context<'a> {
     /// Whether the analysis judges what an identity is granted (it is an agent's): a
     /// source may leave out the grants of the others, which are never read. The
     /// analysis decides; the source only asks.
-    pub judged: &'a dyn Fn(&crate::model::Identity) -> bool,
+    pub judged: &'a (dyn Fn(&crate::model::Identity) -> bool + Sync),
 }
 
 impl Context<'_> {

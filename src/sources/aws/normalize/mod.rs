@@ -20,7 +20,9 @@ use rayon::prelude::*;
 use rustc_hash::FxHashMap as HashMap;
 
 use super::AwsInput;
-use crate::model::{AccessLevel, Identity, Inventory, Location, SourceKind};
+use crate::model::{
+    AccessLevel, Credential, Edge, Grant, Identity, Inventory, Location, SourceKind,
+};
 use crate::policy::aws::document::Statement;
 use crate::policy::aws::eval::{Context, PolicySet, Sourced};
 use crate::timefmt;
@@ -56,7 +58,7 @@ struct Group {
 
 /// One account's inventory fragment, in the steps the module describes. Which of its
 /// principals are agents' is left to the analysis.
-pub fn normalize(input: &AwsInput, judged: &dyn Fn(&Identity) -> bool) -> Inventory {
+pub fn normalize(input: &AwsInput, judged: &(dyn Fn(&Identity) -> bool + Sync)) -> Inventory {
     let now = timefmt::now();
     let ctx = Context { now };
     let mut inv = Inventory::default();
@@ -110,17 +112,21 @@ pub fn normalize(input: &AwsInput, judged: &dyn Fn(&Identity) -> bool) -> Invent
 
     // Escalations and power over others, per principal, on every core: the costly part
     // (each principal's policies against every target); the rest of the loop is assembly.
+    // Then each principal's part of the inventory, also on every core, joined in order.
     let mut edges = Vec::new();
-    let mut walked = Vec::new().into_iter();
-    for i in 0..principals.len() {
-        if i % CHUNK == 0 {
-            walked = walk.chunk(i).into_iter();
+    for from in (0..principals.len()).step_by(CHUNK) {
+        let parts: Vec<(Part, Vec<Edge>)> = walk
+            .chunk(from)
+            .into_par_iter()
+            .enumerate()
+            .map(|(k, (settled, escalates))| (assembly.part(from + k, settled), escalates))
+            .collect();
+        for (part, escalates) in parts {
+            edges.extend(escalates);
+            inv.credentials.extend(part.credentials);
+            inv.grants.extend(part.grants);
+            inv.identities.push(part.identity);
         }
-        let Some((settled, escalates)) = walked.next() else {
-            unreachable!("a chunk has one walk per principal");
-        };
-        edges.extend(escalates);
-        assembly.principal(i, settled, &mut inv);
     }
 
     for (identity, credentials) in assembly.keys.report_only(input, &index, now) {
@@ -141,22 +147,30 @@ pub fn normalize(input: &AwsInput, judged: &dyn Fn(&Identity) -> bool) -> Invent
 /// What putting each principal's part of the inventory together reads.
 struct Assembly<'a> {
     walk: &'a Walk<'a>,
-    judged: &'a dyn Fn(&Identity) -> bool,
+    judged: &'a (dyn Fn(&Identity) -> bool + Sync),
     keys: KeySources<'a>,
     resolver: &'a Resolver<'a>,
     now: time::OffsetDateTime,
 }
 
+/// One principal's part of the inventory.
+struct Part {
+    identity: Identity,
+    credentials: Vec<Credential>,
+    grants: Vec<Grant>,
+}
+
 impl Assembly<'_> {
-    /// Principal `i`'s identity, keys, escalation edges and grants.
-    fn principal(&self, i: usize, settled: Settled, inv: &mut Inventory) {
+    /// Principal `i`'s identity, keys and grants.
+    fn part(&self, i: usize, settled: Settled) -> Part {
         let p = &self.walk.principals[i];
         let id = format!("aws:{}", p.arn);
         let loc = Location::Uri { uri: p.arn.clone() };
+        let mut credentials = Vec::new();
         // Keys: from the access key listing when present, else the credential report.
         let keys = if p.is_user {
             self.keys
-                .user_keys(p, &id, &loc, self.now, &mut inv.credentials)
+                .user_keys(p, &id, &loc, self.now, &mut credentials)
         } else {
             Default::default()
         };
@@ -170,11 +184,16 @@ impl Assembly<'_> {
         let identity = principals::identity(p, id, &loc, found, self.now);
         // Grants only of the principals the analysis judges: the others' are never read,
         // and on a large account they are most of the memory.
-        if (self.judged)(&identity) {
-            inv.grants
-                .extend(principals::grants_of(&identity.id, &p.policies, &loc));
+        let grants = if (self.judged)(&identity) {
+            principals::grants_of(&identity.id, &p.policies, &loc)
+        } else {
+            Vec::new()
+        };
+        Part {
+            identity,
+            credentials,
+            grants,
         }
-        inv.identities.push(identity);
     }
 }
 
