@@ -42,7 +42,11 @@ pub fn role_level(role: &str) -> (AccessLevel, bool) {
     let lower = last.to_ascii_lowercase();
     let level = if lower.ends_with("admin") || lower.ends_with("owner") {
         AccessLevel::Admin
-    } else if lower.ends_with("viewer") || lower.ends_with("reader") || lower == "browser" {
+    } else if lower.ends_with("viewer")
+        || lower.ends_with("reader")
+        || lower.ends_with("reviewer")
+        || lower == "browser"
+    {
         AccessLevel::Read
     } else {
         // `…Editor`, `…Writer`, `…User`, and any name that says nothing: a role may
@@ -582,6 +586,10 @@ mod tests {
             (AccessLevel::Write, true)
         );
         assert_eq!(role_level("roles/pubsub.reader"), (AccessLevel::Read, true));
+        assert_eq!(
+            role_level("roles/iam.securityReviewer"),
+            (AccessLevel::Read, true)
+        );
         assert_eq!(
             role_level("projects/example-project/roles/agentRunner"),
             (AccessLevel::Write, true)
