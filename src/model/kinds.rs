@@ -5,8 +5,6 @@
 //! (kebab-case strings). The *open* ones keep any other spelling in `Other`: the secret
 //! catalogue and the agent catalogue are data files, and the kinds they name are theirs.
 
-use std::borrow::Cow;
-
 /// Defines a vocabulary enum: each variant with its spelling. `open` adds `Other(String)`
 /// for spellings that data files bring; a closed one fails to parse anything else.
 macro_rules! vocabulary {
@@ -68,7 +66,7 @@ macro_rules! vocabulary {
             fn inline_schema() -> bool {
                 true
             }
-            fn schema_name() -> Cow<'static, str> {
+            fn schema_name() -> std::borrow::Cow<'static, str> {
                 stringify!($name).into()
             }
             fn json_schema(_: &mut schemars::SchemaGenerator) -> schemars::Schema {
@@ -82,7 +80,7 @@ macro_rules! vocabulary {
             }
         }
 
-        vocabulary!(@common $name);
+        $crate::model::vocabulary!(@common $name);
     };
     (
         $(#[$meta:meta])*
@@ -99,6 +97,8 @@ macro_rules! vocabulary {
         impl $name {
             /// Every spelling.
             pub const KNOWN: &'static [&'static str] = &[$($spelling),*];
+            /// Every variant, in the order of [`Self::KNOWN`].
+            pub const ALL: &'static [$name] = &[$($name::$variant),*];
 
             pub fn as_str(&self) -> &'static str {
                 match self {
@@ -132,7 +132,7 @@ macro_rules! vocabulary {
             fn inline_schema() -> bool {
                 true
             }
-            fn schema_name() -> Cow<'static, str> {
+            fn schema_name() -> std::borrow::Cow<'static, str> {
                 stringify!($name).into()
             }
             fn json_schema(_: &mut schemars::SchemaGenerator) -> schemars::Schema {
@@ -140,7 +140,7 @@ macro_rules! vocabulary {
             }
         }
 
-        vocabulary!(@common $name);
+        $crate::model::vocabulary!(@common $name);
     };
     (@common $name:ident) => {
         impl std::fmt::Display for $name {
@@ -183,6 +183,10 @@ macro_rules! vocabulary {
         }
     };
 }
+
+/// For the other closed vocabularies of the crate (the kinds of export a source
+/// recognises).
+pub(crate) use vocabulary;
 
 vocabulary! {
     /// What kind of agent: how it was found and what runs it.

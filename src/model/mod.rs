@@ -8,6 +8,7 @@ mod merge;
 mod subject;
 
 pub use inventory::*;
+pub(crate) use kinds::vocabulary;
 pub use kinds::{
     AgentKind, Category, ChainStart, ChangeKind, CredentialKind, IdentityKind, Provider,
     SuppressedBy,

@@ -49,6 +49,12 @@ pub fn recognise_export(text: &str) -> Option<(SourceKind, &'static str)> {
         .find_map(|(source, recognise)| recognise(text).map(|kind| (*source, kind)))
 }
 
+/// The start of `text` recognisers look at: its first 4 KiB, cut on a character boundary
+/// so that a multi-byte character across the mark cannot panic.
+pub fn head(text: &str) -> &str {
+    &text[..text.floor_char_boundary(text.len().min(4096))]
+}
+
 /// What every source is handed.
 pub struct Context<'a> {
     /// How files are named in reports.
@@ -111,8 +117,8 @@ mod tests {
         );
         assert_eq!(recognise_export(r#"{"mcpServers": {}}"#), None);
         // A kind the walk records is one the source reads back.
-        for kind in aws::ExportKind::ALL {
-            assert_eq!(aws::ExportKind::from_name(kind.as_str()), Some(kind));
+        for &kind in aws::ExportKind::ALL {
+            assert_eq!(aws::ExportKind::parse(kind.as_str()), Some(kind));
         }
     }
 }

@@ -68,44 +68,23 @@ pub struct AwsInput {
     pub origin: String,
 }
 
-/// What an offline file is, by content.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum ExportKind {
-    Gaad,
-    CredentialReport,
-    AccessKeys,
-}
-
-impl ExportKind {
-    pub const ALL: [ExportKind; 3] = [
-        ExportKind::Gaad,
-        ExportKind::CredentialReport,
-        ExportKind::AccessKeys,
-    ];
-
-    /// Its name in a [`crate::sources::FoundExport`].
-    pub fn as_str(self) -> &'static str {
-        match self {
-            ExportKind::Gaad => "gaad",
-            ExportKind::CredentialReport => "credential-report",
-            ExportKind::AccessKeys => "access-keys",
-        }
-    }
-
-    pub fn from_name(name: &str) -> Option<Self> {
-        Self::ALL.into_iter().find(|k| k.as_str() == name)
+crate::model::vocabulary! {
+    /// What an offline file is, by content; spelled as in a [`crate::sources::FoundExport`].
+    pub enum ExportKind {
+        Gaad = "gaad",
+        CredentialReport = "credential-report",
+        AccessKeys = "access-keys",
     }
 }
 
 /// [`recognise`] for the source registry.
 pub fn recognise_export(text: &str) -> Option<&'static str> {
-    recognise(text).map(ExportKind::as_str)
+    recognise(text).map(|k| k.as_str())
 }
 
 /// Recognises an AWS export by content (cheap substring checks on the start of it).
 pub fn recognise(text: &str) -> Option<ExportKind> {
-    // The first 4 KiB, cut on a character boundary.
-    let head = &text[..text.floor_char_boundary(text.len().min(4096))];
+    let head = crate::sources::head(text);
     if head
         .trim_start_matches('\u{feff}')
         .trim_start()

@@ -91,7 +91,7 @@ fn inputs(
     }
     let found: Vec<(&PathBuf, ExportKind)> = ctx
         .exports_of(SourceKind::Aws)
-        .filter_map(|e| Some((&e.path, ExportKind::from_name(e.kind)?)))
+        .filter_map(|e| Some((&e.path, ExportKind::parse(e.kind)?)))
         .collect();
     for (path, _) in found.iter().filter(|(_, k)| *k == ExportKind::Gaad) {
         let shown = ctx.names.shown(path);

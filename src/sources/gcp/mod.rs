@@ -152,48 +152,26 @@ pub struct GcpInput {
     pub policies: Vec<ResourcePolicy>,
 }
 
-/// What an offline file is, by content.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum ExportKind {
-    IamPolicySearch,
-    AssetIamPolicy,
-    ServiceAccounts,
-    ServiceAccountKeys,
-}
-
-impl ExportKind {
-    pub const ALL: [ExportKind; 4] = [
-        ExportKind::IamPolicySearch,
-        ExportKind::AssetIamPolicy,
-        ExportKind::ServiceAccounts,
-        ExportKind::ServiceAccountKeys,
-    ];
-
-    /// Its name in a [`crate::sources::FoundExport`].
-    pub fn as_str(self) -> &'static str {
-        match self {
-            ExportKind::IamPolicySearch => "gcp-iam-policy-search",
-            ExportKind::AssetIamPolicy => "gcp-asset-iam-policy",
-            ExportKind::ServiceAccounts => "gcp-service-accounts",
-            ExportKind::ServiceAccountKeys => "gcp-service-account-keys",
-        }
-    }
-
-    pub fn from_name(name: &str) -> Option<Self> {
-        Self::ALL.into_iter().find(|k| k.as_str() == name)
+crate::model::vocabulary! {
+    /// What an offline file is, by content; spelled as in a [`crate::sources::FoundExport`].
+    pub enum ExportKind {
+        IamPolicySearch = "gcp-iam-policy-search",
+        AssetIamPolicy = "gcp-asset-iam-policy",
+        ServiceAccounts = "gcp-service-accounts",
+        ServiceAccountKeys = "gcp-service-account-keys",
     }
 }
 
 /// [`recognise`] for the source registry.
 pub fn recognise_export(text: &str) -> Option<&'static str> {
-    recognise(text).map(ExportKind::as_str)
+    recognise(text).map(|k| k.as_str())
 }
 
 /// Recognises a `gcloud` export by the structure of its start: the keys of the first
 /// object of a JSON list (or of the first line of JSON lines) at its top level, and the
 /// shape of their values. A file that only mentions the keys is not one.
 pub fn recognise(text: &str) -> Option<ExportKind> {
-    let head = &text[..text.floor_char_boundary(text.len().min(4096))];
+    let head = crate::sources::head(text);
     let trimmed = head.trim_start_matches('\u{feff}').trim_start();
     if let Some(list) = trimmed.strip_prefix('[') {
         let keys = crate::doc::json_top_level_keys(list)?;
@@ -368,8 +346,8 @@ mod tests {
         // A multi-byte character across the 4 KiB mark must not panic.
         let text = format!("[{}é", "a".repeat(4094));
         assert_eq!(recognise(&text), None);
-        for kind in ExportKind::ALL {
-            assert_eq!(ExportKind::from_name(kind.as_str()), Some(kind));
+        for &kind in ExportKind::ALL {
+            assert_eq!(ExportKind::parse(kind.as_str()), Some(kind));
         }
     }
 

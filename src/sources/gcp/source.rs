@@ -26,7 +26,7 @@ impl Source for GcpSource<'_> {
         let mut input = GcpInput::default();
         let mut found = false;
         for export in ctx.exports_of(SourceKind::Gcp) {
-            let Some(kind) = ExportKind::from_name(export.kind) else {
+            let Some(kind) = ExportKind::parse(export.kind) else {
                 continue;
             };
             found = true;

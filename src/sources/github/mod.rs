@@ -127,7 +127,7 @@ impl Default for LiveOptions {
 
 /// Recognises a GitHub export by content: its schema key near the start.
 pub fn recognise(text: &str) -> bool {
-    let head = &text[..text.floor_char_boundary(text.len().min(4096))];
+    let head = crate::sources::head(text);
     // The schema key at the top level of a JSON object, with this schema's value.
     crate::doc::json_top_level_keys(head).is_some_and(|keys| {
         keys.iter()
