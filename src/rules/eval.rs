@@ -172,7 +172,8 @@ pub struct Reads {
 }
 
 impl Reads {
-    /// Everything: what a condition that does not parse is judged on.
+    /// Everything.
+    #[cfg(test)]
     fn everything() -> Self {
         Reads {
             fields: Default::default(),
@@ -180,21 +181,17 @@ impl Reads {
         }
     }
 
-    /// What the conditions (and `severity_if` conditions) of `rules` read.
+    /// What the conditions (and `severity_if` conditions) of `rules` read, as found when
+    /// they loaded.
     pub fn of(rules: &[&Rule]) -> Self {
         let mut reads = Reads::default();
-        let sources = rules
-            .iter()
-            .flat_map(|r| std::iter::once(&r.when).chain(r.severity_if.iter().map(|s| &s.when)));
-        for src in sources {
-            match cel::parser::Parser::new().parse(src) {
-                Ok(expr) => {
-                    for path in super::vocabulary::paths_in(&expr) {
-                        reads.add(&path);
-                    }
-                }
-                Err(_) => return Reads::everything(),
-            }
+        let paths = rules.iter().flat_map(|r| {
+            r.reads
+                .iter()
+                .chain(r.severity_if.iter().flat_map(|s| &s.reads))
+        });
+        for path in paths {
+            reads.add(path);
         }
         reads
     }

@@ -262,10 +262,11 @@ pub fn load_rule_text(file: &str, text: &str, base: Option<&Path>) -> Result<Rul
                 .and_then(|w| w.scalar_text().map(|t| (t, w.line)));
             match (sev, cond) {
                 (Some(severity), Some((src, line))) => {
-                    if let Some(program) = compile(&mut c, &src, line) {
+                    if let Some((program, reads)) = compile(&mut c, &src, line) {
                         severity_if.push(crate::rules::SeverityIf {
                             when: src,
                             program,
+                            reads,
                             severity,
                         });
                     }
@@ -324,7 +325,7 @@ pub fn load_rule_text(file: &str, text: &str, base: Option<&Path>) -> Result<Rul
             Some(confidence),
             Some(category),
             Some(subject),
-            Some((when, program)),
+            Some((when, (program, reads))),
             Some(message),
             Some(remediation),
         ) => Ok(Rule {
@@ -338,6 +339,7 @@ pub fn load_rule_text(file: &str, text: &str, base: Option<&Path>) -> Result<Rul
             subject,
             when,
             program,
+            reads,
             severity_if,
             message: message.0,
             remediation: remediation.0,
@@ -354,7 +356,9 @@ pub fn load_rule_text(file: &str, text: &str, base: Option<&Path>) -> Result<Rul
     }
 }
 
-fn compile(c: &mut Checker<'_>, src: &str, line: u32) -> Option<cel::Program> {
+/// A condition compiled, with the paths it reads (an empty path, everything, when its
+/// tree cannot be read), or `None` with the problems reported to `c`.
+fn compile(c: &mut Checker<'_>, src: &str, line: u32) -> Option<(cel::Program, Vec<Vec<String>>)> {
     match cel::Program::compile(src) {
         Ok(program) => {
             let bound: Vec<String> = COMPREHENSION_RE
@@ -370,16 +374,18 @@ fn compile(c: &mut Checker<'_>, src: &str, line: u32) -> Option<cel::Program> {
             unknown.sort();
             if unknown.is_empty() {
                 let mut ok = true;
-                if let Ok(expr) = cel::parser::Parser::new().parse(src) {
-                    for path in super::vocabulary::paths_in(&expr) {
-                        let steps: Vec<&str> = path.iter().map(String::as_str).collect();
-                        if let Err(e) = super::vocabulary::check(&steps) {
-                            c.err(line, format!("the condition reads {e}"));
-                            ok = false;
-                        }
+                let reads = match cel::parser::Parser::new().parse(src) {
+                    Ok(expr) => super::vocabulary::paths_in(&expr),
+                    Err(_) => vec![Vec::new()],
+                };
+                for path in reads.iter().filter(|p| !p.is_empty()) {
+                    let steps: Vec<&str> = path.iter().map(String::as_str).collect();
+                    if let Err(e) = super::vocabulary::check(&steps) {
+                        c.err(line, format!("the condition reads {e}"));
+                        ok = false;
                     }
                 }
-                ok.then_some(program)
+                ok.then_some((program, reads))
             } else {
                 c.err(
                     line,

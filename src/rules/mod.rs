@@ -62,6 +62,8 @@ pub use crate::model::SubjectKind;
 pub struct SeverityIf {
     pub when: String,
     pub program: cel::Program,
+    /// The paths the condition reads (see [`Rule::reads`]).
+    pub reads: Vec<Vec<String>>,
     pub severity: Severity,
 }
 
@@ -79,6 +81,9 @@ pub struct Rule {
     pub subject: SubjectKind,
     pub when: String,
     pub program: cel::Program,
+    /// The paths `when` reads (`["identity", "facts", "aws", "admin"]`), found once at
+    /// load: what the judge converts of each subject. An empty path reads everything.
+    pub reads: Vec<Vec<String>>,
     /// `severity_if`: the first condition that holds sets the finding's severity (what
     /// the subject holds decides how bad it is); none holding leaves `severity`.
     pub severity_if: Vec<SeverityIf>,
