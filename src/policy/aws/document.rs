@@ -107,6 +107,12 @@ pub enum ValueError {
     Shape,
 }
 
+/// A value or key of the document as an error may show it: a credential in it redacted,
+/// control characters escaped.
+fn safe(s: &str) -> String {
+    crate::text::display_value(s)
+}
+
 fn field(field: impl Into<String>) -> impl FnOnce(ValueError) -> StatementError {
     move |problem| StatementError::Field {
         field: field.into(),
@@ -238,7 +244,7 @@ fn parse_statement(s: &Value) -> Result<Statement, StatementError> {
     let effect = match s.get("Effect").and_then(Value::as_str) {
         Some("Allow") => Effect::Allow,
         Some("Deny") => Effect::Deny,
-        Some(other) => return Err(StatementError::UnknownEffect(other.to_string())),
+        Some(other) => return Err(StatementError::UnknownEffect(safe(other))),
         None => return Err(StatementError::NoEffect),
     };
     let actions = either(s, "Action", "NotAction", true)?;
@@ -255,12 +261,16 @@ fn parse_statement(s: &Value) -> Result<Statement, StatementError> {
         for (op, tests) in ops {
             let tests = tests
                 .as_object()
-                .ok_or_else(|| StatementError::ConditionOperator(op.clone()))?;
+                .ok_or_else(|| StatementError::ConditionOperator(safe(op)))?;
             for (key, values) in tests {
                 conditions.push(Condition {
                     operator: op.clone(),
                     key: key.clone(),
-                    values: strings(values).map_err(field(format!("Condition.{op}.{key}")))?,
+                    values: strings(values).map_err(field(format!(
+                        "Condition.{}.{}",
+                        safe(op),
+                        safe(key)
+                    )))?,
                 });
             }
         }
@@ -285,7 +295,7 @@ fn parse_principals(p: &Value, not: bool) -> Result<Principals, StatementError> 
         Value::String(s) if s == "*" => out.any = true,
         Value::Object(map) => {
             for (k, v) in map {
-                let list = strings(v).map_err(field(format!("Principal.{k}")))?;
+                let list = strings(v).map_err(field(format!("Principal.{}", safe(k))))?;
                 match k.as_str() {
                     "AWS" => {
                         out.any |= list.iter().any(|a| a == "*");
@@ -294,7 +304,7 @@ fn parse_principals(p: &Value, not: bool) -> Result<Principals, StatementError> 
                     "Service" => out.service.extend(list),
                     "Federated" => out.federated.extend(list),
                     "CanonicalUser" => out.aws.extend(list),
-                    other => return Err(StatementError::UnknownPrincipal(other.to_string())),
+                    other => return Err(StatementError::UnknownPrincipal(safe(other))),
                 }
             }
         }
@@ -389,5 +399,22 @@ mod tests {
             parse(&bad).unwrap_err().to_string(),
             "statement 1: `Action`: a list entry must be a string"
         );
+    }
+
+    #[test]
+    fn a_credential_pasted_into_a_statement_is_not_in_its_error() {
+        // Made at run time, so that no token-shaped string is stored in the repository.
+        let body: String = (0..36u8).map(|i| char::from(b'a' + (i * 7) % 26)).collect();
+        let token = format!("ghp_{body}");
+        for doc in [
+            json!({"Statement": [{"Effect": token, "Action": "*", "Resource": "*"}]}),
+            json!({"Statement": [{"Effect": "Allow", "Action": "*", "Principal": {token.clone(): "x"}}]}),
+            json!({"Statement": [{"Effect": "Allow", "Action": "*", "Resource": "*",
+                                  "Condition": {"StringEquals": {token.clone(): {}}}}]}),
+        ] {
+            let err = parse(&doc).unwrap_err().to_string();
+            assert!(err.starts_with("statement 1: "), "{err}");
+            assert!(!err.contains(&body), "{err}");
+        }
     }
 }

@@ -228,8 +228,8 @@ pub enum DocumentError {
     NotObject(&'static str),
     #[error("a truncated %-escape in the policy document")]
     TruncatedEscape,
-    #[error("a bad %-escape `%{0}` in the policy document")]
-    BadEscape(String),
+    #[error("a bad %-escape in the policy document")]
+    BadEscape,
     #[error("the decoded policy document is not UTF-8")]
     NotUtf8,
     /// JSON, but not a policy.
@@ -289,8 +289,7 @@ fn percent_decode(s: &str) -> Result<String, DocumentError> {
     while i < bytes.len() {
         if bytes[i] == b'%' {
             let hex = s.get(i + 1..i + 3).ok_or(DocumentError::TruncatedEscape)?;
-            let b = u8::from_str_radix(hex, 16)
-                .map_err(|_| DocumentError::BadEscape(hex.to_string()))?;
+            let b = u8::from_str_radix(hex, 16).map_err(|_| DocumentError::BadEscape)?;
             out.push(b);
             i += 3;
         } else {
