@@ -279,12 +279,18 @@ pub fn read_export(
             }
         }
         ExportKind::ServiceAccounts => match crate::doc::from_json::<Vec<ServiceAccount>>(text) {
-            Ok(accounts) => input.accounts.extend(
-                accounts
-                    .into_iter()
-                    .filter(|a| a.email.contains('@'))
-                    .map(|a| (a, shown.to_string())),
-            ),
+            Ok(accounts) => {
+                for (i, a) in accounts.into_iter().enumerate() {
+                    if a.email.contains('@') {
+                        input.accounts.push((a, shown.to_string()));
+                    } else {
+                        errors.push(SourceKind::Gcp.error(
+                            shown,
+                            format!("field `[{i}].email`: not a service account's email"),
+                        ));
+                    }
+                }
+            }
             Err(e) => errors.push(error_at(shown, &e, "not a valid service-account listing")),
         },
         ExportKind::ServiceAccountKeys => {
@@ -366,6 +372,27 @@ mod tests {
             ..Default::default()
         };
         assert_eq!(bad.account_and_id(), None);
+    }
+
+    #[test]
+    fn an_account_without_an_email_is_an_error_not_dropped() {
+        let mut input = GcpInput::default();
+        let mut errors = Vec::new();
+        let text = r#"[{"email": "a@p.iam.gserviceaccount.com"}, {"email": "nobody"}]"#;
+        assert!(read_export(
+            ExportKind::ServiceAccounts,
+            text,
+            "sa.json",
+            &mut input,
+            &mut errors
+        ));
+        assert_eq!(input.accounts.len(), 1);
+        assert_eq!(errors.len(), 1);
+        assert_eq!(
+            errors[0].message,
+            "field `[1].email`: not a service account's email"
+        );
+        assert!(!errors[0].message.contains("nobody"));
     }
 
     #[test]
