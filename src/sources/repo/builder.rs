@@ -322,6 +322,36 @@ impl<'a> Fragment<'a> {
         id
     }
 
+    /// Records a Google service-account key file's private key: a static key of
+    /// `email`, known to Google by `key_id`. Only the key's fingerprint and a redacted
+    /// preview are kept; the key id and the email are identifiers, kept to join the file
+    /// to the account and the key in a `gcloud` export.
+    pub fn add_gcp_key(
+        &mut self,
+        site: Site<'_>,
+        secret: &str,
+        key_id: &str,
+        email: Option<&str>,
+    ) -> String {
+        let id = self.add_literal(
+            None,
+            site,
+            secret,
+            "gcp-service-account-key",
+            "gcp",
+            Lifetime::Static,
+            Confidence::High,
+        );
+        if let Some(c) = self.inv.credentials.last_mut() {
+            c.key_id = Some(key_id.to_string());
+            c.name = email.map(str::to_string);
+        }
+        if let (Some(i), Some(email)) = (self.inv.identities.last_mut(), email) {
+            i.name = email.to_string();
+        }
+        id
+    }
+
     fn add_key_identity(
         &mut self,
         id: &str,
@@ -353,6 +383,12 @@ impl<'a> Fragment<'a> {
     /// Runs the secret scanner over the whole text: every provider-pattern match becomes
     /// a hard-coded credential at its exact line and column.
     pub fn scan_text(&mut self, text: &str) {
+        self.scan_text_except(text, None);
+    }
+
+    /// [`Self::scan_text`], except for a private key on `key_line`: a service-account
+    /// key file's key, already recorded as the file's credential.
+    pub fn scan_text_except(&mut self, text: &str, key_line: Option<u32>) {
         let matches = secrets::SecretScanner::builtin().scan(text);
         if matches.is_empty() {
             return;
@@ -360,6 +396,9 @@ impl<'a> Fragment<'a> {
         let lines = LineIndex::new(text);
         for m in matches {
             let (line, column) = lines.position(m.start);
+            if key_line == Some(line) && m.pattern.kind == "private-key" {
+                continue;
+            }
             let site = Site {
                 name: None,
                 line,

@@ -9,6 +9,7 @@ mod catalog;
 mod detect;
 mod dotenv;
 mod frameworks;
+mod gcp_key;
 pub mod history;
 mod mcp;
 mod roots;
@@ -28,7 +29,8 @@ use builder::Fragment;
 /// Runs the analyser for `kind`, then the secret scanner over the whole text.
 fn analyse(kind: FileKind, text: &str, fragment: &mut Fragment<'_>) {
     analyse_format(kind, text, fragment);
-    fragment.scan_text(text);
+    let key_line = gcp_key::analyse(text, fragment);
+    fragment.scan_text_except(text, key_line);
 }
 
 /// The format's analyser alone.
