@@ -40,6 +40,110 @@ pub fn link_env_files(inv: &mut Inventory) {
     inv.edges.extend(edges);
 }
 
+/// A config that names a key file (`GOOGLE_APPLICATION_CREDENTIALS`) holds the key
+/// found in that file: its edge is pointed at the key's identity, or dropped when the
+/// scan found no key there.
+pub fn link_key_files(inv: &mut Inventory) {
+    use crate::sources::repo::KEY_FILE;
+    if !inv.edges.iter().any(|e| e.to.starts_with(KEY_FILE)) {
+        return;
+    }
+    let mut by_file: BTreeMap<&str, &str> = BTreeMap::new();
+    for c in inv
+        .credentials
+        .iter()
+        .filter(|c| c.kind == CredentialKind::GcpServiceAccountKey)
+    {
+        let Some(identity) = c.identity.as_deref() else {
+            continue;
+        };
+        for path in c.locations.iter().filter_map(|l| l.path()) {
+            by_file.entry(path).or_insert(identity);
+        }
+    }
+    let by_file: BTreeMap<String, String> = by_file
+        .into_iter()
+        .map(|(k, v)| (k.to_string(), v.to_string()))
+        .collect();
+    inv.edges.retain_mut(|e| {
+        let Some(file) = e.to.strip_prefix(KEY_FILE) else {
+            return true;
+        };
+        match by_file.get(file) {
+            Some(identity) => {
+                e.to = identity.clone();
+                true
+            }
+            None => false,
+        }
+    });
+}
+
+/// A service-account key file found in a scan is the key Google lists with the same
+/// key id: whoever holds the file holds the account that owns the key. With no listed
+/// key of that id, the file's `client_email` names the account, when the scan has it.
+pub fn join_gcp_keys(inv: &mut Inventory) {
+    let listed: BTreeMap<&str, (&str, &str)> = inv
+        .credentials
+        .iter()
+        .filter(|c| c.kind == CredentialKind::GcpServiceAccountKey && c.fingerprint.is_none())
+        .filter_map(|c| {
+            Some((
+                c.key_id.as_deref()?,
+                (c.identity.as_deref()?, c.id.as_str()),
+            ))
+        })
+        .collect();
+    let mut edges = Vec::new();
+    for c in inv
+        .credentials
+        .iter()
+        .filter(|c| c.kind == CredentialKind::GcpServiceAccountKey && c.fingerprint.is_some())
+    {
+        let (Some(local), Some(key_id)) = (c.identity.as_deref(), c.key_id.as_deref()) else {
+            continue;
+        };
+        let (owner, evidence) = match listed.get(key_id) {
+            Some((owner, _)) => (
+                owner.to_string(),
+                format!(
+                    "its config holds the key file of key {key_id}, which belongs to {}",
+                    owner.trim_start_matches("gcp:serviceAccount:")
+                ),
+            ),
+            None => {
+                let Some(email) = c.name.as_deref() else {
+                    continue;
+                };
+                let id = format!("gcp:serviceAccount:{}", email.to_ascii_lowercase());
+                if inv.identity(&id).is_none() {
+                    continue;
+                }
+                let evidence = format!(
+                    "its config holds a key file of {} (key {key_id}, not in the key listings)",
+                    email.to_ascii_lowercase()
+                );
+                (id, evidence)
+            }
+        };
+        for agent in inv
+            .edges
+            .iter()
+            .filter(|e| e.kind == EdgeKind::Holds && e.to == local)
+            .map(|e| e.from.as_str())
+        {
+            edges.push(Edge {
+                kind: EdgeKind::Holds,
+                from: agent.to_string(),
+                to: owner.clone(),
+                evidence: evidence.clone(),
+                location: c.locations.first().cloned(),
+            });
+        }
+    }
+    inv.edges.extend(edges);
+}
+
 /// Every `holds` edge makes the agent one of the identity's holders.
 pub fn holders_from_edges(inv: &mut Inventory) {
     let mut holders: BTreeMap<&str, BTreeSet<&str>> = BTreeMap::new();
@@ -527,6 +631,113 @@ mod tests {
         format!(
             "name: {name}\non: [issues]\npermissions:\n{permissions}\njobs:\n  act:\n    runs-on: ubuntu-latest\n    steps:\n      - uses: anthropics/claude-code-action@v1\n        with:\n          prompt: hi\n{with}"
         )
+    }
+
+    const SA: &str = "support-agent@example-project.iam.gserviceaccount.com";
+    const KEY_ID: &str = "0123456789abcdef0123456789abcdef01234567";
+
+    /// An MCP config whose server loads `sa-key.json`, the key file of `key_id`, and a
+    /// `gcloud` listing of the account with `listed` keys.
+    fn gcp_scan(key_id: &str, listed: &[&str]) -> Inventory {
+        use crate::sources::gcp::{GcpInput, ServiceAccount, ServiceAccountKey};
+        let mcp = r#"{"mcpServers": {"bq": {"command": "bq-mcp", "env": {"GOOGLE_APPLICATION_CREDENTIALS": "./sa-key.json"}}}}"#;
+        let key = format!(
+            "{{\"type\": \"service_account\", \"project_id\": \"example-project\", \"private_key_id\": \"{key_id}\", \"private_key\": \"-----BEGIN PRIVATE KEY-----\\nEXAMPLE\\n-----END PRIVATE KEY-----\\n\", \"client_email\": \"{SA}\"}}"
+        );
+        let input = GcpInput {
+            accounts: vec![(
+                ServiceAccount {
+                    email: SA.into(),
+                    project_id: Some("example-project".into()),
+                    ..Default::default()
+                },
+                "gcp/service-accounts.json".into(),
+            )],
+            keys: listed
+                .iter()
+                .map(|id| {
+                    (
+                        ServiceAccountKey {
+                            name: format!(
+                                "projects/example-project/serviceAccounts/{SA}/keys/{id}"
+                            ),
+                            key_type: Some("USER_MANAGED".into()),
+                            ..Default::default()
+                        },
+                        "gcp/keys.json".into(),
+                    )
+                })
+                .collect(),
+            policies: Vec::new(),
+        };
+        let mut inv = Inventory::default();
+        inv.extend(analyse_text("repo/.mcp.json", mcp));
+        inv.extend(analyse_text("repo/sa-key.json", &key));
+        inv.extend(crate::sources::gcp::normalize(&input));
+        crate::analysis::analyse(&mut inv);
+        inv
+    }
+
+    fn holds(inv: &Inventory, to: &str) -> Vec<String> {
+        inv.edges
+            .iter()
+            .filter(|e| e.kind == EdgeKind::Holds && e.to == to)
+            .map(|e| format!("{} {}", e.from, e.evidence))
+            .collect()
+    }
+
+    #[test]
+    fn a_key_file_in_a_config_is_the_listed_key_and_its_account() {
+        let inv = gcp_scan(KEY_ID, &[KEY_ID]);
+        let file = inv
+            .credentials
+            .iter()
+            .find(|c| c.fingerprint.is_some())
+            .and_then(|c| c.identity.clone())
+            .unwrap_or_default();
+        assert!(file.starts_with("secret:"), "{file}");
+        // The config holds the file's key, and through the key id, the account.
+        let agent = "repo:repo/.mcp.json";
+        let key_holders = holds(&inv, &file);
+        assert_eq!(key_holders.len(), 1, "{key_holders:?}");
+        assert!(key_holders[0].starts_with(agent), "{key_holders:?}");
+        assert!(!inv.edges.iter().any(|e| e.to.starts_with("key-file:")));
+        let account = format!("gcp:serviceAccount:{SA}");
+        let found = holds(&inv, &account);
+        assert_eq!(found.len(), 1, "{found:?}");
+        assert!(found[0].starts_with(agent), "{found:?}");
+        assert!(
+            found[0].contains(&format!("key {KEY_ID}, which belongs to {SA}")),
+            "{found:?}"
+        );
+        let identity = inv.identity(&account).map(|i| i.agents.clone());
+        assert_eq!(identity, Some(vec![agent.to_string()]));
+    }
+
+    #[test]
+    fn an_unlisted_key_joins_by_its_client_email() {
+        let other = "fedcba9876543210fedcba9876543210fedcba98";
+        let inv = gcp_scan(KEY_ID, &[other]);
+        let found = holds(&inv, &format!("gcp:serviceAccount:{SA}"));
+        assert_eq!(found.len(), 1, "{found:?}");
+        assert!(found[0].contains("not in the key listings"), "{found:?}");
+    }
+
+    #[test]
+    fn a_key_file_of_an_account_not_in_the_scan_joins_nothing() {
+        use crate::sources::gcp::GcpInput;
+        let mut inv = Inventory::default();
+        let key = format!(
+            "{{\"type\": \"service_account\", \"private_key_id\": \"{KEY_ID}\", \"private_key\": \"k\", \"client_email\": \"x@p.iam.gserviceaccount.com\"}}"
+        );
+        inv.extend(analyse_text("k.json", &key));
+        inv.extend(crate::sources::gcp::normalize(&GcpInput::default()));
+        crate::analysis::analyse(&mut inv);
+        assert!(
+            inv.edges.iter().all(|e| !e.to.starts_with("gcp:")),
+            "{:?}",
+            inv.edges
+        );
     }
 
     #[test]

@@ -17,9 +17,11 @@ use crate::model::Inventory;
 
 /// Links across files and sources, then the chains.
 pub fn analyse(inventory: &mut Inventory) -> Vec<Chain> {
+    links::link_key_files(inventory);
     links::link_env_files(inventory);
     inventory.normalize();
     links::join_key_ids(inventory);
+    links::join_gcp_keys(inventory);
     links::join_roles_to_assume(inventory);
     links::join_app_tokens(inventory);
     links::holders_from_edges(inventory);

@@ -294,7 +294,7 @@ pub fn autogen(text: &str, fragment: &mut Fragment<'_>) {
 }
 
 /// Joins a relative path onto a folder and folds `.` and `..`.
-fn normalize_join(base: &str, rel: &str) -> String {
+pub(super) fn normalize_join(base: &str, rel: &str) -> String {
     let mut parts: Vec<&str> = if rel.starts_with('/') {
         Vec::new()
     } else {

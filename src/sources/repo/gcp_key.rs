@@ -32,6 +32,27 @@ pub(super) fn analyse(text: &str, fragment: &mut Fragment<'_>) -> Option<u32> {
     Some(key_node.line)
 }
 
+/// The prefix of a `holds` edge's target that names a key file rather than an identity:
+/// the analysis points it at the credential found in that file (or drops it).
+pub const KEY_FILE: &str = "key-file:";
+
+/// `GOOGLE_APPLICATION_CREDENTIALS` in a config's environment: the key file it names,
+/// as the scan shows it, when it is a relative path (resolved against the config's
+/// folder, where the client starts the server).
+pub(super) fn credentials_file(config: &str, value: &str) -> Option<String> {
+    let value = value.trim();
+    if value.is_empty()
+        || value.starts_with('/')
+        || value.starts_with('~')
+        || value.contains('$')
+        || value.contains('{')
+    {
+        return None;
+    }
+    let base = config.rsplit_once('/').map_or("", |(d, _)| d);
+    Some(super::frameworks::normalize_join(base, value))
+}
+
 #[cfg(test)]
 mod tests {
     use crate::model::{CredentialKind, Lifetime, Location, Provider, Storage};
@@ -85,6 +106,22 @@ mod tests {
         let inv = super::super::analyse_text("notes.txt", &format!("x = \"{key}\"\n"));
         let kinds: Vec<&str> = inv.credentials.iter().map(|c| c.kind.as_str()).collect();
         assert_eq!(kinds, ["private-key"]);
+    }
+
+    #[test]
+    fn the_credentials_file_is_resolved_against_the_config_folder() {
+        let f = |c, v| super::credentials_file(c, v);
+        assert_eq!(
+            f("repo/.mcp.json", "./sa-key.json").as_deref(),
+            Some("repo/sa-key.json")
+        );
+        assert_eq!(
+            f("repo/a/.mcp.json", "../k/sa.json").as_deref(),
+            Some("repo/k/sa.json")
+        );
+        assert_eq!(f(".mcp.json", "sa.json").as_deref(), Some("sa.json"));
+        assert_eq!(f("repo/.mcp.json", "/etc/sa.json"), None);
+        assert_eq!(f("repo/.mcp.json", "${KEY_FILE}"), None);
     }
 
     #[test]

@@ -245,6 +245,17 @@ fn analyse_server(agent: &str, name: &str, server: &Node, fragment: &mut Fragmen
                 let site = Site::at(v, Some(&k.name));
                 let text = opencode_reference(&text).unwrap_or(text);
                 credentials.extend(fragment.observe_value(Some(agent), site, &text));
+                if k.name == "GOOGLE_APPLICATION_CREDENTIALS"
+                    && let Some(file) = super::gcp_key::credentials_file(fragment.path, &text)
+                {
+                    let at = fragment.loc_of(v);
+                    fragment.hold(
+                        agent,
+                        &format!("{}{file}", super::gcp_key::KEY_FILE),
+                        format!("loads the key file {file} (GOOGLE_APPLICATION_CREDENTIALS)"),
+                        at,
+                    );
+                }
             }
         }
     }

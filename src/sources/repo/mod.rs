@@ -10,6 +10,7 @@ mod detect;
 mod dotenv;
 mod frameworks;
 mod gcp_key;
+pub use gcp_key::KEY_FILE;
 pub mod history;
 mod mcp;
 mod roots;
