@@ -320,3 +320,176 @@ fn a_malformed_gcloud_export_is_an_error_naming_file_and_line_and_the_rest_is_re
             .any(|e| e["kind"] == "assumes" && e["to"] == sa("deployer").as_str())
     );
 }
+
+/// A key file written into the scanned folder at run time, so that no key-shaped file is
+/// committed: the exported support-agent key's id, a body that is not a key.
+fn write_key_file(path: &std::path::Path, key_id: &str) {
+    let pem = [
+        "-----BEGIN ",
+        "PRIVATE KEY-----\\nNOT-A-KEY\\n-----END ",
+        "PRIVATE KEY-----\\n",
+    ]
+    .concat();
+    let text = serde_json::json!({
+        "type": "service_account",
+        "project_id": "example-project",
+        "private_key_id": key_id,
+        "client_email": "support-agent@example-project.iam.gserviceaccount.com",
+        "client_id": "100000000000000000001",
+    })
+    .to_string()
+    .replacen('{', &format!("{{\"private_key\": \"{pem}\", "), 1);
+    std::fs::write(path, text).unwrap();
+}
+
+#[test]
+fn a_key_file_in_a_repo_joins_its_config_to_the_listed_key_and_the_chain_runs_through_it() {
+    let tmp = tempfile::tempdir().unwrap();
+    let root = tmp.path();
+    let from = crate_dir().join("fixtures/scenario/gcp");
+    for entry in std::fs::read_dir(&from).unwrap() {
+        let entry = entry.unwrap();
+        std::fs::copy(entry.path(), root.join(entry.file_name())).unwrap();
+    }
+    let repo = root.join("helpdesk-bot");
+    std::fs::create_dir(&repo).unwrap();
+    write_key_file(
+        &repo.join("sa-key.json"),
+        "0a1b2c3d4e5f60718293a4b5c6d7e8f901234567",
+    );
+    std::fs::write(
+        repo.join(".mcp.json"),
+        r#"{"mcpServers": {"bigquery": {"command": "npx", "args": ["-y", "mcp-bigquery"],
+            "env": {"GOOGLE_APPLICATION_CREDENTIALS": "./sa-key.json"}}}}"#,
+    )
+    .unwrap();
+
+    let report = scan(root, 0);
+    assert_eq!(report["errors"], serde_json::json!([]));
+    let text = serde_json::to_string(&report).unwrap();
+    assert!(!text.contains("NOT-A-KEY"), "the key body left the process");
+
+    // The file is one credential with the listed key's id, in the file, nothing else.
+    let file_keys: Vec<&Value> = report["inventory"]["credentials"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|c| c["kind"] == "gcp-service-account-key" && c["fingerprint"].is_string())
+        .collect();
+    assert_eq!(file_keys.len(), 1, "{file_keys:?}");
+    assert_eq!(
+        file_keys[0]["key_id"],
+        "0a1b2c3d4e5f60718293a4b5c6d7e8f901234567"
+    );
+    assert_eq!(
+        file_keys[0]["locations"][0]["path"],
+        "helpdesk-bot/sa-key.json"
+    );
+
+    // The MCP server holds the support agent's account through the key id.
+    let support = sa("support-agent");
+    let held: Vec<&Value> = report["inventory"]["edges"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|e| e["kind"] == "holds" && e["to"] == support.as_str())
+        .filter(|e| {
+            e["from"]
+                .as_str()
+                .unwrap()
+                .contains("helpdesk-bot/.mcp.json")
+        })
+        .collect();
+    assert_eq!(held.len(), 1, "{held:?}");
+    assert!(
+        held[0]["evidence"]
+            .as_str()
+            .unwrap()
+            .contains("key 0a1b2c3d4e5f60718293a4b5c6d7e8f901234567"),
+        "{}",
+        held[0]["evidence"]
+    );
+
+    // And the chain: the MCP server → the support agent's account → the deployer (owner).
+    let from_mcp: Vec<&Value> = findings_of(&report, "NHI-REPO-015")
+        .into_iter()
+        .filter(|f| {
+            f["path"][0]
+                .as_str()
+                .unwrap()
+                .contains("helpdesk-bot/.mcp.json")
+        })
+        .collect();
+    assert_eq!(from_mcp.len(), 1, "{from_mcp:?}");
+    let path: Vec<&str> = from_mcp[0]["path"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|p| p.as_str().unwrap())
+        .collect();
+    assert_eq!(
+        &path[path.len() - 2..],
+        [support.as_str(), sa("deployer").as_str()]
+    );
+}
+
+#[test]
+fn a_key_file_of_an_unlisted_key_joins_by_its_account_and_a_missing_file_joins_nothing() {
+    let tmp = tempfile::tempdir().unwrap();
+    let root = tmp.path();
+    let from = crate_dir().join("fixtures/scenario/gcp");
+    std::fs::copy(
+        from.join("service-accounts.json"),
+        root.join("service-accounts.json"),
+    )
+    .unwrap();
+    let repo = root.join("bot");
+    std::fs::create_dir(&repo).unwrap();
+    write_key_file(
+        &repo.join("key.json"),
+        "99999999999999999999999999999999aaaaaaaa",
+    );
+    std::fs::write(
+        repo.join(".mcp.json"),
+        r#"{"mcpServers": {
+            "a": {"command": "x", "env": {"GOOGLE_APPLICATION_CREDENTIALS": "key.json"}},
+            "b": {"command": "y", "env": {"GOOGLE_APPLICATION_CREDENTIALS": "./gone.json"}}}}"#,
+    )
+    .unwrap();
+    let report = scan(root, 0);
+    let edges: Vec<(&str, &str, &str)> = report["inventory"]["edges"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|e| e["kind"] == "holds")
+        .map(|e| {
+            (
+                e["from"].as_str().unwrap(),
+                e["to"].as_str().unwrap(),
+                e["evidence"].as_str().unwrap(),
+            )
+        })
+        .collect();
+    let support = sa("support-agent");
+    let to_account: Vec<_> = edges
+        .iter()
+        .filter(|e| e.0 == "repo:bot/.mcp.json" && e.1 == support.as_str())
+        .collect();
+    assert_eq!(to_account.len(), 1, "{edges:?}");
+    assert!(
+        to_account[0]
+            .2
+            .contains("(key 99999999999999999999999999999999aaaaaaaa, not in the key listings)"),
+        "{to_account:?}"
+    );
+    // The missing file holds nothing: the config holds the one key it found.
+    let from_config: Vec<_> = edges
+        .iter()
+        .filter(|e| e.0 == "repo:bot/.mcp.json")
+        .collect();
+    assert_eq!(from_config.len(), 2, "{edges:?}");
+    assert!(
+        edges.iter().all(|e| !e.1.starts_with("key-file:")),
+        "an unresolved key-file edge leaked: {edges:?}"
+    );
+}
