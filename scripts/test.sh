@@ -86,6 +86,23 @@ start_moto() {
     export NHI_MOTO_ENDPOINT="http://127.0.0.1:$port"
 }
 
+# --- Google's discovery documents ---------------------------------------------------
+# tests/it/gcp_live.rs checks every request the Google Cloud crawl sends against the
+# methods of Google's published discovery documents for Cloud Asset and IAM, and the
+# answers it serves against their schemas; the PyPI package google-api-python-client
+# ships them as static files.
+GAPI_REQUIREMENT="google-api-python-client==2.202.0"
+GAPI_VENV="$NHI_ROOT/.tools/google-api"
+
+install_google_discovery() {
+    ensure_venv "$GAPI_VENV" "$GAPI_REQUIREMENT"
+    local docs
+    docs="$("$GAPI_VENV/bin/python" -c 'import googleapiclient, os; print(os.path.join(os.path.dirname(googleapiclient.__file__), "discovery_cache", "documents"))')"
+    [[ -f "$docs/cloudasset.v1.json" && -f "$docs/iam.v1.json" ]] \
+        || die "google-api-python-client installed no discovery documents in $docs"
+    export NHI_GCP_DISCOVERY="$docs"
+}
+
 # --- the shared corpus -----------------------------------------------------------
 # Tests that read ../shared/corpus (real public inputs) skip when it is absent, each
 # with a line naming the folder; say so once here, where it is seen.
@@ -128,6 +145,7 @@ report_corpus
 install_sarif_multitool
 install_octokit_openapi
 install_graphviz
+install_google_discovery
 install_moto
 start_moto
 run_cargo_tests

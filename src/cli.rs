@@ -125,6 +125,60 @@ pub enum ExportCommand {
         #[command(flatten)]
         github: GithubArgs,
     },
+    /// Crawl Google Cloud organisations and projects live and write what was read into
+    /// DIR, one file per listing as `gcloud --format=json` prints it, with a manifest of
+    /// what could not be read (`nhi-audit scan DIR` reads them back).
+    Gcp {
+        /// The folder to write into (created if missing).
+        #[arg(long, short, value_name = "DIR")]
+        output: PathBuf,
+        #[command(flatten)]
+        gcp: GcpArgs,
+    },
+}
+
+/// How to reach Google Cloud: shared by `scan`, `inventory` and `export gcp`.
+#[derive(Debug, Clone, Args)]
+pub struct GcpArgs {
+    /// Crawl this Google Cloud organisation, by its number (repeatable).
+    #[arg(
+        long = "gcp-organization",
+        value_name = "ID",
+        help_heading = "Google Cloud"
+    )]
+    pub organizations: Vec<String>,
+    /// Crawl this Google Cloud project (repeatable).
+    #[arg(long = "gcp-project", value_name = "ID", help_heading = "Google Cloud")]
+    pub projects: Vec<String>,
+    /// Take the access token from this environment variable (as `gcloud auth
+    /// print-access-token` prints it) instead of Application Default Credentials.
+    #[arg(long, value_name = "NAME", help_heading = "Google Cloud")]
+    pub gcp_access_token_env: Option<String>,
+    /// Send one API's calls to URL instead of Google's endpoint: `cloudasset=URL`,
+    /// `iam=URL` (repeatable; Private Service Connect, tests).
+    #[arg(
+        long = "gcp-endpoint",
+        value_name = "SERVICE=URL",
+        help_heading = "Google Cloud"
+    )]
+    pub endpoints: Vec<String>,
+    /// Google Cloud requests in flight at once.
+    #[arg(
+        long,
+        value_name = "N",
+        default_value_t = crate::sources::gcp::live::DEFAULT_CONCURRENCY,
+        help_heading = "Google Cloud"
+    )]
+    pub gcp_concurrency: usize,
+    /// The longest one Google Cloud request may take (`30s`, `500ms`, `2m`).
+    #[arg(
+        long,
+        value_name = "DURATION",
+        default_value = "30s",
+        value_parser = parse_timeout,
+        help_heading = "Google Cloud"
+    )]
+    pub gcp_http_timeout: std::time::Duration,
 }
 
 /// How to reach GitHub: shared by `scan`, `inventory` and `export github`.
@@ -335,6 +389,8 @@ pub struct SourceArgs {
     pub agent_tags: Vec<String>,
     #[command(flatten)]
     pub github: GithubArgs,
+    #[command(flatten)]
+    pub gcp: GcpArgs,
 }
 
 #[derive(Debug, Args)]

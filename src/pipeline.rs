@@ -12,6 +12,8 @@ use crate::sources::repo::{self, InlineIgnore, RepoOptions};
 
 /// What to read from AWS.
 pub use crate::sources::aws::Request as AwsRequest;
+/// What to read from Google Cloud.
+pub use crate::sources::gcp::Request as GcpRequest;
 /// What to read from GitHub.
 pub use crate::sources::github::Request as GithubRequest;
 
@@ -22,6 +24,7 @@ pub struct ScanRequest<'a> {
     pub names: &'a repo::ScanRoots,
     pub aws: AwsRequest,
     pub github: GithubRequest,
+    pub gcp: GcpRequest,
     pub repo: RepoOptions,
     pub config: &'a Config,
     pub rules: &'a [Rule],
@@ -70,9 +73,6 @@ pub fn collect(req: &ScanRequest<'_>) -> (Inventory, Vec<InlineIgnore>, bool) {
     (inventory, inline, failed)
 }
 
-/// What the GCP source is asked: nothing beyond the exports found, for now.
-static GCP: crate::sources::gcp::Request = crate::sources::gcp::Request {};
-
 /// The sources beside the scanned files, in the order they run. A new source is a line
 /// here (and, with exports, one in [`crate::sources::RECOGNISERS`]).
 fn sources<'a>(req: &'a ScanRequest<'_>) -> Vec<Box<dyn crate::sources::Source + 'a>> {
@@ -81,8 +81,7 @@ fn sources<'a>(req: &'a ScanRequest<'_>) -> Vec<Box<dyn crate::sources::Source +
         Box::new(crate::sources::github::GithubSource {
             request: &req.github,
         }),
-        // Offline only: the `gcloud` exports the walk found; no flags yet.
-        Box::new(crate::sources::gcp::GcpSource { request: &GCP }),
+        Box::new(crate::sources::gcp::GcpSource { request: &req.gcp }),
     ]
 }
 
@@ -178,6 +177,7 @@ pub fn check_examples(rules: &[Rule], base: &Path) -> Vec<String> {
                     names: &names,
                     aws: AwsRequest::default(),
                     github: GithubRequest::default(),
+                    gcp: GcpRequest::default(),
                     repo: RepoOptions {
                         history: replayed.as_ref().map(|_| Default::default()),
                         ..RepoOptions::default()

@@ -1,9 +1,9 @@
-//! `nhi-audit export aws | github`: save what a live crawl reads.
+//! `nhi-audit export aws | github | gcp`: save what a live crawl reads.
 
 use std::path::Path;
 
 use super::{Error, Result, exit};
-use crate::cli::GithubArgs;
+use crate::cli::{GcpArgs, GithubArgs};
 
 /// Creates the folder and checks it can be written, before any crawl.
 fn writable_dir(output: &Path) -> Result<()> {
@@ -66,6 +66,34 @@ pub fn github(output: &Path, args: &GithubArgs) -> Result<u8> {
     let path = export.write(output).map_err(|e| write_failed(output, e))?;
     eprintln!("wrote {}", path.display());
     Ok(if errors.is_empty() {
+        exit::OK
+    } else {
+        exit::SOURCE_FAILED
+    })
+}
+
+pub fn gcp(output: &Path, args: &GcpArgs) -> Result<u8> {
+    let opts = super::gcp_live(args)?.ok_or_else(|| {
+        Error::Usage("export gcp needs a --gcp-organization ID or a --gcp-project ID".into())
+    })?;
+    writable_dir(output)?;
+    let crawl = match crate::sources::gcp::live::crawl(&opts) {
+        Ok(crawl) => crawl,
+        Err(e) => {
+            super::print_errors(std::slice::from_ref(&e), "error");
+            return Ok(exit::SOURCE_FAILED);
+        }
+    };
+    super::print_errors(&crawl.errors, "error");
+    let files = crate::sources::gcp::write_export(&crawl, &opts, output)
+        .map_err(|e| write_failed(output, e))?;
+    eprintln!(
+        "wrote {} files into {} ({} requests)",
+        files.len(),
+        output.display(),
+        crawl.requests
+    );
+    Ok(if crawl.errors.is_empty() {
         exit::OK
     } else {
         exit::SOURCE_FAILED

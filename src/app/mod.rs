@@ -17,7 +17,7 @@ mod scan;
 use std::io::{IsTerminal, Seek, Write};
 use std::path::{Path, PathBuf};
 
-use crate::cli::{ColorChoice, Command, ExportCommand, GithubArgs, SourceArgs};
+use crate::cli::{ColorChoice, Command, ExportCommand, GcpArgs, GithubArgs, SourceArgs};
 use crate::config::{Config, ConfigLoadError};
 use crate::model::SourceError;
 use crate::pipeline;
@@ -46,6 +46,7 @@ pub fn run(command: Command) -> Result<u8> {
         Command::Export(ExportCommand::Github { output, github }) => {
             export::github(&output, &github)
         }
+        Command::Export(ExportCommand::Gcp { output, gcp }) => export::gcp(&output, &gcp),
         Command::Graph(args) => graph::run(args),
         Command::Diff(args) => diff::run(args),
     }
@@ -106,7 +107,11 @@ impl Output {
 
 /// The paths to scan: those given, or `.` when no source at all is named.
 fn paths_of(source: &SourceArgs) -> Vec<PathBuf> {
-    let other = source.aws || source.aws_gaad.is_some() || !source.github.orgs.is_empty();
+    let other = source.aws
+        || source.aws_gaad.is_some()
+        || !source.github.orgs.is_empty()
+        || !source.gcp.organizations.is_empty()
+        || !source.gcp.projects.is_empty();
     if source.paths.is_empty() && !other {
         vec![PathBuf::from(".")]
     } else {
@@ -245,6 +250,37 @@ fn github_live(args: &GithubArgs) -> Result<Option<crate::sources::github::LiveO
     }))
 }
 
+/// The live Google Cloud crawl, when organisations or projects are named.
+fn gcp_live(args: &GcpArgs) -> Result<Option<crate::sources::gcp::live::LiveOptions>> {
+    if args.organizations.is_empty() && args.projects.is_empty() {
+        return Ok(None);
+    }
+    let token = match &args.gcp_access_token_env {
+        None => None,
+        Some(name) => match std::env::var(name) {
+            Ok(t) if !t.trim().is_empty() => Some(t.trim().to_string().into()),
+            _ => {
+                return Err(Error::Usage(format!(
+                    "--gcp-access-token-env {name}: the variable is not set or empty"
+                )));
+            }
+        },
+    };
+    let mut endpoints = crate::sources::gcp::live::Endpoints::default();
+    for spec in &args.endpoints {
+        endpoints.set(spec).map_err(Error::Usage)?;
+    }
+    Ok(Some(crate::sources::gcp::live::LiveOptions {
+        organizations: args.organizations.clone(),
+        projects: args.projects.clone(),
+        token,
+        endpoints,
+        concurrency: args.gcp_concurrency.max(1),
+        http_timeout: args.gcp_http_timeout,
+        ..Default::default()
+    }))
+}
+
 fn repo_options(source: &SourceArgs) -> RepoOptions {
     RepoOptions {
         respect_gitignore: source.respect_gitignore,
@@ -271,6 +307,9 @@ fn inventory_report(source: &SourceArgs) -> Result<crate::report::Report> {
         aws: aws_request(source),
         github: pipeline::GithubRequest {
             live: github_live(&source.github)?,
+        },
+        gcp: pipeline::GcpRequest {
+            live: gcp_live(&source.gcp)?,
         },
         repo: repo_options(source),
         config: &prepared.config,

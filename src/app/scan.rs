@@ -25,6 +25,9 @@ pub fn run(args: ScanArgs) -> Result<u8> {
         github: pipeline::GithubRequest {
             live: super::github_live(&args.source.github)?,
         },
+        gcp: pipeline::GcpRequest {
+            live: super::gcp_live(&args.source.gcp)?,
+        },
         repo: super::repo_options(&args.source),
         config: &prepared.config,
         rules: &rules,

@@ -90,6 +90,29 @@ pub trait Source {
     fn collect(&self, ctx: &Context<'_>) -> Collected;
 }
 
+/// Replaces `secret` wherever it appears in the strings and keys of an API answer, so a
+/// server that echoes the caller's token cannot carry it into a report or an export.
+pub(crate) fn scrub(value: &mut serde_json::Value, secret: &str) {
+    use serde_json::Value;
+    if secret.is_empty() {
+        return;
+    }
+    match value {
+        Value::String(s) if s.contains(secret) => *s = s.replace(secret, "[redacted]"),
+        Value::Array(items) => items.iter_mut().for_each(|v| scrub(v, secret)),
+        Value::Object(map) => {
+            if map.keys().any(|k| k.contains(secret)) {
+                let old = std::mem::take(map);
+                for (k, v) in old {
+                    map.insert(k.replace(secret, "[redacted]"), v);
+                }
+            }
+            map.values_mut().for_each(|v| scrub(v, secret));
+        }
+        _ => {}
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -9,6 +9,7 @@ mod bad_input;
 mod cli;
 mod common;
 mod corpus;
+mod gcp_live;
 mod gcp_offline;
 mod github_hostile;
 mod github_live;

@@ -205,6 +205,7 @@ fn scan_all_formats(dir: &Path) -> (nhi_audit::report::Report, Vec<String>) {
         names: &names,
         aws: AwsRequest::default(),
         github: GithubRequest::default(),
+        gcp: Default::default(),
         repo: RepoOptions {
             threads: 1,
             ..RepoOptions::default()

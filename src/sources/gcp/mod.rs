@@ -19,13 +19,14 @@
 //! accounts, their keys, the roles they hold and who can act as whom. Which accounts
 //! are agents' is decided by the analysis (`crate::analysis::agents::gcp`).
 
+pub mod live;
 mod normalize;
 mod source;
 
 use serde::Deserialize;
 
 pub use normalize::normalize;
-pub use source::{GcpSource, Request};
+pub use source::{GcpSource, Request, write_export};
 
 use crate::model::{SourceError, SourceKind};
 
@@ -159,7 +160,30 @@ crate::model::vocabulary! {
         AssetIamPolicy = "gcp-asset-iam-policy",
         ServiceAccounts = "gcp-service-accounts",
         ServiceAccountKeys = "gcp-service-account-keys",
+        /// `nhi-audit export gcp`'s manifest: what the crawl could not read.
+        ExportManifest = "gcp-export-manifest",
     }
+}
+
+/// The schema key of the manifest `nhi-audit export gcp` writes beside the listings.
+pub const MANIFEST_SCHEMA: &str = "nhi-audit/gcp-export/v1";
+/// The manifest's file name.
+pub const MANIFEST_FILE: &str = "nhi-audit-gcp-export.json";
+
+/// The manifest: what was crawled, the files written, and the crawl's errors, so that a
+/// scan of the export reports the same gaps as the live scan did.
+#[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Manifest {
+    pub schema: String,
+    #[serde(default)]
+    pub organizations: Vec<String>,
+    #[serde(default)]
+    pub projects: Vec<String>,
+    #[serde(default)]
+    pub files: Vec<String>,
+    #[serde(default)]
+    pub errors: Vec<SourceError>,
 }
 
 /// [`recognise`] for the source registry.
@@ -203,6 +227,12 @@ pub fn recognise(text: &str) -> Option<ExportKind> {
     }
     let keys = crate::doc::json_top_level_keys(trimmed)?;
     let has = |k: &str| keys.iter().any(|(name, _)| name == k);
+    if keys
+        .iter()
+        .any(|(k, v)| k == "schema" && v.as_deref() == Some(MANIFEST_SCHEMA))
+    {
+        return Some(ExportKind::ExportManifest);
+    }
     let name_ok = keys
         .iter()
         .any(|(k, v)| k == "name" && v.as_deref().is_some_and(|n| n.starts_with("//")));
@@ -317,6 +347,15 @@ pub fn read_export(
                 )),
             }
         }
+        ExportKind::ExportManifest => match crate::doc::from_json::<Manifest>(text) {
+            // The live crawl's gaps are the export's gaps.
+            Ok(manifest) => errors.extend(manifest.errors),
+            Err(e) => errors.push(error_at(
+                shown,
+                &e,
+                "not a valid nhi-audit GCP export manifest",
+            )),
+        },
     }
     errors.len() > before
 }

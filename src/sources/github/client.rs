@@ -441,7 +441,7 @@ impl Api {
         if let Some(token) = self.token.as_ref().map(|t| t.expose_secret())
             && !token.is_empty()
         {
-            scrub(&mut body, token);
+            crate::sources::scrub(&mut body, token);
         }
         Ok(Page {
             body,
@@ -546,24 +546,6 @@ impl Api {
             .map(|c| if c.is_control() { ' ' } else { c })
             .take(TRANSPORT_TEXT_CAP)
             .collect()
-    }
-}
-
-/// Replaces the token wherever it appears in the strings and keys of an answer.
-fn scrub(value: &mut Value, token: &str) {
-    match value {
-        Value::String(s) if s.contains(token) => *s = s.replace(token, "[redacted]"),
-        Value::Array(items) => items.iter_mut().for_each(|v| scrub(v, token)),
-        Value::Object(map) => {
-            if map.keys().any(|k| k.contains(token)) {
-                let old = std::mem::take(map);
-                for (k, v) in old {
-                    map.insert(k.replace(token, "[redacted]"), v);
-                }
-            }
-            map.values_mut().for_each(|v| scrub(v, token));
-        }
-        _ => {}
     }
 }
 
@@ -792,7 +774,7 @@ mod tests {
             "description": format!("echo {token}!"),
             "nested": [{ token: format!("{token}{token}") }],
         });
-        scrub(&mut v, token);
+        crate::sources::scrub(&mut v, token);
         assert!(!v.to_string().contains(token), "{v}");
         assert_eq!(v["description"], "echo [redacted]!");
     }

@@ -1,0 +1,513 @@
+//! The live Google Cloud crawl: the Cloud Asset Inventory API for what covers an
+//! organisation in one call family (`searchAllIamPolicies` for every binding,
+//! `searchAllResources` for its projects) and the IAM API for what it lacks (service
+//! accounts with their descriptions, keys with their type, origin and validity).
+//!
+//! What the crawl reads is kept as [`Document`]s shaped exactly as the `gcloud` command
+//! of the same name prints them (a JSON list of the API's objects), so the offline reader
+//! ([`super::read_export`]) reads both, and `nhi-audit export gcp` writes them as files
+//! that a later scan recognises: the live scan and the scan of its export give one
+//! inventory by construction.
+
+mod client;
+
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use futures::future::join_all;
+use octocrab::secrecy::{ExposeSecret, SecretString};
+use serde_json::Value;
+
+use super::ExportKind;
+use crate::model::{SourceError, SourceKind};
+use client::{Call, Client, Failure, Listing};
+
+pub use client::SCOPE;
+
+/// Requests in flight at once.
+pub const DEFAULT_CONCURRENCY: usize = 8;
+/// The longest one request may take.
+pub const DEFAULT_HTTP_TIMEOUT: Duration = Duration::from_secs(30);
+
+/// Where the APIs answer: Google's public endpoints unless overridden (tests, Private
+/// Service Connect, sovereign clouds).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Endpoints {
+    pub cloudasset: String,
+    pub iam: String,
+}
+
+impl Default for Endpoints {
+    fn default() -> Self {
+        Endpoints {
+            cloudasset: "https://cloudasset.googleapis.com".into(),
+            iam: "https://iam.googleapis.com".into(),
+        }
+    }
+}
+
+impl Endpoints {
+    /// Applies `SERVICE=URL`; the error names what is wrong, never guesses.
+    pub fn set(&mut self, spec: &str) -> Result<(), String> {
+        let (service, url) = spec.split_once('=').ok_or_else(|| {
+            format!("--gcp-endpoint {spec}: use SERVICE=URL, like iam=https://iam.example")
+        })?;
+        let url = url.trim().trim_end_matches('/');
+        if !(url.starts_with("https://") || url.starts_with("http://")) {
+            return Err(format!(
+                "--gcp-endpoint {service}=…: the URL needs http:// or https://"
+            ));
+        }
+        match service.trim() {
+            "cloudasset" => self.cloudasset = url.into(),
+            "iam" => self.iam = url.into(),
+            other => {
+                return Err(format!(
+                    "--gcp-endpoint: unknown service {other:?} (known: cloudasset, iam)"
+                ));
+            }
+        }
+        Ok(())
+    }
+}
+
+/// How to reach Google Cloud live.
+#[derive(Debug, Clone)]
+pub struct LiveOptions {
+    pub organizations: Vec<String>,
+    pub projects: Vec<String>,
+    /// A token the caller minted; `None`: Application Default Credentials.
+    pub token: Option<SecretString>,
+    pub endpoints: Endpoints,
+    pub concurrency: usize,
+    pub http_timeout: Duration,
+    /// Attempts per request for quota and server errors (the first plus retries).
+    pub max_attempts: u32,
+    /// The first backoff; it doubles with each retry.
+    pub base_delay: Duration,
+    /// All backoffs of the crawl together.
+    pub max_wait: Duration,
+    pub max_response_bytes: usize,
+    /// Pages read of one listing.
+    pub max_pages: usize,
+}
+
+impl Default for LiveOptions {
+    fn default() -> Self {
+        LiveOptions {
+            organizations: Vec::new(),
+            projects: Vec::new(),
+            token: None,
+            endpoints: Endpoints::default(),
+            concurrency: DEFAULT_CONCURRENCY,
+            http_timeout: DEFAULT_HTTP_TIMEOUT,
+            max_attempts: 5,
+            base_delay: Duration::from_millis(500),
+            max_wait: Duration::from_secs(600),
+            max_response_bytes: 32 << 20,
+            max_pages: 10_000,
+        }
+    }
+}
+
+/// Where tokens come from. Shows nothing of a token in `Debug`.
+pub struct Auth {
+    source: AuthSource,
+    /// The last token handed out, to scrub it from answers.
+    last: Mutex<Option<String>>,
+}
+
+enum AuthSource {
+    Token(SecretString),
+    Adc(Arc<dyn gcp_auth::TokenProvider>),
+}
+
+impl std::fmt::Debug for Auth {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(match self.source {
+            AuthSource::Token(_) => "Auth(token from the environment)",
+            AuthSource::Adc(_) => "Auth(Application Default Credentials)",
+        })
+    }
+}
+
+impl Auth {
+    /// The caller's token, else Application Default Credentials in Google's order:
+    /// `GOOGLE_APPLICATION_CREDENTIALS`, the gcloud application-default login, the
+    /// metadata server, the gcloud CLI.
+    async fn new(token: Option<&SecretString>) -> Result<Auth, String> {
+        let source = match token {
+            Some(t) => AuthSource::Token(t.clone()),
+            None => AuthSource::Adc(gcp_auth::provider().await.map_err(|e| {
+                format!(
+                    "no Google credentials ({}): set GOOGLE_APPLICATION_CREDENTIALS to a key \
+                     file, run `gcloud auth application-default login`, run on Google Cloud, \
+                     or pass a token with --gcp-access-token-env",
+                    adc_error(&e)
+                )
+            })?),
+        };
+        Ok(Auth {
+            source,
+            last: Mutex::new(None),
+        })
+    }
+
+    async fn token(&self) -> Result<String, String> {
+        let token = match &self.source {
+            AuthSource::Token(t) => t.expose_secret().to_string(),
+            AuthSource::Adc(p) => p
+                .token(&[SCOPE])
+                .await
+                .map_err(|e| adc_error(&e))?
+                .as_str()
+                .to_string(),
+        };
+        *self.last.lock().unwrap_or_else(|p| p.into_inner()) = Some(token.clone());
+        Ok(token)
+    }
+
+    fn secret(&self) -> Option<String> {
+        self.last.lock().unwrap_or_else(|p| p.into_inner()).clone()
+    }
+}
+
+/// A `gcp_auth` error with its causes on one line. Its messages name files and
+/// endpoints, not credentials.
+fn adc_error(e: &gcp_auth::Error) -> String {
+    let mut text = e.to_string();
+    let mut source = std::error::Error::source(e);
+    while let Some(cause) = source {
+        let s = cause.to_string();
+        if !text.contains(&s) {
+            text.push_str(": ");
+            text.push_str(&s);
+        }
+        source = cause.source();
+    }
+    text.chars().take(300).collect()
+}
+
+/// One listing as `gcloud` prints it: the API's objects in a JSON list.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Document {
+    pub kind: ExportKind,
+    /// The file `export gcp` writes it to.
+    pub file: String,
+    /// The request that read it, as reports show it (`GET https://…`).
+    pub url: String,
+    pub items: Vec<Value>,
+}
+
+/// What a crawl read, and what it could not.
+#[derive(Debug, Default)]
+pub struct Crawl {
+    pub documents: Vec<Document>,
+    pub errors: Vec<SourceError>,
+    pub requests: u64,
+}
+
+const SEARCH_POLICIES: Call = Call {
+    id: "cloudasset.searchAllIamPolicies",
+    permission: "cloudasset.assets.searchAllIamPolicies",
+};
+const SEARCH_RESOURCES: Call = Call {
+    id: "cloudasset.searchAllResources",
+    permission: "cloudasset.assets.searchAllResources",
+};
+const LIST_ACCOUNTS: Call = Call {
+    id: "iam.projects.serviceAccounts.list",
+    permission: "iam.serviceAccounts.list",
+};
+const LIST_KEYS: Call = Call {
+    id: "iam.projects.serviceAccounts.keys.list",
+    permission: "iam.serviceAccountKeys.list",
+};
+/// The asset type of a project in Cloud Asset Inventory.
+const PROJECT_ASSET: &str = "cloudresourcemanager.googleapis.com/Project";
+
+/// Crawls the organisations and projects of `opts`. `Err` when it could not start (no
+/// credentials, no runtime); what one call could not read is in [`Crawl::errors`].
+pub fn crawl(opts: &LiveOptions) -> Result<Crawl, SourceError> {
+    let run = || match tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+    {
+        Ok(rt) => rt.block_on(crawl_async(opts)),
+        Err(e) => Err(start_error(format!("cannot start the async runtime: {e}"))),
+    };
+    if tokio::runtime::Handle::try_current().is_ok() {
+        std::thread::scope(|s| s.spawn(run).join())
+            .unwrap_or_else(|_| Err(start_error("the crawl panicked".into())))
+    } else {
+        run()
+    }
+}
+
+fn start_error(message: String) -> SourceError {
+    SourceKind::Gcp.error("Google Cloud credentials", message)
+}
+
+async fn crawl_async(opts: &LiveOptions) -> Result<Crawl, SourceError> {
+    let auth = Auth::new(opts.token.as_ref()).await.map_err(start_error)?;
+    // One token before any call: no credentials is one clear error, not one per call.
+    auth.token()
+        .await
+        .map_err(|e| start_error(format!("cannot get an access token: {e}")))?;
+    let client = Client::new(opts, auth).map_err(start_error)?;
+    let mut crawl = Crawl::default();
+
+    let orgs: Vec<String> = dedup(&opts.organizations, "organizations/");
+    let mut projects: Vec<String> = dedup(&opts.projects, "projects/");
+    let scopes: Vec<String> = orgs
+        .iter()
+        .map(|o| format!("organizations/{o}"))
+        .chain(projects.iter().map(|p| format!("projects/{p}")))
+        .collect();
+
+    // Every binding in each scope, and the projects of each organisation.
+    let policy_reads = join_all(scopes.iter().map(|s| search_policies(&client, s)));
+    let project_reads = join_all(orgs.iter().map(|o| org_projects(&client, o)));
+    let (policies, found) = futures::join!(policy_reads, project_reads);
+    for (doc, error) in policies {
+        crawl.documents.push(doc);
+        crawl.errors.extend(error);
+    }
+    for (ids, error) in found {
+        projects.extend(ids);
+        crawl.errors.extend(error);
+    }
+    projects.sort();
+    projects.dedup();
+
+    // The service accounts of each project, then the keys of each account.
+    let listed = join_all(projects.iter().map(|p| list_accounts(&client, p))).await;
+    let mut emails = Vec::new();
+    for (doc, error) in listed {
+        emails.extend(doc.items.iter().filter_map(|a| {
+            let email = a.get("email")?.as_str()?;
+            let project = a.get("projectId").and_then(Value::as_str);
+            Some((project.map(str::to_string), email.to_string()))
+        }));
+        crawl.documents.push(doc);
+        crawl.errors.extend(error);
+    }
+    let keys = join_all(
+        emails
+            .iter()
+            .map(|(p, e)| list_keys(&client, p.as_deref(), e)),
+    )
+    .await;
+    for (doc, error) in keys {
+        crawl.documents.push(doc);
+        crawl.errors.extend(error);
+    }
+    crawl.documents.sort_by(|a, b| a.file.cmp(&b.file));
+    crawl.requests = client.requests();
+    Ok(crawl)
+}
+
+/// Ids without their `organizations/` or `projects/` prefix, once each.
+fn dedup(ids: &[String], prefix: &str) -> Vec<String> {
+    let mut out: Vec<String> = ids
+        .iter()
+        .map(|i| i.trim().trim_start_matches(prefix).to_string())
+        .filter(|i| !i.is_empty())
+        .collect();
+    out.sort();
+    out.dedup();
+    out
+}
+
+/// A file name for `export gcp`: the id with anything but `[A-Za-z0-9@._-]` as `_`.
+fn file_name(prefix: &str, id: &str) -> String {
+    let safe: String = id
+        .chars()
+        .map(|c| {
+            if c.is_ascii_alphanumeric() || matches!(c, '@' | '.' | '_' | '-') {
+                c
+            } else {
+                '_'
+            }
+        })
+        .collect();
+    format!("{prefix}-{safe}.json")
+}
+
+/// A listing's failure as a source error naming the call and its resource.
+fn failed(call: Call, resource: &str, listing: &mut Listing) -> Option<SourceError> {
+    listing
+        .failure
+        .take()
+        .map(|f| SourceKind::Gcp.error(format!("{} {resource}", call.id), f.to_string()))
+}
+
+async fn search_policies(client: &Client, scope: &str) -> (Document, Option<SourceError>) {
+    let url = format!(
+        "{}/v1/{scope}:searchAllIamPolicies",
+        client.endpoints.cloudasset
+    );
+    let mut listing = client
+        .list(
+            SEARCH_POLICIES,
+            scope,
+            &url,
+            &[("pageSize", "500".into())],
+            "results",
+        )
+        .await;
+    let error = failed(SEARCH_POLICIES, scope, &mut listing);
+    let doc = Document {
+        kind: ExportKind::IamPolicySearch,
+        file: file_name("iam-policies", scope),
+        url: format!("GET {url}"),
+        items: listing.items,
+    };
+    (doc, error)
+}
+
+/// The project ids of an organisation, from its Project assets (`additionalAttributes
+/// .projectId`, else the project number, which the IAM API accepts as well).
+async fn org_projects(client: &Client, org: &str) -> (Vec<String>, Option<SourceError>) {
+    let scope = format!("organizations/{org}");
+    let url = format!(
+        "{}/v1/{scope}:searchAllResources",
+        client.endpoints.cloudasset
+    );
+    let mut listing = client
+        .list(
+            SEARCH_RESOURCES,
+            &scope,
+            &url,
+            &[
+                ("assetTypes", PROJECT_ASSET.into()),
+                ("pageSize", "500".into()),
+            ],
+            "results",
+        )
+        .await;
+    let error = failed(SEARCH_RESOURCES, &scope, &mut listing);
+    let ids = listing
+        .items
+        .iter()
+        .filter_map(|r| {
+            let id = r["additionalAttributes"]["projectId"]
+                .as_str()
+                .or_else(|| {
+                    r.get("name")?
+                        .as_str()?
+                        .strip_prefix("//cloudresourcemanager.googleapis.com/projects/")
+                })?;
+            valid_id(id).then(|| id.to_string())
+        })
+        .collect();
+    (ids, error)
+}
+
+/// A project id or number as Google allows them (letters, digits, `-`, `.`, `:`), so that a
+/// hostile answer cannot steer a later request's path.
+fn valid_id(id: &str) -> bool {
+    !id.is_empty()
+        && id.len() <= 100
+        && id
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'-' | b'.' | b':'))
+}
+
+async fn list_accounts(client: &Client, project: &str) -> (Document, Option<SourceError>) {
+    let resource = format!("projects/{project}");
+    let url = format!("{}/v1/{resource}/serviceAccounts", client.endpoints.iam);
+    let mut listing = client
+        .list(
+            LIST_ACCOUNTS,
+            &resource,
+            &url,
+            &[("pageSize", "100".into())],
+            "accounts",
+        )
+        .await;
+    let error = failed(LIST_ACCOUNTS, &resource, &mut listing);
+    let doc = Document {
+        kind: ExportKind::ServiceAccounts,
+        file: file_name("service-accounts", project),
+        url: format!("GET {url}"),
+        items: listing.items,
+    };
+    (doc, error)
+}
+
+async fn list_keys(
+    client: &Client,
+    project: Option<&str>,
+    email: &str,
+) -> (Document, Option<SourceError>) {
+    // `projects/-` lets Google find the account's project from its email.
+    let project = project.filter(|p| valid_id(p)).unwrap_or("-");
+    let resource = format!("projects/{project}/serviceAccounts/{email}");
+    let mut doc = Document {
+        kind: ExportKind::ServiceAccountKeys,
+        file: file_name("keys", email),
+        url: String::new(),
+        items: Vec::new(),
+    };
+    if !email.contains('@') || !valid_email(email) {
+        let error = SourceKind::Gcp.error(
+            format!("{} {project}", LIST_KEYS.id),
+            "a listed account's email is not an email; its keys are not read",
+        );
+        return (doc, Some(error));
+    }
+    let url = format!("{}/v1/{resource}/keys", client.endpoints.iam);
+    doc.url = format!("GET {url}");
+    let mut listing = Listing::default();
+    match client.get(LIST_KEYS, &resource, &url, &[]).await {
+        Ok(page) => match page.get("keys") {
+            Some(Value::Array(keys)) => listing.items = keys.clone(),
+            None | Some(Value::Null) => {}
+            Some(_) => listing.failure = Some(Failure::Shape("keys")),
+        },
+        Err(f) => listing.failure = Some(f),
+    }
+    let error = failed(LIST_KEYS, &resource, &mut listing);
+    doc.items = listing.items;
+    (doc, error)
+}
+
+/// A service account's email as a path segment: no `/`, `?`, `#`, `%` or spaces.
+fn valid_email(email: &str) -> bool {
+    email.len() <= 200
+        && email
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'@' | b'.' | b'-' | b'_'))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn endpoints_take_service_equals_url_and_refuse_anything_else() {
+        let mut e = Endpoints::default();
+        e.set("iam=http://127.0.0.1:9/").unwrap();
+        assert_eq!(e.iam, "http://127.0.0.1:9");
+        assert!(e.set("iam").unwrap_err().contains("SERVICE=URL"));
+        assert!(e.set("iam=127.0.0.1").unwrap_err().contains("http://"));
+        assert!(
+            e.set("storage=http://x")
+                .unwrap_err()
+                .contains("unknown service")
+        );
+    }
+
+    #[test]
+    fn ids_from_answers_cannot_steer_a_path() {
+        assert!(valid_id("example-project"));
+        assert!(valid_id("123456789012"));
+        assert!(valid_id("example.com:legacy-project"));
+        assert!(!valid_id("../../v1/other"));
+        assert!(!valid_id("p?x=1"));
+        assert!(valid_email("a-b@p.iam.gserviceaccount.com"));
+        assert!(!valid_email("a/../b@x"));
+        assert_eq!(file_name("keys", "a/b@c"), "keys-a_b@c.json");
+    }
+}
