@@ -466,8 +466,21 @@ fn hostile_answers_are_errors_naming_the_call_and_the_scan_goes_on() {
         ),
         ResponseTemplate::new(200).set_body_json(json!({"keys": 7})),
     );
+    // An answer that never comes in time.
+    google.always.insert(
+        format!(
+            "/v1/projects/{PROJECT}/serviceAccounts/123456789012-compute@developer.gserviceaccount.com/keys"
+        ),
+        ResponseTemplate::new(200)
+            .set_body_json(json!({}))
+            .set_delay(std::time::Duration::from_secs(3)),
+    );
     let server = rt.block_on(start(google));
-    let report = scan_json(&["--gcp-project", PROJECT], &server, 3);
+    let report = scan_json(
+        &["--gcp-project", PROJECT, "--gcp-http-timeout", "300ms"],
+        &server,
+        3,
+    );
     let errors: BTreeMap<String, String> = report["errors"]
         .as_array()
         .unwrap()
@@ -479,7 +492,11 @@ fn hostile_answers_are_errors_naming_the_call_and_the_scan_goes_on() {
             )
         })
         .collect();
-    assert_eq!(errors.len(), 3, "{errors:?}");
+    assert_eq!(errors.len(), 4, "{errors:?}");
+    let slow = &errors[&format!(
+        "iam.projects.serviceAccounts.keys.list projects/{PROJECT}/serviceAccounts/123456789012-compute@developer.gserviceaccount.com"
+    )];
+    assert!(slow.contains("no answer within 300ms"), "{slow}");
     let policy = &errors[&format!("cloudasset.searchAllIamPolicies projects/{PROJECT}")];
     assert!(policy.contains("same page token twice"), "{policy}");
     let deployer = &errors[&format!(

@@ -223,6 +223,10 @@ impl Client {
                 tokio::time::timeout(self.opts.http_timeout, self.attempt(url, query)).await
             };
             let (failure, asked) = match outcome {
+                // A server silent for a whole timeout gets one more chance, not five.
+                Err(_elapsed) if attempts >= 2 => {
+                    return Err(Failure::Timeout(self.opts.http_timeout));
+                }
                 Err(_elapsed) => (Failure::Timeout(self.opts.http_timeout), None),
                 Ok(Err(f @ (Failure::TooLarge { .. } | Failure::Token(_)))) => return Err(f),
                 Ok(Err(f)) => (f, None),
