@@ -197,6 +197,27 @@ pub fn display_path(p: &std::path::Path) -> String {
     out
 }
 
+/// An error and its causes on one line, each said once (a cause whose text an earlier
+/// part already holds is left out; line breaks become `; `). Bounded: nothing here
+/// loops on a cyclic or endless chain.
+pub fn error_chain(err: &(dyn std::error::Error + 'static)) -> String {
+    let mut parts: Vec<String> = Vec::new();
+    let mut cur = Some(err);
+    for _ in 0..16 {
+        let Some(e) = cur else { break };
+        let text = e
+            .to_string()
+            .replace(":\n  ", ": ")
+            .replace("\n  ", "; ")
+            .replace('\n', "; ");
+        if !text.is_empty() && !parts.iter().any(|p| p.contains(&text)) {
+            parts.push(text);
+        }
+        cur = e.source();
+    }
+    parts.join(": ")
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

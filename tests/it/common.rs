@@ -31,6 +31,24 @@ pub fn corpus(sub: &str) -> Option<PathBuf> {
     }
 }
 
+/// `scan DIR --scope all --format json` at the clock `now`, expecting exit `code`.
+pub fn scan_all_at(dir: &Path, now: &str, code: i32) -> Value {
+    let out = bin()
+        .arg("scan")
+        .arg(dir)
+        .args(["--format", "json", "--fail-on", "none", "--scope", "all"])
+        .env("NHI_AUDIT_NOW", now)
+        .output()
+        .expect("runs");
+    assert_eq!(
+        out.status.code(),
+        Some(code),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    serde_json::from_slice(&out.stdout).expect("the report is JSON")
+}
+
 /// Runs `scan --format json` over `paths` and parses the report.
 pub fn scan_json(paths: &[&Path], extra: &[&str]) -> Value {
     let mut cmd = bin();

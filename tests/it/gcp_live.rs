@@ -243,20 +243,7 @@ fn scan_json(args: &[&str], server: &MockServer, code: i32) -> Value {
 }
 
 fn offline(dir: &Path, code: i32) -> Value {
-    let out = bin()
-        .arg("scan")
-        .arg(dir)
-        .args(["--format", "json", "--fail-on", "none", "--scope", "all"])
-        .env("NHI_AUDIT_NOW", NOW)
-        .output()
-        .unwrap();
-    assert_eq!(
-        out.status.code(),
-        Some(code),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    serde_json::from_slice(&out.stdout).unwrap()
+    crate::common::scan_all_at(dir, NOW, code)
 }
 
 /// The inventory without where each thing was read (a URL live, a file offline).

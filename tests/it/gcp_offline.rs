@@ -8,7 +8,7 @@ use std::collections::BTreeSet;
 
 use serde_json::Value;
 
-use crate::common::{bin, crate_dir, findings_of};
+use crate::common::{crate_dir, findings_of};
 
 const NOW: &str = "2026-12-01T00:00:00Z";
 
@@ -21,20 +21,7 @@ const ENGINE: &str =
 const COMPUTE: &str = "gcp:serviceAccount:123456789012-compute@developer.gserviceaccount.com";
 
 fn scan(dir: &std::path::Path, code: i32) -> Value {
-    let out = bin()
-        .arg("scan")
-        .arg(dir)
-        .args(["--format", "json", "--fail-on", "none", "--scope", "all"])
-        .env("NHI_AUDIT_NOW", NOW)
-        .output()
-        .unwrap();
-    assert_eq!(
-        out.status.code(),
-        Some(code),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    serde_json::from_slice(&out.stdout).unwrap()
+    crate::common::scan_all_at(dir, NOW, code)
 }
 
 fn identity<'a>(report: &'a Value, id: &str) -> &'a Value {

@@ -282,7 +282,7 @@ impl Ctx {
     where
         E: ProvideErrorMetadata + std::error::Error + 'static,
     {
-        let full = error_chain(err);
+        let full = crate::text::error_chain(err);
         match err {
             SdkError::ServiceError(se) => {
                 let e = se.err();
@@ -337,24 +337,6 @@ impl Ctx {
             _ => format!("the request to {} failed: {full}", self.endpoint),
         }
     }
-}
-
-/// An error and its causes on one line, each said once.
-fn error_chain(err: &(dyn std::error::Error + 'static)) -> String {
-    let mut parts: Vec<String> = Vec::new();
-    let mut cur = Some(err);
-    while let Some(e) = cur {
-        let text = e
-            .to_string()
-            .replace(":\n  ", ": ")
-            .replace("\n  ", "; ")
-            .replace('\n', "; ");
-        if !text.is_empty() && !parts.iter().any(|p| p.contains(&text)) {
-            parts.push(text);
-        }
-        cur = e.source();
-    }
-    parts.join(": ")
 }
 
 /// The signing region: the option, the environment, the profile, else us-east-1. The

@@ -535,7 +535,7 @@ impl Api {
 
     /// Our HTTP stack's account of a failed exchange: printable, short, token-free.
     fn transport_text(&self, err: &(dyn std::error::Error + 'static)) -> String {
-        let text = error_chain(err);
+        let text = crate::text::error_chain(err);
         let text = match &self.token {
             Some(t) if !t.expose_secret().is_empty() => {
                 text.replace(t.expose_secret(), "[redacted]")
@@ -676,22 +676,6 @@ fn parse_link(text: &str) -> Option<Vec<(String, Vec<String>)>> {
         out.push((target, rels));
     }
     if out.is_empty() { None } else { Some(out) }
-}
-
-fn error_chain(err: &(dyn std::error::Error + 'static)) -> String {
-    let mut text = err.to_string();
-    let mut source = err.source();
-    // Bounded: error chains are short, but nothing here may loop on input.
-    for _ in 0..16 {
-        let Some(s) = source else { break };
-        let part = s.to_string();
-        if !text.contains(&part) {
-            text.push_str(": ");
-            text.push_str(&part);
-        }
-        source = s.source();
-    }
-    text
 }
 
 #[cfg(test)]

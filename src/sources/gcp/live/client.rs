@@ -414,14 +414,10 @@ fn transport_text(err: &reqwest::Error) -> String {
     } else {
         "the connection failed".to_string()
     };
-    let mut source = std::error::Error::source(err);
-    while let Some(e) = source {
-        let s = e.to_string();
-        if !text.contains(&s) {
-            text.push_str(": ");
-            text.push_str(&s);
-        }
-        source = e.source();
+    let causes = std::error::Error::source(err).map(crate::text::error_chain);
+    if let Some(causes) = causes.filter(|c| !c.is_empty()) {
+        text.push_str(": ");
+        text.push_str(&causes);
     }
     text
 }

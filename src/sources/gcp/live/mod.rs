@@ -175,17 +175,7 @@ impl Auth {
 /// A `gcp_auth` error with its causes on one line. Its messages name files and
 /// endpoints, not credentials.
 fn adc_error(e: &gcp_auth::Error) -> String {
-    let mut text = e.to_string();
-    let mut source = std::error::Error::source(e);
-    while let Some(cause) = source {
-        let s = cause.to_string();
-        if !text.contains(&s) {
-            text.push_str(": ");
-            text.push_str(&s);
-        }
-        source = cause.source();
-    }
-    text.chars().take(300).collect()
+    crate::text::error_chain(e).chars().take(300).collect()
 }
 
 /// One listing as `gcloud` prints it: the API's objects in a JSON list.
