@@ -103,20 +103,30 @@ pub fn judge(input: &JudgeInput<'_>) -> Judgement {
     // Each agent's facts, converted for CEL once and shared by all its subjects.
     let mut scopes: std::collections::HashMap<String, crate::rules::AgentScope> =
         Default::default();
-    // Only what the rules read is converted for CEL.
+    // Only what the rules read is converted for CEL: of an agent, what any rule reads
+    // (its scope is shared by all its subjects); of a subject, what its kind's rules read.
     let reads = crate::rules::Reads::of(&enabled);
     let no_agent = crate::rules::AgentScope::new(None, &reads);
+    let mut by_kind: std::collections::HashMap<
+        crate::model::SubjectKind,
+        (Vec<&Rule>, crate::rules::Reads),
+    > = Default::default();
+    for rule in &enabled {
+        by_kind.entry(rule.subject).or_default().0.push(rule);
+    }
+    for (rules, kind_reads) in by_kind.values_mut() {
+        *kind_reads = crate::rules::Reads::of(rules);
+    }
     // The last subject's variables, converted once for all the agents that hold it.
     let mut bound: Option<(std::rc::Rc<serde_json::Value>, crate::rules::BoundVars)> = None;
     let mut judge_one = |subject: SubjectFacts<'_>| {
-        let rules: Vec<&Rule> = enabled
-            .iter()
-            .copied()
-            .filter(|r| r.subject == subject.kind)
-            .collect();
-        if rules.is_empty() {
+        // `--scope agents` keeps no finding about a subject no agent holds.
+        if !input.scope_all && !subject.in_agent_scope {
             return;
         }
+        let Some((rules, subject_reads)) = by_kind.get(&subject.kind) else {
+            return;
+        };
         let ctx = crate::rules::EvalSubject {
             context: &subject.context,
             agent: subject.agent_facts,
@@ -136,13 +146,13 @@ pub fn judge(input: &JudgeInput<'_>) -> Judgement {
             .as_ref()
             .is_some_and(|(c, _)| std::rc::Rc::ptr_eq(c, &subject.context))
         {
-            let vars = crate::rules::BoundVars::new(&subject.context, &reads);
+            let vars = crate::rules::BoundVars::new(&subject.context, subject_reads);
             bound = Some((std::rc::Rc::clone(&subject.context), vars));
         }
         let Some((_, vars)) = &bound else {
             return;
         };
-        for (rule, outcome) in crate::rules::evaluate(&rules, &ctx, scope, vars) {
+        for (rule, outcome) in crate::rules::evaluate(rules, &ctx, scope, vars) {
             match outcome {
                 Ok(Some(m)) => raw.push((
                     make_finding(rule, &subject, m, input.config),
@@ -156,7 +166,13 @@ pub fn judge(input: &JudgeInput<'_>) -> Judgement {
             }
         }
     };
-    crate::analysis::for_each_subject(input.inventory, input.chains, input.facts, &mut judge_one);
+    crate::analysis::for_each_subject(
+        input.inventory,
+        input.chains,
+        input.facts,
+        !input.scope_all,
+        &mut judge_one,
+    );
     for (rule, (count, first)) in eval_errors {
         out.warnings.push(format!(
             "{rule}: the condition failed on {count} subject(s), first: {first}"

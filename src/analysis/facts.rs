@@ -78,11 +78,14 @@ fn is_long_lived_kind(kind: &str) -> bool {
 }
 
 /// Hands every subject to `emit`, one at a time: contexts are built, judged and dropped,
-/// so memory does not grow with the number of subjects.
+/// so memory does not grow with the number of subjects. With `agents_only` (the
+/// default `--scope agents`), subjects no agent holds are not built at all: no finding
+/// about them would be kept.
 pub fn for_each_subject(
     inv: &Inventory,
     chains: &[Chain],
     config: &Value,
+    agents_only: bool,
     emit: &mut dyn FnMut(SubjectFacts<'_>),
 ) {
     let levels = direct_levels(inv);
@@ -134,6 +137,9 @@ pub fn for_each_subject(
 
     for identity in &inv.identities {
         let holders: Vec<&str> = identity.agents.iter().map(String::as_str).collect();
+        if agents_only && holders.is_empty() {
+            continue;
+        }
         let context =
             Rc::new(json!({ "identity": identity_facts(Some(identity)), "config": config }));
         for_each_holder(&holders, &agent_ctx, |agent_id, agent| {
@@ -150,13 +156,18 @@ pub fn for_each_subject(
         });
     }
 
+    // Grants come sorted by identity, chains by start: one identity's facts serve a run.
+    let mut last = LastIdentity::default();
     for grant in &inv.grants {
         let identity = inv.identity(&grant.identity);
         let holders: Vec<&str> = identity
             .map(|i| i.agents.iter().map(String::as_str).collect())
             .unwrap_or_default();
+        if agents_only && holders.is_empty() {
+            continue;
+        }
         let context = Rc::new(
-            json!({ "grant": grant, "identity": identity_facts(identity), "config": config }),
+            json!({ "grant": grant, "identity": last.facts(identity), "config": config }),
         );
         for_each_holder(&holders, &agent_ctx, |agent_id, agent| {
             emit(SubjectFacts {
@@ -173,6 +184,9 @@ pub fn for_each_subject(
     }
 
     for chain in chains {
+        if agents_only && chain.start_kind != ChainStart::Agent {
+            continue;
+        }
         let mut locations: Vec<Location> = Vec::new();
         for id in &chain.path {
             if let Some(a) = inv.agent(id) {
@@ -193,7 +207,7 @@ pub fn for_each_subject(
                     "target_name": inv.agent(&chain.target).map(|a| a.name.clone()).or_else(|| inv.identity(&chain.target).map(|i| i.name.clone())),
                     "start_name": inv.agent(&chain.agent).map(|a| a.name.clone()).or_else(|| inv.identity(&chain.agent).map(|i| i.name.clone())),
                 },
-                "identity": identity_facts(inv.identity(&chain.agent)),
+                "identity": last.facts(inv.identity(&chain.agent)),
                 "config": config,
             })),
             agent_facts: agent_ctx.get(chain.agent.as_str()),
@@ -311,6 +325,24 @@ fn unlisted(m: &mut serde_json::Map<String, Value>) {
 }
 
 /// An identity's facts as rules see them (see [`unlisted`]).
+/// The facts of the identity asked for last, kept for the next subject of the same one.
+#[derive(Default)]
+struct LastIdentity {
+    id: Option<String>,
+    facts: Value,
+}
+
+impl LastIdentity {
+    fn facts(&mut self, identity: Option<&Identity>) -> Value {
+        let id = identity.map(|i| i.id.as_str());
+        if self.id.as_deref() != id || id.is_none() {
+            self.facts = identity_facts(identity);
+            self.id = id.map(str::to_string);
+        }
+        self.facts.clone()
+    }
+}
+
 fn identity_facts(identity: Option<&Identity>) -> Value {
     let mut v = serde_json::to_value(identity).unwrap_or(Value::Null);
     if let Value::Object(m) = &mut v {
