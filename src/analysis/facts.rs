@@ -166,9 +166,8 @@ pub fn for_each_subject(
         if agents_only && holders.is_empty() {
             continue;
         }
-        let context = Rc::new(
-            json!({ "grant": grant, "identity": last.facts(identity), "config": config }),
-        );
+        let context =
+            Rc::new(json!({ "grant": grant, "identity": last.facts(identity), "config": config }));
         for_each_holder(&holders, &agent_ctx, |agent_id, agent| {
             emit(SubjectFacts {
                 kind: SubjectKind::Grant,
