@@ -90,6 +90,34 @@ pub trait Source {
     fn collect(&self, ctx: &Context<'_>) -> Collected;
 }
 
+/// Runs a crawl's future to completion on a runtime of its own: the live sources are
+/// async, the pipeline is not. A caller already inside a runtime (a test, an async
+/// embedder) cannot block on another one on its thread, so the crawl then runs on a
+/// scoped thread. `failed` turns "no runtime" or a panic into the crawl's error value.
+pub(crate) fn block_on<T, F>(
+    crawl: impl FnOnce() -> F + Send,
+    failed: impl Fn(String) -> T + Sync,
+) -> T
+where
+    F: std::future::Future<Output = T>,
+    T: Send,
+{
+    let failed = &failed;
+    let run = move || match tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+    {
+        Ok(rt) => rt.block_on(crawl()),
+        Err(e) => failed(format!("cannot start the async runtime: {e}")),
+    };
+    if tokio::runtime::Handle::try_current().is_ok() {
+        std::thread::scope(|s| s.spawn(run).join())
+            .unwrap_or_else(|_| failed("the crawl panicked".into()))
+    } else {
+        run()
+    }
+}
+
 /// Replaces `secret` wherever it appears in the strings and keys of an API answer, so a
 /// server that echoes the caller's token cannot carry it into a report or an export.
 pub(crate) fn scrub(value: &mut serde_json::Value, secret: &str) {

@@ -246,6 +246,21 @@ fn offline(dir: &Path, code: i32) -> Value {
     crate::common::scan_all_at(dir, NOW, code)
 }
 
+/// The report's errors as (location, message), in order.
+fn errors_of(report: &Value) -> Vec<(String, String)> {
+    report["errors"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| {
+            (
+                e["location"].as_str().unwrap().to_string(),
+                e["message"].as_str().unwrap().to_string(),
+            )
+        })
+        .collect()
+}
+
 /// The inventory without where each thing was read (a URL live, a file offline).
 fn without_locations(report: &Value) -> Value {
     fn strip(v: &mut Value) {
@@ -388,23 +403,14 @@ fn an_organisation_is_crawled_through_its_projects_and_a_refused_call_is_named_w
     let server = rt.block_on(start(google));
     let report = scan_json(&["--gcp-organization", ORG], &server, 3);
     assert_eq!(report["partial"], true);
-    let errors: Vec<(&str, &str)> = report["errors"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|e| {
-            (
-                e["location"].as_str().unwrap(),
-                e["message"].as_str().unwrap(),
-            )
-        })
-        .collect();
+    let errors = errors_of(&report);
     assert_eq!(
         errors,
         [(
-            "iam.projects.serviceAccounts.list projects/other-project",
+            "iam.projects.serviceAccounts.list projects/other-project".to_string(),
             "permission denied (403 PERMISSION_DENIED): the caller needs \
              iam.serviceAccounts.list on projects/other-project"
+                .to_string()
         )]
     );
     // The rest went on: the organisation's bindings, the other project's accounts.
@@ -468,17 +474,7 @@ fn hostile_answers_are_errors_naming_the_call_and_the_scan_goes_on() {
         &server,
         3,
     );
-    let errors: BTreeMap<String, String> = report["errors"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|e| {
-            (
-                e["location"].as_str().unwrap().to_string(),
-                e["message"].as_str().unwrap().to_string(),
-            )
-        })
-        .collect();
+    let errors: BTreeMap<String, String> = errors_of(&report).into_iter().collect();
     assert_eq!(errors.len(), 4, "{errors:?}");
     let slow = &errors[&format!(
         "iam.projects.serviceAccounts.keys.list projects/{PROJECT}/serviceAccounts/123456789012-compute@developer.gserviceaccount.com"
@@ -506,38 +502,42 @@ fn hostile_answers_are_errors_naming_the_call_and_the_scan_goes_on() {
 }
 
 #[test]
-fn refused_credentials_stop_the_crawl_with_one_error() {
+fn refused_credentials_stop_the_crawl_and_nothing_is_sent_after() {
     let rt = runtime();
     let mut google = Google::scenario();
-    let refused = google_error(
-        401,
-        "UNAUTHENTICATED",
-        "Request had invalid authentication credentials.",
-    );
+    // The first call is refused; the account listing, which comes after it, is not sent.
     google.always.insert(
         format!("/v1/projects/{PROJECT}:searchAllIamPolicies"),
-        refused.clone(),
+        google_error(
+            401,
+            "UNAUTHENTICATED",
+            "Request had invalid authentication credentials.",
+        ),
     );
-    google
-        .always
-        .insert(format!("/v1/projects/{PROJECT}/serviceAccounts"), refused);
     let server = rt.block_on(start(google));
     let report = scan_json(&["--gcp-project", PROJECT], &server, 3);
-    let messages: Vec<&str> = report["errors"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|e| e["message"].as_str().unwrap())
-        .collect();
-    assert!(
-        messages
-            .iter()
-            .all(|m| m.contains("credentials were refused") || m.contains("the crawl stopped")),
-        "{messages:?}"
+    assert_eq!(
+        errors_of(&report),
+        [
+            (
+                format!("cloudasset.searchAllIamPolicies projects/{PROJECT}"),
+                "the credentials were refused (401: Request had invalid authentication \
+                 credentials.); the crawl stopped"
+                    .to_string()
+            ),
+            (
+                format!("iam.projects.serviceAccounts.list projects/{PROJECT}"),
+                "not sent: the crawl stopped (the credentials were refused)".to_string()
+            ),
+        ]
     );
-    // No key listing was sent after the refusal.
     let requests = rt.block_on(server.received_requests()).unwrap();
-    assert!(requests.iter().all(|r| !r.url.path().ends_with("/keys")));
+    assert!(
+        requests
+            .iter()
+            .all(|r| !r.url.path().contains("/serviceAccounts")),
+        "a request after the refusal"
+    );
 }
 
 #[test]
@@ -769,6 +769,7 @@ fn check_against_discovery(requests: &[Request]) {
         .iter()
         .flat_map(|d| methods(d).into_iter().map(move |m| (d, m)))
         .collect();
+    let google = Google::scenario();
     let mut checked = 0;
     for r in requests.iter().filter(|r| r.method.as_str() == "GET") {
         let path = r.url.path();
@@ -789,7 +790,7 @@ fn check_against_discovery(requests: &[Request]) {
             );
         }
         // The scenario's answer (not a staged failure) is of the documented shape.
-        let body = Google::scenario().answer(r).unwrap_or(Value::Null);
+        let body = google.answer(r).unwrap_or(Value::Null);
         check_schema(doc, response, &body, id);
         checked += 1;
     }

@@ -46,28 +46,10 @@ const REPORT_POLLS: u32 = 40;
 /// Crawls the account. Returns the input (unless `GetAccountAuthorizationDetails`
 /// failed outright) and what could not be read.
 pub fn crawl(opts: &LiveOptions) -> (Option<AwsInput>, Vec<SourceError>) {
-    let run = || match tokio::runtime::Builder::new_current_thread()
-        .enable_all()
-        .build()
-    {
-        Ok(rt) => rt.block_on(crawl_async(opts)),
-        Err(e) => (
-            None,
-            vec![SourceKind::Aws.error("iam", format!("cannot start the async runtime: {e}"))],
-        ),
-    };
-    // A caller already inside a runtime (a test, a future async pipeline) cannot block
-    // on another one on the same thread.
-    if tokio::runtime::Handle::try_current().is_ok() {
-        std::thread::scope(|s| s.spawn(run).join()).unwrap_or_else(|_| {
-            (
-                None,
-                vec![SourceKind::Aws.error("iam", "the crawl panicked")],
-            )
-        })
-    } else {
-        run()
-    }
+    crate::sources::block_on(
+        || crawl_async(opts),
+        |why| (None, vec![SourceKind::Aws.error("iam", why)]),
+    )
 }
 
 /// Writes what a crawl read into `dir`, as files the offline source recognises by

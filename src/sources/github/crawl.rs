@@ -25,23 +25,10 @@ use crate::model::SourceKind;
 /// organisation inside it) and the number of requests sent; `Err` when the crawl could
 /// not start at all.
 pub fn crawl(opts: &LiveOptions) -> Result<(GithubExport, u64), SourceError> {
-    let run = || match tokio::runtime::Builder::new_current_thread()
-        .enable_all()
-        .build()
-    {
-        Ok(rt) => rt.block_on(crawl_async(opts)),
-        Err(e) => Err(SourceKind::Github.error(
-            &opts.api_url,
-            format!("cannot start the async runtime: {e}"),
-        )),
-    };
-    // A caller already inside a runtime cannot block on another one on the same thread.
-    if tokio::runtime::Handle::try_current().is_ok() {
-        std::thread::scope(|s| s.spawn(run).join())
-            .unwrap_or_else(|_| Err(SourceKind::Github.error(&opts.api_url, "the crawl panicked")))
-    } else {
-        run()
-    }
+    crate::sources::block_on(
+        || crawl_async(opts),
+        |why| Err(SourceKind::Github.error(&opts.api_url, why)),
+    )
 }
 
 async fn crawl_async(opts: &LiveOptions) -> Result<(GithubExport, u64), SourceError> {

@@ -63,6 +63,8 @@ pub enum Failure {
     PageLoop,
     #[error("more than {0} pages; the listing stops there")]
     TooManyPages(usize),
+    #[error("the listing is larger than {0} bytes in all; it stops there")]
+    ListingTooLarge(usize),
     #[error("the crawl's wait budget is spent; not retried")]
     BudgetSpent,
     #[error("not sent: the crawl stopped ({0})")]
@@ -106,6 +108,7 @@ struct Limits {
     max_wait: Duration,
     max_response_bytes: usize,
     max_pages: usize,
+    max_listing_bytes: usize,
 }
 
 #[derive(Default)]
@@ -139,6 +142,7 @@ impl Client {
                 max_wait: opts.max_wait,
                 max_response_bytes: opts.max_response_bytes,
                 max_pages: opts.max_pages,
+                max_listing_bytes: opts.max_listing_bytes,
             },
             permits: Semaphore::new(opts.concurrency.max(1)),
             requests: AtomicU64::new(0),
@@ -167,26 +171,27 @@ impl Client {
         let mut listing = Listing::default();
         let mut token: Option<String> = None;
         let mut seen = std::collections::BTreeSet::new();
+        let mut bytes = 0usize;
         for _ in 0..self.opts.max_pages {
             let mut q: Vec<(&str, String)> = query.to_vec();
             if let Some(t) = &token {
                 q.push(("pageToken", t.clone()));
             }
-            let page = match self.get(call, resource, url, &q).await {
-                Ok(page) => page,
+            let (mut page, size) = match self.fetch(call, resource, url, &q).await {
+                Ok(answer) => answer,
                 Err(f) => {
                     listing.failure = Some(f);
                     return listing;
                 }
             };
-            match page.get(items) {
-                Some(Value::Array(list)) => listing.items.extend(list.iter().cloned()),
-                // Google leaves an empty list out of the answer.
-                None | Some(Value::Null) => {}
-                Some(_) => {
-                    listing.failure = Some(Failure::Shape(items));
-                    return listing;
-                }
+            bytes += size;
+            if bytes > self.opts.max_listing_bytes {
+                listing.failure = Some(Failure::ListingTooLarge(self.opts.max_listing_bytes));
+                return listing;
+            }
+            if let Err(f) = take_items(&mut page, items, &mut listing.items) {
+                listing.failure = Some(f);
+                return listing;
             }
             match page.get("nextPageToken").and_then(Value::as_str) {
                 Some(next) if !next.is_empty() => {
@@ -203,14 +208,35 @@ impl Client {
         listing
     }
 
-    /// One GET, retried as Google documents for quota and server errors.
-    pub async fn get(
+    /// One answer's list `items`, for a method that does not page.
+    pub async fn items(
+        &self,
+        call: Call,
+        resource: &str,
+        url: &str,
+        items: &'static str,
+    ) -> Listing {
+        let mut listing = Listing::default();
+        match self.fetch(call, resource, url, &[]).await {
+            Ok((mut page, _)) => {
+                if let Err(f) = take_items(&mut page, items, &mut listing.items) {
+                    listing.failure = Some(f);
+                }
+            }
+            Err(f) => listing.failure = Some(f),
+        }
+        listing
+    }
+
+    /// One GET and its answer's size, retried as Google documents for quota and server
+    /// errors.
+    async fn fetch(
         &self,
         call: Call,
         resource: &str,
         url: &str,
         query: &[(&str, String)],
-    ) -> Result<Value, Failure> {
+    ) -> Result<(Value, usize), Failure> {
         let mut attempts = 0u32;
         loop {
             if let Some(why) = self.state().halt.clone() {
@@ -242,7 +268,10 @@ impl Client {
                     f => f,
                 });
             }
-            let backoff = self.opts.base_delay * 2u32.saturating_pow(attempts - 1);
+            let backoff = self
+                .opts
+                .base_delay
+                .saturating_mul(2u32.saturating_pow(attempts - 1));
             let delay = asked.map_or(backoff, |a: Duration| a.max(backoff));
             if delay > MAX_RETRY_AFTER || !self.charge(delay) {
                 return Err(Failure::BudgetSpent);
@@ -258,7 +287,7 @@ impl Client {
         call: Call,
         resource: &str,
         answer: Answer,
-    ) -> Result<Value, (Failure, bool, Option<Duration>)> {
+    ) -> Result<(Value, usize), (Failure, bool, Option<Duration>)> {
         let secret = self.auth.secret();
         if (200..300).contains(&answer.status) {
             let mut value: Value = serde_json::from_slice(&answer.body).map_err(|e| {
@@ -274,7 +303,7 @@ impl Client {
             if !value.is_object() {
                 return Err((Failure::NotJson("not an object".into()), false, None));
             }
-            return Ok(value);
+            return Ok((value, answer.body.len()));
         }
         let (status_word, message) = error_body(&answer.body, secret.as_deref());
         let failure = match answer.status {
@@ -383,26 +412,41 @@ fn error_body(body: &[u8], secret: Option<&str>) -> (String, String) {
         .filter(|w| w.len() <= 40 && w.bytes().all(|b| b.is_ascii_uppercase() || b == b'_'))
         .unwrap_or_default()
         .to_string();
-    let mut message: String = error["message"]
-        .as_str()
-        .unwrap_or_default()
+    let message = clean_message(error["message"].as_str().unwrap_or_default(), secret);
+    (word, message)
+}
+
+/// A message from a server or a library, fit to show: on one line, cut to 200
+/// characters, without the token, and withheld whole when it quotes anything the secret
+/// scanner recognises.
+pub fn clean_message(text: &str, secret: Option<&str>) -> String {
+    let mut message: String = text
         .chars()
         .map(|c| if c.is_control() { ' ' } else { c })
         .take(200)
         .collect();
-    if let Some(token) = secret
-        && !token.is_empty()
-    {
+    if let Some(token) = secret.filter(|t| !t.is_empty()) {
         message = message.replace(token, "[redacted]");
     }
-    // A message that quotes a credential-shaped value is not shown at all.
     if !crate::secrets::SecretScanner::builtin()
         .scan(&message)
         .is_empty()
     {
         message = "(message withheld: it quotes a credential-like value)".into();
     }
-    (word, message)
+    message
+}
+
+/// Moves the list `key` of a page into `into`; Google leaves an empty list out.
+fn take_items(page: &mut Value, key: &'static str, into: &mut Vec<Value>) -> Result<(), Failure> {
+    match page.get_mut(key).map(Value::take) {
+        Some(Value::Array(list)) => {
+            into.extend(list);
+            Ok(())
+        }
+        None | Some(Value::Null) => Ok(()),
+        Some(_) => Err(Failure::Shape(key)),
+    }
 }
 
 /// A transport error with its causes, on one line.
@@ -438,5 +482,58 @@ mod tests {
         let (word, message) = error_body(echoed, Some("ya29.SECRET"));
         assert_eq!(word, "");
         assert_eq!(message, "bad token [redacted]");
+        let quoted = format!("bad key {}", ["AKIA", "Z3NTRQ5VX7JMW2PL"].concat());
+        assert!(clean_message(&quoted, None).starts_with("(message withheld"));
+    }
+
+    /// A listing whose pages add up past the cap stops there, keeping what was read.
+    #[test]
+    fn a_listing_stops_at_its_byte_cap() {
+        use wiremock::{Mock, MockServer, Request, ResponseTemplate};
+        let rt = tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()
+            .unwrap();
+        rt.block_on(async {
+            let server = MockServer::start().await;
+            // Endless pages of 100 items, each page's token new.
+            Mock::given(wiremock::matchers::any())
+                .respond_with(|req: &Request| {
+                    let n: usize = req
+                        .url
+                        .query_pairs()
+                        .find(|(k, _)| k == "pageToken")
+                        .and_then(|(_, v)| v.parse().ok())
+                        .unwrap_or(0);
+                    ResponseTemplate::new(200).set_body_json(serde_json::json!({
+                        "accounts": vec![serde_json::json!({"email": "a@b"}); 100],
+                        "nextPageToken": (n + 1).to_string(),
+                    }))
+                })
+                .mount(&server)
+                .await;
+            let opts = LiveOptions {
+                token: Some("ya29.unit-test-token".to_string().into()),
+                max_listing_bytes: 10_000,
+                ..Default::default()
+            };
+            let auth = Auth::new(opts.token.as_ref()).await.unwrap();
+            let client = Client::new(&opts, auth).unwrap();
+            let call = Call {
+                id: "iam.projects.serviceAccounts.list",
+                permission: "iam.serviceAccounts.list",
+            };
+            let url = format!("{}/v1/projects/p/serviceAccounts", server.uri());
+            let listing = client.list(call, "projects/p", &url, &[], "accounts").await;
+            assert_eq!(
+                listing.failure,
+                Some(Failure::ListingTooLarge(10_000)),
+                "{} items, {} requests",
+                listing.items.len(),
+                client.requests()
+            );
+            assert!(!listing.items.is_empty() && listing.items.len() < 1000);
+            assert!(client.requests() < 10, "{}", client.requests());
+        });
     }
 }

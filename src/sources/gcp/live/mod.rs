@@ -20,7 +20,7 @@ use serde_json::Value;
 
 use super::ExportKind;
 use crate::model::{SourceError, SourceKind};
-use client::{Call, Client, Failure, Listing};
+use client::{Call, Client, Listing};
 
 pub use client::SCOPE;
 
@@ -90,6 +90,8 @@ pub struct LiveOptions {
     pub max_response_bytes: usize,
     /// Pages read of one listing.
     pub max_pages: usize,
+    /// Bytes read of one listing, all its pages together.
+    pub max_listing_bytes: usize,
 }
 
 impl Default for LiveOptions {
@@ -106,6 +108,7 @@ impl Default for LiveOptions {
             max_wait: Duration::from_secs(600),
             max_response_bytes: 32 << 20,
             max_pages: 10_000,
+            max_listing_bytes: 512 << 20,
         }
     }
 }
@@ -135,7 +138,7 @@ impl Auth {
     /// The caller's token, else Application Default Credentials in Google's order:
     /// `GOOGLE_APPLICATION_CREDENTIALS`, the gcloud application-default login, the
     /// metadata server, the gcloud CLI.
-    async fn new(token: Option<&SecretString>) -> Result<Auth, String> {
+    pub(super) async fn new(token: Option<&SecretString>) -> Result<Auth, String> {
         let source = match token {
             Some(t) => AuthSource::Token(t.clone()),
             None => AuthSource::Adc(gcp_auth::provider().await.map_err(|e| {
@@ -175,7 +178,7 @@ impl Auth {
 /// A `gcp_auth` error with its causes on one line. Its messages name files and
 /// endpoints, not credentials.
 fn adc_error(e: &gcp_auth::Error) -> String {
-    crate::text::error_chain(e).chars().take(300).collect()
+    client::clean_message(&crate::text::error_chain(e), None)
 }
 
 /// One listing as `gcloud` prints it: the API's objects in a JSON list.
@@ -219,19 +222,7 @@ const PROJECT_ASSET: &str = "cloudresourcemanager.googleapis.com/Project";
 /// Crawls the organisations and projects of `opts`. `Err` when it could not start (no
 /// credentials, no runtime); what one call could not read is in [`Crawl::errors`].
 pub fn crawl(opts: &LiveOptions) -> Result<Crawl, SourceError> {
-    let run = || match tokio::runtime::Builder::new_current_thread()
-        .enable_all()
-        .build()
-    {
-        Ok(rt) => rt.block_on(crawl_async(opts)),
-        Err(e) => Err(start_error(format!("cannot start the async runtime: {e}"))),
-    };
-    if tokio::runtime::Handle::try_current().is_ok() {
-        std::thread::scope(|s| s.spawn(run).join())
-            .unwrap_or_else(|_| Err(start_error("the crawl panicked".into())))
-    } else {
-        run()
-    }
+    crate::sources::block_on(|| crawl_async(opts), |why| Err(start_error(why)))
 }
 
 fn start_error(message: String) -> SourceError {
@@ -440,7 +431,7 @@ async fn list_keys(
         url: String::new(),
         items: Vec::new(),
     };
-    if !email.contains('@') || !valid_email(email) {
+    if !valid_email(email) {
         let error = SourceKind::Gcp.error(
             format!("{} {project}", LIST_KEYS.id),
             "a listed account's email is not an email; its keys are not read",
@@ -449,23 +440,16 @@ async fn list_keys(
     }
     let url = format!("{}/v1/{resource}/keys", client.endpoints.iam);
     doc.url = format!("GET {url}");
-    let mut listing = Listing::default();
-    match client.get(LIST_KEYS, &resource, &url, &[]).await {
-        Ok(page) => match page.get("keys") {
-            Some(Value::Array(keys)) => listing.items = keys.clone(),
-            None | Some(Value::Null) => {}
-            Some(_) => listing.failure = Some(Failure::Shape("keys")),
-        },
-        Err(f) => listing.failure = Some(f),
-    }
+    let mut listing = client.items(LIST_KEYS, &resource, &url, "keys").await;
     let error = failed(LIST_KEYS, &resource, &mut listing);
     doc.items = listing.items;
     (doc, error)
 }
 
-/// A service account's email as a path segment: no `/`, `?`, `#`, `%` or spaces.
+/// A service account's email as a path segment: one `@`, no `/`, `?`, `#`, `%` or spaces.
 fn valid_email(email: &str) -> bool {
-    email.len() <= 200
+    email.bytes().filter(|&b| b == b'@').count() == 1
+        && email.len() <= 200
         && email
             .bytes()
             .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'@' | b'.' | b'-' | b'_'))
