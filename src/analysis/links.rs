@@ -668,7 +668,7 @@ mod tests {
                     )
                 })
                 .collect(),
-            policies: Vec::new(),
+            ..Default::default()
         };
         let mut inv = Inventory::default();
         inv.extend(analyse_text("repo/.mcp.json", mcp));

@@ -23,6 +23,8 @@ pub mod live;
 mod normalize;
 mod source;
 
+use std::collections::BTreeMap;
+
 use serde::Deserialize;
 
 pub use normalize::normalize;
@@ -61,6 +63,12 @@ pub struct IamPolicySearchResult {
     pub project: Option<String>,
     #[serde(default)]
     pub policy: Policy,
+    /// The folders above it (`folders/NUMBER`), nearest first.
+    #[serde(default)]
+    pub folders: Vec<String>,
+    /// Its organisation (`organizations/NUMBER`).
+    #[serde(default)]
+    pub organization: Option<String>,
 }
 
 /// One line of `gcloud asset export --content-type=iam-policy`.
@@ -119,6 +127,101 @@ pub struct ServiceAccountKey {
     pub disabled: bool,
 }
 
+/// A role as `gcloud iam roles describe|list --format=json` prints it (the IAM API's
+/// `Role`): predefined (`roles/X`) or custom (`projects/P/roles/X`,
+/// `organizations/O/roles/X`). A listing without `--view=FULL`-style detail has no
+/// permissions; its level is then inferred from the name.
+/// <https://cloud.google.com/iam/docs/reference/rest/v1/roles>
+#[derive(Debug, Clone, Default, PartialEq, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Role {
+    pub name: String,
+    #[serde(default)]
+    pub title: Option<String>,
+    #[serde(default)]
+    pub included_permissions: Option<Vec<String>>,
+    /// `GA`, `BETA`, `ALPHA`, `DEPRECATED`, `DISABLED`, `EAP`.
+    #[serde(default)]
+    pub stage: Option<String>,
+    #[serde(default)]
+    pub deleted: bool,
+}
+
+/// Whether `name` is a role's resource name: `roles/X`, `projects/P/roles/X` or
+/// `organizations/O/roles/X`.
+pub fn is_role_name(name: &str) -> bool {
+    let ok = |s: &str| {
+        !s.is_empty()
+            && s.bytes()
+                .all(|b| b.is_ascii_alphanumeric() || b == b'.' || b == b'_' || b == b'-')
+    };
+    if let Some(r) = name.strip_prefix("roles/") {
+        return ok(r);
+    }
+    let mut parts = name.split('/');
+    matches!(
+        (parts.next(), parts.next(), parts.next(), parts.next(), parts.next()),
+        (Some("projects" | "organizations"), Some(owner), Some("roles"), Some(role), None)
+            if ok(owner) && ok(role)
+    )
+}
+
+/// A workload identity pool provider as `gcloud iam workload-identity-pools providers
+/// list --format=json` prints it: the pool is in its `name`.
+/// <https://cloud.google.com/iam/docs/reference/rest/v1/projects.locations.workloadIdentityPools.providers>
+#[derive(Debug, Clone, Default, PartialEq, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct WorkloadIdentityPoolProvider {
+    /// `projects/NUMBER/locations/global/workloadIdentityPools/POOL/providers/PROVIDER`.
+    pub name: String,
+    #[serde(default)]
+    pub display_name: Option<String>,
+    /// `ACTIVE` or `DELETED`.
+    #[serde(default)]
+    pub state: Option<String>,
+    #[serde(default)]
+    pub disabled: bool,
+    /// Google attribute → CEL over the token's claims (`assertion.repository`).
+    #[serde(default)]
+    pub attribute_mapping: BTreeMap<String, String>,
+    /// The CEL condition a token must meet; none lets every token of the issuer in.
+    #[serde(default)]
+    pub attribute_condition: Option<String>,
+    #[serde(default)]
+    pub oidc: Option<OidcProvider>,
+    /// Set for an AWS provider (`accountId`); only its presence is read.
+    #[serde(default)]
+    pub aws: Option<serde_json::Value>,
+    /// Set for a SAML provider; only its presence is read.
+    #[serde(default)]
+    pub saml: Option<serde_json::Value>,
+}
+
+/// The OIDC part of a provider.
+#[derive(Debug, Clone, Default, PartialEq, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct OidcProvider {
+    #[serde(default)]
+    pub issuer_uri: Option<String>,
+    #[serde(default)]
+    pub allowed_audiences: Vec<String>,
+}
+
+impl WorkloadIdentityPoolProvider {
+    /// The pool's resource name (`projects/N/locations/L/workloadIdentityPools/POOL`) and
+    /// the provider's id, from the provider's name.
+    pub fn pool_and_id(&self) -> Option<(&str, &str)> {
+        let (pool, id) = self.name.rsplit_once("/providers/")?;
+        let mut parts = pool.split('/');
+        let shaped = matches!(
+            (parts.next(), parts.next(), parts.next(), parts.next(), parts.next(), parts.next(), parts.next()),
+            (Some("projects"), Some(p), Some("locations"), Some(l), Some("workloadIdentityPools"), Some(w), None)
+                if !p.is_empty() && !l.is_empty() && !w.is_empty()
+        );
+        (shaped && !id.is_empty() && !id.contains('/')).then_some((pool, id))
+    }
+}
+
 impl ServiceAccountKey {
     /// The account's email and the key id, from the key's resource name.
     pub fn account_and_id(&self) -> Option<(&str, &str)> {
@@ -141,6 +244,9 @@ pub struct ResourcePolicy {
     pub path: String,
     /// Its line (JSON lines), else 1.
     pub line: u32,
+    /// What it is in, nearest first (`projects/N`, `folders/F`, `organizations/O`), when
+    /// the export says.
+    pub ancestors: Vec<String>,
 }
 
 /// Everything read from the exports found.
@@ -151,6 +257,9 @@ pub struct GcpInput {
     /// Keys with where each was listed.
     pub keys: Vec<(ServiceAccountKey, String)>,
     pub policies: Vec<ResourcePolicy>,
+    /// Roles with their permissions (or without, from a plain listing).
+    pub roles: Vec<(Role, String)>,
+    pub providers: Vec<(WorkloadIdentityPoolProvider, String)>,
 }
 
 crate::model::vocabulary! {
@@ -160,6 +269,10 @@ crate::model::vocabulary! {
         AssetIamPolicy = "gcp-asset-iam-policy",
         ServiceAccounts = "gcp-service-accounts",
         ServiceAccountKeys = "gcp-service-account-keys",
+        /// `gcloud iam roles describe|list --format=json`.
+        Roles = "gcp-roles",
+        /// `gcloud iam workload-identity-pools providers list --format=json`.
+        WorkloadIdentityProviders = "gcp-workload-identity-providers",
         /// `nhi-audit export gcp`'s manifest: what the crawl could not read.
         ExportManifest = "gcp-export-manifest",
     }
@@ -223,6 +336,20 @@ pub fn recognise(text: &str) -> Option<ExportKind> {
         if key_name && (has("keyType") || has("validAfterTime") || has("keyAlgorithm")) {
             return Some(ExportKind::ServiceAccountKeys);
         }
+        if is_role(&keys) {
+            return Some(ExportKind::Roles);
+        }
+        let provider_name = string("name").is_some_and(|n| {
+            WorkloadIdentityPoolProvider {
+                name: n.to_string(),
+                ..Default::default()
+            }
+            .pool_and_id()
+            .is_some()
+        });
+        if provider_name && (has("oidc") || has("aws") || has("saml") || has("attributeMapping")) {
+            return Some(ExportKind::WorkloadIdentityProviders);
+        }
         return None;
     }
     let keys = crate::doc::json_top_level_keys(trimmed)?;
@@ -239,7 +366,20 @@ pub fn recognise(text: &str) -> Option<ExportKind> {
     if name_ok && has("assetType") && has("iamPolicy") {
         return Some(ExportKind::AssetIamPolicy);
     }
-    None
+    // `gcloud iam roles describe` prints one role.
+    is_role(&keys).then_some(ExportKind::Roles)
+}
+
+/// Whether an object's top-level keys are a role's: a role name with a title or stage,
+/// or the permission list with the etag gcloud always prints (the list may push the name
+/// past the part of the file read to recognise it).
+fn is_role(keys: &[(String, Option<String>)]) -> bool {
+    let has = |k: &str| keys.iter().any(|(name, _)| name == k);
+    let named = keys
+        .iter()
+        .any(|(k, v)| k == "name" && v.as_deref().is_some_and(is_role_name));
+    (named && (has("title") || has("stage") || has("includedPermissions")))
+        || (has("includedPermissions") && has("etag"))
 }
 
 fn error_at(shown: &str, e: &crate::doc::JsonError, what: &str) -> SourceError {
@@ -262,15 +402,23 @@ pub fn read_export(
     match kind {
         ExportKind::IamPolicySearch => {
             match crate::doc::from_json::<Vec<IamPolicySearchResult>>(text) {
-                Ok(results) => input
-                    .policies
-                    .extend(results.into_iter().map(|r| ResourcePolicy {
+                Ok(results) => input.policies.extend(results.into_iter().map(|r| {
+                    ResourcePolicy {
                         resource: r.resource,
                         bindings: r.policy.bindings,
+                        ancestors: r
+                            .project
+                            .iter()
+                            .chain(&r.folders)
+                            .chain(&r.organization)
+                            .filter(|a| !a.is_empty())
+                            .cloned()
+                            .collect(),
                         project: r.project.filter(|p| !p.is_empty()),
                         path: shown.to_string(),
                         line: 1,
-                    })),
+                    }
+                })),
                 Err(e) => errors.push(error_at(shown, &e, "not a valid IAM policy search")),
             }
         }
@@ -295,6 +443,7 @@ pub fn read_export(
                                 project,
                                 path: shown.to_string(),
                                 line: u32::try_from(i + 1).unwrap_or(u32::MAX),
+                                ancestors: asset.ancestors,
                             });
                         }
                     }
@@ -347,6 +496,53 @@ pub fn read_export(
                 )),
             }
         }
+        ExportKind::Roles => {
+            let roles = if text
+                .trim_start_matches('\u{feff}')
+                .trim_start()
+                .starts_with('[')
+            {
+                crate::doc::from_json::<Vec<Role>>(text)
+            } else {
+                crate::doc::from_json::<Role>(text).map(|r| vec![r])
+            };
+            match roles {
+                Ok(roles) => {
+                    for (i, role) in roles.into_iter().enumerate() {
+                        if is_role_name(&role.name) {
+                            input.roles.push((role, shown.to_string()));
+                        } else {
+                            errors.push(SourceKind::Gcp.error(
+                                shown,
+                                format!("field `[{i}].name`: not a role's name (roles/X, projects/P/roles/X, organizations/O/roles/X)"),
+                            ));
+                        }
+                    }
+                }
+                Err(e) => errors.push(error_at(shown, &e, "not a valid role listing")),
+            }
+        }
+        ExportKind::WorkloadIdentityProviders => {
+            match crate::doc::from_json::<Vec<WorkloadIdentityPoolProvider>>(text) {
+                Ok(providers) => {
+                    for (i, p) in providers.into_iter().enumerate() {
+                        if p.pool_and_id().is_some() {
+                            input.providers.push((p, shown.to_string()));
+                        } else {
+                            errors.push(SourceKind::Gcp.error(
+                                shown,
+                                format!("field `[{i}].name`: not a provider's resource name (projects/N/locations/L/workloadIdentityPools/POOL/providers/ID)"),
+                            ));
+                        }
+                    }
+                }
+                Err(e) => errors.push(error_at(
+                    shown,
+                    &e,
+                    "not a valid workload identity provider listing",
+                )),
+            }
+        }
         ExportKind::ExportManifest => match crate::doc::from_json::<Manifest>(text) {
             // The live crawl's gaps are the export's gaps.
             Ok(manifest) => errors.extend(manifest.errors),
@@ -387,6 +583,27 @@ mod tests {
             recognise(r#"{"doc": {"iamPolicy": {}, "assetType": "x"}}"#),
             None
         );
+        let roles = r#"[{"description": "Read agents", "etag": "AA==", "name": "roles/aiplatform.viewer", "stage": "GA", "title": "Vertex AI Viewer"}]"#;
+        assert_eq!(recognise(roles), Some(ExportKind::Roles));
+        // `describe`: one object, the permissions before the name.
+        let many = (0..400)
+            .map(|i| format!("\"aiplatform.things{i}.get\""))
+            .collect::<Vec<_>>()
+            .join(", ");
+        let describe = format!(
+            "{{\"description\": \"x\", \"etag\": \"AA==\", \"includedPermissions\": [{many}], \"name\": \"projects/p/roles/agentRunner\"}}"
+        );
+        assert_eq!(recognise(&describe), Some(ExportKind::Roles));
+        assert_eq!(recognise(r#"{"name": "roles/x", "version": 1}"#), None);
+        let providers = r#"[{"attributeCondition": "assertion.repository_owner == 'example-org'", "attributeMapping": {"google.subject": "assertion.sub"}, "name": "projects/123/locations/global/workloadIdentityPools/github/providers/actions", "oidc": {"issuerUri": "https://token.actions.githubusercontent.com"}, "state": "ACTIVE"}]"#;
+        assert_eq!(
+            recognise(providers),
+            Some(ExportKind::WorkloadIdentityProviders)
+        );
+        assert_eq!(
+            recognise(r#"[{"name": "providers/actions", "oidc": {}}]"#),
+            None
+        );
         assert_eq!(recognise("[]"), None);
         // A multi-byte character across the 4 KiB mark must not panic.
         let text = format!("[{}é", "a".repeat(4094));
@@ -394,6 +611,39 @@ mod tests {
         for &kind in ExportKind::ALL {
             assert_eq!(ExportKind::parse(kind.as_str()), Some(kind));
         }
+    }
+
+    #[test]
+    fn role_and_provider_names() {
+        for ok in [
+            "roles/owner",
+            "roles/iam.serviceAccountUser",
+            "projects/example-project/roles/agentRunner",
+            "organizations/123/roles/custom.role_1",
+        ] {
+            assert!(is_role_name(ok), "{ok}");
+        }
+        for bad in [
+            "roles/",
+            "roles/a/b",
+            "projects/p/roles",
+            "folders/1/roles/x",
+            "x",
+        ] {
+            assert!(!is_role_name(bad), "{bad}");
+        }
+        let p = WorkloadIdentityPoolProvider {
+            name: "projects/123/locations/global/workloadIdentityPools/github/providers/actions"
+                .into(),
+            ..Default::default()
+        };
+        assert_eq!(
+            p.pool_and_id(),
+            Some((
+                "projects/123/locations/global/workloadIdentityPools/github",
+                "actions"
+            ))
+        );
     }
 
     #[test]

@@ -535,6 +535,7 @@ mod tests {
             project: None,
             path: "policies.json".into(),
             line: 1,
+            ancestors: Vec::new(),
         }
     }
 
@@ -666,6 +667,7 @@ mod tests {
                 ),
             ],
             policies: vec![],
+            ..Default::default()
         };
         let now = timefmt::parse("2026-12-01T00:00:00Z").expect("a date");
         let inv = normalize_at(&input, now);
@@ -742,6 +744,7 @@ mod tests {
                     &[("roles/storage.admin", &[&format!("serviceAccount:{SA}")])],
                 ),
             ],
+            ..Default::default()
         };
         let inv = normalize(&input);
         let grants: Vec<(&str, &str, AccessLevel, &str)> = inv
@@ -824,6 +827,7 @@ mod tests {
                     )],
                 ),
             ],
+            ..Default::default()
         };
         let inv = normalize(&input);
         let mut edges: Vec<(String, String)> = inv
