@@ -171,6 +171,38 @@ pub const CATALOGUES: &[Catalogue] = &[
             ("1.17", "Instance roles are used for access from instances"),
         ],
     },
+    Catalogue {
+        key: "cis_gcp",
+        title: "CIS Google Cloud Platform Foundation Benchmark v3.0.0",
+        required: false,
+        controls: &[
+            (
+                "1.4",
+                "Only GCP-managed service account keys exist for each service account",
+            ),
+            ("1.5", "Service accounts have no admin privileges"),
+            (
+                "1.6",
+                "No Service Account User or Token Creator roles at project level",
+            ),
+            (
+                "1.7",
+                "User-managed service account keys are rotated every 90 days or less",
+            ),
+            (
+                "1.8",
+                "Separation of duties is enforced for service-account roles",
+            ),
+            (
+                "4.1",
+                "Instances are not configured to use the default service account",
+            ),
+            (
+                "5.1",
+                "Cloud Storage buckets are not anonymously or publicly accessible",
+            ),
+        ],
+    },
 ];
 
 pub fn catalogue(key: &str) -> Option<&'static Catalogue> {

@@ -288,12 +288,14 @@ fn identity_capabilities(i: &Identity, grants: &[&Grant]) -> Vec<(Domain, Access
                 .and_then(|f| f.get("project"))
                 .and_then(Value::as_str)
                 .unwrap_or("-");
-            let scope = format!("GCP project {project}");
-            let mut highest: std::collections::BTreeMap<String, AccessLevel> = Default::default();
+            let mut highest: std::collections::BTreeMap<(String, String), AccessLevel> =
+                Default::default();
             for g in grants
                 .iter()
                 .filter(|g| g.access_level >= AccessLevel::Read)
             {
+                let scope =
+                    gcp_scope(&g.resource).unwrap_or_else(|| format!("GCP project {project}"));
                 let what = match g.action.as_str() {
                     "roles/owner" | "roles/editor" | "roles/viewer" => EVERYTHING.to_string(),
                     role => match role.strip_prefix("roles/") {
@@ -305,17 +307,11 @@ fn identity_capabilities(i: &Identity, grants: &[&Grant]) -> Vec<(Domain, Access
                         None => role.to_string(),
                     },
                 };
-                let level = highest.entry(what).or_insert(g.access_level);
+                let level = highest.entry((scope, what)).or_insert(g.access_level);
                 *level = (*level).max(g.access_level);
             }
-            for (what, level) in highest {
-                out.push((
-                    Domain {
-                        scope: scope.clone(),
-                        what,
-                    },
-                    level,
-                ));
+            for ((scope, what), level) in highest {
+                out.push((Domain { scope, what }, level));
             }
         }
         provider => {
@@ -335,6 +331,26 @@ fn identity_capabilities(i: &Identity, grants: &[&Grant]) -> Vec<(Domain, Access
         }
     }
     out
+}
+
+/// Where a Google Cloud grant applies, by its resource: the organisation, folder or
+/// project it is on (`//cloudresourcemanager.googleapis.com/folders/F`), or the
+/// project a service account is in; `None` for other resources (the holder's project).
+fn gcp_scope(resource: &str) -> Option<String> {
+    let rest = resource
+        .strip_prefix("//cloudresourcemanager.googleapis.com/")
+        .or_else(|| resource.strip_prefix("//iam.googleapis.com/"))?;
+    let mut parts = rest.split('/');
+    let (kind, id) = (
+        parts.next()?,
+        parts.next().filter(|i| !i.is_empty() && *i != "-")?,
+    );
+    Some(match kind {
+        "organizations" => format!("GCP organization {id}"),
+        "folders" => format!("GCP folder {id}"),
+        "projects" => format!("GCP project {id}"),
+        _ => return None,
+    })
 }
 
 /// The account of `aws:arn:aws:iam::ACCOUNT:…`, `aws-admin:ACCOUNT` and the like.

@@ -259,6 +259,36 @@ pub fn join_roles_to_assume(inv: &mut Inventory) {
     inv.edges.extend(edges);
 }
 
+/// A workflow's `google-github-actions/auth` step names the Google Cloud service account
+/// its job signs in as and the workload identity provider its OIDC token is exchanged
+/// at: the agent job holds both (when the scan has them), and with them their access.
+pub fn join_gcp_auth(inv: &mut Inventory) {
+    use crate::sources::gcp::{account_id, provider_id};
+    let mut edges = Vec::new();
+    for agent in &inv.agents {
+        let joins = strs(agent.facts.get("gcp_service_accounts"))
+            .into_iter()
+            .map(|sa| (account_id(sa), format!("its job signs in to Google Cloud as {sa} (google-github-actions/auth service_account)")))
+            .chain(
+                strs(agent.facts.get("gcp_workload_identity_providers"))
+                    .into_iter()
+                    .map(|p| (provider_id(p), format!("its job's OIDC token is exchanged at the workload identity provider {p} (google-github-actions/auth)"))),
+            );
+        for (id, evidence) in joins {
+            if inv.identity(&id).is_some() {
+                edges.push(Edge {
+                    kind: EdgeKind::Holds,
+                    from: agent.id.clone(),
+                    to: id,
+                    evidence,
+                    location: agent.locations.first().cloned(),
+                });
+            }
+        }
+    }
+    inv.edges.extend(edges);
+}
+
 /// A workflow that mints a GitHub App token (`actions/create-github-app-token` with a
 /// literal `app-id` or `client-id`) holds that app's installation in the crawled
 /// organisation: the token can have at most the installation's permissions.

@@ -400,6 +400,14 @@ pub struct WorkflowAgentFacts {
     /// The cloud roles the job assumes (`role-to-assume`).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub role_to_assume: Option<Vec<String>>,
+    /// The Google Cloud service accounts the job signs in as
+    /// (`google-github-actions/auth` `service_account`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub gcp_service_accounts: Option<Vec<String>>,
+    /// The workload identity providers the job's OIDC token is exchanged at
+    /// (`google-github-actions/auth` `workload_identity_provider`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub gcp_workload_identity_providers: Option<Vec<String>>,
     /// Static cloud keys the job gets: secrets named like one and inputs
     /// (`aws-access-key-id`, `credentials_json`).
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -862,7 +870,61 @@ pub struct GcpMemberGrant {
     pub resource: Option<String>,
 }
 
-/// `identity.facts.gcp`: a Google Cloud service account from the GCP source.
+/// A permission a Google Cloud identity holds that changes who can do what: acting as
+/// another account, creating its keys, setting IAM policies, editing roles.
+#[derive(
+    Debug, Clone, Default, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize, JsonSchema,
+)]
+#[serde(deny_unknown_fields)]
+pub struct GcpPower {
+    /// The permission (`iam.serviceAccountKeys.create`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub permission: Option<String>,
+    /// The role that gives it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub role: Option<String>,
+    /// Where the binding is (an account, project, folder or organisation).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub resource: Option<String>,
+    /// Whether the permission is known from the role's name, not its permission list.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub inferred: Option<bool>,
+}
+
+/// `identity.facts.gcp.workload_identity_provider`: a workload identity pool provider.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct GcpProviderFacts {
+    /// Its pool (`projects/N/locations/global/workloadIdentityPools/POOL`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub pool: Option<String>,
+    /// The OIDC issuer whose tokens it accepts.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub issuer: Option<String>,
+    /// Whether the issuer is GitHub Actions (`https://token.actions.githubusercontent.com`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub github: Option<bool>,
+    /// The CEL condition a token must meet.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub attribute_condition: Option<String>,
+    /// What the condition leaves open, for a GitHub provider in use (empty when it
+    /// checks the repository or its owner).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub condition_issues: Option<Vec<String>>,
+    /// Disabled or deleted: it issues no tokens.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub disabled: Option<bool>,
+    /// The roles its pool's principals hold: `member`, `role`, `resource`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub granted: Option<Vec<GcpMemberGrant>>,
+    /// Those held by members any token of the pool can match (`…/POOL/*`, or an attribute
+    /// that is not the repository, its owner or the subject).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub pool_wide: Option<Vec<GcpMemberGrant>>,
+}
+
+/// `identity.facts.gcp`: a Google Cloud service account or workload identity provider
+/// from the GCP source.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct GcpIdentityFacts {
@@ -918,6 +980,14 @@ pub struct GcpIdentityFacts {
     /// `allUsers` / `allAuthenticatedUsers` bindings on it or on its project.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub public_members: Option<Vec<GcpMemberGrant>>,
+    /// Its permissions over identities and policies: acting as accounts, creating their
+    /// keys, setting IAM policies (`iam.*`, `resourcemanager.*.setIamPolicy`), editing
+    /// roles; each with the role and resource that give it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub iam_powers: Option<Vec<GcpPower>>,
+    /// Set on a workload identity pool provider.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub workload_identity_provider: Option<GcpProviderFacts>,
 }
 
 /// `identity.facts.github`: an app installation, fine-grained PAT, deploy key or Actions

@@ -234,6 +234,9 @@ vocabulary! {
         GithubDeployKey = "github-deploy-key",
         /// A Google Cloud service account (user-managed, default or a Google service agent).
         GcpServiceAccount = "gcp-service-account",
+        /// A workload identity pool provider: tokens of another issuer (GitHub Actions)
+        /// become Google Cloud principals.
+        GcpWorkloadIdentityProvider = "gcp-workload-identity-provider",
     }
 }
 

@@ -43,14 +43,33 @@ pub fn render(template: &str, context: &Value, agent: Option<&Value>) -> String 
 }
 
 fn lookup(context: &Value, path: &str) -> String {
-    // `list.0.name`: numbers index arrays.
-    let value = path
-        .split('.')
+    // `list.*.name`: the name of every item, each once, in order.
+    if let Some((list, field)) = path.split_once(".*.") {
+        let mut seen = Vec::new();
+        if let Some(Value::Array(items)) = find(context, list) {
+            for item in items {
+                let text = lookup(item, field);
+                if text != "-" && !seen.contains(&text) {
+                    seen.push(text);
+                }
+            }
+        }
+        return if seen.is_empty() {
+            "-".into()
+        } else {
+            seen.join(", ")
+        };
+    }
+    lookup_value(find(context, path))
+}
+
+/// The value at a dotted path; numbers index arrays (`list.0.name`).
+fn find<'v>(context: &'v Value, path: &str) -> Option<&'v Value> {
+    path.split('.')
         .try_fold(context, |v, key| match (v, key.parse::<usize>()) {
             (Value::Array(items), Ok(i)) => items.get(i),
             _ => v.get(key),
-        });
-    lookup_value(value)
+        })
 }
 
 fn lookup_value(value: Option<&Value>) -> String {
@@ -87,6 +106,11 @@ mod tests {
             "a on x, y; -; h2"
         );
         assert_eq!(render("{{ agent.name }}", &ctx, None), "-");
+        let ctx = json!({"p": [{"n": "a", "r": 1}, {"n": "b"}, {"n": "a"}], "e": []});
+        assert_eq!(
+            render("{{ p.*.n }}; {{ p.*.r }}; {{ e.*.n }}", &ctx, None),
+            "a, b; 1; -"
+        );
         assert_eq!(variables("{{ a.b }} and {{c}}"), vec!["a.b", "c"]);
     }
 }

@@ -16,6 +16,16 @@ fn sa(name: &str) -> String {
     format!("gcp:serviceAccount:{name}@example-project.iam.gserviceaccount.com")
 }
 
+fn tools(name: &str) -> String {
+    format!("gcp:serviceAccount:{name}@tools-project.iam.gserviceaccount.com")
+}
+
+fn provider(pool: &str) -> String {
+    format!(
+        "gcp:workloadIdentityProvider:projects/222222222222/locations/global/workloadIdentityPools/{pool}/providers/actions"
+    )
+}
+
 const ENGINE: &str =
     "gcp:serviceAccount:service-123456789012@gcp-sa-aiplatform-re.iam.gserviceaccount.com";
 const COMPUTE: &str = "gcp:serviceAccount:123456789012-compute@developer.gserviceaccount.com";
@@ -39,7 +49,8 @@ fn gcloud_exports_give_accounts_keys_grants_edges_agents_and_findings() {
     assert_eq!(report["errors"], serde_json::json!([]));
     assert_eq!(report["partial"], false);
 
-    // Identities: the four listed accounts and the service agent only a binding names.
+    // Identities: the listed accounts of both projects, the service agent only a
+    // binding names, and the two workload identity providers.
     let ids: BTreeSet<&str> = report["inventory"]["identities"]
         .as_array()
         .unwrap()
@@ -51,8 +62,13 @@ fn gcloud_exports_give_accounts_keys_grants_edges_agents_and_findings() {
         sa("support-agent"),
         sa("deployer"),
         sa("reporting"),
+        tools("triage-agent"),
+        tools("release-agent"),
+        tools("ci-deployer"),
         ENGINE.into(),
         COMPUTE.into(),
+        provider("github"),
+        provider("github-strict"),
     ]
     .into();
     assert_eq!(
@@ -175,31 +191,59 @@ fn gcloud_exports_give_accounts_keys_grants_edges_agents_and_findings() {
         )
     );
 
-    // Edges: the agents hold their accounts; the support agent can act as the deployer.
-    let edges: BTreeSet<(&str, &str, &str)> = report["inventory"]["edges"]
+    // Edges: the agents hold their accounts; the support agent can act as the deployer
+    // (token creator on it, and actAs through roles/editor); the triage agent can
+    // create keys of accounts in both projects through the folder it holds
+    // roles/iam.serviceAccountKeyAdmin on; the GitHub pools' principals can act as the
+    // accounts bound to them.
+    let edges: BTreeSet<(String, String, String)> = report["inventory"]["edges"]
         .as_array()
         .unwrap()
         .iter()
         .filter(|e| e["to"].as_str().unwrap().starts_with("gcp:"))
         .map(|e| {
             (
-                e["kind"].as_str().unwrap(),
-                e["from"].as_str().unwrap(),
-                e["to"].as_str().unwrap(),
+                e["kind"].as_str().unwrap().to_string(),
+                e["from"].as_str().unwrap().to_string(),
+                e["to"].as_str().unwrap().to_string(),
             )
         })
         .collect();
     let agent_support = format!("agent:{}", sa("support-agent"));
     let agent_engine = format!("agent:{ENGINE}");
+    let agent_triage = format!("agent:{}", tools("triage-agent"));
+    let agent_release = format!("agent:{}", tools("release-agent"));
     let deployer = sa("deployer");
-    assert_eq!(
-        edges,
-        [
-            ("assumes", support_id.as_str(), deployer.as_str()),
-            ("holds", agent_engine.as_str(), ENGINE),
-            ("holds", agent_support.as_str(), support_id.as_str()),
-        ]
-        .into()
+    let edge = |k: &str, f: &str, t: &str| (k.to_string(), f.to_string(), t.to_string());
+    for want in [
+        edge("assumes", &support_id, &deployer),
+        edge("holds", &agent_engine, ENGINE),
+        edge("holds", &agent_support, &support_id),
+        edge("holds", &agent_triage, &tools("triage-agent")),
+        edge("escalates", &tools("triage-agent"), &deployer),
+        edge("escalates", &tools("triage-agent"), &tools("ci-deployer")),
+        edge("assumes", &provider("github"), &tools("ci-deployer")),
+        edge("assumes", &provider("github"), COMPUTE),
+        edge(
+            "assumes",
+            &provider("github-strict"),
+            &tools("release-agent"),
+        ),
+    ] {
+        assert!(edges.contains(&want), "missing {want:?} in {edges:#?}");
+    }
+    // Key creation is kept for the three highest accounts the folder covers.
+    let triage_escalations = edges
+        .iter()
+        .filter(|(k, f, _)| k == "escalates" && *f == tools("triage-agent"))
+        .count();
+    assert_eq!(triage_escalations, 3);
+    // Nothing reaches across what no binding covers: no pool principal acts as the
+    // support agent, the reporting account is no one's agent-held identity.
+    assert!(
+        !edges
+            .iter()
+            .any(|(_, f, t)| f.starts_with("gcp:workloadIdentityProvider") && *t == support_id)
     );
 
     // Agents: the Agent Engine service agent by its domain, the labelled account.
@@ -218,13 +262,17 @@ fn gcloud_exports_give_accounts_keys_grants_edges_agents_and_findings() {
     assert_eq!(
         agents,
         [
+            // Named like an agent's, no more: low confidence.
+            (agent_release.as_str(), "gcp-service-account", "low"),
             (agent_engine.as_str(), "gcp-service-agent", "high"),
             (agent_support.as_str(), "gcp-service-account", "high"),
+            (agent_triage.as_str(), "gcp-service-account", "high"),
         ]
     );
 
-    // Rules: the never-expiring key and the basic role of the support agent's account,
-    // and the chain through the deployer to owner; none for the accounts no agent holds.
+    // Rules: the never-expiring key and the basic role of the support agent's account;
+    // the identity powers of both agents' accounts (editor's key creation and actAs,
+    // the folder's key admin); the chains to owner and to run.admin.
     let subjects = |rule: &str| -> Vec<String> {
         findings_of(&report, rule)
             .iter()
@@ -233,19 +281,109 @@ fn gcloud_exports_give_accounts_keys_grants_edges_agents_and_findings() {
     };
     assert_eq!(subjects("NHI-GCP-001"), [sa("support-agent")]);
     assert_eq!(subjects("NHI-GCP-002"), [sa("support-agent")]);
-    let chain = findings_of(&report, "NHI-REPO-015");
-    assert_eq!(chain.len(), 1);
     assert_eq!(
-        chain[0]["path"],
-        serde_json::json!([agent_support, support_id, deployer])
+        subjects("NHI-GCP-003"),
+        [sa("support-agent"), tools("triage-agent")]
+    );
+    // The scan judges every identity (`--scope all`): the account anyone can act as,
+    // the GitHub provider that checks only the branch and whose whole pool is bound;
+    // not the strict provider. No agent here runs as a default account.
+    assert_eq!(subjects("NHI-GCP-004"), Vec::<String>::new());
+    assert_eq!(subjects("NHI-GCP-005"), [sa("reporting")]);
+    assert_eq!(subjects("NHI-GCP-006"), [provider("github")]);
+    let triage = findings_of(&report, "NHI-GCP-003")
+        .into_iter()
+        .find(|f| f["subject"] == tools("triage-agent").as_str())
+        .unwrap();
+    assert!(
+        triage["message"].as_str().unwrap().contains(
+            "holds iam.serviceAccountKeys.create (through roles/iam.serviceAccountKeyAdmin)"
+        ),
+        "{}",
+        triage["message"]
+    );
+    let chains: Vec<Value> = findings_of(&report, "NHI-REPO-015")
+        .into_iter()
+        .map(|f| f["path"].clone())
+        .collect();
+    assert!(
+        chains.contains(&serde_json::json!([agent_support, support_id, deployer])),
+        "{chains:?}"
     );
     assert!(
-        chain[0]["message"]
+        chains.contains(&serde_json::json!([
+            agent_triage,
+            tools("triage-agent"),
+            tools("ci-deployer")
+        ])),
+        "{chains:?}"
+    );
+    let to_owner = findings_of(&report, "NHI-REPO-015")
+        .into_iter()
+        .find(|f| f["path"][0] == agent_support.as_str())
+        .unwrap();
+    assert!(
+        to_owner["message"]
             .as_str()
             .unwrap()
             .contains("gains admin on every service in GCP project example-project"),
         "{}",
-        chain[0]["message"]
+        to_owner["message"]
+    );
+}
+
+#[test]
+fn a_workflow_signing_in_by_workload_identity_holds_the_account_and_the_provider() {
+    // The scenario's agent workflow and its Google Cloud exports, judged as a CI gate
+    // judges them (the default `--scope agents`).
+    let dir = crate_dir().join("fixtures/scenario");
+    let report = crate::common::scan_json(&[&dir.join("agents-repo"), &dir.join("gcp")], &[]);
+    let job = |name: &str| {
+        format!("repo:fixtures/scenario/agents-repo/.github/workflows/agents.yml#/jobs/{name}")
+    };
+    let holds: BTreeSet<(String, String)> = report["inventory"]["edges"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|e| e["kind"] == "holds" && e["from"].as_str().unwrap().contains("agents.yml"))
+        .map(|e| {
+            (
+                e["from"].as_str().unwrap().to_string(),
+                e["to"].as_str().unwrap().to_string(),
+            )
+        })
+        .collect();
+    for want in [
+        (job("triage"), tools("release-agent")),
+        (job("triage"), provider("github-strict")),
+        (job("fix"), COMPUTE.to_string()),
+        (job("fix"), provider("github")),
+    ] {
+        assert!(holds.contains(&want), "missing {want:?} in {holds:#?}");
+    }
+    let subjects = |rule: &str| -> BTreeSet<String> {
+        findings_of(&report, rule)
+            .iter()
+            .map(|f| f["subject"].as_str().unwrap().to_string())
+            .collect()
+    };
+    // The fix job runs as the default compute account (an editor), through the provider
+    // that lets any repository's main branch in; the triage job's strict provider and
+    // its own account are not findings.
+    assert_eq!(subjects("NHI-GCP-004"), [COMPUTE.to_string()].into());
+    assert_eq!(subjects("NHI-GCP-006"), [provider("github")].into());
+    assert!(subjects("NHI-GCP-002").contains(COMPUTE));
+    assert!(!subjects("NHI-GCP-003").contains(&tools("release-agent")));
+    // And the loose pool's other account is in the fix job's reach: a chain.
+    let chain = findings_of(&report, "NHI-REPO-015")
+        .into_iter()
+        .find(|f| {
+            f["path"][0] == job("fix").as_str() && f["subject"] == tools("ci-deployer").as_str()
+        })
+        .expect("the chain from the fix job to ci-deployer");
+    assert_eq!(
+        chain["path"],
+        serde_json::json!([job("fix"), provider("github"), tools("ci-deployer")])
     );
 }
 

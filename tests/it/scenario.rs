@@ -107,8 +107,26 @@ const CUT_DELEGATION: (&str, &str, &str) = (
 const CUT_IMPERSONATION: (&str, &str, &str) = (
     "gcp/iam-policy-assets.json",
     "roles/iam.serviceAccountTokenCreator",
-    "roles/iam.serviceAccountKeyAdmin",
+    "roles/iam.serviceAccountViewer",
 );
+/// The support agent's other way to the deployer: roles/editor lets it act as every
+/// account of its project.
+const CUT_EDITOR: (&str, &str, &str) = ("gcp/iam-policies.json", "roles/editor", "roles/viewer");
+/// The triage agent's key creation over the folder's accounts.
+const CUT_KEY_ADMIN: (&str, &str, &str) = (
+    "gcp/iam-policies.json",
+    "roles/iam.serviceAccountKeyAdmin",
+    "roles/iam.serviceAccountViewer",
+);
+/// The fix job signs in through the strict provider as the release agent, not through
+/// the loose one as the default compute account.
+const CUT_FEDERATION: (&str, &str, &str) = (
+    "agents-repo/.github/workflows/agents.yml",
+    "workloadIdentityPools/github/providers/actions\n          service_account: 123456789012-compute@developer.gserviceaccount.com",
+    "workloadIdentityPools/github-strict/providers/actions\n          service_account: release-agent@tools-project.iam.gserviceaccount.com",
+);
+const SUPPORT_AGENT: &str =
+    "agent:gcp:serviceAccount:support-agent@example-project.iam.gserviceaccount.com";
 
 #[test]
 fn chains_cross_the_three_sources_with_their_whole_path() {
@@ -245,19 +263,32 @@ fn cutting_each_link_removes_exactly_its_chains() {
     let found = chains(&report);
     assert!(!found.iter().any(|(_, p, _)| *p == crew_chain(&root)));
 
-    // No impersonation, no chain from the GCP agent to the project's owner.
-    let (_tmp, report) = scan_copy(&[CUT_IMPERSONATION]);
+    // No impersonation and no roles/editor, no chain from the support agent to the
+    // project's owner; the triage agent's key creation still reaches it.
+    let (_tmp, report) = scan_copy(&[CUT_IMPERSONATION, CUT_EDITOR]);
     let found = chains(&report);
     assert!(
-        !found
-            .iter()
-            .any(|(start, _, _)| start.starts_with("agent:gcp:")),
+        !starts(&found).contains(&SUPPORT_AGENT.to_string()),
         "{found:#?}"
     );
     assert!(starts(&found).contains(&TRIAGE.to_string()));
+    assert!(
+        found
+            .iter()
+            .any(|(start, _, _)| start.contains("triage-agent@tools-project")),
+        "{found:#?}"
+    );
 
-    // All four cut: no chain at all.
-    let (_tmp, report) = scan_copy(&[CUT_PAT, CUT_TRUST, CUT_DELEGATION, CUT_IMPERSONATION]);
+    // Every link cut: no chain at all.
+    let (_tmp, report) = scan_copy(&[
+        CUT_PAT,
+        CUT_TRUST,
+        CUT_DELEGATION,
+        CUT_IMPERSONATION,
+        CUT_EDITOR,
+        CUT_KEY_ADMIN,
+        CUT_FEDERATION,
+    ]);
     let found = chains(&report);
     assert!(found.is_empty(), "{found:#?}");
 }

@@ -1,34 +1,244 @@
 //! The exports read → inventory: one identity per service account (listed, or named by
-//! a key or a binding), one credential per user-managed key, one grant per role a
-//! service account holds on a resource, and `assumes` edges for impersonation.
+//! a key or a binding) and per workload identity provider, one credential per
+//! user-managed key, one grant per role an identity holds on a resource, `assumes`
+//! edges for impersonation and federation, and `escalates` edges for key creation and
+//! `setIamPolicy`.
 //!
-//! Role levels: the basic roles by what Google documents (`roles/owner` admin,
-//! `roles/editor` write, `roles/viewer` read); every other role, predefined or custom,
-//! by its name's suffix (`…Admin`, `…Editor`/`Writer`/`User`, `…Viewer`/`Reader`),
-//! marked inferred, since no export here carries a role's permissions.
+//! Role levels come from the role's permissions where an export carries them (`gcloud
+//! iam roles describe|list`, the live crawl); otherwise the basic roles by what Google
+//! documents (`roles/owner` admin, `roles/editor` write, `roles/viewer` read) and every
+//! other role by its name's suffix (`…Admin`, `…Editor`/`Writer`/`User`,
+//! `…Viewer`/`Reader`), marked inferred.
+//!
+//! A binding on an organisation or folder covers every project below it (by the
+//! ancestry the policy exports give each project), and so every account of those
+//! projects.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 
-use super::{GcpInput, ResourcePolicy, ServiceAccount, ServiceAccountKey};
-use crate::model::facts::{GcpIdentityFacts, GcpKey, GcpMemberGrant, GcpRoleBinding};
+use super::{
+    GcpInput, ResourcePolicy, Role, ServiceAccount, ServiceAccountKey, WorkloadIdentityPoolProvider,
+};
+use crate::model::facts::{
+    GcpIdentityFacts, GcpKey, GcpMemberGrant, GcpPower, GcpProviderFacts, GcpRoleBinding,
+};
 use crate::model::{
     AccessLevel, Confidence, Credential, CredentialKind, Edge, EdgeKind, Effect, Grant, Identity,
     IdentityKind, Inventory, Lifetime, Location, Provider, Storage,
 };
 use crate::{text, timefmt};
 
-/// Roles that let a member act as a service account: on the account, or on its project
-/// (which covers every account of the project).
-pub const IMPERSONATION_ROLES: &[&str] = &[
-    "roles/iam.serviceAccountTokenCreator",
-    "roles/iam.serviceAccountUser",
-    "roles/iam.workloadIdentityUser",
-];
-
 /// The basic roles, which span every service of a project.
 pub const BASIC_ROLES: &[&str] = &["roles/owner", "roles/editor"];
 
-/// The level a role gives, and whether that is inferred from its name.
+/// The issuer of GitHub Actions OIDC tokens.
+pub const GITHUB_ISSUER: &str = "https://token.actions.githubusercontent.com";
+
+/// What a permission lets its holder do to identities and policies.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+pub enum Power {
+    /// Mint the account's tokens or signatures (`getAccessToken`, `signBlob`, …).
+    Impersonate,
+    /// Attach the account to a resource that then runs as it (`actAs`, the GCP
+    /// `PassRole`).
+    ActAs,
+    /// Create a key of the account (`iam.serviceAccountKeys.create`).
+    CreateKey,
+    /// Set the IAM policy of an account, project, folder or organisation.
+    SetIamPolicy,
+    /// Create or change roles (`iam.roles.create`, `iam.roles.update`).
+    EditRoles,
+}
+
+/// The power a permission gives, if any.
+pub fn power(permission: &str) -> Option<Power> {
+    Some(match permission {
+        "iam.serviceAccounts.getAccessToken"
+        | "iam.serviceAccounts.getOpenIdToken"
+        | "iam.serviceAccounts.signBlob"
+        | "iam.serviceAccounts.signJwt"
+        | "iam.serviceAccounts.implicitDelegation" => Power::Impersonate,
+        "iam.serviceAccounts.actAs" => Power::ActAs,
+        "iam.serviceAccountKeys.create" => Power::CreateKey,
+        "iam.serviceAccounts.setIamPolicy"
+        | "resourcemanager.projects.setIamPolicy"
+        | "resourcemanager.folders.setIamPolicy"
+        | "resourcemanager.organizations.setIamPolicy" => Power::SetIamPolicy,
+        "iam.roles.create" | "iam.roles.update" => Power::EditRoles,
+        _ => return None,
+    })
+}
+
+/// The identity and policy permissions of predefined roles by their documented names,
+/// for exports that carry no role permissions (marked inferred).
+/// <https://cloud.google.com/iam/docs/understanding-roles>
+const DOCUMENTED_POWERS: &[(&str, &[&str])] = &[
+    (
+        "roles/owner",
+        &[
+            "iam.serviceAccounts.actAs",
+            "iam.serviceAccountKeys.create",
+            "iam.serviceAccounts.setIamPolicy",
+            "resourcemanager.projects.setIamPolicy",
+            "iam.roles.create",
+            "iam.roles.update",
+        ],
+    ),
+    (
+        "roles/editor",
+        &["iam.serviceAccounts.actAs", "iam.serviceAccountKeys.create"],
+    ),
+    (
+        "roles/iam.serviceAccountTokenCreator",
+        &[
+            "iam.serviceAccounts.getAccessToken",
+            "iam.serviceAccounts.getOpenIdToken",
+            "iam.serviceAccounts.implicitDelegation",
+            "iam.serviceAccounts.signBlob",
+            "iam.serviceAccounts.signJwt",
+        ],
+    ),
+    (
+        "roles/iam.serviceAccountUser",
+        &["iam.serviceAccounts.actAs"],
+    ),
+    (
+        "roles/iam.workloadIdentityUser",
+        &["iam.serviceAccounts.getAccessToken"],
+    ),
+    (
+        "roles/iam.serviceAccountKeyAdmin",
+        &["iam.serviceAccountKeys.create"],
+    ),
+    (
+        "roles/iam.serviceAccountAdmin",
+        &["iam.serviceAccounts.setIamPolicy"],
+    ),
+    (
+        "roles/iam.securityAdmin",
+        &[
+            "iam.serviceAccounts.setIamPolicy",
+            "resourcemanager.projects.setIamPolicy",
+            "resourcemanager.folders.setIamPolicy",
+            "resourcemanager.organizations.setIamPolicy",
+        ],
+    ),
+    (
+        "roles/resourcemanager.projectIamAdmin",
+        &["resourcemanager.projects.setIamPolicy"],
+    ),
+    (
+        "roles/resourcemanager.folderIamAdmin",
+        &["resourcemanager.folders.setIamPolicy"],
+    ),
+    (
+        "roles/resourcemanager.folderAdmin",
+        &[
+            "resourcemanager.folders.setIamPolicy",
+            "resourcemanager.projects.setIamPolicy",
+        ],
+    ),
+    (
+        "roles/resourcemanager.organizationAdmin",
+        &[
+            "resourcemanager.organizations.setIamPolicy",
+            "resourcemanager.folders.setIamPolicy",
+            "resourcemanager.projects.setIamPolicy",
+        ],
+    ),
+    (
+        "roles/iam.roleAdmin",
+        &["iam.roles.create", "iam.roles.update"],
+    ),
+    (
+        "roles/iam.organizationRoleAdmin",
+        &["iam.roles.create", "iam.roles.update"],
+    ),
+];
+
+/// The roles read, by name (deleted ones left out).
+pub struct Roles<'a>(BTreeMap<&'a str, &'a Role>);
+
+impl<'a> Roles<'a> {
+    pub fn of(input: &'a GcpInput) -> Self {
+        Roles(
+            input
+                .roles
+                .iter()
+                .filter(|(r, _)| !r.deleted)
+                .map(|(r, _)| (r.name.as_str(), r))
+                .collect(),
+        )
+    }
+
+    /// The role's permissions, when an export listed them.
+    fn permissions(&self, role: &str) -> Option<&'a [String]> {
+        self.0
+            .get(role)
+            .and_then(|r| r.included_permissions.as_deref())
+    }
+
+    /// The level a role gives, and whether that is inferred from its name.
+    pub fn level(&self, role: &str) -> (AccessLevel, bool) {
+        match self.permissions(role) {
+            Some(perms) => (
+                perms
+                    .iter()
+                    .map(|p| permission_level(p))
+                    .max()
+                    .unwrap_or(AccessLevel::None),
+                false,
+            ),
+            None => role_level(role),
+        }
+    }
+
+    /// The identity and policy permissions a role gives, each once, and whether they
+    /// are known from its name rather than its permission list.
+    pub fn powers(&self, role: &str) -> (Vec<(&'a str, Power)>, bool) {
+        let (perms, inferred): (Vec<&'a str>, bool) = match self.permissions(role) {
+            Some(perms) => (perms.iter().map(String::as_str).collect(), false),
+            None => (
+                DOCUMENTED_POWERS
+                    .iter()
+                    .find(|(r, _)| *r == role)
+                    .map(|(_, p)| p.to_vec())
+                    .unwrap_or_default(),
+                true,
+            ),
+        };
+        let mut out: Vec<(&'a str, Power)> = perms
+            .into_iter()
+            .filter_map(|p| Some((p, power(p)?)))
+            .collect();
+        out.sort();
+        out.dedup();
+        (out, inferred)
+    }
+}
+
+/// The level of one permission (`service.resource.verb`): reading verbs read; setting a
+/// policy, and changing anything else in IAM, admin; every other verb, and acting as an
+/// account, write.
+pub fn permission_level(permission: &str) -> AccessLevel {
+    let verb = permission.rsplit('.').next().unwrap_or(permission);
+    let reads = ["get", "list", "search", "read", "query", "export", "view"]
+        .iter()
+        .any(|r| verb.starts_with(r));
+    // Acting as another account is what `assumes` edges carry; its level is that
+    // account's, not this role's.
+    if matches!(power(permission), Some(Power::Impersonate | Power::ActAs)) {
+        AccessLevel::Write
+    } else if verb == "setIamPolicy" || (permission.starts_with("iam.") && !reads) {
+        AccessLevel::Admin
+    } else if reads {
+        AccessLevel::Read
+    } else {
+        AccessLevel::Write
+    }
+}
+
+/// The level a role gives by its name, and whether that is inferred.
 pub fn role_level(role: &str) -> (AccessLevel, bool) {
     match role {
         "roles/owner" => return (AccessLevel::Admin, false),
@@ -126,6 +336,7 @@ struct Account<'a> {
     roles: Vec<GcpRoleBinding>,
     impersonated_by: Vec<GcpMemberGrant>,
     public_members: Vec<GcpMemberGrant>,
+    powers: Vec<GcpPower>,
 }
 
 impl Account<'_> {
@@ -133,6 +344,15 @@ impl Account<'_> {
         self.listed
             .and_then(|a| a.project_id.clone())
             .or_else(|| email_kind(&self.email).project_id)
+    }
+
+    /// Its project's id and number, as far as known.
+    fn project_keys(&self, numbers: &BTreeMap<String, String>) -> Vec<String> {
+        let id = self.project_id();
+        let number = email_kind(&self.email)
+            .project_number
+            .or_else(|| id.as_ref().and_then(|i| numbers.get(i).cloned()));
+        id.into_iter().chain(number).collect()
     }
 
     /// Whether `project` (`example-project` or `123456`) is this account's project.
@@ -154,12 +374,15 @@ fn member_account(member: &str) -> Option<String> {
     email.contains('@').then(|| email.to_ascii_lowercase())
 }
 
-/// What a full resource name is, for impersonation.
+/// What a full resource name is, for who a binding on it covers.
 enum Target<'r> {
     /// `//iam.googleapis.com/projects/P/serviceAccounts/EMAIL_OR_UNIQUE_ID`
     Account(&'r str),
     /// `//cloudresourcemanager.googleapis.com/projects/P`
     Project(&'r str),
+    /// `//cloudresourcemanager.googleapis.com/folders/F` or `…/organizations/O`: the
+    /// ancestor as ancestry lists name it (`folders/F`).
+    Ancestor(&'r str),
     Other,
 }
 
@@ -171,19 +394,232 @@ fn target(resource: &str) -> Target<'_> {
     {
         return Target::Account(account);
     }
-    if let Some(p) = resource.strip_prefix("//cloudresourcemanager.googleapis.com/projects/")
-        && !p.is_empty()
-        && !p.contains('/')
-    {
-        return Target::Project(p);
+    if let Some(rm) = resource.strip_prefix("//cloudresourcemanager.googleapis.com/") {
+        let one = |prefix: &str| {
+            rm.strip_prefix(prefix)
+                .is_some_and(|id| !id.is_empty() && !id.contains('/'))
+        };
+        if one("projects/") {
+            return Target::Project(&rm["projects/".len()..]);
+        }
+        if one("folders/") || one("organizations/") {
+            return Target::Ancestor(rm);
+        }
     }
     Target::Other
+}
+
+/// A workload identity federation member
+/// (`principalSet://iam.googleapis.com/projects/N/locations/L/workloadIdentityPools/POOL/…`
+/// or `principal://…`): its pool and what of the pool it names (`*`,
+/// `attribute.repository/ORG/REPO`, `subject/S`).
+fn federated(member: &str) -> Option<(&str, &str)> {
+    let rest = member
+        .strip_prefix("principalSet://iam.googleapis.com/")
+        .or_else(|| member.strip_prefix("principal://iam.googleapis.com/"))?;
+    let parts: Vec<&str> = rest.splitn(7, '/').collect();
+    match parts.as_slice() {
+        [
+            "projects",
+            n,
+            "locations",
+            l,
+            "workloadIdentityPools",
+            p,
+            which,
+        ] if !n.is_empty() && !l.is_empty() && !p.is_empty() && !which.is_empty() => {
+            let pool_len = rest.len() - which.len() - 1;
+            Some((&rest[..pool_len], which))
+        }
+        _ => None,
+    }
+}
+
+/// The GitHub token claims that say which repository a workflow runs in.
+const REPOSITORY_CLAIMS: &[&str] = &[
+    "repository",
+    "repository_id",
+    "repository_owner",
+    "repository_owner_id",
+];
+
+/// Whether `cel` names `assertion.CLAIM` for one of `claims` (a whole name, not the
+/// start of a longer one).
+fn names_claim(cel: &str, claims: &[&str]) -> bool {
+    claim_uses(
+        cel,
+        &claims
+            .iter()
+            .map(|c| format!("assertion.{c}"))
+            .collect::<Vec<_>>(),
+    )
+    .next()
+    .is_some()
+}
+
+/// Where each of `names` occurs in `cel` as a whole name: (start, end) byte offsets.
+fn claim_uses<'c>(cel: &'c str, names: &'c [String]) -> impl Iterator<Item = (usize, usize)> + 'c {
+    names.iter().flat_map(move |name| {
+        cel.match_indices(name.as_str()).filter_map(move |(i, _)| {
+            let end = i + name.len();
+            let word = |c: char| c.is_ascii_alphanumeric() || c == '_' || c == '.';
+            let before_ok = !cel[..i].chars().next_back().is_some_and(word);
+            let after_ok = !cel[end..]
+                .chars()
+                .next()
+                .is_some_and(|c| c.is_ascii_alphanumeric() || c == '_');
+            (before_ok && after_ok).then_some((i, end))
+        })
+    })
+}
+
+/// The attributes a provider maps from the repository claims (`attribute.repository`),
+/// and `google.subject` when it is mapped from `assertion.sub` or a repository claim.
+fn repository_attributes(p: &WorkloadIdentityPoolProvider) -> Vec<String> {
+    p.attribute_mapping
+        .iter()
+        .filter(|(_, cel)| names_claim(cel, REPOSITORY_CLAIMS) || names_claim(cel, &["sub"]))
+        .map(|(attr, _)| attr.clone())
+        .collect()
+}
+
+/// What a GitHub provider's attribute condition leaves open: nothing when it compares
+/// the repository or its owner (`==`, `in`, `startsWith`) to a value.
+fn condition_issues(p: &WorkloadIdentityPoolProvider) -> Vec<String> {
+    let condition = p.attribute_condition.as_deref().unwrap_or("").trim();
+    if condition.is_empty() {
+        return vec![
+            "no attribute condition: a workflow of any GitHub repository can get this pool's \
+             tokens"
+                .into(),
+        ];
+    }
+    let mut names: Vec<String> = REPOSITORY_CLAIMS
+        .iter()
+        .map(|c| format!("assertion.{c}"))
+        .collect();
+    names.extend(
+        repository_attributes(p)
+            .into_iter()
+            .filter(|a| a.starts_with("attribute.")),
+    );
+    let compared = claim_uses(condition, &names).any(|(i, end)| {
+        let after = condition[end..].trim_start();
+        let before = condition[..i].trim_end();
+        after.starts_with("==")
+            || after.starts_with("in ")
+            || after.starts_with("in[")
+            || after.starts_with(".startsWith(")
+            || (before.ends_with("==") && !before.ends_with("!=="))
+    });
+    if compared {
+        Vec::new()
+    } else {
+        vec![
+            "the attribute condition does not compare the repository or its owner \
+             (assertion.repository, assertion.repository_owner or their ids) to a value"
+                .into(),
+        ]
+    }
+}
+
+/// Whether a federated member (`*`, `attribute.X/V`, `subject/S`, `group/G`) picks out
+/// the provider's tokens by repository or subject, rather than any token of the pool.
+fn narrow(which: &str, repo_attributes: &[String]) -> bool {
+    if which.starts_with("subject/") || which.starts_with("group/") {
+        return true;
+    }
+    match which.split_once('/') {
+        Some((attr, value)) if attr.starts_with("attribute.") && !value.is_empty() => {
+            repo_attributes.iter().any(|a| a == attr)
+        }
+        _ => false,
+    }
+}
+
+/// The identity id of a workload identity pool provider.
+pub fn provider_id(name: &str) -> String {
+    let mut id = format!("gcp:workloadIdentityProvider:{name}");
+    text::make_safe_id(&mut id);
+    id
+}
+
+/// What the policies say about a project: its number, and what is above it.
+#[derive(Default)]
+struct Projects {
+    /// Project id → number, from the search results that say both.
+    numbers: BTreeMap<String, String>,
+    /// Project number (or id) → its folders and organisation (`folders/F`,
+    /// `organizations/O`).
+    ancestry: BTreeMap<String, BTreeSet<String>>,
+}
+
+impl Projects {
+    fn of(policies: &[ResourcePolicy]) -> Projects {
+        let mut p = Projects::default();
+        for policy in policies {
+            let number = policy
+                .project
+                .as_deref()
+                .and_then(|n| n.strip_prefix("projects/"));
+            if let (Target::Project(id), Some(n)) = (target(&policy.resource), number)
+                && id != n
+            {
+                p.numbers.insert(id.to_string(), n.to_string());
+            }
+            let above: BTreeSet<String> = policy
+                .ancestors
+                .iter()
+                .filter(|a| a.starts_with("folders/") || a.starts_with("organizations/"))
+                .cloned()
+                .collect();
+            let project = number.map(str::to_string).or_else(|| {
+                policy
+                    .ancestors
+                    .iter()
+                    .find_map(|a| a.strip_prefix("projects/").map(str::to_string))
+            });
+            if let Some(project) = project
+                && !above.is_empty()
+            {
+                p.ancestry.entry(project).or_default().extend(above);
+            }
+        }
+        p
+    }
+
+    /// Whether the project (`id` or number) is under `ancestor` (`folders/F`).
+    fn under(&self, project: &str, ancestor: &str) -> bool {
+        let number = self
+            .numbers
+            .get(project)
+            .map(String::as_str)
+            .unwrap_or(project);
+        [number, project]
+            .iter()
+            .any(|p| self.ancestry.get(*p).is_some_and(|a| a.contains(ancestor)))
+    }
 }
 
 /// The inventory fragment of everything read, with ages at [`timefmt::now`].
 pub fn normalize(input: &GcpInput) -> Inventory {
     normalize_at(input, timefmt::now())
 }
+
+/// A power a member holds over accounts, kept until every account's level is known.
+struct PowerUse {
+    member: String,
+    power: Power,
+    permission: String,
+    role: String,
+    resource: String,
+    /// The accounts the binding covers.
+    covered: Vec<String>,
+    location: Location,
+}
+
+/// The providers read, by pool.
+type Pools<'a> = BTreeMap<&'a str, Vec<&'a WorkloadIdentityPoolProvider>>;
 
 /// [`normalize`] with ages at `now`.
 pub fn normalize_at(input: &GcpInput, now: time::OffsetDateTime) -> Inventory {
@@ -210,15 +646,7 @@ pub fn normalize_at(input: &GcpInput, now: time::OffsetDateTime) -> Inventory {
             }
         }
     }
-    // Project ids to numbers, from the search results that say both.
-    let mut numbers: BTreeMap<String, String> = BTreeMap::new();
     for p in &input.policies {
-        if let (Target::Project(id), Some(number)) = (target(&p.resource), &p.project)
-            && let Some(n) = number.strip_prefix("projects/")
-            && id != n
-        {
-            numbers.insert(id.to_string(), n.to_string());
-        }
         for b in &p.bindings {
             for m in &b.members {
                 if let Some(email) = member_account(m) {
@@ -227,127 +655,370 @@ pub fn normalize_at(input: &GcpInput, now: time::OffsetDateTime) -> Inventory {
             }
         }
     }
+    let projects = Projects::of(&input.policies);
+    let roles = Roles::of(input);
+    let mut pools: Pools<'_> = BTreeMap::new();
+    for (p, _) in &input.providers {
+        if let Some((pool, _)) = p.pool_and_id() {
+            pools.entry(pool).or_default().push(p);
+        }
+    }
     let unique_ids: BTreeMap<String, String> = accounts
         .values()
         .filter_map(|a| Some((a.listed?.unique_id.clone()?, a.email.clone())))
         .collect();
 
+    let mut uses = Vec::new();
+    let mut federated_grants: BTreeMap<&str, Vec<(GcpMemberGrant, bool)>> = BTreeMap::new();
     for policy in &input.policies {
-        bind(policy, &mut accounts, &unique_ids, &numbers, &mut inv);
+        let mut ctx = Bind {
+            accounts: &mut accounts,
+            unique_ids: &unique_ids,
+            projects: &projects,
+            roles: &roles,
+            pools: &pools,
+            inv: &mut inv,
+            uses: &mut uses,
+            federated: &mut federated_grants,
+        };
+        ctx.policy(policy);
     }
+    let levels: BTreeMap<&str, AccessLevel> = accounts
+        .iter()
+        .map(|(e, a)| {
+            let level = a
+                .roles
+                .iter()
+                .filter_map(|r| r.access_level)
+                .max()
+                .unwrap_or(AccessLevel::None);
+            (e.as_str(), level)
+        })
+        .collect();
+    inv.edges.extend(power_edges(&uses, &levels, &pools));
 
     for account in accounts.values() {
-        let (identity, credentials) = identity(account, &numbers, now);
+        let (identity, credentials) = identity(account, &projects.numbers, now);
         inv.credentials.extend(credentials);
+        inv.identities.push(identity);
+    }
+    for (p, _) in &input.providers {
+        let identity = provider_identity(p, &federated_grants, &inv.grants);
         inv.identities.push(identity);
     }
     inv
 }
 
-/// One policy's bindings: grants and roles of the service accounts in them, who can act
-/// as which account, and public members.
-fn bind(
-    policy: &ResourcePolicy,
-    accounts: &mut BTreeMap<String, Account<'_>>,
-    unique_ids: &BTreeMap<String, String>,
-    numbers: &BTreeMap<String, String>,
-    inv: &mut Inventory,
-) {
-    let loc = Location::file(policy.path.clone(), policy.line, 1);
-    let mut resource = policy.resource.clone();
-    text::make_safe_id(&mut resource);
-    // The accounts a binding here covers, for impersonation and public members.
-    let covered: Vec<String> = match target(&policy.resource) {
-        Target::Account(a) => {
-            let email = unique_ids
-                .get(a)
-                .cloned()
-                .unwrap_or_else(|| a.to_ascii_lowercase());
-            if !accounts.contains_key(&email) && email.contains('@') {
-                accounts.insert(
-                    email.clone(),
-                    Account {
-                        email: email.clone(),
-                        ..Default::default()
-                    },
-                );
-            }
-            vec![email]
-        }
-        Target::Project(p) => accounts
-            .values()
-            .filter(|a| a.in_project(p, numbers))
-            .map(|a| a.email.clone())
+/// Who a power's edges start from: the account a `serviceAccount:` member names, or
+/// every provider of the pool a federated member names.
+fn holders(member: &str, pools: &Pools<'_>) -> Vec<String> {
+    if let Some(email) = member_account(member) {
+        return vec![account_id(&email)];
+    }
+    match federated(member) {
+        Some((pool, _)) => pools
+            .get(pool)
+            .into_iter()
+            .flatten()
+            .map(|p| provider_id(&p.name))
             .collect(),
-        Target::Other => Vec::new(),
-    };
-    for binding in &policy.bindings {
-        let mut role = binding.role.clone();
-        text::make_safe_id(&mut role);
-        let (level, inferred) = role_level(&binding.role);
-        let conditional = binding.condition.is_some();
-        let impersonation = IMPERSONATION_ROLES.contains(&binding.role.as_str());
-        for member in &binding.members {
-            let mut shown_member = member.clone();
-            text::make_safe_id(&mut shown_member);
-            let grant = || GcpMemberGrant {
-                member: Some(shown_member.clone()),
-                role: Some(role.clone()),
-                resource: Some(resource.clone()),
-            };
-            if matches!(member.as_str(), "allUsers" | "allAuthenticatedUsers") {
-                for email in &covered {
-                    if let Some(a) = accounts.get_mut(email) {
-                        a.public_members.push(grant());
-                    }
-                }
-            }
-            if impersonation {
-                for email in &covered {
-                    if let Some(a) = accounts.get_mut(email) {
-                        a.impersonated_by.push(grant());
-                    }
-                    if let Some(from) = member_account(member)
-                        && from != *email
-                    {
-                        inv.edges.push(Edge {
-                            kind: EdgeKind::Assumes,
-                            from: account_id(&from),
-                            to: account_id(email),
-                            evidence: format!("holds {role} on {resource}"),
-                            location: Some(loc.clone()),
-                        });
-                    }
-                }
-            }
-            let Some(email) = member_account(member) else {
-                continue;
-            };
-            if let Some(a) = accounts.get_mut(&email) {
-                a.roles.push(GcpRoleBinding {
-                    role: Some(role.clone()),
-                    resource: Some(resource.clone()),
-                    access_level: Some(level),
-                    inferred: Some(inferred),
-                    conditional: conditional.then_some(true),
+        None => Vec::new(),
+    }
+}
+
+/// The edges of the powers held: `assumes` to every account a member can act as;
+/// `escalates` to the three highest accounts (by level, then email) a member can
+/// create keys of or grant itself, per member, power and binding, as the AWS
+/// escalations are kept.
+fn power_edges(
+    uses: &[PowerUse],
+    levels: &BTreeMap<&str, AccessLevel>,
+    pools: &Pools<'_>,
+) -> Vec<Edge> {
+    let mut edges = Vec::new();
+    for u in uses {
+        let froms = holders(&u.member, pools);
+        if froms.is_empty() {
+            continue;
+        }
+        let own = member_account(&u.member);
+        let mut targets: Vec<&String> = u
+            .covered
+            .iter()
+            .filter(|e| own.as_ref() != Some(*e))
+            .collect();
+        let (kind, what) = match u.power {
+            Power::Impersonate | Power::ActAs => (EdgeKind::Assumes, "holds"),
+            Power::CreateKey => (EdgeKind::Escalates, "can create keys of it by"),
+            Power::SetIamPolicy => (EdgeKind::Escalates, "can grant itself any role on it by"),
+            Power::EditRoles => continue,
+        };
+        if kind == EdgeKind::Escalates && targets.len() > 3 {
+            let level = |e: &String| levels.get(e.as_str()).copied().unwrap_or(AccessLevel::None);
+            targets.sort_by(|a, b| level(b).cmp(&level(a)).then(a.cmp(b)));
+            targets.truncate(3);
+        }
+        for to in targets {
+            for from in &froms {
+                edges.push(Edge {
+                    kind,
+                    from: from.clone(),
+                    to: account_id(to),
+                    evidence: if kind == EdgeKind::Assumes {
+                        format!("{} {} on {}", shown(&u.member), u.role, u.resource)
+                    } else {
+                        format!("{what} {} ({}) on {}", u.role, u.permission, u.resource)
+                    },
+                    location: Some(u.location.clone()),
                 });
             }
-            let how = if inferred {
-                " (level inferred from the role's name)"
-            } else {
-                ""
-            };
-            inv.grants.push(Grant {
-                identity: account_id(&email),
-                action: role.clone(),
-                resource: resource.clone(),
-                effect: Effect::Allow,
-                access_level: level,
-                source: format!("IAM policy binding{how}"),
-                location: Some(loc.clone()),
-            });
         }
     }
+    // Acting as and minting tokens of one account by one binding are one `assumes`.
+    edges.sort();
+    edges.dedup();
+    edges
+}
+
+/// A member as reports show it.
+fn shown(member: &str) -> String {
+    let mut m = match member_account(member) {
+        Some(_) => "holds".to_string(),
+        None => format!("{member} holds"),
+    };
+    text::make_safe_id(&mut m);
+    m
+}
+
+/// One policy's bindings read into the accounts, grants and power uses.
+struct Bind<'b, 'a> {
+    accounts: &'b mut BTreeMap<String, Account<'a>>,
+    unique_ids: &'b BTreeMap<String, String>,
+    projects: &'b Projects,
+    roles: &'b Roles<'a>,
+    pools: &'b Pools<'a>,
+    inv: &'b mut Inventory,
+    uses: &'b mut Vec<PowerUse>,
+    /// Pool → the roles its principals hold, and whether the member is pool-wide.
+    federated: &'b mut BTreeMap<&'a str, Vec<(GcpMemberGrant, bool)>>,
+}
+
+impl<'a> Bind<'_, 'a> {
+    /// The accounts a binding on `resource` covers: the account itself, or every account
+    /// of the project, or of every project under the folder or organisation.
+    fn covered(&mut self, resource: &str) -> Vec<String> {
+        match target(resource) {
+            Target::Account(a) => {
+                let email = self
+                    .unique_ids
+                    .get(a)
+                    .cloned()
+                    .unwrap_or_else(|| a.to_ascii_lowercase());
+                if !email.contains('@') {
+                    return Vec::new();
+                }
+                self.accounts
+                    .entry(email.clone())
+                    .or_insert_with(|| Account {
+                        email: email.clone(),
+                        ..Default::default()
+                    });
+                vec![email]
+            }
+            Target::Project(p) => self
+                .accounts
+                .values()
+                .filter(|a| a.in_project(p, &self.projects.numbers))
+                .map(|a| a.email.clone())
+                .collect(),
+            Target::Ancestor(above) => self
+                .accounts
+                .values()
+                .filter(|a| {
+                    a.project_keys(&self.projects.numbers)
+                        .iter()
+                        .any(|p| self.projects.under(p, above))
+                })
+                .map(|a| a.email.clone())
+                .collect(),
+            Target::Other => Vec::new(),
+        }
+    }
+
+    fn policy(&mut self, policy: &'a ResourcePolicy) {
+        let loc = Location::file(policy.path.clone(), policy.line, 1);
+        let mut resource = policy.resource.clone();
+        text::make_safe_id(&mut resource);
+        let covered = self.covered(&policy.resource);
+        for binding in &policy.bindings {
+            let mut role = binding.role.clone();
+            text::make_safe_id(&mut role);
+            let (level, inferred) = self.roles.level(&binding.role);
+            let (powers, powers_inferred) = self.roles.powers(&binding.role);
+            let conditional = binding.condition.is_some();
+            let acts_as = powers
+                .iter()
+                .any(|(_, p)| matches!(p, Power::Impersonate | Power::ActAs));
+            for member in &binding.members {
+                let mut shown_member = member.clone();
+                text::make_safe_id(&mut shown_member);
+                let grant = || GcpMemberGrant {
+                    member: Some(shown_member.clone()),
+                    role: Some(role.clone()),
+                    resource: Some(resource.clone()),
+                };
+                if matches!(member.as_str(), "allUsers" | "allAuthenticatedUsers") {
+                    for email in &covered {
+                        if let Some(a) = self.accounts.get_mut(email) {
+                            a.public_members.push(grant());
+                        }
+                    }
+                }
+                if acts_as {
+                    for email in &covered {
+                        if let Some(a) = self.accounts.get_mut(email) {
+                            a.impersonated_by.push(grant());
+                        }
+                    }
+                }
+                // One use per power: the first of its permissions names it.
+                let mut seen = BTreeSet::new();
+                for &(permission, power) in &powers {
+                    if !seen.insert(power) {
+                        continue;
+                    }
+                    self.uses.push(PowerUse {
+                        member: member.clone(),
+                        power,
+                        permission: permission.to_string(),
+                        role: role.clone(),
+                        resource: resource.clone(),
+                        covered: covered.clone(),
+                        location: loc.clone(),
+                    });
+                }
+                let how = if inferred {
+                    " (level inferred from the role's name)"
+                } else {
+                    ""
+                };
+                let holder = if let Some(email) = member_account(member) {
+                    if let Some(a) = self.accounts.get_mut(&email) {
+                        a.roles.push(GcpRoleBinding {
+                            role: Some(role.clone()),
+                            resource: Some(resource.clone()),
+                            access_level: Some(level),
+                            inferred: Some(inferred),
+                            conditional: conditional.then_some(true),
+                        });
+                        a.powers.extend(powers.iter().map(|(perm, _)| GcpPower {
+                            permission: Some(perm.to_string()),
+                            role: Some(role.clone()),
+                            resource: Some(resource.clone()),
+                            inferred: Some(powers_inferred),
+                        }));
+                    }
+                    vec![account_id(&email)]
+                } else if let Some((pool, which)) = federated(member) {
+                    let Some((key, providers)) = self.pools.get_key_value(pool) else {
+                        continue;
+                    };
+                    let wide = providers
+                        .iter()
+                        .any(|p| !narrow(which, &repository_attributes(p)));
+                    self.federated.entry(key).or_default().push((grant(), wide));
+                    providers.iter().map(|p| provider_id(&p.name)).collect()
+                } else {
+                    continue;
+                };
+                for identity in holder {
+                    self.inv.grants.push(Grant {
+                        identity,
+                        action: role.clone(),
+                        resource: resource.clone(),
+                        effect: Effect::Allow,
+                        access_level: level,
+                        source: format!("IAM policy binding{how}"),
+                        location: Some(loc.clone()),
+                    });
+                }
+            }
+        }
+    }
+}
+
+/// A provider's identity: what tokens it accepts, what its condition leaves open, and
+/// what its pool's principals are granted.
+fn provider_identity(
+    p: &WorkloadIdentityPoolProvider,
+    federated: &BTreeMap<&str, Vec<(GcpMemberGrant, bool)>>,
+    grants: &[Grant],
+) -> Identity {
+    let mut name = p.name.clone();
+    text::make_safe_id(&mut name);
+    let mut identity = Identity::new(
+        provider_id(&p.name),
+        IdentityKind::GcpWorkloadIdentityProvider,
+        Provider::Gcp,
+        name.clone(),
+    );
+    identity.locations = vec![Location::Uri {
+        uri: format!("//iam.googleapis.com/{name}"),
+    }];
+    identity.access_level = grants
+        .iter()
+        .filter(|g| g.identity == identity.id)
+        .map(|g| g.access_level)
+        .max();
+    let pool = p.pool_and_id().map(|(pool, _)| pool).unwrap_or("");
+    let issuer = p
+        .oidc
+        .as_ref()
+        .and_then(|o| o.issuer_uri.as_deref())
+        .map(|i| i.trim_end_matches('/').to_string());
+    let github = issuer.as_deref() == Some(GITHUB_ISSUER);
+    let disabled = p.disabled || p.state.as_deref() == Some("DELETED");
+    let grants: Vec<&(GcpMemberGrant, bool)> = federated.get(pool).into_iter().flatten().collect();
+    let mut granted: Vec<GcpMemberGrant> = grants.iter().map(|(g, _)| g.clone()).collect();
+    let mut wide: Vec<GcpMemberGrant> = grants
+        .iter()
+        .filter(|(_, wide)| *wide)
+        .map(|(g, _)| g.clone())
+        .collect();
+    for v in [&mut granted, &mut wide] {
+        v.sort_by(|x, y| (&x.resource, &x.role, &x.member).cmp(&(&y.resource, &y.role, &y.member)));
+        v.dedup();
+    }
+    let safe = |s: Option<&str>| {
+        s.map(|s| {
+            let mut s = s.to_string();
+            text::make_safe(&mut s);
+            s
+        })
+    };
+    let facts = GcpIdentityFacts {
+        disabled: Some(disabled),
+        workload_identity_provider: Some(GcpProviderFacts {
+            pool: safe(Some(pool)),
+            issuer: safe(issuer.as_deref()),
+            github: Some(github),
+            attribute_condition: safe(p.attribute_condition.as_deref()),
+            condition_issues: Some(if github && !disabled {
+                condition_issues(p)
+            } else {
+                Vec::new()
+            }),
+            disabled: Some(disabled),
+            granted: Some(granted),
+            pool_wide: Some(wide),
+        }),
+        display_name: safe(p.display_name.as_deref()),
+        ..Default::default()
+    };
+    if let Ok(value) = serde_json::to_value(&facts) {
+        identity.facts.insert("gcp".into(), value);
+    }
+    identity
 }
 
 /// A key's facts, and its credential when it is user-managed.
@@ -507,6 +1178,13 @@ fn identity(
         access_level: level,
         impersonated_by: sorted(a.impersonated_by.clone()),
         public_members: sorted(a.public_members.clone()),
+        iam_powers: {
+            let mut p = a.powers.clone();
+            p.sort();
+            p.dedup();
+            Some(p)
+        },
+        workload_identity_provider: None,
     };
     if let Ok(value) = serde_json::to_value(&facts) {
         identity.facts.insert("gcp".into(), value);
@@ -862,5 +1540,353 @@ mod tests {
         // The accounts only bindings name are still identities, marked not listed.
         assert_eq!(facts(&inv, ci).listed, Some(false));
         assert_eq!(inv.identities.len(), 4);
+    }
+}
+
+#[cfg(test)]
+mod deeper {
+    use super::*;
+    use crate::sources::gcp::{Binding, OidcProvider};
+
+    fn account(email: &str, project: &str) -> (ServiceAccount, String) {
+        (
+            ServiceAccount {
+                email: email.into(),
+                project_id: Some(project.into()),
+                ..Default::default()
+            },
+            "sa.json".into(),
+        )
+    }
+
+    fn on(
+        resource: &str,
+        project: Option<&str>,
+        ancestors: &[&str],
+        role: &str,
+        member: &str,
+    ) -> ResourcePolicy {
+        ResourcePolicy {
+            resource: resource.into(),
+            bindings: vec![Binding {
+                role: role.into(),
+                members: vec![member.into()],
+                condition: None,
+            }],
+            project: project.map(str::to_string),
+            path: "policies.json".into(),
+            line: 1,
+            ancestors: ancestors.iter().map(|a| a.to_string()).collect(),
+        }
+    }
+
+    fn edges(inv: &Inventory, kind: EdgeKind) -> Vec<(String, String)> {
+        let mut e: Vec<(String, String)> = inv
+            .edges
+            .iter()
+            .filter(|e| e.kind == kind)
+            .map(|e| (e.from.clone(), e.to.clone()))
+            .collect();
+        e.sort();
+        e
+    }
+
+    const AGENT: &str = "agent@tools.iam.gserviceaccount.com";
+
+    #[test]
+    fn permissions_set_the_level_and_the_powers_not_the_name() {
+        let input = GcpInput {
+            roles: vec![(
+                Role {
+                    name: "projects/tools/roles/storageAdmin".into(),
+                    included_permissions: Some(vec![
+                        "storage.objects.get".into(),
+                        "storage.objects.list".into(),
+                    ]),
+                    ..Default::default()
+                },
+                "roles.json".into(),
+            )],
+            ..Default::default()
+        };
+        let roles = Roles::of(&input);
+        // Named admin, but only reads.
+        assert_eq!(
+            roles.level("projects/tools/roles/storageAdmin"),
+            (AccessLevel::Read, false)
+        );
+        assert_eq!(
+            roles.level("roles/storage.admin"),
+            (AccessLevel::Admin, true)
+        );
+        assert_eq!(
+            roles.powers("projects/tools/roles/storageAdmin"),
+            (vec![], false)
+        );
+        let (powers, inferred) = roles.powers("roles/iam.serviceAccountKeyAdmin");
+        assert_eq!(
+            powers,
+            [("iam.serviceAccountKeys.create", Power::CreateKey)]
+        );
+        assert!(inferred);
+        assert_eq!(
+            permission_level("bigquery.tables.getData"),
+            AccessLevel::Read
+        );
+        assert_eq!(permission_level("bigquery.jobs.create"), AccessLevel::Write);
+        assert_eq!(
+            permission_level("iam.serviceAccounts.getAccessToken"),
+            AccessLevel::Write
+        );
+        assert_eq!(
+            permission_level("iam.serviceAccountKeys.create"),
+            AccessLevel::Admin
+        );
+        assert_eq!(
+            permission_level("storage.buckets.setIamPolicy"),
+            AccessLevel::Admin
+        );
+        assert_eq!(permission_level("iam.roles.list"), AccessLevel::Read);
+    }
+
+    #[test]
+    fn a_folder_binding_covers_the_accounts_of_the_projects_under_it_only() {
+        let inside = "deployer@tools.iam.gserviceaccount.com";
+        let outside = "other@elsewhere.iam.gserviceaccount.com";
+        let rm = "//cloudresourcemanager.googleapis.com";
+        let input = GcpInput {
+            accounts: vec![
+                account(AGENT, "tools"),
+                account(inside, "tools"),
+                account(outside, "elsewhere"),
+            ],
+            policies: vec![
+                // The project's place in the hierarchy, from its own search result.
+                on(
+                    &format!("{rm}/projects/tools"),
+                    Some("projects/222"),
+                    &["projects/222", "folders/7", "organizations/1"],
+                    "roles/viewer",
+                    "group:g@example.com",
+                ),
+                on(
+                    &format!("{rm}/projects/elsewhere"),
+                    Some("projects/333"),
+                    &["projects/333", "organizations/1"],
+                    "roles/viewer",
+                    "group:g@example.com",
+                ),
+                on(
+                    &format!("{rm}/folders/7"),
+                    None,
+                    &["folders/7", "organizations/1"],
+                    "roles/iam.serviceAccountTokenCreator",
+                    &format!("serviceAccount:{AGENT}"),
+                ),
+                on(
+                    &format!("{rm}/organizations/1"),
+                    None,
+                    &["organizations/1"],
+                    "roles/iam.serviceAccountKeyAdmin",
+                    &format!("serviceAccount:{inside}"),
+                ),
+            ],
+            ..Default::default()
+        };
+        let inv = normalize(&input);
+        assert_eq!(
+            edges(&inv, EdgeKind::Assumes),
+            [(account_id(AGENT), account_id(inside))]
+        );
+        // The organisation covers both projects' accounts.
+        assert_eq!(
+            edges(&inv, EdgeKind::Escalates),
+            [
+                (account_id(inside), account_id(AGENT)),
+                (account_id(inside), account_id(outside)),
+            ]
+        );
+        let f: GcpIdentityFacts =
+            serde_json::from_value(inv.identity(&account_id(AGENT)).unwrap().facts["gcp"].clone())
+                .unwrap();
+        let powers: Vec<&str> = f
+            .iam_powers
+            .iter()
+            .flatten()
+            .filter_map(|p| p.permission.as_deref())
+            .collect();
+        assert_eq!(
+            powers,
+            [
+                "iam.serviceAccounts.getAccessToken",
+                "iam.serviceAccounts.getOpenIdToken",
+                "iam.serviceAccounts.implicitDelegation",
+                "iam.serviceAccounts.signBlob",
+                "iam.serviceAccounts.signJwt"
+            ]
+        );
+    }
+
+    #[test]
+    fn escalation_keeps_the_three_highest_targets() {
+        let rm = "//cloudresourcemanager.googleapis.com/projects/tools";
+        let mut accounts = vec![account(AGENT, "tools")];
+        let mut policies = vec![on(
+            rm,
+            None,
+            &[],
+            "roles/iam.serviceAccountKeyAdmin",
+            &format!("serviceAccount:{AGENT}"),
+        )];
+        for (i, role) in [
+            "roles/viewer",
+            "roles/owner",
+            "roles/editor",
+            "roles/viewer",
+            "roles/run.admin",
+        ]
+        .iter()
+        .enumerate()
+        {
+            let email = format!("sa{i}@tools.iam.gserviceaccount.com");
+            policies.push(on(
+                &format!("//storage.googleapis.com/bucket{i}"),
+                None,
+                &[],
+                role,
+                &format!("serviceAccount:{email}"),
+            ));
+            accounts.push(account(&email, "tools"));
+        }
+        let inv = normalize(&GcpInput {
+            accounts,
+            policies,
+            ..Default::default()
+        });
+        let to: Vec<String> = edges(&inv, EdgeKind::Escalates)
+            .into_iter()
+            .map(|(_, t)| t)
+            .collect();
+        assert_eq!(
+            to,
+            ["sa1", "sa2", "sa4"]
+                .map(|s| account_id(&format!("{s}@tools.iam.gserviceaccount.com")))
+        );
+    }
+
+    fn github_provider(condition: Option<&str>) -> WorkloadIdentityPoolProvider {
+        WorkloadIdentityPoolProvider {
+            name: "projects/222/locations/global/workloadIdentityPools/gh/providers/actions".into(),
+            attribute_mapping: [
+                ("google.subject", "assertion.sub"),
+                ("attribute.repository", "assertion.repository"),
+                ("attribute.ref", "assertion.ref"),
+            ]
+            .into_iter()
+            .map(|(k, v)| (k.to_string(), v.to_string()))
+            .collect(),
+            attribute_condition: condition.map(str::to_string),
+            oidc: Some(OidcProvider {
+                issuer_uri: Some("https://token.actions.githubusercontent.com/".into()),
+                allowed_audiences: vec![],
+            }),
+            ..Default::default()
+        }
+    }
+
+    #[test]
+    fn a_github_condition_must_compare_the_repository_or_its_owner() {
+        let issues = |c: Option<&str>| condition_issues(&github_provider(c)).len();
+        assert_eq!(issues(None), 1);
+        assert_eq!(issues(Some("  ")), 1);
+        assert_eq!(issues(Some("assertion.ref == 'refs/heads/main'")), 1);
+        assert_eq!(issues(Some("assertion.repository_owner != ''")), 1);
+        // `repository_owner_id` is not `repository_owner`, nor is `repository` them.
+        assert_eq!(
+            issues(Some("assertion.repository_visibility == 'private'")),
+            1
+        );
+        assert_eq!(
+            issues(Some("assertion.repository_owner == 'example-org'")),
+            0
+        );
+        assert_eq!(
+            issues(Some("'example-org/agents' == assertion.repository")),
+            0
+        );
+        assert_eq!(
+            issues(Some("assertion.repository_owner_id in ['123', '456']")),
+            0
+        );
+        assert_eq!(
+            issues(Some("attribute.repository.startsWith('example-org/')")),
+            0
+        );
+    }
+
+    #[test]
+    fn federated_members_grant_the_pools_providers_and_say_whether_pool_wide() {
+        let pool = "principalSet://iam.googleapis.com/projects/222/locations/global/workloadIdentityPools/gh";
+        let sa = |n: &str| format!("{n}@tools.iam.gserviceaccount.com");
+        let on_account = |n: &str, member: String| {
+            on(
+                &format!(
+                    "//iam.googleapis.com/projects/tools/serviceAccounts/{}",
+                    sa(n)
+                ),
+                None,
+                &[],
+                "roles/iam.workloadIdentityUser",
+                &member,
+            )
+        };
+        let input = GcpInput {
+            accounts: vec![account(&sa("wide"), "tools"), account(&sa("repo"), "tools"), account(&sa("ref"), "tools")],
+            policies: vec![
+                on_account("wide", format!("{pool}/*")),
+                on_account("repo", format!("{pool}/attribute.repository/example-org/agents")),
+                on_account("ref", format!("{pool}/attribute.ref/refs/heads/main")),
+                on_account("ref", "principalSet://iam.googleapis.com/projects/222/locations/global/workloadIdentityPools/other/*".into()),
+            ],
+            providers: vec![(github_provider(None), "providers.json".into())],
+            ..Default::default()
+        };
+        let inv = normalize(&input);
+        let provider =
+            provider_id("projects/222/locations/global/workloadIdentityPools/gh/providers/actions");
+        assert_eq!(
+            edges(&inv, EdgeKind::Assumes),
+            [
+                (provider.clone(), account_id(&sa("ref"))),
+                (provider.clone(), account_id(&sa("repo"))),
+                (provider.clone(), account_id(&sa("wide"))),
+            ]
+        );
+        let identity = inv.identity(&provider).expect("the provider");
+        assert_eq!(identity.kind, IdentityKind::GcpWorkloadIdentityProvider);
+        assert_eq!(identity.access_level, Some(AccessLevel::Write));
+        let f: GcpIdentityFacts = serde_json::from_value(identity.facts["gcp"].clone()).unwrap();
+        let p = f.workload_identity_provider.expect("provider facts");
+        assert_eq!(p.github, Some(true));
+        assert_eq!(p.condition_issues.as_ref().map(Vec::len), Some(1));
+        assert_eq!(p.granted.as_ref().map(Vec::len), Some(3));
+        // The repository is narrow; the whole pool and a branch of any repository are not.
+        let wide: Vec<&str> = p
+            .pool_wide
+            .iter()
+            .flatten()
+            .filter_map(|g| g.member.as_deref())
+            .collect();
+        assert_eq!(wide.len(), 2, "{wide:?}");
+        assert!(
+            wide.iter().all(|m| !m.contains("attribute.repository")),
+            "{wide:?}"
+        );
+        // The other pool has no provider read: its member is kept on the account.
+        let f: GcpIdentityFacts = serde_json::from_value(
+            inv.identity(&account_id(&sa("ref"))).unwrap().facts["gcp"].clone(),
+        )
+        .unwrap();
+        assert_eq!(f.impersonated_by.map(|v| v.len()), Some(2));
     }
 }

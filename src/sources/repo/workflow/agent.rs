@@ -75,6 +75,25 @@ pub(super) fn emit_agent_with(
     token_facts(&mut facts, &perm_source, &perms, &ids.token);
     facts.insert("federation".into(), json!(federation(&inputs)));
     facts.insert("role_to_assume".into(), json!(role_to_assume));
+    // `google-github-actions/auth`: the account and provider it signs in with, when
+    // the workflow names them literally.
+    let literal = |key: &str| -> Vec<String> {
+        inputs
+            .get(key)
+            .map(str::trim)
+            .filter(|v| !v.is_empty() && !v.contains("${{"))
+            .map(str::to_string)
+            .into_iter()
+            .collect()
+    };
+    facts.insert(
+        "gcp_service_accounts".into(),
+        json!(literal("service_account")),
+    );
+    facts.insert(
+        "gcp_workload_identity_providers".into(),
+        json!(literal("workload_identity_provider")),
+    );
     let write_scopes = perms.scopes_at_least(AccessLevel::Write);
     facts.insert(
         "holds".into(),
@@ -490,6 +509,8 @@ pub(super) fn insert_defaults(facts: &mut serde_json::Map<String, Json>) {
         ("oidc", json!(false)),
         ("federation", json!([])),
         ("role_to_assume", json!([])),
+        ("gcp_service_accounts", json!([])),
+        ("gcp_workload_identity_providers", json!([])),
         ("static_cloud_keys", json!([])),
         ("secrets", json!([])),
         ("non_model_secrets", json!([])),
