@@ -85,6 +85,34 @@ pub struct Asset {
     pub ancestors: Vec<String>,
 }
 
+/// One line of `gcloud asset export --content-type=resource`: the resource's own
+/// representation under `resource.data`, read only for the asset types below.
+/// <https://cloud.google.com/asset-inventory/docs/reference/rest/v1/Asset#resource>
+#[derive(Debug, Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct ResourceAsset {
+    #[serde(default)]
+    asset_type: String,
+    #[serde(default)]
+    ancestors: Vec<String>,
+    #[serde(default)]
+    resource: Option<AssetResourceBody>,
+}
+
+#[derive(Debug, Deserialize)]
+struct AssetResourceBody {
+    #[serde(default)]
+    data: Option<Box<serde_json::value::RawValue>>,
+}
+
+/// A project's `resource.data`: its id and number.
+#[derive(Debug, Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct ProjectData {
+    project_id: String,
+    project_number: String,
+}
+
 /// A service account as `gcloud iam service-accounts list` prints it.
 #[derive(Debug, Clone, Default, PartialEq, Deserialize)]
 #[serde(rename_all = "camelCase")]
@@ -269,6 +297,9 @@ crate::model::vocabulary! {
         AssetIamPolicy = "gcp-asset-iam-policy",
         ServiceAccounts = "gcp-service-accounts",
         ServiceAccountKeys = "gcp-service-account-keys",
+        /// `gcloud asset export --content-type=resource`: accounts, keys, roles,
+        /// providers and projects as Cloud Asset Inventory stores them.
+        AssetResource = "gcp-asset-resource",
         /// `gcloud iam roles describe|list --format=json`.
         Roles = "gcp-roles",
         /// `gcloud iam workload-identity-pools providers list --format=json`.
@@ -365,6 +396,9 @@ pub fn recognise(text: &str) -> Option<ExportKind> {
         .any(|(k, v)| k == "name" && v.as_deref().is_some_and(|n| n.starts_with("//")));
     if name_ok && has("assetType") && has("iamPolicy") {
         return Some(ExportKind::AssetIamPolicy);
+    }
+    if name_ok && has("assetType") && has("resource") {
+        return Some(ExportKind::AssetResource);
     }
     // `gcloud iam roles describe` prints one role.
     is_role(&keys).then_some(ExportKind::Roles)
@@ -496,6 +530,7 @@ pub fn read_export(
                 )),
             }
         }
+        ExportKind::AssetResource => read_resource_lines(text, shown, input, errors),
         ExportKind::Roles => {
             let roles = if text
                 .trim_start_matches('\u{feff}')
@@ -556,6 +591,87 @@ pub fn read_export(
     errors.len() > before
 }
 
+/// `gcloud asset export --content-type=resource`, line by line: a bad line is an error
+/// naming the file, line and field; the other lines are still read, and asset types
+/// that hold no identity data are passed over.
+fn read_resource_lines(
+    text: &str,
+    shown: &str,
+    input: &mut GcpInput,
+    errors: &mut Vec<SourceError>,
+) {
+    for (i, line) in text.lines().enumerate() {
+        let line = line.trim_start_matches('\u{feff}');
+        if line.trim().is_empty() {
+            continue;
+        }
+        let n = i + 1;
+        let bad = |e: crate::doc::JsonError, what: &str| {
+            SourceKind::Gcp.error(
+                format!("{shown}:{n}:{}", e.column),
+                format!("{what}: {}", crate::doc::JsonError { line: 0, ..e }),
+            )
+        };
+        let asset = match crate::doc::from_json::<ResourceAsset>(line) {
+            Ok(a) => a,
+            Err(e) => {
+                errors.push(bad(e, "not a valid asset export line"));
+                continue;
+            }
+        };
+        let Some(data) = asset.resource.and_then(|r| r.data) else {
+            continue;
+        };
+        let data = data.get();
+        let at = format!("{shown}:{n}");
+        let what = |kind: &str| format!("not a valid {kind} in `resource.data`");
+        match asset.asset_type.as_str() {
+            "iam.googleapis.com/ServiceAccount" => match crate::doc::from_json::<ServiceAccount>(data) {
+                Ok(a) if a.email.contains('@') => input.accounts.push((a, at)),
+                Ok(_) => errors.push(SourceKind::Gcp.error(at, "field `resource.data.email`: not a service account's email")),
+                Err(e) => errors.push(bad(e, &what("service account"))),
+            },
+            "iam.googleapis.com/ServiceAccountKey" => {
+                match crate::doc::from_json::<ServiceAccountKey>(data) {
+                    Ok(k) if k.account_and_id().is_some() => input.keys.push((k, at)),
+                    Ok(_) => errors.push(SourceKind::Gcp.error(at, "field `resource.data.name`: not a key's resource name")),
+                    Err(e) => errors.push(bad(e, &what("service-account key"))),
+                }
+            }
+            "iam.googleapis.com/Role" => match crate::doc::from_json::<Role>(data) {
+                Ok(r) if is_role_name(&r.name) => input.roles.push((r, at)),
+                Ok(_) => errors.push(SourceKind::Gcp.error(at, "field `resource.data.name`: not a role's name")),
+                Err(e) => errors.push(bad(e, &what("role"))),
+            },
+            "iam.googleapis.com/WorkloadIdentityPoolProvider" => {
+                match crate::doc::from_json::<WorkloadIdentityPoolProvider>(data) {
+                    Ok(p) if p.pool_and_id().is_some() => input.providers.push((p, at)),
+                    Ok(_) => errors.push(SourceKind::Gcp.error(at, "field `resource.data.name`: not a provider's resource name")),
+                    Err(e) => errors.push(bad(e, &what("workload identity provider"))),
+                }
+            }
+            // A project: its number and where it sits, as a policy with no bindings.
+            "cloudresourcemanager.googleapis.com/Project" => {
+                match crate::doc::from_json::<ProjectData>(data) {
+                    Ok(p) => input.policies.push(ResourcePolicy {
+                        resource: format!(
+                            "//cloudresourcemanager.googleapis.com/projects/{}",
+                            p.project_id
+                        ),
+                        bindings: Vec::new(),
+                        project: Some(format!("projects/{}", p.project_number)),
+                        path: shown.to_string(),
+                        line: u32::try_from(n).unwrap_or(u32::MAX),
+                        ancestors: asset.ancestors,
+                    }),
+                    Err(e) => errors.push(bad(e, &what("project"))),
+                }
+            }
+            _ => {}
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -611,6 +727,50 @@ mod tests {
         for &kind in ExportKind::ALL {
             assert_eq!(ExportKind::parse(kind.as_str()), Some(kind));
         }
+    }
+
+    #[test]
+    fn a_resource_export_gives_accounts_keys_roles_providers_and_projects() {
+        let lines = [
+            r#"{"name": "//cloudresourcemanager.googleapis.com/projects/222", "assetType": "cloudresourcemanager.googleapis.com/Project", "ancestors": ["projects/222", "folders/7", "organizations/1"], "resource": {"version": "v1", "data": {"projectId": "tools", "projectNumber": "222", "lifecycleState": "ACTIVE"}}}"#,
+            r#"{"name": "//iam.googleapis.com/projects/tools/serviceAccounts/100", "assetType": "iam.googleapis.com/ServiceAccount", "resource": {"data": {"email": "agent@tools.iam.gserviceaccount.com", "name": "projects/tools/serviceAccounts/agent@tools.iam.gserviceaccount.com", "projectId": "tools", "uniqueId": "100", "description": "nhi:agent"}}}"#,
+            r#"{"name": "//iam.googleapis.com/projects/tools/serviceAccounts/100/keys/k1", "assetType": "iam.googleapis.com/ServiceAccountKey", "resource": {"data": {"name": "projects/tools/serviceAccounts/agent@tools.iam.gserviceaccount.com/keys/k1", "keyType": "USER_MANAGED", "validAfterTime": "2026-01-01T00:00:00Z", "validBeforeTime": "9999-12-31T23:59:59Z"}}}"#,
+            r#"{"name": "//iam.googleapis.com/projects/tools/roles/runner", "assetType": "iam.googleapis.com/Role", "resource": {"data": {"name": "projects/tools/roles/runner", "includedPermissions": ["storage.objects.get"]}}}"#,
+            r#"{"name": "//iam.googleapis.com/projects/222/locations/global/workloadIdentityPools/gh/providers/actions", "assetType": "iam.googleapis.com/WorkloadIdentityPoolProvider", "resource": {"data": {"name": "projects/222/locations/global/workloadIdentityPools/gh/providers/actions", "oidc": {"issuerUri": "https://token.actions.githubusercontent.com"}}}}"#,
+            r#"{"name": "//storage.googleapis.com/bucket", "assetType": "storage.googleapis.com/Bucket", "resource": {"data": {"name": "bucket"}}}"#,
+            r#"{"name": "//iam.googleapis.com/projects/tools/serviceAccounts/101", "assetType": "iam.googleapis.com/ServiceAccount", "resource": {"data": {"email": "x", "disabled": "sk-not-a-bool"}}}"#,
+        ];
+        let text = lines.join("\n");
+        assert_eq!(recognise(&text), Some(ExportKind::AssetResource));
+        let mut input = GcpInput::default();
+        let mut errors = Vec::new();
+        assert!(read_export(
+            ExportKind::AssetResource,
+            &text,
+            "resources.json",
+            &mut input,
+            &mut errors
+        ));
+        assert_eq!(input.accounts.len(), 1);
+        assert_eq!(input.accounts[0].1, "resources.json:2");
+        assert_eq!(input.keys.len(), 1);
+        assert_eq!(input.roles.len(), 1);
+        assert_eq!(input.providers.len(), 1);
+        assert_eq!(input.policies.len(), 1);
+        let project = &input.policies[0];
+        assert_eq!(
+            (project.resource.as_str(), project.project.as_deref()),
+            (
+                "//cloudresourcemanager.googleapis.com/projects/tools",
+                Some("projects/222")
+            )
+        );
+        assert_eq!(project.ancestors, ["projects/222", "folders/7", "organizations/1"]);
+        // The bad line is named with its field; its value is not shown.
+        assert_eq!(errors.len(), 1, "{errors:?}");
+        assert!(errors[0].location.starts_with("resources.json:7:"), "{errors:?}");
+        assert!(errors[0].message.contains("`disabled`"), "{errors:?}");
+        assert!(!errors[0].message.contains("sk-not"), "{errors:?}");
     }
 
     #[test]

@@ -638,8 +638,16 @@ pub fn normalize_at(input: &GcpInput, now: time::OffsetDateTime) -> Inventory {
             a.listed = Some(account);
         }
     }
+    // A key's name may give its account by unique id rather than email.
+    let by_unique_id: BTreeMap<&str, &str> = input
+        .accounts
+        .iter()
+        .filter_map(|(a, _)| Some((a.unique_id.as_deref()?, a.email.as_str())))
+        .collect();
     for (key, _) in &input.keys {
-        if let Some((email, _)) = key.account_and_id() {
+        if let Some((account, _)) = key.account_and_id() {
+            // An id no listing names stays the account's name: the key is not dropped.
+            let email = by_unique_id.get(account).copied().unwrap_or(account);
             entry(&mut accounts, email);
             if let Some(a) = accounts.get_mut(&email.to_ascii_lowercase()) {
                 a.keys.push(key);
