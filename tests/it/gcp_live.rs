@@ -38,8 +38,13 @@ fn served_files() -> Vec<PathBuf> {
         .map(|e| e.unwrap().path())
         .filter(|p| {
             let name = p.file_name().unwrap().to_str().unwrap();
-            name == "iam-policies.json"
-                || name == "service-accounts.json"
+            [
+                "iam-policies.json",
+                "service-accounts.json",
+                "roles.json",
+                "workload-identity-providers.json",
+            ]
+            .contains(&name)
                 || (name.starts_with("keys-") && name.ends_with(".json"))
         })
         .collect();
@@ -53,12 +58,16 @@ struct Google {
     policies: Vec<Value>,
     accounts: Vec<Value>,
     keys: BTreeMap<String, Vec<Value>>,
+    /// Predefined and custom roles.
+    roles: Vec<Value>,
+    /// Workload identity pool providers; their pools are in their names.
+    providers: Vec<Value>,
+    /// The projects (id, number), from the policies' Project assets.
+    projects: Vec<(String, String)>,
     /// Answers to give once, before the real one, per path.
     first: Arc<Mutex<BTreeMap<String, Vec<ResponseTemplate>>>>,
     /// Paths answered with this instead, always.
     always: BTreeMap<String, ResponseTemplate>,
-    /// Projects of the organisation (Project assets).
-    org_projects: Vec<String>,
 }
 
 impl Google {
@@ -67,17 +76,33 @@ impl Google {
         for f in served_files() {
             let name = f.file_name().unwrap().to_str().unwrap().to_string();
             let items = read(&f).as_array().unwrap().clone();
-            if name == "iam-policies.json" {
-                g.policies = items;
-            } else if name == "service-accounts.json" {
-                g.accounts = items;
-            } else {
-                for key in items {
-                    let email = key["name"].as_str().unwrap().split('/').nth(3).unwrap();
-                    g.keys.entry(email.to_string()).or_default().push(key);
+            match name.as_str() {
+                "iam-policies.json" => g.policies = items,
+                "service-accounts.json" => g.accounts = items,
+                "roles.json" => g.roles = items,
+                "workload-identity-providers.json" => g.providers = items,
+                _ => {
+                    for key in items {
+                        let email = key["name"].as_str().unwrap().split('/').nth(3).unwrap();
+                        g.keys.entry(email.to_string()).or_default().push(key);
+                    }
                 }
             }
         }
+        g.projects = g
+            .policies
+            .iter()
+            .filter(|p| p["assetType"] == "cloudresourcemanager.googleapis.com/Project")
+            .map(|p| {
+                let id = p["resource"].as_str().unwrap().rsplit('/').next().unwrap();
+                let number = p["project"]
+                    .as_str()
+                    .unwrap()
+                    .trim_start_matches("projects/");
+                (id.to_string(), number.to_string())
+            })
+            .collect();
+        assert!(g.projects.len() >= 2, "the scenario has its projects");
         g
     }
 
@@ -88,6 +113,57 @@ impl Google {
             .entry(path.to_string())
             .or_default()
             .push(answer);
+    }
+
+    /// A project's number, from its id or number.
+    fn number(&self, project: &str) -> Option<&str> {
+        self.projects
+            .iter()
+            .find(|(id, number)| id == project || number == project)
+            .map(|(_, number)| number.as_str())
+    }
+
+    /// The policies under a search scope: all of an organisation's, a project's own.
+    fn policies_in(&self, scope: &str) -> Vec<Value> {
+        self.policies
+            .iter()
+            .filter(|p| match scope.split_once('/') {
+                Some(("organizations", _)) => p["organization"] == scope,
+                Some(("projects", id)) => self
+                    .number(id)
+                    .is_some_and(|n| p["project"] == format!("projects/{n}")),
+                _ => false,
+            })
+            .cloned()
+            .collect()
+    }
+
+    /// The pools of a project (`projects/N/locations/global/workloadIdentityPools/P`),
+    /// from its providers' names.
+    fn pools_of(&self, project: &str) -> Vec<Value> {
+        let Some(number) = self.number(project) else {
+            return Vec::new();
+        };
+        let prefix = format!("projects/{number}/locations/global/workloadIdentityPools/");
+        let names: BTreeSet<&str> = self
+            .providers
+            .iter()
+            .filter_map(|p| p["name"].as_str()?.split_once("/providers/"))
+            .map(|(pool, _)| pool)
+            .filter(|pool| pool.starts_with(&prefix))
+            .collect();
+        names
+            .into_iter()
+            .map(|name| json!({"name": name, "state": "ACTIVE"}))
+            .collect()
+    }
+
+    /// The objects of `list` whose `name` starts with `prefix`.
+    fn named(list: &[Value], prefix: &str) -> Vec<Value> {
+        list.iter()
+            .filter(|v| v["name"].as_str().is_some_and(|n| n.starts_with(prefix)))
+            .cloned()
+            .collect()
     }
 }
 
@@ -137,27 +213,27 @@ impl Respond for Google {
 impl Google {
     /// The documented answer to a request, when it is one the fake knows.
     fn answer(&self, req: &Request) -> Option<Value> {
-        let path = req.url.path();
-        if path.ends_with(":searchAllIamPolicies") {
-            return Some(page(req, "results", &self.policies, 1));
+        let path = req.url.path().trim_start_matches("/v1/");
+        if let Some(scope) = path.strip_suffix(":searchAllIamPolicies") {
+            return Some(page(req, "results", &self.policies_in(scope), 1));
         }
         if path.ends_with(":searchAllResources") {
             let projects: Vec<Value> = self
-                .org_projects
+                .projects
                 .iter()
-                .map(|p| {
+                .map(|(id, number)| {
                     json!({
-                        "name": format!("//cloudresourcemanager.googleapis.com/projects/{p}"),
+                        "name": format!("//cloudresourcemanager.googleapis.com/projects/{number}"),
                         "assetType": "cloudresourcemanager.googleapis.com/Project",
-                        "project": "projects/123456789012",
-                        "displayName": p,
-                        "additionalAttributes": {"projectId": p},
+                        "project": format!("projects/{number}"),
+                        "displayName": id,
+                        "additionalAttributes": {"projectId": id},
                     })
                 })
                 .collect();
             return Some(page(req, "results", &projects, 500));
         }
-        let parts: Vec<&str> = path.trim_start_matches("/v1/").split('/').collect();
+        let parts: Vec<&str> = path.split('/').collect();
         match parts.as_slice() {
             ["projects", p, "serviceAccounts"] => {
                 let accounts: Vec<Value> = self
@@ -173,6 +249,30 @@ impl Google {
                     Some(keys) => json!({ "keys": keys }),
                     None => json!({}),
                 })
+            }
+            ["roles"] => Some(page(req, "roles", &Google::named(&self.roles, "roles/"), 1)),
+            ["organizations" | "projects", _, "roles"] => {
+                let custom = Google::named(&self.roles, &format!("{path}/"));
+                Some(page(req, "roles", &custom, 1))
+            }
+            [
+                "projects",
+                p,
+                "locations",
+                "global",
+                "workloadIdentityPools",
+            ] => Some(page(req, "workloadIdentityPools", &self.pools_of(p), 1)),
+            [
+                "projects",
+                _,
+                "locations",
+                "global",
+                "workloadIdentityPools",
+                _,
+                "providers",
+            ] => {
+                let providers = Google::named(&self.providers, &format!("{path}/"));
+                Some(page(req, "workloadIdentityPoolProviders", &providers, 1))
             }
             _ => None,
         }
@@ -261,6 +361,17 @@ fn errors_of(report: &Value) -> Vec<(String, String)> {
         .collect()
 }
 
+/// The ids of the report's Google Cloud identities.
+fn gcp_identities(report: &Value) -> BTreeSet<&str> {
+    report["inventory"]["identities"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|i| i["provider"] == "gcp")
+        .map(|i| i["id"].as_str().unwrap())
+        .collect()
+}
+
 /// The inventory without where each thing was read (a URL live, a file offline).
 fn without_locations(report: &Value) -> Value {
     fn strip(v: &mut Value) {
@@ -296,10 +407,16 @@ fn without_locations(report: &Value) -> Value {
 #[test]
 fn the_live_crawl_reads_what_the_gcloud_files_hold_and_its_export_scans_the_same() {
     let rt = runtime();
-    let google = Google::scenario();
+    let mut google = Google::scenario();
+    // A predefined role no binding names: Google lists it, the crawl drops it.
+    let unbound = "roles/unbound.viewer";
+    google.roles.push(json!({
+        "name": unbound, "title": "Unbound Viewer", "stage": "GA", "etag": "AA==",
+        "includedPermissions": ["unbound.things.list"],
+    }));
     // Quota first on the policy search, a server error first on one key listing.
     google.once(
-        &format!("/v1/projects/{PROJECT}:searchAllIamPolicies"),
+        &format!("/v1/organizations/{ORG}:searchAllIamPolicies"),
         google_error(
             429,
             "RESOURCE_EXHAUSTED",
@@ -313,9 +430,12 @@ fn the_live_crawl_reads_what_the_gcloud_files_hold_and_its_export_scans_the_same
         ),
         ResponseTemplate::new(503).set_body_string("Service Unavailable"),
     );
+    let policy_pages = google.policies_in(&format!("organizations/{ORG}")).len();
+    let role_pages = Google::named(&google.roles, "roles/").len();
+    let google_policies = google.policies.clone();
     let server = rt.block_on(start(google));
 
-    let live = scan_json(&["--gcp-project", PROJECT], &server, 0);
+    let live = scan_json(&["--gcp-organization", ORG], &server, 0);
     assert_eq!(live["errors"], json!([]), "{}", live["errors"]);
     assert_eq!(live["partial"], false);
 
@@ -328,15 +448,17 @@ fn the_live_crawl_reads_what_the_gcloud_files_hold_and_its_export_scans_the_same
     }
     let from_files = offline(&files, 0);
     assert_eq!(without_locations(&live), without_locations(&from_files));
-    assert!(
-        live["inventory"]["identities"]
-            .as_array()
-            .unwrap()
-            .iter()
-            .filter(|i| i["provider"] == "gcp")
-            .count()
-            >= 5
-    );
+    // Both projects' accounts were read, the second project known only from the
+    // organisation's Project assets.
+    let accounts = read(&scenario().join("service-accounts.json"));
+    let identities = gcp_identities(&live);
+    for a in accounts.as_array().unwrap() {
+        let id = format!("gcp:serviceAccount:{}", a["email"].as_str().unwrap());
+        assert!(
+            identities.contains(id.as_str()),
+            "{id} not in {identities:?}"
+        );
+    }
     // Live locations say which request read them.
     let grant = live["inventory"]["grants"]
         .as_array()
@@ -347,7 +469,7 @@ fn the_live_crawl_reads_what_the_gcloud_files_hold_and_its_export_scans_the_same
     let shown = serde_json::to_string(&grant["location"]).unwrap();
     assert!(
         shown.contains("GET ")
-            && shown.contains("/v1/projects/example-project:searchAllIamPolicies"),
+            && shown.contains(&format!("/v1/organizations/{ORG}:searchAllIamPolicies")),
         "{shown}"
     );
 
@@ -357,8 +479,8 @@ fn the_live_crawl_reads_what_the_gcloud_files_hold_and_its_export_scans_the_same
         &[
             "export",
             "gcp",
-            "--gcp-project",
-            PROJECT,
+            "--gcp-organization",
+            ORG,
             "--output",
             out.to_str().unwrap(),
         ],
@@ -367,10 +489,51 @@ fn the_live_crawl_reads_what_the_gcloud_files_hold_and_its_export_scans_the_same
     assert_eq!(run.code, Some(0), "{}", run.stderr);
     let exported = offline(&out, 0);
     assert_eq!(without_locations(&live), without_locations(&exported));
+    // The names each roles and providers file holds (empty ones left out).
+    let mut written: BTreeMap<String, BTreeSet<String>> = BTreeMap::new();
     for entry in std::fs::read_dir(&out).unwrap() {
-        let text = std::fs::read_to_string(entry.unwrap().path()).unwrap();
+        let path = entry.unwrap().path();
+        let text = std::fs::read_to_string(&path).unwrap();
         assert!(!text.contains(TOKEN));
+        let file = path.file_name().unwrap().to_str().unwrap().to_string();
+        if file.starts_with("roles-") || file.starts_with("workload-identity-providers-") {
+            for item in serde_json::from_str::<Value>(&text)
+                .unwrap()
+                .as_array()
+                .unwrap()
+            {
+                let name = item["name"].as_str().unwrap().to_string();
+                written.entry(file.clone()).or_default().insert(name);
+            }
+        }
     }
+    // Roles and providers as the scenario's gcloud files hold them, each in the file of
+    // where it was listed: the predefined roles some binding names (the unbound one
+    // dropped), the custom roles by parent, the providers by pool.
+    let mut want: BTreeMap<String, BTreeSet<String>> = BTreeMap::new();
+    let listed = |file: &str| read(&scenario().join(file)).as_array().unwrap().clone();
+    let bound: BTreeSet<&str> = google_policies
+        .iter()
+        .flat_map(|p| p["policy"]["bindings"].as_array().unwrap())
+        .map(|b| b["role"].as_str().unwrap())
+        .collect();
+    for role in listed("roles.json") {
+        let name = role["name"].as_str().unwrap();
+        let file = match name.split_once("/roles/") {
+            Some((parent, _)) => format!("roles-{}.json", parent.replace('/', "_")),
+            None if bound.contains(name) => "roles-predefined.json".to_string(),
+            None => continue,
+        };
+        want.entry(file).or_default().insert(name.to_string());
+    }
+    for provider in listed("workload-identity-providers.json") {
+        let name = provider["name"].as_str().unwrap();
+        let parts: Vec<&str> = name.split('/').collect();
+        let file = format!("workload-identity-providers-{}-{}.json", parts[1], parts[5]);
+        want.entry(file).or_default().insert(name.to_string());
+    }
+    assert!(want.contains_key("roles-predefined.json"));
+    assert_eq!(written, want);
 
     let requests = rt.block_on(server.received_requests()).unwrap();
     check_against_discovery(&requests);
@@ -378,22 +541,33 @@ fn the_live_crawl_reads_what_the_gcloud_files_hold_and_its_export_scans_the_same
         let auth = r.headers.get("authorization").unwrap().to_str().unwrap();
         assert_eq!(auth, format!("Bearer {TOKEN}"));
     }
-    // Paging was followed: two policy pages, the retried ones asked twice.
+    // Paging was followed (a page per result, the retried one asked twice), for the scan
+    // and the export.
     let asked = |p: &str| requests.iter().filter(|r| r.url.path() == p).count();
     assert_eq!(
-        asked(&format!("/v1/projects/{PROJECT}:searchAllIamPolicies")),
-        2 * 2 + 1
+        asked(&format!("/v1/organizations/{ORG}:searchAllIamPolicies")),
+        2 * policy_pages + 1
     );
+    assert_eq!(
+        asked("/v1/roles"),
+        2 * role_pages,
+        "a page per predefined role"
+    );
+    for r in requests.iter().filter(|r| r.url.path().ends_with("/roles")) {
+        assert!(
+            r.url.query_pairs().any(|(k, v)| k == "view" && v == "FULL"),
+            "{}",
+            r.url
+        );
+    }
 }
 
 #[test]
-fn an_organisation_is_crawled_through_its_projects_and_a_refused_call_is_named_with_its_permission()
-{
+fn projects_are_crawled_each_and_a_refused_call_is_named_with_its_permission() {
     let rt = runtime();
     let mut google = Google::scenario();
-    google.org_projects = vec![PROJECT.into(), "other-project".into()];
     google.always.insert(
-        "/v1/projects/other-project/serviceAccounts".into(),
+        "/v1/projects/tools-project/serviceAccounts".into(),
         google_error(
             403,
             "PERMISSION_DENIED",
@@ -401,39 +575,87 @@ fn an_organisation_is_crawled_through_its_projects_and_a_refused_call_is_named_w
         ),
     );
     let server = rt.block_on(start(google));
-    let report = scan_json(&["--gcp-organization", ORG], &server, 3);
+    let report = scan_json(
+        &["--gcp-project", PROJECT, "--gcp-project", "tools-project"],
+        &server,
+        3,
+    );
     assert_eq!(report["partial"], true);
     let errors = errors_of(&report);
     assert_eq!(
         errors,
         [(
-            "iam.projects.serviceAccounts.list projects/other-project".to_string(),
+            "iam.projects.serviceAccounts.list projects/tools-project".to_string(),
             "permission denied (403 PERMISSION_DENIED): the caller needs \
-             iam.serviceAccounts.list on projects/other-project"
+             iam.serviceAccounts.list on projects/tools-project"
                 .to_string()
         )]
     );
-    // The rest went on: the organisation's bindings, the other project's accounts.
-    let ids: BTreeSet<&str> = report["inventory"]["identities"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|i| i["id"].as_str().unwrap())
-        .collect();
+    // The rest went on: each project's bindings, the other project's accounts.
+    let ids = gcp_identities(&report);
     assert!(ids.contains(
         format!("gcp:serviceAccount:deployer@{PROJECT}.iam.gserviceaccount.com").as_str()
     ));
     let requests = rt.block_on(server.received_requests()).unwrap();
     check_against_discovery(&requests);
+    let paths: BTreeSet<&str> = requests.iter().map(|r| r.url.path()).collect();
+    for project in [PROJECT, "tools-project"] {
+        assert!(paths.contains(format!("/v1/projects/{project}:searchAllIamPolicies").as_str()));
+        assert!(paths.contains(format!("/v1/projects/{project}/roles").as_str()));
+    }
     assert!(
-        requests
-            .iter()
-            .any(|r| r.url.path() == format!("/v1/organizations/{ORG}:searchAllIamPolicies"))
+        !paths.iter().any(|p| p.contains("organizations")),
+        "{paths:?}"
     );
+}
+
+#[test]
+fn a_refused_pool_listing_is_named_with_its_permission_and_the_crawl_goes_on() {
+    let rt = runtime();
+    let mut google = Google::scenario();
+    let pools = "/v1/projects/tools-project/locations/global/workloadIdentityPools";
+    google.always.insert(
+        pools.into(),
+        google_error(
+            403,
+            "PERMISSION_DENIED",
+            "Permission 'iam.workloadIdentityPools.list' denied on resource",
+        ),
+    );
+    let server = rt.block_on(start(google));
+    let report = scan_json(&["--gcp-organization", ORG], &server, 3);
+    assert_eq!(report["partial"], true);
+    assert_eq!(
+        errors_of(&report),
+        [(
+            "iam.projects.locations.workloadIdentityPools.list projects/tools-project".to_string(),
+            "permission denied (403 PERMISSION_DENIED): the caller needs \
+             iam.workloadIdentityPools.list on projects/tools-project"
+                .to_string()
+        )]
+    );
+    // The rest went on: the accounts of both projects, the roles; no provider was asked
+    // for, as no pool was listed.
+    let requests = rt.block_on(server.received_requests()).unwrap();
+    check_against_discovery(&requests);
+    let paths: BTreeSet<&str> = requests.iter().map(|r| r.url.path()).collect();
+    assert!(paths.contains(pools));
+    for p in [
+        "/v1/projects/example-project/serviceAccounts",
+        "/v1/projects/tools-project/serviceAccounts",
+        "/v1/projects/tools-project/roles",
+        "/v1/roles",
+    ] {
+        assert!(paths.contains(p), "{p} not asked: {paths:?}");
+    }
     assert!(
-        requests
-            .iter()
-            .any(|r| r.url.path() == format!("/v1/organizations/{ORG}:searchAllResources"))
+        !paths.iter().any(|p| p.ends_with("/providers")),
+        "{paths:?}"
+    );
+    let ids = gcp_identities(&report);
+    assert!(
+        ids.contains("gcp:serviceAccount:release-agent@tools-project.iam.gserviceaccount.com"),
+        "{ids:?}"
     );
 }
 
@@ -459,6 +681,13 @@ fn hostile_answers_are_errors_naming_the_call_and_the_scan_goes_on() {
         ),
         ResponseTemplate::new(200).set_body_json(json!({"keys": 7})),
     );
+    // A pool whose name would steer the providers' request elsewhere.
+    google.always.insert(
+        format!("/v1/projects/{PROJECT}/locations/global/workloadIdentityPools"),
+        ResponseTemplate::new(200).set_body_json(json!({"workloadIdentityPools": [
+            {"name": "projects/123456789012/locations/global/workloadIdentityPools/../../../../roles"}
+        ]})),
+    );
     // An answer that never comes in time.
     google.always.insert(
         format!(
@@ -475,7 +704,10 @@ fn hostile_answers_are_errors_naming_the_call_and_the_scan_goes_on() {
         3,
     );
     let errors: BTreeMap<String, String> = errors_of(&report).into_iter().collect();
-    assert_eq!(errors.len(), 4, "{errors:?}");
+    assert_eq!(errors.len(), 5, "{errors:?}");
+    let pool =
+        &errors[&format!("iam.projects.locations.workloadIdentityPools.list projects/{PROJECT}")];
+    assert!(pool.contains("not a pool's resource name"), "{pool}");
     let slow = &errors[&format!(
         "iam.projects.serviceAccounts.keys.list projects/{PROJECT}/serviceAccounts/123456789012-compute@developer.gserviceaccount.com"
     )];
@@ -499,6 +731,13 @@ fn hostile_answers_are_errors_naming_the_call_and_the_scan_goes_on() {
         .map(|c| c["key_id"].as_str().unwrap())
         .collect();
     assert_eq!(creds, ["0a1b2c3d4e5f60718293a4b5c6d7e8f901234567"]);
+    let requests = rt.block_on(server.received_requests()).unwrap();
+    assert!(
+        requests
+            .iter()
+            .all(|r| !r.url.path().ends_with("/providers")),
+        "a request on the hostile pool's path"
+    );
 }
 
 #[test]
@@ -526,6 +765,14 @@ fn refused_credentials_stop_the_crawl_and_nothing_is_sent_after() {
                     .to_string()
             ),
             (
+                format!("iam.projects.locations.workloadIdentityPools.list projects/{PROJECT}"),
+                "not sent: the crawl stopped (the credentials were refused)".to_string()
+            ),
+            (
+                format!("iam.projects.roles.list projects/{PROJECT}"),
+                "not sent: the crawl stopped (the credentials were refused)".to_string()
+            ),
+            (
                 format!("iam.projects.serviceAccounts.list projects/{PROJECT}"),
                 "not sent: the crawl stopped (the credentials were refused)".to_string()
             ),
@@ -535,7 +782,7 @@ fn refused_credentials_stop_the_crawl_and_nothing_is_sent_after() {
     assert!(
         requests
             .iter()
-            .all(|r| !r.url.path().contains("/serviceAccounts")),
+            .all(|r| r.url.path().ends_with(":searchAllIamPolicies")),
         "a request after the refusal"
     );
 }

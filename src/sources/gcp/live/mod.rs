@@ -1,7 +1,9 @@
 //! The live Google Cloud crawl: the Cloud Asset Inventory API for what covers an
 //! organisation in one call family (`searchAllIamPolicies` for every binding,
 //! `searchAllResources` for its projects) and the IAM API for what it lacks (service
-//! accounts with their descriptions, keys with their type, origin and validity).
+//! accounts with their descriptions, keys with their type, origin and validity, the
+//! permissions of the roles the bindings name, custom roles, and the providers of
+//! workload identity pools).
 //!
 //! What the crawl reads is kept as [`Document`]s shaped exactly as the `gcloud` command
 //! of the same name prints them (a JSON list of the API's objects), so the offline reader
@@ -11,6 +13,7 @@
 
 mod client;
 
+use std::collections::BTreeSet;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
@@ -200,6 +203,14 @@ pub struct Crawl {
     pub requests: u64,
 }
 
+impl Crawl {
+    /// Keeps a listing's document and its failure.
+    fn add(&mut self, (doc, error): (Document, Option<SourceError>)) {
+        self.documents.push(doc);
+        self.errors.extend(error);
+    }
+}
+
 const SEARCH_POLICIES: Call = Call {
     id: "cloudasset.searchAllIamPolicies",
     permission: "cloudasset.assets.searchAllIamPolicies",
@@ -215,6 +226,26 @@ const LIST_ACCOUNTS: Call = Call {
 const LIST_KEYS: Call = Call {
     id: "iam.projects.serviceAccounts.keys.list",
     permission: "iam.serviceAccountKeys.list",
+};
+const LIST_ROLES: Call = Call {
+    id: "iam.roles.list",
+    permission: "iam.roles.list",
+};
+const LIST_ORG_ROLES: Call = Call {
+    id: "iam.organizations.roles.list",
+    permission: "iam.roles.list",
+};
+const LIST_PROJECT_ROLES: Call = Call {
+    id: "iam.projects.roles.list",
+    permission: "iam.roles.list",
+};
+const LIST_POOLS: Call = Call {
+    id: "iam.projects.locations.workloadIdentityPools.list",
+    permission: "iam.workloadIdentityPools.list",
+};
+const LIST_PROVIDERS: Call = Call {
+    id: "iam.projects.locations.workloadIdentityPools.providers.list",
+    permission: "iam.workloadIdentityPoolProviders.list",
 };
 /// The asset type of a project in Cloud Asset Inventory.
 const PROJECT_ASSET: &str = "cloudresourcemanager.googleapis.com/Project";
@@ -250,19 +281,28 @@ async fn crawl_async(opts: &LiveOptions) -> Result<Crawl, SourceError> {
     let policy_reads = join_all(scopes.iter().map(|s| search_policies(&client, s)));
     let project_reads = join_all(orgs.iter().map(|o| org_projects(&client, o)));
     let (policies, found) = futures::join!(policy_reads, project_reads);
-    for (doc, error) in policies {
-        crawl.documents.push(doc);
-        crawl.errors.extend(error);
-    }
+    policies.into_iter().for_each(|read| crawl.add(read));
     for (ids, error) in found {
         projects.extend(ids);
         crawl.errors.extend(error);
     }
     projects.sort();
     projects.dedup();
+    let parents: Vec<String> = orgs
+        .iter()
+        .map(|o| format!("organizations/{o}"))
+        .chain(projects.iter().map(|p| format!("projects/{p}")))
+        .collect();
+    let bound = bound_roles(&crawl.documents);
 
-    // The service accounts of each project, then the keys of each account.
-    let listed = join_all(projects.iter().map(|p| list_accounts(&client, p))).await;
+    // The service accounts and workload identity pools of each project, the custom roles
+    // of each organisation and project, and the predefined roles the bindings name.
+    let (listed, pools, custom, predefined) = futures::join!(
+        join_all(projects.iter().map(|p| list_accounts(&client, p))),
+        join_all(projects.iter().map(|p| list_pools(&client, p))),
+        join_all(parents.iter().map(|p| custom_roles(&client, p))),
+        predefined_roles(&client, &bound),
+    );
     let mut emails = Vec::new();
     for (doc, error) in listed {
         emails.extend(doc.items.iter().filter_map(|a| {
@@ -270,19 +310,33 @@ async fn crawl_async(opts: &LiveOptions) -> Result<Crawl, SourceError> {
             let project = a.get("projectId").and_then(Value::as_str);
             Some((project.map(str::to_string), email.to_string()))
         }));
-        crawl.documents.push(doc);
-        crawl.errors.extend(error);
+        crawl.add((doc, error));
     }
-    let keys = join_all(
-        emails
-            .iter()
-            .map(|(p, e)| list_keys(&client, p.as_deref(), e)),
-    )
-    .await;
-    for (doc, error) in keys {
-        crawl.documents.push(doc);
-        crawl.errors.extend(error);
+    let mut pool_names = Vec::new();
+    for (names, errors) in pools {
+        pool_names.extend(names);
+        crawl.errors.extend(errors);
     }
+    custom.into_iter().for_each(|read| crawl.add(read));
+    if let Some(read) = predefined {
+        crawl.add(read);
+    }
+
+    // The keys of each account, the providers of each pool.
+    let (keys, providers) = futures::join!(
+        join_all(
+            emails
+                .iter()
+                .map(|(p, e)| list_keys(&client, p.as_deref(), e)),
+        ),
+        join_all(
+            pool_names
+                .iter()
+                .map(|(pool, file_id)| list_providers(&client, pool, file_id)),
+        ),
+    );
+    keys.into_iter().for_each(|read| crawl.add(read));
+    providers.into_iter().for_each(|read| crawl.add(read));
     crawl.documents.sort_by(|a, b| a.file.cmp(&b.file));
     crawl.requests = client.requests();
     Ok(crawl)
@@ -323,28 +377,44 @@ fn failed(call: Call, resource: &str, listing: &mut Listing) -> Option<SourceErr
         .map(|f| SourceKind::Gcp.error(format!("{} {resource}", call.id), f.to_string()))
 }
 
+/// Every page of the listing at `url`, and its failure named with the call and its
+/// resource.
+async fn list(
+    client: &Client,
+    call: Call,
+    resource: &str,
+    url: &str,
+    query: &[(&str, String)],
+    items: &'static str,
+) -> (Vec<Value>, Option<SourceError>) {
+    let mut listing = client.list(call, resource, url, query, items).await;
+    let error = failed(call, resource, &mut listing);
+    (listing.items, error)
+}
+
+impl Document {
+    fn new(kind: ExportKind, file: String, url: &str, items: Vec<Value>) -> Document {
+        Document {
+            kind,
+            file,
+            url: format!("GET {url}"),
+            items,
+        }
+    }
+}
+
 async fn search_policies(client: &Client, scope: &str) -> (Document, Option<SourceError>) {
     let url = format!(
         "{}/v1/{scope}:searchAllIamPolicies",
         client.endpoints.cloudasset
     );
-    let mut listing = client
-        .list(
-            SEARCH_POLICIES,
-            scope,
-            &url,
-            &[("pageSize", "500".into())],
-            "results",
-        )
-        .await;
-    let error = failed(SEARCH_POLICIES, scope, &mut listing);
-    let doc = Document {
-        kind: ExportKind::IamPolicySearch,
-        file: file_name("iam-policies", scope),
-        url: format!("GET {url}"),
-        items: listing.items,
-    };
-    (doc, error)
+    let query = [("pageSize", "500".into())];
+    let (items, error) = list(client, SEARCH_POLICIES, scope, &url, &query, "results").await;
+    let file = file_name("iam-policies", scope);
+    (
+        Document::new(ExportKind::IamPolicySearch, file, &url, items),
+        error,
+    )
 }
 
 /// The project ids of an organisation, from its Project assets (`additionalAttributes
@@ -355,21 +425,12 @@ async fn org_projects(client: &Client, org: &str) -> (Vec<String>, Option<Source
         "{}/v1/{scope}:searchAllResources",
         client.endpoints.cloudasset
     );
-    let mut listing = client
-        .list(
-            SEARCH_RESOURCES,
-            &scope,
-            &url,
-            &[
-                ("assetTypes", PROJECT_ASSET.into()),
-                ("pageSize", "500".into()),
-            ],
-            "results",
-        )
-        .await;
-    let error = failed(SEARCH_RESOURCES, &scope, &mut listing);
-    let ids = listing
-        .items
+    let query = [
+        ("assetTypes", PROJECT_ASSET.into()),
+        ("pageSize", "500".into()),
+    ];
+    let (items, error) = list(client, SEARCH_RESOURCES, &scope, &url, &query, "results").await;
+    let ids = items
         .iter()
         .filter_map(|r| {
             let id = r["additionalAttributes"]["projectId"]
@@ -385,11 +446,11 @@ async fn org_projects(client: &Client, org: &str) -> (Vec<String>, Option<Source
     (ids, error)
 }
 
-/// A project id or number as Google allows them (letters, digits, `-`, `.`, `:`), so that a
-/// hostile answer cannot steer a later request's path.
+/// A project id or number as Google allows them (letters, digits, `-`, `.`, `:`, from a
+/// letter or digit), so that a hostile answer cannot steer a later request's path.
 fn valid_id(id: &str) -> bool {
-    !id.is_empty()
-        && id.len() <= 100
+    id.len() <= 100
+        && id.bytes().next().is_some_and(|b| b.is_ascii_alphanumeric())
         && id
             .bytes()
             .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'-' | b'.' | b':'))
@@ -398,23 +459,117 @@ fn valid_id(id: &str) -> bool {
 async fn list_accounts(client: &Client, project: &str) -> (Document, Option<SourceError>) {
     let resource = format!("projects/{project}");
     let url = format!("{}/v1/{resource}/serviceAccounts", client.endpoints.iam);
-    let mut listing = client
-        .list(
-            LIST_ACCOUNTS,
-            &resource,
-            &url,
-            &[("pageSize", "100".into())],
-            "accounts",
-        )
-        .await;
-    let error = failed(LIST_ACCOUNTS, &resource, &mut listing);
-    let doc = Document {
-        kind: ExportKind::ServiceAccounts,
-        file: file_name("service-accounts", project),
-        url: format!("GET {url}"),
-        items: listing.items,
+    let query = [("pageSize", "100".into())];
+    let (items, error) = list(client, LIST_ACCOUNTS, &resource, &url, &query, "accounts").await;
+    let file = file_name("service-accounts", project);
+    (
+        Document::new(ExportKind::ServiceAccounts, file, &url, items),
+        error,
+    )
+}
+
+/// The roles the bindings of the policy searches name.
+fn bound_roles(documents: &[Document]) -> BTreeSet<String> {
+    documents
+        .iter()
+        .filter(|d| d.kind == ExportKind::IamPolicySearch)
+        .flat_map(|d| &d.items)
+        .filter_map(|r| r["policy"]["bindings"].as_array())
+        .flatten()
+        .filter_map(|b| b["role"].as_str().map(str::to_string))
+        .collect()
+}
+
+/// The predefined roles that some binding names, with their permissions; `None` when no
+/// binding names one. Google lists them all, so the rest are dropped.
+async fn predefined_roles(
+    client: &Client,
+    bound: &BTreeSet<String>,
+) -> Option<(Document, Option<SourceError>)> {
+    if !bound.iter().any(|r| r.starts_with("roles/")) {
+        return None;
+    }
+    let url = format!("{}/v1/roles", client.endpoints.iam);
+    // 300 is Google's default page; with every permission a page is large already.
+    let query = [("view", "FULL".into()), ("pageSize", "300".into())];
+    let (mut items, error) = list(client, LIST_ROLES, "roles", &url, &query, "roles").await;
+    items.retain(|r| r["name"].as_str().is_some_and(|n| bound.contains(n)));
+    let file = "roles-predefined.json".to_string();
+    Some((Document::new(ExportKind::Roles, file, &url, items), error))
+}
+
+/// The custom roles of an organisation or project (`organizations/O`, `projects/P`), with
+/// their permissions.
+async fn custom_roles(client: &Client, parent: &str) -> (Document, Option<SourceError>) {
+    let call = if parent.starts_with("organizations/") {
+        LIST_ORG_ROLES
+    } else {
+        LIST_PROJECT_ROLES
     };
+    let url = format!("{}/v1/{parent}/roles", client.endpoints.iam);
+    let query = [("view", "FULL".into()), ("pageSize", "300".into())];
+    let (items, error) = list(client, call, parent, &url, &query, "roles").await;
+    let file = file_name("roles", parent);
+    (Document::new(ExportKind::Roles, file, &url, items), error)
+}
+
+/// A project's workload identity pools: each pool's resource name (`projects/NUMBER
+/// /locations/global/workloadIdentityPools/POOL`) and `NUMBER-POOL`, to name its file.
+async fn list_pools(client: &Client, project: &str) -> (Vec<(String, String)>, Vec<SourceError>) {
+    let resource = format!("projects/{project}");
+    let url = format!(
+        "{}/v1/{resource}/locations/global/workloadIdentityPools",
+        client.endpoints.iam
+    );
+    let query = [("pageSize", "1000".into())];
+    let items = "workloadIdentityPools";
+    let (pools, error) = list(client, LIST_POOLS, &resource, &url, &query, items).await;
+    let mut errors: Vec<SourceError> = error.into_iter().collect();
+    let mut names = Vec::new();
+    for pool in &pools {
+        let name = pool["name"].as_str().unwrap_or_default();
+        match pool_parts(name) {
+            Some((number, id)) => names.push((name.to_string(), format!("{number}-{id}"))),
+            None => errors.push(SourceKind::Gcp.error(
+                format!("{} {resource}", LIST_POOLS.id),
+                "a listed pool's name is not a pool's resource name; its providers are not read",
+            )),
+        }
+    }
+    (names, errors)
+}
+
+/// The providers of one pool (a name [`pool_parts`] accepts): who outside Google may sign
+/// in through it.
+async fn list_providers(
+    client: &Client,
+    pool: &str,
+    file_id: &str,
+) -> (Document, Option<SourceError>) {
+    let url = format!("{}/v1/{pool}/providers", client.endpoints.iam);
+    let query = [("pageSize", "100".into())];
+    let items = "workloadIdentityPoolProviders";
+    let (providers, error) = list(client, LIST_PROVIDERS, pool, &url, &query, items).await;
+    let file = file_name("workload-identity-providers", file_id);
+    let doc = Document::new(ExportKind::WorkloadIdentityProviders, file, &url, providers);
     (doc, error)
+}
+
+/// The project and pool id of a pool's resource name, when every part of it is an id
+/// that cannot steer the providers' path.
+fn pool_parts(name: &str) -> Option<(&str, &str)> {
+    let parts: Vec<&str> = name.split('/').collect();
+    match parts.as_slice() {
+        [
+            "projects",
+            project,
+            "locations",
+            location,
+            "workloadIdentityPools",
+            pool,
+        ] if [project, location, pool].iter().all(|p| valid_id(p)) => Some((project, pool)),
+        _ => None,
+    }
 }
 
 async fn list_keys(
@@ -480,6 +635,19 @@ mod tests {
         assert!(valid_id("example.com:legacy-project"));
         assert!(!valid_id("../../v1/other"));
         assert!(!valid_id("p?x=1"));
+        assert!(!valid_id(".."));
+        assert_eq!(
+            pool_parts("projects/222222222222/locations/global/workloadIdentityPools/github"),
+            Some(("222222222222", "github"))
+        );
+        assert_eq!(
+            pool_parts("projects/2/locations/global/workloadIdentityPools/../../../x"),
+            None
+        );
+        assert_eq!(
+            pool_parts("projects/2/locations/global/workloadIdentityPools/.."),
+            None
+        );
         assert!(valid_email("a-b@p.iam.gserviceaccount.com"));
         assert!(!valid_email("a/../b@x"));
         assert_eq!(file_name("keys", "a/b@c"), "keys-a_b@c.json");
