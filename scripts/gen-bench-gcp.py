@@ -21,7 +21,11 @@ discovery documents give them):
     service agents of Vertex AI Agent Engine, Dialogflow and Gemini;
   * iam-policy-assets.json: part of the same bindings as `gcloud asset export
     --content-type=iam-policy` JSON lines (service-account policies), so both readers
-    are exercised.
+    are exercised;
+  * organisation and folder bindings (key creation and impersonation over every account
+    below), roles.json (`gcloud iam roles describe` of some predefined roles) and
+    workload-identity-providers.json (a GitHub pool in every tenth project, half with a
+    condition that checks only the branch, each pool able to act as one account).
 
 OUT_DIR.manifest.json (beside the folder, not in it) records the parameters, so a benchmark can tell whether the
 files are current. Nothing here is copied from elsewhere; everything is generated.
@@ -178,7 +182,30 @@ def main():
             members.append("serviceAccount:service-%s@%s.iam.gserviceaccount.com" % (number, rng.choice(AGENT_DOMAINS)))
         policies.setdefault(resource, (proj, []))[1].append({"role": role, "members": sorted(set(members))})
 
+    # The hierarchy above the projects: a few organisation and folder bindings, among
+    # them impersonation and key creation that cover every account below.
+    hierarchy = []
+    org_resource = "//cloudresourcemanager.googleapis.com/" + org
+    hierarchy.append((org_resource, [], [
+        {"role": "roles/iam.securityReviewer", "members": ["group:security@example.com"]},
+        {"role": "roles/viewer", "members": ["serviceAccount:%s" % accounts[-1][1]]},
+        {"role": "roles/iam.serviceAccountKeyAdmin", "members": ["serviceAccount:%s" % accounts[-2][1]]},
+    ]))
+    for i, folder in enumerate(folders):
+        hierarchy.append(("//cloudresourcemanager.googleapis.com/" + folder, [folder], [
+            {"role": "roles/iam.serviceAccountTokenCreator",
+             "members": ["serviceAccount:%s" % accounts[(i * 37) % len(accounts)][1]]},
+            {"role": "roles/resourcemanager.folderViewer", "members": ["group:folder-%d@example.com" % i]},
+        ]))
+
     search, lines = [], []
+    for resource, above, bindings in hierarchy:
+        search.append({
+            "resource": resource,
+            "folders": above,
+            "organization": org,
+            "policy": {"version": 1, "etag": "BwXhqDx7Zm8=", "bindings": bindings},
+        })
     for resource in sorted(policies):
         proj, bindings = policies[resource]
         if resource.startswith("//iam.") and rng.random() < 0.5:
@@ -197,11 +224,54 @@ def main():
             "organization": org,
             "policy": {"version": 1, "etag": "BwXhqDx7Zm8=", "bindings": bindings},
         })
-    with open(os.path.join(args.out, "iam-policies.json"), "w") as f:
-        json.dump(search, f, indent=2)
     with open(os.path.join(args.out, "iam-policy-assets.json"), "w") as f:
         for line in lines:
             f.write(json.dumps(line, separators=(",", ":")) + "\n")
+    # `gcloud iam roles describe` of some predefined roles the bindings use, with
+    # permission lists in the documented `service.resource.verb` form.
+    described = {
+        "roles/storage.objectViewer": ["storage.objects.get", "storage.objects.list"],
+        "roles/bigquery.dataEditor": ["bigquery.datasets.get", "bigquery.tables.create",
+                                      "bigquery.tables.get", "bigquery.tables.getData",
+                                      "bigquery.tables.list", "bigquery.tables.update",
+                                      "bigquery.tables.updateData"],
+        "roles/iam.serviceAccountKeyAdmin": ["iam.serviceAccountKeys.create",
+                                             "iam.serviceAccountKeys.delete",
+                                             "iam.serviceAccountKeys.get",
+                                             "iam.serviceAccountKeys.list"],
+    }
+    with open(os.path.join(args.out, "roles.json"), "w") as f:
+        json.dump([{"name": name, "title": name, "etag": "AA==", "stage": "GA",
+                    "includedPermissions": perms} for name, perms in sorted(described.items())],
+                  f, indent=2)
+    # A GitHub workload identity pool in every tenth project, half of them with a
+    # condition that checks only the branch; the pool may act as one account.
+    providers = []
+    for i, proj in enumerate(projects[::10]):
+        pool = "projects/%s/locations/global/workloadIdentityPools/github" % proj["number"]
+        providers.append({
+            "name": pool + "/providers/actions",
+            "displayName": "GitHub Actions",
+            "state": "ACTIVE",
+            "attributeMapping": {"google.subject": "assertion.sub",
+                                 "attribute.repository": "assertion.repository"},
+            "attributeCondition": "assertion.ref == 'refs/heads/main'" if i % 2 else
+                                  "assertion.repository_owner == 'example-org'",
+            "oidc": {"issuerUri": "https://token.actions.githubusercontent.com"},
+        })
+        owner, email = accounts[(i * 53) % len(accounts)]
+        search.append({
+            "resource": "//iam.googleapis.com/projects/%s/serviceAccounts/%s" % (owner["id"], email),
+            "project": "projects/%s" % owner["number"],
+            "folders": [owner["folder"]],
+            "organization": org,
+            "policy": {"bindings": [{"role": "roles/iam.workloadIdentityUser",
+                                     "members": ["principalSet://iam.googleapis.com/%s/*" % pool]}]},
+        })
+    with open(os.path.join(args.out, "iam-policies.json"), "w") as f:
+        json.dump(search, f, indent=2)
+    with open(os.path.join(args.out, "workload-identity-providers.json"), "w") as f:
+        json.dump(providers, f, indent=2)
     with open(args.out.rstrip("/") + ".manifest.json", "w") as f:
         json.dump({"generator": "gen-bench-gcp.py", "accounts": args.accounts,
                    "bindings": args.bindings, "projects": args.projects, "seed": args.seed,
