@@ -626,27 +626,40 @@ fn read_resource_lines(
         let at = format!("{shown}:{n}");
         let what = |kind: &str| format!("not a valid {kind} in `resource.data`");
         match asset.asset_type.as_str() {
-            "iam.googleapis.com/ServiceAccount" => match crate::doc::from_json::<ServiceAccount>(data) {
-                Ok(a) if a.email.contains('@') => input.accounts.push((a, at)),
-                Ok(_) => errors.push(SourceKind::Gcp.error(at, "field `resource.data.email`: not a service account's email")),
-                Err(e) => errors.push(bad(e, &what("service account"))),
-            },
+            "iam.googleapis.com/ServiceAccount" => {
+                match crate::doc::from_json::<ServiceAccount>(data) {
+                    Ok(a) if a.email.contains('@') => input.accounts.push((a, at)),
+                    Ok(_) => errors.push(SourceKind::Gcp.error(
+                        at,
+                        "field `resource.data.email`: not a service account's email",
+                    )),
+                    Err(e) => errors.push(bad(e, &what("service account"))),
+                }
+            }
             "iam.googleapis.com/ServiceAccountKey" => {
                 match crate::doc::from_json::<ServiceAccountKey>(data) {
                     Ok(k) if k.account_and_id().is_some() => input.keys.push((k, at)),
-                    Ok(_) => errors.push(SourceKind::Gcp.error(at, "field `resource.data.name`: not a key's resource name")),
+                    Ok(_) => errors.push(
+                        SourceKind::Gcp
+                            .error(at, "field `resource.data.name`: not a key's resource name"),
+                    ),
                     Err(e) => errors.push(bad(e, &what("service-account key"))),
                 }
             }
             "iam.googleapis.com/Role" => match crate::doc::from_json::<Role>(data) {
                 Ok(r) if is_role_name(&r.name) => input.roles.push((r, at)),
-                Ok(_) => errors.push(SourceKind::Gcp.error(at, "field `resource.data.name`: not a role's name")),
+                Ok(_) => errors.push(
+                    SourceKind::Gcp.error(at, "field `resource.data.name`: not a role's name"),
+                ),
                 Err(e) => errors.push(bad(e, &what("role"))),
             },
             "iam.googleapis.com/WorkloadIdentityPoolProvider" => {
                 match crate::doc::from_json::<WorkloadIdentityPoolProvider>(data) {
                     Ok(p) if p.pool_and_id().is_some() => input.providers.push((p, at)),
-                    Ok(_) => errors.push(SourceKind::Gcp.error(at, "field `resource.data.name`: not a provider's resource name")),
+                    Ok(_) => errors.push(SourceKind::Gcp.error(
+                        at,
+                        "field `resource.data.name`: not a provider's resource name",
+                    )),
                     Err(e) => errors.push(bad(e, &what("workload identity provider"))),
                 }
             }
@@ -765,10 +778,16 @@ mod tests {
                 Some("projects/222")
             )
         );
-        assert_eq!(project.ancestors, ["projects/222", "folders/7", "organizations/1"]);
+        assert_eq!(
+            project.ancestors,
+            ["projects/222", "folders/7", "organizations/1"]
+        );
         // The bad line is named with its field; its value is not shown.
         assert_eq!(errors.len(), 1, "{errors:?}");
-        assert!(errors[0].location.starts_with("resources.json:7:"), "{errors:?}");
+        assert!(
+            errors[0].location.starts_with("resources.json:7:"),
+            "{errors:?}"
+        );
         assert!(errors[0].message.contains("`disabled`"), "{errors:?}");
         assert!(!errors[0].message.contains("sk-not"), "{errors:?}");
     }

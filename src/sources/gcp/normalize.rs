@@ -734,10 +734,10 @@ fn holders(member: &str, pools: &Pools<'_>) -> Vec<String> {
     }
 }
 
-/// The edges of the powers held: `assumes` to every account a member can act as;
-/// `escalates` to the three highest accounts (by level, then email) a member can
-/// create keys of or grant itself, per member, power and binding, as the AWS
-/// escalations are kept.
+/// The edges of the powers held: `assumes` to the accounts a member can act as,
+/// `escalates` to those it can create keys of or grant itself; of the accounts one
+/// binding covers, the three highest (by level, then email) per member and power, as
+/// the AWS escalations are kept.
 fn power_edges(
     uses: &[PowerUse],
     levels: &BTreeMap<&str, AccessLevel>,
@@ -761,7 +761,10 @@ fn power_edges(
             Power::SetIamPolicy => (EdgeKind::Escalates, "can grant itself any role on it by"),
             Power::EditRoles => continue,
         };
-        if kind == EdgeKind::Escalates && targets.len() > 3 {
+        // A binding above the accounts (a project, folder or organisation) reaches each
+        // of them; its three highest are kept, as for escalation, so that one editor
+        // binding is not an edge to every account of the project.
+        if targets.len() > 3 {
             let level = |e: &String| levels.get(e.as_str()).copied().unwrap_or(AccessLevel::None);
             targets.sort_by(|a, b| level(b).cmp(&level(a)).then(a.cmp(b)));
             targets.truncate(3);
@@ -1766,20 +1769,39 @@ mod deeper {
             ));
             accounts.push(account(&email, "tools"));
         }
+        // Acting as every account of the project through a project binding: the same
+        // three are kept.
+        policies.push(on(
+            rm,
+            None,
+            &[],
+            "roles/iam.serviceAccountUser",
+            "serviceAccount:ci@other.iam.gserviceaccount.com",
+        ));
         let inv = normalize(&GcpInput {
             accounts,
             policies,
             ..Default::default()
         });
-        let to: Vec<String> = edges(&inv, EdgeKind::Escalates)
-            .into_iter()
-            .map(|(_, t)| t)
-            .collect();
-        assert_eq!(
-            to,
-            ["sa1", "sa2", "sa4"]
-                .map(|s| account_id(&format!("{s}@tools.iam.gserviceaccount.com")))
-        );
+        let want = ["sa1", "sa2", "sa4"]
+            .map(|s| account_id(&format!("{s}@tools.iam.gserviceaccount.com")));
+        let targets =
+            |kind| -> Vec<String> { edges(&inv, kind).into_iter().map(|(_, t)| t).collect() };
+        assert_eq!(targets(EdgeKind::Escalates), want);
+        // The key admin (admin itself) now ranks first among the accounts ci acts as.
+        let mut acted = vec![account_id(AGENT)];
+        acted.extend(want[..1].iter().cloned());
+        acted.push(want[2].clone());
+        assert_eq!(targets(EdgeKind::Assumes), acted);
+        // Every member that can act as an account is still in its facts.
+        let f: GcpIdentityFacts = serde_json::from_value(
+            inv.identity(&account_id("sa0@tools.iam.gserviceaccount.com"))
+                .unwrap()
+                .facts["gcp"]
+                .clone(),
+        )
+        .unwrap();
+        assert_eq!(f.impersonated_by.map(|v| v.len()), Some(1));
     }
 
     fn github_provider(condition: Option<&str>) -> WorkloadIdentityPoolProvider {

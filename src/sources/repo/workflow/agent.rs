@@ -75,25 +75,9 @@ pub(super) fn emit_agent_with(
     token_facts(&mut facts, &perm_source, &perms, &ids.token);
     facts.insert("federation".into(), json!(federation(&inputs)));
     facts.insert("role_to_assume".into(), json!(role_to_assume));
-    // `google-github-actions/auth`: the account and provider it signs in with, when
-    // the workflow names them literally.
-    let literal = |key: &str| -> Vec<String> {
-        inputs
-            .get(key)
-            .map(str::trim)
-            .filter(|v| !v.is_empty() && !v.contains("${{"))
-            .map(str::to_string)
-            .into_iter()
-            .collect()
-    };
-    facts.insert(
-        "gcp_service_accounts".into(),
-        json!(literal("service_account")),
-    );
-    facts.insert(
-        "gcp_workload_identity_providers".into(),
-        json!(literal("workload_identity_provider")),
-    );
+    let (accounts, providers) = gcp_sign_in(&inputs);
+    facts.insert("gcp_service_accounts".into(), json!(accounts));
+    facts.insert("gcp_workload_identity_providers".into(), json!(providers));
     let write_scopes = perms.scopes_at_least(AccessLevel::Write);
     facts.insert(
         "holds".into(),
@@ -389,6 +373,30 @@ fn static_key_inputs(inputs: &StepInputs) -> Vec<String> {
         .collect()
 }
 
+/// The Google Cloud service accounts and workload identity providers a job signs in
+/// with (`google-github-actions/auth`, and `run-gemini-cli`'s `gcp_…` inputs), when the
+/// workflow names them literally rather than through `${{ … }}`.
+fn gcp_sign_in(inputs: &StepInputs) -> (Vec<String>, Vec<String>) {
+    let literal = |keys: [&str; 2]| -> Vec<String> {
+        let mut v: Vec<String> = keys
+            .iter()
+            .filter_map(|k| inputs.get(k))
+            .map(str::trim)
+            .filter(|v| !v.is_empty() && !v.contains("${{"))
+            .map(str::to_string)
+            .collect();
+        v.dedup();
+        v
+    };
+    (
+        literal(["service_account", "gcp_service_account"]),
+        literal([
+            "workload_identity_provider",
+            "gcp_workload_identity_provider",
+        ]),
+    )
+}
+
 /// Inputs that log in to a cloud or a model provider by federation (OIDC).
 fn federation(inputs: &StepInputs) -> Vec<&'static str> {
     [
@@ -611,6 +619,14 @@ mod tests {
             assert_eq!(static_key_inputs(&inputs), ["credentials_json"]);
             assert_eq!(federation(&inputs), ["role-to-assume"]);
             assert!(!calls_llm_api(&steps));
+            assert_eq!(gcp_sign_in(&inputs), (vec![], vec![]));
+        });
+        let gemini = "on: issues\njobs:\n  t:\n    runs-on: x\n    steps:\n      - uses: google-github-actions/run-gemini-cli@v0\n        with:\n          gcp_service_account: triage@p.iam.gserviceaccount.com\n          gcp_workload_identity_provider: ${{ vars.GCP_WIF_PROVIDER }}\n";
+        with_job(gemini, "t", |ctx| {
+            let steps = expand_steps(ctx, ctx.index);
+            let (accounts, providers) = gcp_sign_in(&StepInputs::of(&steps));
+            assert_eq!(accounts, ["triage@p.iam.gserviceaccount.com"]);
+            assert!(providers.is_empty(), "a variable is not a provider's name");
         });
     }
 
