@@ -1000,6 +1000,34 @@ fn through_name(g: &Graph<'_>, path: &[NodeId]) -> String {
 
 #[cfg(test)]
 mod tests {
+    #[test]
+    fn a_gcp_grant_applies_where_its_binding_is() {
+        use super::gcp_scope;
+        let rm = "//cloudresourcemanager.googleapis.com";
+        assert_eq!(
+            gcp_scope(&format!("{rm}/organizations/1")).as_deref(),
+            Some("GCP organization 1")
+        );
+        assert_eq!(
+            gcp_scope(&format!("{rm}/folders/7")).as_deref(),
+            Some("GCP folder 7")
+        );
+        assert_eq!(
+            gcp_scope(&format!("{rm}/projects/tools")).as_deref(),
+            Some("GCP project tools")
+        );
+        assert_eq!(
+            gcp_scope("//iam.googleapis.com/projects/tools/serviceAccounts/a@tools.iam.gserviceaccount.com").as_deref(),
+            Some("GCP project tools")
+        );
+        // A service agent's `-` project, and resources named otherwise, say nothing.
+        assert_eq!(
+            gcp_scope("//iam.googleapis.com/projects/-/serviceAccounts/x"),
+            None
+        );
+        assert_eq!(gcp_scope("//storage.googleapis.com/bucket"), None);
+    }
+
     use super::*;
     use crate::model::{Agent, Confidence, Edge, SourceKind};
     use serde_json::json;

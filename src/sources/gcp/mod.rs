@@ -491,93 +491,56 @@ pub fn read_export(
                 }
             }
         }
-        ExportKind::ServiceAccounts => match crate::doc::from_json::<Vec<ServiceAccount>>(text) {
-            Ok(accounts) => {
-                for (i, a) in accounts.into_iter().enumerate() {
-                    if a.email.contains('@') {
-                        input.accounts.push((a, shown.to_string()));
-                    } else {
-                        errors.push(SourceKind::Gcp.error(
-                            shown,
-                            format!("field `[{i}].email`: not a service account's email"),
-                        ));
-                    }
-                }
-            }
-            Err(e) => errors.push(error_at(shown, &e, "not a valid service-account listing")),
-        },
-        ExportKind::ServiceAccountKeys => {
-            match crate::doc::from_json::<Vec<ServiceAccountKey>>(text) {
-                Ok(keys) => {
-                    for (i, key) in keys.into_iter().enumerate() {
-                        if key.account_and_id().is_some() {
-                            input.keys.push((key, shown.to_string()));
-                        } else {
-                            errors.push(SourceKind::Gcp.error(
-                                shown,
-                                format!(
-                                    "field `[{i}].name`: not a key's resource name \
-                                     (projects/P/serviceAccounts/EMAIL/keys/KEY)"
-                                ),
-                            ));
-                        }
-                    }
-                }
-                Err(e) => errors.push(error_at(
-                    shown,
-                    &e,
-                    "not a valid service-account key listing",
-                )),
-            }
-        }
+        ExportKind::ServiceAccounts => read_list(
+            text,
+            shown,
+            errors,
+            Listed {
+                what: "service-account listing",
+                field: "email",
+                expected: "a service account's email",
+                valid: |a: &ServiceAccount| a.email.contains('@'),
+            },
+            &mut input.accounts,
+        ),
+        ExportKind::ServiceAccountKeys => read_list(
+            text,
+            shown,
+            errors,
+            Listed {
+                what: "service-account key listing",
+                field: "name",
+                expected: "a key's resource name (projects/P/serviceAccounts/EMAIL/keys/KEY)",
+                valid: |k: &ServiceAccountKey| k.account_and_id().is_some(),
+            },
+            &mut input.keys,
+        ),
         ExportKind::AssetResource => read_resource_lines(text, shown, input, errors),
-        ExportKind::Roles => {
-            let roles = if text
-                .trim_start_matches('\u{feff}')
-                .trim_start()
-                .starts_with('[')
-            {
-                crate::doc::from_json::<Vec<Role>>(text)
-            } else {
-                crate::doc::from_json::<Role>(text).map(|r| vec![r])
-            };
-            match roles {
-                Ok(roles) => {
-                    for (i, role) in roles.into_iter().enumerate() {
-                        if is_role_name(&role.name) {
-                            input.roles.push((role, shown.to_string()));
-                        } else {
-                            errors.push(SourceKind::Gcp.error(
-                                shown,
-                                format!("field `[{i}].name`: not a role's name (roles/X, projects/P/roles/X, organizations/O/roles/X)"),
-                            ));
-                        }
-                    }
-                }
-                Err(e) => errors.push(error_at(shown, &e, "not a valid role listing")),
-            }
-        }
-        ExportKind::WorkloadIdentityProviders => {
-            match crate::doc::from_json::<Vec<WorkloadIdentityPoolProvider>>(text) {
-                Ok(providers) => {
-                    for (i, p) in providers.into_iter().enumerate() {
-                        if p.pool_and_id().is_some() {
-                            input.providers.push((p, shown.to_string()));
-                        } else {
-                            errors.push(SourceKind::Gcp.error(
-                                shown,
-                                format!("field `[{i}].name`: not a provider's resource name (projects/N/locations/L/workloadIdentityPools/POOL/providers/ID)"),
-                            ));
-                        }
-                    }
-                }
-                Err(e) => errors.push(error_at(
-                    shown,
-                    &e,
-                    "not a valid workload identity provider listing",
-                )),
-            }
-        }
+        ExportKind::Roles => read_list(
+            text,
+            shown,
+            errors,
+            Listed {
+                what: "role listing",
+                field: "name",
+                expected: "a role's name (roles/X, projects/P/roles/X, organizations/O/roles/X)",
+                valid: |r: &Role| is_role_name(&r.name),
+            },
+            &mut input.roles,
+        ),
+        ExportKind::WorkloadIdentityProviders => read_list(
+            text,
+            shown,
+            errors,
+            Listed {
+                what: "workload identity provider listing",
+                field: "name",
+                expected: "a provider's resource name \
+                           (projects/N/locations/L/workloadIdentityPools/POOL/providers/ID)",
+                valid: |p: &WorkloadIdentityPoolProvider| p.pool_and_id().is_some(),
+            },
+            &mut input.providers,
+        ),
         ExportKind::ExportManifest => match crate::doc::from_json::<Manifest>(text) {
             // The live crawl's gaps are the export's gaps.
             Ok(manifest) => errors.extend(manifest.errors),
@@ -589,6 +552,52 @@ pub fn read_export(
         },
     }
     errors.len() > before
+}
+
+/// What a listing's items are, and what each must have.
+struct Listed<T> {
+    /// What the file is, for its parse error (`service-account listing`).
+    what: &'static str,
+    /// The field an item must carry in the shape below, and the shape.
+    field: &'static str,
+    expected: &'static str,
+    valid: fn(&T) -> bool,
+}
+
+/// A gcloud listing (a JSON list; a single object, as `describe` prints one, is a list
+/// of one) into `into`, each item with the file it came from; an item without the
+/// identifying field is an error naming its index and field, never its value.
+fn read_list<T: serde::de::DeserializeOwned>(
+    text: &str,
+    shown: &str,
+    errors: &mut Vec<SourceError>,
+    listed: Listed<T>,
+    into: &mut Vec<(T, String)>,
+) {
+    let list = text
+        .trim_start_matches('\u{feff}')
+        .trim_start()
+        .starts_with('[');
+    let items = if list {
+        crate::doc::from_json::<Vec<T>>(text)
+    } else {
+        crate::doc::from_json::<T>(text).map(|one| vec![one])
+    };
+    match items {
+        Ok(items) => {
+            for (i, item) in items.into_iter().enumerate() {
+                if (listed.valid)(&item) {
+                    into.push((item, shown.to_string()));
+                } else {
+                    errors.push(SourceKind::Gcp.error(
+                        shown,
+                        format!("field `[{i}].{}`: not {}", listed.field, listed.expected),
+                    ));
+                }
+            }
+        }
+        Err(e) => errors.push(error_at(shown, &e, &format!("not a valid {}", listed.what))),
+    }
 }
 
 /// `gcloud asset export --content-type=resource`, line by line: a bad line is an error
