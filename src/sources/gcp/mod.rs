@@ -370,6 +370,14 @@ pub fn recognise(text: &str) -> Option<ExportKind> {
         if is_role(&keys) {
             return Some(ExportKind::Roles);
         }
+        // `gcloud asset list --format=json`: the assets of an export, as one list.
+        let asset_name = string("name").is_some_and(|n| n.starts_with("//"));
+        if asset_name && has("assetType") && has("iamPolicy") {
+            return Some(ExportKind::AssetIamPolicy);
+        }
+        if asset_name && has("assetType") && has("resource") {
+            return Some(ExportKind::AssetResource);
+        }
         let provider_name = string("name").is_some_and(|n| {
             WorkloadIdentityPoolProvider {
                 name: n.to_string(),
@@ -457,39 +465,23 @@ pub fn read_export(
             }
         }
         ExportKind::AssetIamPolicy => {
-            // JSON lines: a bad line is an error; the other lines are still read.
-            for (i, line) in text.lines().enumerate() {
-                let line = line.trim_start_matches('\u{feff}');
-                if line.trim().is_empty() {
-                    continue;
+            for_each_asset(text, shown, errors, |asset: Asset, line, _| {
+                if let Some(policy) = asset.iam_policy {
+                    let project = asset
+                        .ancestors
+                        .iter()
+                        .find(|a| a.starts_with("projects/"))
+                        .cloned();
+                    input.policies.push(ResourcePolicy {
+                        resource: asset.name,
+                        bindings: policy.bindings,
+                        project,
+                        path: shown.to_string(),
+                        line,
+                        ancestors: asset.ancestors,
+                    });
                 }
-                match crate::doc::from_json::<Asset>(line) {
-                    Ok(asset) => {
-                        if let Some(policy) = asset.iam_policy {
-                            let project = asset
-                                .ancestors
-                                .iter()
-                                .find(|a| a.starts_with("projects/"))
-                                .cloned();
-                            input.policies.push(ResourcePolicy {
-                                resource: asset.name,
-                                bindings: policy.bindings,
-                                project,
-                                path: shown.to_string(),
-                                line: u32::try_from(i + 1).unwrap_or(u32::MAX),
-                                ancestors: asset.ancestors,
-                            });
-                        }
-                    }
-                    Err(e) => errors.push(SourceKind::Gcp.error(
-                        format!("{shown}:{}:{}", i + 1, e.column),
-                        format!(
-                            "not a valid asset export line: {}",
-                            crate::doc::JsonError { line: 0, ..e }
-                        ),
-                    )),
-                }
-            }
+            })
         }
         ExportKind::ServiceAccounts => read_list(
             text,
@@ -515,7 +507,9 @@ pub fn read_export(
             },
             &mut input.keys,
         ),
-        ExportKind::AssetResource => read_resource_lines(text, shown, input, errors),
+        ExportKind::AssetResource => for_each_asset(text, shown, errors, |asset, line, errors| {
+            read_resource_asset(asset, shown, line, input, errors)
+        }),
         ExportKind::Roles => read_list(
             text,
             shown,
@@ -600,97 +594,124 @@ fn read_list<T: serde::de::DeserializeOwned>(
     }
 }
 
-/// `gcloud asset export --content-type=resource`, line by line: a bad line is an error
-/// naming the file, line and field; the other lines are still read, and asset types
-/// that hold no identity data are passed over.
-fn read_resource_lines(
+/// The assets of an export, each with its line: JSON lines as `gcloud asset export`
+/// writes them (a bad line is an error naming it; the other lines are still read), or
+/// a JSON list as `gcloud asset list --format=json` prints them (line 1).
+fn for_each_asset<T: serde::de::DeserializeOwned>(
     text: &str,
     shown: &str,
-    input: &mut GcpInput,
     errors: &mut Vec<SourceError>,
+    mut each: impl FnMut(T, u32, &mut Vec<SourceError>),
 ) {
+    let trimmed = text.trim_start_matches('\u{feff}').trim_start();
+    if trimmed.starts_with('[') {
+        match crate::doc::from_json::<Vec<T>>(trimmed) {
+            Ok(assets) => assets.into_iter().for_each(|a| each(a, 1, errors)),
+            Err(e) => errors.push(error_at(shown, &e, "not a valid asset listing")),
+        }
+        return;
+    }
     for (i, line) in text.lines().enumerate() {
         let line = line.trim_start_matches('\u{feff}');
         if line.trim().is_empty() {
             continue;
         }
-        let n = i + 1;
-        let bad = |e: crate::doc::JsonError, what: &str| {
-            SourceKind::Gcp.error(
+        let n = u32::try_from(i + 1).unwrap_or(u32::MAX);
+        match crate::doc::from_json::<T>(line) {
+            Ok(asset) => each(asset, n, errors),
+            Err(e) => errors.push(SourceKind::Gcp.error(
                 format!("{shown}:{n}:{}", e.column),
-                format!("{what}: {}", crate::doc::JsonError { line: 0, ..e }),
-            )
-        };
-        let asset = match crate::doc::from_json::<ResourceAsset>(line) {
-            Ok(a) => a,
-            Err(e) => {
-                errors.push(bad(e, "not a valid asset export line"));
-                continue;
-            }
-        };
-        let Some(data) = asset.resource.and_then(|r| r.data) else {
-            continue;
-        };
-        let data = data.get();
-        let at = format!("{shown}:{n}");
-        let what = |kind: &str| format!("not a valid {kind} in `resource.data`");
-        match asset.asset_type.as_str() {
-            "iam.googleapis.com/ServiceAccount" => {
-                match crate::doc::from_json::<ServiceAccount>(data) {
-                    Ok(a) if a.email.contains('@') => input.accounts.push((a, at)),
-                    Ok(_) => errors.push(SourceKind::Gcp.error(
-                        at,
-                        "field `resource.data.email`: not a service account's email",
-                    )),
-                    Err(e) => errors.push(bad(e, &what("service account"))),
-                }
-            }
-            "iam.googleapis.com/ServiceAccountKey" => {
-                match crate::doc::from_json::<ServiceAccountKey>(data) {
-                    Ok(k) if k.account_and_id().is_some() => input.keys.push((k, at)),
-                    Ok(_) => errors.push(
-                        SourceKind::Gcp
-                            .error(at, "field `resource.data.name`: not a key's resource name"),
-                    ),
-                    Err(e) => errors.push(bad(e, &what("service-account key"))),
-                }
-            }
-            "iam.googleapis.com/Role" => match crate::doc::from_json::<Role>(data) {
-                Ok(r) if is_role_name(&r.name) => input.roles.push((r, at)),
-                Ok(_) => errors.push(
-                    SourceKind::Gcp.error(at, "field `resource.data.name`: not a role's name"),
+                format!(
+                    "not a valid asset export line: {}",
+                    crate::doc::JsonError { line: 0, ..e }
                 ),
-                Err(e) => errors.push(bad(e, &what("role"))),
-            },
-            "iam.googleapis.com/WorkloadIdentityPoolProvider" => {
-                match crate::doc::from_json::<WorkloadIdentityPoolProvider>(data) {
-                    Ok(p) if p.pool_and_id().is_some() => input.providers.push((p, at)),
-                    Ok(_) => errors.push(SourceKind::Gcp.error(
-                        at,
-                        "field `resource.data.name`: not a provider's resource name",
-                    )),
-                    Err(e) => errors.push(bad(e, &what("workload identity provider"))),
-                }
-            }
-            // A project: its number and where it sits, as a policy with no bindings.
-            "cloudresourcemanager.googleapis.com/Project" => {
-                match crate::doc::from_json::<ProjectData>(data) {
-                    Ok(p) => input.policies.push(ResourcePolicy {
-                        resource: format!(
-                            "//cloudresourcemanager.googleapis.com/projects/{}",
-                            p.project_id
-                        ),
-                        bindings: Vec::new(),
-                        project: Some(format!("projects/{}", p.project_number)),
-                        path: shown.to_string(),
-                        line: u32::try_from(n).unwrap_or(u32::MAX),
-                        ancestors: asset.ancestors,
-                    }),
-                    Err(e) => errors.push(bad(e, &what("project"))),
-                }
-            }
-            _ => {}
+            )),
         }
+    }
+}
+
+/// One asset of `gcloud asset export --content-type=resource`: its `resource.data`
+/// read for the asset types that hold identity data; the others are passed over.
+fn read_resource_asset(
+    asset: ResourceAsset,
+    shown: &str,
+    n: u32,
+    input: &mut GcpInput,
+    errors: &mut Vec<SourceError>,
+) {
+    let Some(data) = asset.resource.and_then(|r| r.data) else {
+        return;
+    };
+    let data = data.get();
+    let at = format!("{shown}:{n}");
+    let bad = |e: crate::doc::JsonError, kind: &str| {
+        SourceKind::Gcp.error(
+            format!("{shown}:{n}"),
+            format!(
+                "not a valid {kind} in `resource.data`: {}",
+                crate::doc::JsonError {
+                    line: 0,
+                    column: 0,
+                    ..e
+                }
+            ),
+        )
+    };
+    match asset.asset_type.as_str() {
+        "iam.googleapis.com/ServiceAccount" => {
+            match crate::doc::from_json::<ServiceAccount>(data) {
+                Ok(a) if a.email.contains('@') => input.accounts.push((a, at)),
+                Ok(_) => errors.push(SourceKind::Gcp.error(
+                    at,
+                    "field `resource.data.email`: not a service account's email",
+                )),
+                Err(e) => errors.push(bad(e, "service account")),
+            }
+        }
+        "iam.googleapis.com/ServiceAccountKey" => {
+            match crate::doc::from_json::<ServiceAccountKey>(data) {
+                Ok(k) if k.account_and_id().is_some() => input.keys.push((k, at)),
+                Ok(_) => errors.push(
+                    SourceKind::Gcp
+                        .error(at, "field `resource.data.name`: not a key's resource name"),
+                ),
+                Err(e) => errors.push(bad(e, "service-account key")),
+            }
+        }
+        "iam.googleapis.com/Role" => match crate::doc::from_json::<Role>(data) {
+            Ok(r) if is_role_name(&r.name) => input.roles.push((r, at)),
+            Ok(_) => errors
+                .push(SourceKind::Gcp.error(at, "field `resource.data.name`: not a role's name")),
+            Err(e) => errors.push(bad(e, "role")),
+        },
+        "iam.googleapis.com/WorkloadIdentityPoolProvider" => {
+            match crate::doc::from_json::<WorkloadIdentityPoolProvider>(data) {
+                Ok(p) if p.pool_and_id().is_some() => input.providers.push((p, at)),
+                Ok(_) => errors.push(SourceKind::Gcp.error(
+                    at,
+                    "field `resource.data.name`: not a provider's resource name",
+                )),
+                Err(e) => errors.push(bad(e, "workload identity provider")),
+            }
+        }
+        // A project: its number and where it sits, as a policy with no bindings.
+        "cloudresourcemanager.googleapis.com/Project" => {
+            match crate::doc::from_json::<ProjectData>(data) {
+                Ok(p) => input.policies.push(ResourcePolicy {
+                    resource: format!(
+                        "//cloudresourcemanager.googleapis.com/projects/{}",
+                        p.project_id
+                    ),
+                    bindings: Vec::new(),
+                    project: Some(format!("projects/{}", p.project_number)),
+                    path: shown.to_string(),
+                    line: n,
+                    ancestors: asset.ancestors,
+                }),
+                Err(e) => errors.push(bad(e, "project")),
+            }
+        }
+        _ => {}
     }
 }
 
@@ -742,6 +763,8 @@ mod tests {
             recognise(r#"[{"name": "providers/actions", "oidc": {}}]"#),
             None
         );
+        let listed = format!("[{}]", asset.trim_end());
+        assert_eq!(recognise(&listed), Some(ExportKind::AssetIamPolicy));
         assert_eq!(recognise("[]"), None);
         // A multi-byte character across the 4 KiB mark must not panic.
         let text = format!("[{}é", "a".repeat(4094));
@@ -793,12 +816,33 @@ mod tests {
         );
         // The bad line is named with its field; its value is not shown.
         assert_eq!(errors.len(), 1, "{errors:?}");
-        assert!(
-            errors[0].location.starts_with("resources.json:7:"),
-            "{errors:?}"
-        );
+        assert_eq!(errors[0].location, "resources.json:7", "{errors:?}");
         assert!(errors[0].message.contains("`disabled`"), "{errors:?}");
         assert!(!errors[0].message.contains("sk-not"), "{errors:?}");
+
+        // `gcloud asset list --format=json`: the same assets as one list.
+        let listed = format!("[{}]", lines.join(",\n"));
+        assert_eq!(recognise(&listed), Some(ExportKind::AssetResource));
+        let mut from_list = GcpInput::default();
+        let mut list_errors = Vec::new();
+        read_export(
+            ExportKind::AssetResource,
+            &listed,
+            "resources.json",
+            &mut from_list,
+            &mut list_errors,
+        );
+        assert_eq!(list_errors.len(), 1, "{list_errors:?}");
+        assert_eq!(
+            (
+                from_list.accounts.len(),
+                from_list.keys.len(),
+                from_list.roles.len()
+            ),
+            (1, 1, 1)
+        );
+        assert_eq!(from_list.providers.len(), 1);
+        assert_eq!(from_list.policies[0].ancestors, project.ancestors);
     }
 
     #[test]
