@@ -15,6 +15,7 @@ pub mod aws;
 pub mod gcp;
 pub mod github;
 pub mod repo;
+pub mod rest;
 
 use std::path::PathBuf;
 

@@ -159,7 +159,7 @@ impl Auth {
         })
     }
 
-    async fn token(&self) -> Result<String, String> {
+    async fn access_token(&self) -> Result<String, String> {
         let token = match &self.source {
             AuthSource::Token(t) => t.expose_secret().to_string(),
             AuthSource::Adc(p) => p
@@ -173,7 +173,7 @@ impl Auth {
         Ok(token)
     }
 
-    fn secret(&self) -> Option<String> {
+    fn last_token(&self) -> Option<String> {
         self.last.lock().unwrap_or_else(|p| p.into_inner()).clone()
     }
 }
@@ -263,7 +263,7 @@ fn start_error(message: String) -> SourceError {
 async fn crawl_async(opts: &LiveOptions) -> Result<Crawl, SourceError> {
     let auth = Auth::new(opts.token.as_ref()).await.map_err(start_error)?;
     // One token before any call: no credentials is one clear error, not one per call.
-    auth.token()
+    auth.access_token()
         .await
         .map_err(|e| start_error(format!("cannot get an access token: {e}")))?;
     let client = Client::new(opts, auth).map_err(start_error)?;
