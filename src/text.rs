@@ -108,7 +108,74 @@ fn redacted(s: &str, with_fingerprint: bool) -> Option<String> {
         }
         out = Some(r);
     }
+    let cur = out.as_deref().unwrap_or(s);
+    if let Some(r) = redact_random_tokens(cur) {
+        out = Some(r);
+    }
     out
+}
+
+/// A token this long, of upper and lower case letters and digits, with this much
+/// entropy per character, is taken for a secret even when no rule knows its shape (a
+/// key cut in two by a damaged file, an unknown provider's token). Random base-62
+/// text of 40 characters scores about 5 bits; words in camel case about 4; hex ids and
+/// UUIDs lack a case and are left alone.
+const RANDOM_TOKEN_LEN: usize = 40;
+const RANDOM_TOKEN_ENTROPY: f64 = 4.5;
+
+/// Redacts every token of [`RANDOM_TOKEN_LEN`] or more characters (letters, digits,
+/// `-`, `_`, `+`, `=`) that looks random; `None` when there is none.
+fn redact_random_tokens(s: &str) -> Option<String> {
+    if s.len() < RANDOM_TOKEN_LEN {
+        return None;
+    }
+    let is_token = |c: char| c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '+' | '=');
+    // Most text has no such token: look before building anything.
+    if !s.split(|c: char| !is_token(c)).any(looks_random) {
+        return None;
+    }
+    let mut out = String::with_capacity(s.len());
+    let mut changed = false;
+    let mut rest = s;
+    while let Some(start) = rest.find(is_token) {
+        out.push_str(&rest[..start]);
+        let tail = &rest[start..];
+        let end = tail.find(|c: char| !is_token(c)).unwrap_or(tail.len());
+        let token = &tail[..end];
+        if looks_random(token) {
+            out.push_str(&crate::secrets::redact(token));
+            changed = true;
+        } else {
+            out.push_str(token);
+        }
+        rest = &tail[end..];
+    }
+    out.push_str(rest);
+    changed.then_some(out)
+}
+
+fn looks_random(token: &str) -> bool {
+    if token.len() < RANDOM_TOKEN_LEN
+        || !token.bytes().any(|b| b.is_ascii_uppercase())
+        || !token.bytes().any(|b| b.is_ascii_lowercase())
+        || !token.bytes().any(|b| b.is_ascii_digit())
+    {
+        return false;
+    }
+    let mut counts = [0usize; 128];
+    for b in token.bytes() {
+        counts[usize::from(b & 0x7f)] += 1;
+    }
+    let len = token.len() as f64;
+    let entropy: f64 = counts
+        .iter()
+        .filter(|&&n| n > 0)
+        .map(|&n| {
+            let p = n as f64 / len;
+            -p * p.log2()
+        })
+        .sum();
+    entropy >= RANDOM_TOKEN_ENTROPY
 }
 
 /// `scheme://user:password@host` → `scheme://user:***@host`, wherever it appears.
@@ -220,6 +287,39 @@ pub fn error_chain(err: &(dyn std::error::Error + 'static)) -> String {
 
 #[cfg(test)]
 mod tests {
+    #[test]
+    fn random_looking_tokens_are_redacted_words_and_ids_are_not() {
+        // A generated body: 48 random base-62 characters, as a key cut in two leaves it.
+        let mut x: u64 = 0x9e37_79b9_7f4a_7c15;
+        let alphabet = b"abcdefghijkmnopqrstuvwxyzABCDEFGHJKLMNPQRSTUVWXYZ23456789";
+        let body: String = (0..48)
+            .map(|_| {
+                x ^= x << 13;
+                x ^= x >> 7;
+                x ^= x << 17;
+                alphabet[(x % alphabet.len() as u64) as usize] as char
+            })
+            .collect();
+        let mut text = format!("mcp-remote j-{body} --flag");
+        super::make_safe(&mut text);
+        assert!(!text.contains(&body[..16]), "{text}");
+        assert!(
+            text.starts_with("mcp-remote ") && text.ends_with(" --flag"),
+            "{text}"
+        );
+        for kept in [
+            "projects/example-project/serviceAccounts/support-agent@example-project.iam.gserviceaccount.com",
+            "0a1b2c3d4e5f60718293a4b5c6d7e8f901234567",
+            "123e4567-e89b-12d3-a456-426614174000",
+            "ThisIsAVeryLongCamelCaseIdentifierName2024",
+            "arn:aws:iam::111122223333:role/warehouse-reader",
+        ] {
+            let mut t = kept.to_string();
+            super::make_safe(&mut t);
+            assert_eq!(t, kept);
+        }
+    }
+
     use super::*;
 
     #[test]

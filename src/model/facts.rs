@@ -830,6 +830,13 @@ pub struct GcpKey {
     /// Whether it can be used: not disabled and not expired.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub active: Option<bool>,
+    /// When Google last saw the key authenticate (Activity Analyzer), when an export
+    /// says.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub last_authenticated: Option<String>,
+    /// Days since then.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub idle_days: Option<i64>,
 }
 
 /// A role a Google Cloud member holds on a resource, from an IAM policy binding.
@@ -985,6 +992,13 @@ pub struct GcpIdentityFacts {
     /// roles; each with the role and resource that give it.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub iam_powers: Option<Vec<GcpPower>>,
+    /// When Google last saw the account authenticate (Activity Analyzer,
+    /// `serviceAccountLastAuthentication`), when an export says.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub last_authenticated: Option<String>,
+    /// Days since then.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub idle_days: Option<i64>,
     /// Set on a workload identity pool provider.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub workload_identity_provider: Option<GcpProviderFacts>,

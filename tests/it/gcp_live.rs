@@ -43,6 +43,8 @@ fn served_files() -> Vec<PathBuf> {
                 "service-accounts.json",
                 "roles.json",
                 "workload-identity-providers.json",
+                "activity-accounts.json",
+                "activity-keys.json",
             ]
             .contains(&name)
                 || (name.starts_with("keys-") && name.ends_with(".json"))
@@ -62,6 +64,8 @@ struct Google {
     roles: Vec<Value>,
     /// Workload identity pool providers; their pools are in their names.
     providers: Vec<Value>,
+    /// Activity Analyzer's last authentications of accounts and keys.
+    activities: Vec<Value>,
     /// The projects (id, number), from the policies' Project assets.
     projects: Vec<(String, String)>,
     /// Answers to give once, before the real one, per path.
@@ -81,6 +85,7 @@ impl Google {
                 "service-accounts.json" => g.accounts = items,
                 "roles.json" => g.roles = items,
                 "workload-identity-providers.json" => g.providers = items,
+                "activity-accounts.json" | "activity-keys.json" => g.activities.extend(items),
                 _ => {
                     for key in items {
                         let email = key["name"].as_str().unwrap().split('/').nth(3).unwrap();
@@ -251,6 +256,29 @@ impl Google {
                 })
             }
             ["roles"] => Some(page(req, "roles", &Google::named(&self.roles, "roles/"), 1)),
+            [
+                "projects",
+                p,
+                "locations",
+                "global",
+                "activityTypes",
+                kind,
+                "activities:query",
+            ] => {
+                let of_project = format!("//iam.googleapis.com/projects/{p}/");
+                let found: Vec<Value> = self
+                    .activities
+                    .iter()
+                    .filter(|a| {
+                        a["activityType"] == *kind
+                            && a["fullResourceName"]
+                                .as_str()
+                                .is_some_and(|n| n.starts_with(&of_project))
+                    })
+                    .cloned()
+                    .collect();
+                Some(page(req, "activities", &found, 1))
+            }
             ["organizations" | "projects", _, "roles"] => {
                 let custom = Google::named(&self.roles, &format!("{path}/"));
                 Some(page(req, "roles", &custom, 1))
@@ -310,6 +338,8 @@ fn nhi(args: &[&str], server: &MockServer) -> Run {
             &format!("cloudasset={base}"),
             "--gcp-endpoint",
             &format!("iam={base}"),
+            "--gcp-endpoint",
+            &format!("policyanalyzer={base}"),
             "--gcp-access-token-env",
             "NHI_TEST_GCP_TOKEN",
         ])
@@ -776,6 +806,18 @@ fn refused_credentials_stop_the_crawl_and_nothing_is_sent_after() {
                 format!("iam.projects.serviceAccounts.list projects/{PROJECT}"),
                 "not sent: the crawl stopped (the credentials were refused)".to_string()
             ),
+            (
+                format!(
+                    "policyanalyzer.projects.locations.activityTypes.activities.query projects/{PROJECT}/locations/global/activityTypes/serviceAccountKeyLastAuthentication"
+                ),
+                "not sent: the crawl stopped (the credentials were refused)".to_string()
+            ),
+            (
+                format!(
+                    "policyanalyzer.projects.locations.activityTypes.activities.query projects/{PROJECT}/locations/global/activityTypes/serviceAccountLastAuthentication"
+                ),
+                "not sent: the crawl stopped (the credentials were refused)".to_string()
+            ),
         ]
     );
     let requests = rt.block_on(server.received_requests()).unwrap();
@@ -850,6 +892,7 @@ fn application_default_credentials_from_a_key_file_sign_in_at_its_token_uri() {
         .args(["--gcp-project", PROJECT])
         .args(["--gcp-endpoint", &format!("cloudasset={base}")])
         .args(["--gcp-endpoint", &format!("iam={base}")])
+        .args(["--gcp-endpoint", &format!("policyanalyzer={base}")])
         .env("GOOGLE_APPLICATION_CREDENTIALS", &key_file)
         .env("HOME", tmp.path())
         .env("NHI_AUDIT_NOW", NOW)
@@ -904,6 +947,8 @@ fn no_credentials_is_one_clear_error_and_exit_3() {
             "iam=http://127.0.0.1:9",
             "--gcp-endpoint",
             "cloudasset=http://127.0.0.1:9",
+            "--gcp-endpoint",
+            "policyanalyzer=http://127.0.0.1:9",
         ])
         .env(
             "GOOGLE_APPLICATION_CREDENTIALS",
@@ -931,10 +976,14 @@ fn no_credentials_is_one_clear_error_and_exit_3() {
 fn discovery() -> Option<Vec<Value>> {
     match std::env::var("NHI_GCP_DISCOVERY") {
         Ok(dir) if Path::new(&dir).join("iam.v1.json").is_file() => Some(
-            ["cloudasset.v1.json", "iam.v1.json"]
-                .iter()
-                .map(|f| read(&Path::new(&dir).join(f)))
-                .collect(),
+            [
+                "cloudasset.v1.json",
+                "iam.v1.json",
+                "policyanalyzer.v1.json",
+            ]
+            .iter()
+            .map(|f| read(&Path::new(&dir).join(f)))
+            .collect(),
         ),
         _ if std::env::var_os("CI").is_some() => {
             panic!(

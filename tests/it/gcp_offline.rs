@@ -291,6 +291,20 @@ fn gcloud_exports_give_accounts_keys_grants_edges_agents_and_findings() {
     assert_eq!(subjects("NHI-GCP-004"), Vec::<String>::new());
     assert_eq!(subjects("NHI-GCP-005"), [sa("reporting")]);
     assert_eq!(subjects("NHI-GCP-006"), [provider("github")]);
+    // Activity Analyzer: the deployer has not authenticated since January, the
+    // reporting account's key since May; the support agent and its key did this week.
+    assert_eq!(subjects("NHI-GCP-007"), [sa("deployer"), sa("reporting")]);
+    let support = identity(&report, &sa("support-agent"));
+    assert_eq!(support["last_used_at"], "2026-11-29T07:00:00Z");
+    assert_eq!(support["facts"]["gcp"]["idle_days"], 1);
+    let reporting_key = identity(&report, &sa("reporting"))["facts"]["gcp"]["keys"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|k| k["user_managed"] == true)
+        .unwrap()
+        .clone();
+    assert_eq!(reporting_key["idle_days"], 211);
     let triage = findings_of(&report, "NHI-GCP-003")
         .into_iter()
         .find(|f| f["subject"] == tools("triage-agent").as_str())

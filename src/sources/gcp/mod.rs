@@ -288,6 +288,48 @@ pub struct GcpInput {
     /// Roles with their permissions (or without, from a plain listing).
     pub roles: Vec<(Role, String)>,
     pub providers: Vec<(WorkloadIdentityPoolProvider, String)>,
+    /// When accounts and keys last authenticated, by full resource name.
+    pub activities: Vec<(Activity, String)>,
+}
+
+/// One Activity Analyzer record (`gcloud policy-intelligence query-activity`, the
+/// `activities:query` method): an account's or key's last authentication.
+/// <https://cloud.google.com/policy-intelligence/docs/activity-analyzer-service-account-authentication>
+#[derive(Debug, Clone, Default, PartialEq, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Activity {
+    /// `serviceAccountLastAuthentication` or `serviceAccountKeyLastAuthentication`.
+    #[serde(default)]
+    pub activity_type: String,
+    /// `//iam.googleapis.com/projects/P/serviceAccounts/EMAIL[/keys/KEY]`.
+    pub full_resource_name: String,
+    #[serde(default)]
+    pub activity: ActivityDetail,
+}
+
+/// The activity's own fields; only the time is read.
+#[derive(Debug, Clone, Default, PartialEq, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct ActivityDetail {
+    #[serde(default)]
+    pub last_authenticated_time: Option<String>,
+}
+
+impl Activity {
+    /// The account's email and, for a key, its id.
+    pub fn account_and_key(&self) -> Option<(&str, Option<&str>)> {
+        let rest = self
+            .full_resource_name
+            .strip_prefix("//iam.googleapis.com/projects/")?;
+        let (_, rest) = rest.split_once("/serviceAccounts/")?;
+        match rest.split_once("/keys/") {
+            Some((email, key)) if !email.is_empty() && !key.is_empty() && !key.contains('/') => {
+                Some((email, Some(key)))
+            }
+            None if !rest.is_empty() && !rest.contains('/') => Some((rest, None)),
+            _ => None,
+        }
+    }
 }
 
 crate::model::vocabulary! {
@@ -302,6 +344,9 @@ crate::model::vocabulary! {
         AssetResource = "gcp-asset-resource",
         /// `gcloud iam roles describe|list --format=json`.
         Roles = "gcp-roles",
+        /// `gcloud policy-intelligence query-activity --format=json`: when accounts and
+        /// keys last authenticated.
+        Activities = "gcp-authentication-activities",
         /// `gcloud iam workload-identity-pools providers list --format=json`.
         WorkloadIdentityProviders = "gcp-workload-identity-providers",
         /// `nhi-audit export gcp`'s manifest: what the crawl could not read.
@@ -369,6 +414,11 @@ pub fn recognise(text: &str) -> Option<ExportKind> {
         }
         if is_role(&keys) {
             return Some(ExportKind::Roles);
+        }
+        if string("activityType").is_some_and(|t| t.ends_with("LastAuthentication"))
+            && string("fullResourceName").is_some_and(|n| n.starts_with("//iam.googleapis.com/"))
+        {
+            return Some(ExportKind::Activities);
         }
         // `gcloud asset list --format=json`: the assets of an export, as one list.
         let asset_name = string("name").is_some_and(|n| n.starts_with("//"));
@@ -534,6 +584,18 @@ pub fn read_export(
                 valid: |p: &WorkloadIdentityPoolProvider| p.pool_and_id().is_some(),
             },
             &mut input.providers,
+        ),
+        ExportKind::Activities => read_list(
+            text,
+            shown,
+            errors,
+            Listed {
+                what: "authentication activity listing",
+                field: "fullResourceName",
+                expected: "a service account's or key's full resource name",
+                valid: |a: &Activity| a.account_and_key().is_some(),
+            },
+            &mut input.activities,
         ),
         ExportKind::ExportManifest => match crate::doc::from_json::<Manifest>(text) {
             // The live crawl's gaps are the export's gaps.
@@ -765,6 +827,16 @@ mod tests {
         );
         let listed = format!("[{}]", asset.trim_end());
         assert_eq!(recognise(&listed), Some(ExportKind::AssetIamPolicy));
+        let activity = r#"[{"activity": {"lastAuthenticatedTime": "2026-04-27T07:00:00Z", "serviceAccount": {"fullResourceName": "//iam.googleapis.com/projects/p/serviceAccounts/a@p.iam.gserviceaccount.com", "projectNumber": "123", "serviceAccountId": "1"}}, "activityType": "serviceAccountLastAuthentication", "fullResourceName": "//iam.googleapis.com/projects/p/serviceAccounts/a@p.iam.gserviceaccount.com", "observationPeriod": {"endTime": "2026-04-27T07:00:00Z", "startTime": "2026-04-27T07:00:00Z"}}]"#;
+        assert_eq!(recognise(activity), Some(ExportKind::Activities));
+        let key = Activity {
+            full_resource_name: "//iam.googleapis.com/projects/p/serviceAccounts/a@p.iam.gserviceaccount.com/keys/k1".into(),
+            ..Default::default()
+        };
+        assert_eq!(
+            key.account_and_key(),
+            Some(("a@p.iam.gserviceaccount.com", Some("k1")))
+        );
         assert_eq!(recognise("[]"), None);
         // A multi-byte character across the 4 KiB mark must not panic.
         let text = format!("[{}é", "a".repeat(4094));

@@ -337,6 +337,9 @@ struct Account<'a> {
     impersonated_by: Vec<GcpMemberGrant>,
     public_members: Vec<GcpMemberGrant>,
     powers: Vec<GcpPower>,
+    /// When the account, and each of its keys (by id), last authenticated.
+    last_auth: Option<time::OffsetDateTime>,
+    key_last_auth: BTreeMap<String, time::OffsetDateTime>,
 }
 
 impl Account<'_> {
@@ -661,6 +664,27 @@ pub fn normalize_at(input: &GcpInput, now: time::OffsetDateTime) -> Inventory {
                     entry(&mut accounts, &email);
                 }
             }
+        }
+    }
+    // Last authentications: the latest record of each account and key.
+    for (a, _) in &input.activities {
+        let (Some((account, key)), Some(at)) = (
+            a.account_and_key(),
+            a.activity
+                .last_authenticated_time
+                .as_deref()
+                .and_then(timefmt::parse),
+        ) else {
+            continue;
+        };
+        let email = by_unique_id.get(account).copied().unwrap_or(account);
+        entry(&mut accounts, email);
+        if let Some(acc) = accounts.get_mut(&email.to_ascii_lowercase()) {
+            let slot = match key {
+                Some(k) => acc.key_last_auth.entry(k.to_string()).or_insert(at),
+                None => acc.last_auth.get_or_insert(at),
+            };
+            *slot = (*slot).max(at);
         }
     }
     let projects = Projects::of(&input.policies);
@@ -1066,6 +1090,8 @@ fn key(
         age_days: created.map(|c| timefmt::days_since(c, now)),
         disabled: Some(k.disabled),
         active: Some(!k.disabled && !expired),
+        last_authenticated: None,
+        idle_days: None,
     };
     if !user_managed {
         return (facts, None);
@@ -1134,10 +1160,27 @@ fn identity(
 
     let mut keys = Vec::new();
     let mut credentials = Vec::new();
+    let rfc = |t: time::OffsetDateTime| {
+        t.format(&time::format_description::well_known::Rfc3339)
+            .ok()
+    };
     for k in &a.keys {
-        let (facts, credential) = key(k, &id, now);
+        let (mut facts, mut credential) = key(k, &id, now);
+        let last = k
+            .account_and_id()
+            .and_then(|(_, key_id)| a.key_last_auth.get(key_id));
+        if let Some(&at) = last {
+            facts.last_authenticated = rfc(at);
+            facts.idle_days = Some(timefmt::days_since(at, now));
+            if let Some(c) = credential.as_mut() {
+                c.last_used_at = facts.last_authenticated.clone();
+            }
+        }
         keys.push(facts);
         credentials.extend(credential);
+    }
+    if let Some(at) = a.last_auth {
+        identity.last_used_at = rfc(at);
     }
     keys.sort_by(|x, y| x.id.cmp(&y.id));
     credentials.sort_by(|x, y| x.id.cmp(&y.id));
@@ -1189,6 +1232,8 @@ fn identity(
         access_level: level,
         impersonated_by: sorted(a.impersonated_by.clone()),
         public_members: sorted(a.public_members.clone()),
+        last_authenticated: a.last_auth.and_then(rfc),
+        idle_days: a.last_auth.map(|at| timefmt::days_since(at, now)),
         iam_powers: {
             let mut p = a.powers.clone();
             p.sort();

@@ -38,6 +38,7 @@ pub const DEFAULT_HTTP_TIMEOUT: Duration = Duration::from_secs(30);
 pub struct Endpoints {
     pub cloudasset: String,
     pub iam: String,
+    pub policyanalyzer: String,
 }
 
 impl Default for Endpoints {
@@ -45,6 +46,7 @@ impl Default for Endpoints {
         Endpoints {
             cloudasset: "https://cloudasset.googleapis.com".into(),
             iam: "https://iam.googleapis.com".into(),
+            policyanalyzer: "https://policyanalyzer.googleapis.com".into(),
         }
     }
 }
@@ -64,9 +66,11 @@ impl Endpoints {
         match service.trim() {
             "cloudasset" => self.cloudasset = url.into(),
             "iam" => self.iam = url.into(),
+            "policyanalyzer" => self.policyanalyzer = url.into(),
             other => {
                 return Err(format!(
-                    "--gcp-endpoint: unknown service {other:?} (known: cloudasset, iam)"
+                    "--gcp-endpoint: unknown service {other:?} (known: cloudasset, iam, \
+                     policyanalyzer)"
                 ));
             }
         }
@@ -247,6 +251,14 @@ const LIST_PROVIDERS: Call = Call {
     id: "iam.projects.locations.workloadIdentityPools.providers.list",
     permission: "iam.workloadIdentityPoolProviders.list",
 };
+const ACCOUNT_ACTIVITY: Call = Call {
+    id: "policyanalyzer.projects.locations.activityTypes.activities.query",
+    permission: "policyanalyzer.serviceAccountLastAuthenticationActivities.query",
+};
+const KEY_ACTIVITY: Call = Call {
+    id: "policyanalyzer.projects.locations.activityTypes.activities.query",
+    permission: "policyanalyzer.serviceAccountKeyLastAuthenticationActivities.query",
+};
 /// The asset type of a project in Cloud Asset Inventory.
 const PROJECT_ASSET: &str = "cloudresourcemanager.googleapis.com/Project";
 
@@ -297,12 +309,16 @@ async fn crawl_async(opts: &LiveOptions) -> Result<Crawl, SourceError> {
 
     // The service accounts and workload identity pools of each project, the custom roles
     // of each organisation and project, and the predefined roles the bindings name.
-    let (listed, pools, custom, predefined) = futures::join!(
+    let (listed, pools, custom, predefined, activities) = futures::join!(
         join_all(projects.iter().map(|p| list_accounts(&client, p))),
         join_all(projects.iter().map(|p| list_pools(&client, p))),
         join_all(parents.iter().map(|p| custom_roles(&client, p))),
         predefined_roles(&client, &bound),
+        join_all(projects.iter().flat_map(|p| {
+            [ACCOUNT_ACTIVITY, KEY_ACTIVITY].map(|call| last_authentications(&client, p, call))
+        })),
     );
+    activities.into_iter().for_each(|read| crawl.add(read));
     let mut emails = Vec::new();
     for (doc, error) in listed {
         emails.extend(doc.items.iter().filter_map(|a| {
@@ -570,6 +586,31 @@ fn pool_parts(name: &str) -> Option<(&str, &str)> {
         ] if [project, location, pool].iter().all(|p| valid_id(p)) => Some((project, pool)),
         _ => None,
     }
+}
+
+/// When a project's accounts (or keys) last authenticated, from Activity Analyzer.
+async fn last_authentications(
+    client: &Client,
+    project: &str,
+    call: Call,
+) -> (Document, Option<SourceError>) {
+    let activity = if call.permission == KEY_ACTIVITY.permission {
+        "serviceAccountKeyLastAuthentication"
+    } else {
+        "serviceAccountLastAuthentication"
+    };
+    let resource = format!("projects/{project}/locations/global/activityTypes/{activity}");
+    let url = format!(
+        "{}/v1/{resource}/activities:query",
+        client.endpoints.policyanalyzer
+    );
+    let query = [("pageSize", "1000".into())];
+    let (items, error) = list(client, call, &resource, &url, &query, "activities").await;
+    let file = file_name(&format!("activity-{activity}"), project);
+    (
+        Document::new(ExportKind::Activities, file, &url, items),
+        error,
+    )
 }
 
 async fn list_keys(
