@@ -289,6 +289,38 @@ pub fn join_gcp_auth(inv: &mut Inventory) {
     inv.edges.extend(edges);
 }
 
+/// A workflow's `azure/login` step names the Entra application (`client-id`) its job
+/// signs in as: the agent job holds that application's identity (when the scan has it),
+/// and with it its access.
+pub fn join_azure_login(inv: &mut Inventory) {
+    let by_app: BTreeMap<String, &str> = inv
+        .identities
+        .iter()
+        .filter(|i| i.provider == Provider::Azure)
+        .filter_map(|i| {
+            let app = i.facts.get("azure")?["app_id"].as_str()?;
+            Some((app.to_ascii_lowercase(), i.id.as_str()))
+        })
+        .collect();
+    let mut edges = Vec::new();
+    for agent in &inv.agents {
+        for client in strs(agent.facts.get("azure_client_ids")) {
+            if let Some(id) = by_app.get(&client.to_ascii_lowercase()) {
+                edges.push(Edge {
+                    kind: EdgeKind::Holds,
+                    from: agent.id.clone(),
+                    to: id.to_string(),
+                    evidence: format!(
+                        "its job signs in to Azure as the application {client} (azure/login client-id)"
+                    ),
+                    location: agent.locations.first().cloned(),
+                });
+            }
+        }
+    }
+    inv.edges.extend(edges);
+}
+
 /// A workflow that mints a GitHub App token (`actions/create-github-app-token` with a
 /// literal `app-id` or `client-id`) holds that app's installation in the crawled
 /// organisation: the token can have at most the installation's permissions.

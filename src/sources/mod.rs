@@ -12,6 +12,7 @@
 //! in `pipeline::sources`, and its CLI flags.
 
 pub mod aws;
+pub mod azure;
 pub mod gcp;
 pub mod github;
 pub mod repo;
@@ -40,6 +41,7 @@ pub const RECOGNISERS: &[(SourceKind, Recogniser)] = &[
     (SourceKind::Aws, aws::recognise_export),
     (SourceKind::Github, github::recognise_export),
     (SourceKind::Gcp, gcp::recognise_export),
+    (SourceKind::Azure, azure::recognise_export),
 ];
 
 /// Which source claims `text`, and as what.

@@ -28,8 +28,7 @@ pub const AI_SERVICE_AGENTS: &[(&str, &str)] = &[
     ("cloudaicompanion", "Gemini for Google Cloud"),
 ];
 
-/// Labels written in a description or display name.
-const LABELS: &[&str] = &["nhi:agent", "ai-agent"];
+use super::LABELS;
 
 /// Display names that name a Google AI product the account runs for.
 static PRODUCT: LazyLock<Regex> = LazyLock::new(|| {
@@ -37,11 +36,7 @@ static PRODUCT: LazyLock<Regex> = LazyLock::new(|| {
         .expect("static regex")
 });
 
-/// Names that say an agent runs as the account.
-static NAME: LazyLock<Regex> = LazyLock::new(|| {
-    Regex::new(r"(?i)(agent|llm|claude|openai|anthropic|gpt|copilot|mcp|genai|chatbot|\bai[-_ ])")
-        .expect("static regex")
-});
+use super::NAME;
 
 /// Adds an agent, and its `holds` edge, for every service account of the GCP source
 /// that belongs to one.
