@@ -1184,9 +1184,19 @@ pub struct AzureIdentityFacts {
     /// `access_level`, `escalates`, `resolved`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub app_permissions: Option<Vec<AzureAppPermission>>,
+    /// The Graph permissions among them that escalate (`escalates`), each once.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub escalating_permissions: Option<Vec<String>>,
     /// Its directory roles: `role`, `template_id`, `scope`, `access_level`, `privileged`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub directory_roles: Option<Vec<AzureDirectoryRole>>,
+    /// The privileged directory roles among them, each once.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub privileged_directory_roles: Option<Vec<String>>,
+    /// Both, in words (`the Graph permission RoleManagement.ReadWrite.Directory`, `the
+    /// directory role Global Administrator`): what lets it take over the tenant.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub tenant_escalation: Option<Vec<String>>,
     /// Its Azure RBAC roles: `role`, `scope`, `access_level`, `assigns_roles`, `custom`,
     /// `inferred`.
     #[serde(default, skip_serializing_if = "Option::is_none")]

@@ -706,6 +706,31 @@ fn identity(
     rbac_roles.dedup();
     let mut federated = e.federated.clone();
     federated.sort_by(|x, y| x.name.cmp(&y.name));
+    let names = |v: Vec<Option<String>>| {
+        let mut v: Vec<String> = v.into_iter().flatten().collect();
+        v.sort();
+        v.dedup();
+        v
+    };
+    let escalating = names(
+        permissions
+            .iter()
+            .filter(|p| p.escalates == Some(true))
+            .map(|p| p.permission.clone())
+            .collect(),
+    );
+    let privileged = names(
+        directory_roles
+            .iter()
+            .filter(|r| r.privileged == Some(true))
+            .map(|r| r.role.clone())
+            .collect(),
+    );
+    let tenant_escalation = escalating
+        .iter()
+        .map(|p| format!("the Graph permission {p}"))
+        .chain(privileged.iter().map(|r| format!("the directory role {r}")))
+        .collect();
     let facts = AzureIdentityFacts {
         app_id: Some(safe_string(&app_id)),
         application_id: app.map(|a| safe_string(&a.id)),
@@ -727,7 +752,10 @@ fn identity(
         active_certificates: Some(active("certificate")),
         credentials: Some(credentials),
         app_permissions: Some(permissions),
+        escalating_permissions: Some(escalating),
         directory_roles: Some(directory_roles),
+        privileged_directory_roles: Some(privileged),
+        tenant_escalation: Some(tenant_escalation),
         rbac_roles: Some(rbac_roles),
         federated_credentials: Some(federated),
         access_level: level,
