@@ -276,13 +276,7 @@ pub fn join_gcp_auth(inv: &mut Inventory) {
             );
         for (id, evidence) in joins {
             if inv.identity(&id).is_some() {
-                edges.push(Edge {
-                    kind: EdgeKind::Holds,
-                    from: agent.id.clone(),
-                    to: id,
-                    evidence,
-                    location: agent.locations.first().cloned(),
-                });
+                edges.push(agent_holds(agent, id, evidence));
             }
         }
     }
@@ -306,15 +300,13 @@ pub fn join_azure_login(inv: &mut Inventory) {
     for agent in &inv.agents {
         for client in strs(agent.facts.get("azure_client_ids")) {
             if let Some(id) = by_app.get(&client.to_ascii_lowercase()) {
-                edges.push(Edge {
-                    kind: EdgeKind::Holds,
-                    from: agent.id.clone(),
-                    to: id.to_string(),
-                    evidence: format!(
+                edges.push(agent_holds(
+                    agent,
+                    id.to_string(),
+                    format!(
                         "its job signs in to Azure as the application {client} (azure/login client-id)"
                     ),
-                    location: agent.locations.first().cloned(),
-                });
+                ));
             }
         }
     }
@@ -428,6 +420,17 @@ const EVENTS: &[(&str, &str, &str, bool)] = &[
 ];
 
 /// The strings of a JSON array fact.
+/// A `holds` edge from an agent, located where the agent is.
+fn agent_holds(agent: &crate::model::Agent, to: String, evidence: String) -> Edge {
+    Edge {
+        kind: EdgeKind::Holds,
+        from: agent.id.clone(),
+        to,
+        evidence,
+        location: agent.locations.first().cloned(),
+    }
+}
+
 fn strs(v: Option<&serde_json::Value>) -> Vec<&str> {
     v.and_then(|v| v.as_array())
         .map(|a| a.iter().filter_map(|x| x.as_str()).collect())

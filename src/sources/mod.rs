@@ -76,6 +76,31 @@ impl Context<'_> {
     }
 }
 
+/// Reads every export the walk found for `source` with `read` (its kind, text, the
+/// name reports give the file, the errors), and the files that cannot be read as
+/// errors. Returns whether there was any.
+pub(crate) fn read_exports<K>(
+    ctx: &Context<'_>,
+    source: SourceKind,
+    parse: fn(&str) -> Option<K>,
+    errors: &mut Vec<crate::model::SourceError>,
+    mut read: impl FnMut(K, &str, &str, &mut Vec<crate::model::SourceError>),
+) -> bool {
+    let mut found = false;
+    for export in ctx.exports_of(source) {
+        let Some(kind) = parse(export.kind) else {
+            continue;
+        };
+        found = true;
+        let shown = ctx.names.shown(&export.path);
+        match std::fs::read_to_string(&export.path) {
+            Ok(text) => read(kind, &text, &shown, errors),
+            Err(e) => errors.push(source.error(shown, format!("cannot read: {e}"))),
+        }
+    }
+    found
+}
+
 /// What one source collected.
 #[derive(Debug, Default)]
 pub struct Collected {

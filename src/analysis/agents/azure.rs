@@ -12,8 +12,8 @@ use regex::Regex;
 
 use super::{LABELS, NAME};
 use crate::model::{
-    Agent, AgentKind, Confidence, Edge, EdgeKind, Evidence, Identity, IdentityKind, Inventory,
-    Location, Provider, SourceKind,
+    Agent, AgentKind, Confidence, Evidence, Identity, IdentityKind, Inventory, Location, Provider,
+    SourceKind,
 };
 
 /// Display names that name an Azure AI service the identity runs for.
@@ -26,23 +26,7 @@ static PRODUCT: LazyLock<Regex> = LazyLock::new(|| {
 
 /// Adds an agent, and its `holds` edge, for every Azure identity that belongs to one.
 pub fn classify(inv: &mut Inventory) {
-    let mut agents = Vec::new();
-    let mut edges = Vec::new();
-    for identity in inv.identities.iter().filter(|i| is_azure(i)) {
-        let Some(agent) = agent_of(identity) else {
-            continue;
-        };
-        edges.push(Edge {
-            kind: EdgeKind::Holds,
-            from: agent.id.clone(),
-            to: identity.id.clone(),
-            evidence: format!("acts as {}", identity.name),
-            location: agent.locations.first().cloned(),
-        });
-        agents.push(agent);
-    }
-    inv.agents.extend(agents);
-    inv.edges.extend(edges);
+    super::classify_identities(inv, is_azure, agent_of);
 }
 
 fn is_azure(i: &Identity) -> bool {
@@ -121,6 +105,7 @@ fn agent_of(i: &Identity) -> Option<Agent> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::model::EdgeKind;
     use crate::sources::azure::{Application, AzureInput, ServicePrincipal};
 
     fn sp(

@@ -13,6 +13,34 @@ use std::sync::LazyLock;
 
 use regex::Regex;
 
+use crate::model::{Agent, Edge, EdgeKind, Identity, Inventory};
+
+/// Adds an agent, and its `holds` edge, for every identity `pick` selects that
+/// `agent_of` finds an agent's.
+pub(crate) fn classify_identities(
+    inv: &mut Inventory,
+    pick: impl Fn(&Identity) -> bool,
+    agent_of: impl Fn(&Identity) -> Option<Agent>,
+) {
+    let mut agents = Vec::new();
+    let mut edges = Vec::new();
+    for identity in inv.identities.iter().filter(|i| pick(i)) {
+        let Some(agent) = agent_of(identity) else {
+            continue;
+        };
+        edges.push(Edge {
+            kind: EdgeKind::Holds,
+            from: agent.id.clone(),
+            to: identity.id.clone(),
+            evidence: format!("acts as {}", identity.name),
+            location: agent.locations.first().cloned(),
+        });
+        agents.push(agent);
+    }
+    inv.agents.extend(agents);
+    inv.edges.extend(edges);
+}
+
 /// Labels that say a cloud identity is an agent's (in a tag, a description or a name).
 pub(crate) const LABELS: &[&str] = &["nhi:agent", "ai-agent"];
 

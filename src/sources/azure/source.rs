@@ -17,22 +17,15 @@ impl Source for AzureSource {
     fn collect(&self, ctx: &Context<'_>) -> Collected {
         let mut inventory = Inventory::default();
         let mut input = AzureInput::default();
-        let mut found = false;
-        for export in ctx.exports_of(SourceKind::Azure) {
-            let Some(kind) = ExportKind::parse(export.kind) else {
-                continue;
-            };
-            found = true;
-            let shown = ctx.names.shown(&export.path);
-            match std::fs::read_to_string(&export.path) {
-                Ok(text) => {
-                    super::read_export(kind, &text, &shown, &mut input, &mut inventory.errors);
-                }
-                Err(e) => inventory
-                    .errors
-                    .push(SourceKind::Azure.error(shown, format!("cannot read: {e}"))),
-            }
-        }
+        let found = crate::sources::read_exports(
+            ctx,
+            SourceKind::Azure,
+            ExportKind::parse,
+            &mut inventory.errors,
+            |kind, text, shown, errors| {
+                super::read_export(kind, text, shown, &mut input, errors);
+            },
+        );
         if found {
             inventory.extend(super::normalize(&input));
         }
