@@ -421,7 +421,7 @@ const EVENTS: &[(&str, &str, &str, bool)] = &[
 
 /// The strings of a JSON array fact.
 /// A `holds` edge from an agent, located where the agent is.
-fn agent_holds(agent: &crate::model::Agent, to: String, evidence: String) -> Edge {
+pub(crate) fn agent_holds(agent: &crate::model::Agent, to: String, evidence: String) -> Edge {
     Edge {
         kind: EdgeKind::Holds,
         from: agent.id.clone(),

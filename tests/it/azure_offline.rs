@@ -10,7 +10,7 @@ use std::collections::BTreeSet;
 
 use serde_json::Value;
 
-use crate::common::{crate_dir, findings_of};
+use crate::common::{crate_dir, findings_of, identity, identity_ids};
 
 const NOW: &str = "2026-12-01T00:00:00Z";
 
@@ -23,15 +23,6 @@ fn sp(n: u32) -> String {
 }
 
 const GRAPH: &str = "azure:sp:90000000-0000-4000-8000-000000000003";
-
-fn identity<'a>(report: &'a Value, id: &str) -> &'a Value {
-    report["inventory"]["identities"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .find(|i| i["id"] == id)
-        .unwrap_or_else(|| panic!("no identity {id}"))
-}
 
 fn subjects(report: &Value, rule: &str) -> BTreeSet<String> {
     findings_of(report, rule)
@@ -46,13 +37,7 @@ fn az_and_graph_exports_give_identities_secrets_grants_agents_and_findings() {
     assert_eq!(report["errors"], serde_json::json!([]));
     assert_eq!(report["partial"], false);
 
-    let ids: BTreeSet<&str> = report["inventory"]["identities"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .filter(|i| i["provider"] == "azure")
-        .map(|i| i["id"].as_str().unwrap())
-        .collect();
+    let ids = identity_ids(&report, "azure");
     let want: BTreeSet<String> =
         [app(1), app(2), app(3), app(4), app(6), sp(5), GRAPH.into()].into();
     assert_eq!(ids, want.iter().map(String::as_str).collect());

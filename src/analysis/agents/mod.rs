@@ -13,7 +13,7 @@ use std::sync::LazyLock;
 
 use regex::Regex;
 
-use crate::model::{Agent, Edge, EdgeKind, Identity, Inventory};
+use crate::model::{Agent, Identity, Inventory};
 
 /// Adds an agent, and its `holds` edge, for every identity `pick` selects that
 /// `agent_of` finds an agent's.
@@ -28,13 +28,11 @@ pub(crate) fn classify_identities(
         let Some(agent) = agent_of(identity) else {
             continue;
         };
-        edges.push(Edge {
-            kind: EdgeKind::Holds,
-            from: agent.id.clone(),
-            to: identity.id.clone(),
-            evidence: format!("acts as {}", identity.name),
-            location: agent.locations.first().cloned(),
-        });
+        edges.push(crate::analysis::links::agent_holds(
+            &agent,
+            identity.id.clone(),
+            format!("acts as {}", identity.name),
+        ));
         agents.push(agent);
     }
     inv.agents.extend(agents);

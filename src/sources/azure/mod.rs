@@ -522,38 +522,36 @@ mod tests {
         let sps = r#"[{"accountEnabled": true, "appId": "11111111-0000-0000-0000-000000000001", "appOwnerOrganizationId": "t", "id": "s1", "servicePrincipalType": "Application"}]"#;
         assert_eq!(recognise(sps), Some(ExportKind::ServicePrincipals));
         let page = |what: &str| format!(r#"{{"@odata.context": "{GRAPH}{what}", "value": []}}"#);
-        assert_eq!(
-            recognise(&page("applications")),
-            Some(ExportKind::Applications)
-        );
-        assert_eq!(
-            recognise(&page("applications(id,appId,passwordCredentials)")),
-            Some(ExportKind::Applications)
-        );
-        assert_eq!(
-            recognise(&page("servicePrincipals")),
-            Some(ExportKind::ServicePrincipals)
-        );
-        assert_eq!(
-            recognise(&page("servicePrincipals('s1')/appRoleAssignments")),
-            Some(ExportKind::AppRoleAssignments)
-        );
-        assert_eq!(
-            recognise(&page("servicePrincipals('s1')/appRoleAssignedTo")),
-            Some(ExportKind::AppRoleAssignments)
-        );
-        assert_eq!(
-            recognise(&page("applications('a1')/federatedIdentityCredentials")),
-            Some(ExportKind::FederatedCredentials)
-        );
-        assert_eq!(
-            recognise(&page("roleManagement/directory/roleAssignments")),
-            Some(ExportKind::DirectoryRoleAssignments)
-        );
-        assert_eq!(
-            recognise(&page("roleManagement/directory/roleDefinitions")),
-            Some(ExportKind::DirectoryRoleDefinitions)
-        );
+        for (what, kind) in [
+            ("applications", ExportKind::Applications),
+            (
+                "applications(id,appId,passwordCredentials)",
+                ExportKind::Applications,
+            ),
+            ("servicePrincipals", ExportKind::ServicePrincipals),
+            (
+                "servicePrincipals('s1')/appRoleAssignments",
+                ExportKind::AppRoleAssignments,
+            ),
+            (
+                "servicePrincipals('s1')/appRoleAssignedTo",
+                ExportKind::AppRoleAssignments,
+            ),
+            (
+                "applications('a1')/federatedIdentityCredentials",
+                ExportKind::FederatedCredentials,
+            ),
+            (
+                "roleManagement/directory/roleAssignments",
+                ExportKind::DirectoryRoleAssignments,
+            ),
+            (
+                "roleManagement/directory/roleDefinitions",
+                ExportKind::DirectoryRoleDefinitions,
+            ),
+        ] {
+            assert_eq!(recognise(&page(what)), Some(kind), "{what}");
+        }
         let rbac = r#"[{"principalId": "s1", "principalType": "ServicePrincipal", "roleDefinitionId": "/subscriptions/x/providers/Microsoft.Authorization/roleDefinitions/r", "roleDefinitionName": "Owner", "scope": "/subscriptions/x"}]"#;
         assert_eq!(recognise(rbac), Some(ExportKind::RbacAssignments));
         let dir = r#"[{"directoryScopeId": "/", "principalId": "s1", "roleDefinitionId": "r"}]"#;
