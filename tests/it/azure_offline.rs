@@ -183,3 +183,43 @@ fn a_malformed_export_is_reported_with_file_line_and_field_and_the_rest_is_read(
     assert!(!findings_of(&report, "NHI-AZ-001").is_empty());
     assert_eq!(report["partial"], true);
 }
+
+#[test]
+fn only_a_literal_client_id_of_an_azure_login_step_joins_the_job_to_its_application() {
+    let tmp = tempfile::tempdir().unwrap();
+    let src = crate_dir().join("fixtures/scenario/azure");
+    for entry in std::fs::read_dir(&src).unwrap() {
+        let path = entry.unwrap().path();
+        if path.is_file() {
+            std::fs::copy(&path, tmp.path().join(path.file_name().unwrap())).unwrap();
+        }
+    }
+    let workflows = tmp.path().join(".github/workflows");
+    std::fs::create_dir_all(&workflows).unwrap();
+    // The deploy agent's client id, but in a GitHub App token step; and an azure/login
+    // step whose client id comes from a secret.
+    let deploy = &app(2)["azure:app:".len()..];
+    std::fs::write(
+        workflows.join("agent.yml"),
+        format!(
+            "on: issue_comment\npermissions:\n  contents: read\n  id-token: write\njobs:\n  agent:\n    runs-on: ubuntu-latest\n    steps:\n      - uses: actions/create-github-app-token@v2\n        with:\n          client-id: {deploy}\n          private-key: ${{{{ secrets.APP_KEY }}}}\n      - uses: azure/login@v2\n        with:\n          client-id: ${{{{ secrets.AZURE_CLIENT_ID }}}}\n          tenant-id: aaaaaaaa-0000-4000-8000-00000000000a\n      - uses: anthropics/claude-code-action@v1\n        with:\n          prompt: Triage the issue.\n"
+        ),
+    )
+    .unwrap();
+    let report = crate::common::scan_all_at(tmp.path(), NOW, 0);
+    let job = report["inventory"]["agents"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|a| a["kind"] == "github-workflow")
+        .expect("the workflow agent");
+    assert_eq!(job["facts"]["azure_client_ids"], serde_json::json!([]));
+    assert!(
+        !report["inventory"]["edges"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|e| e["from"] == job["id"] && e["to"].as_str().unwrap().starts_with("azure:")),
+        "no edge from the job to an Azure identity"
+    );
+}
