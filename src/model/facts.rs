@@ -1135,6 +1135,21 @@ pub struct AzureFederatedCredential {
     pub issues: Option<Vec<String>>,
 }
 
+/// An owner of an Entra application: it can add secrets to it.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct AzureOwner {
+    /// `user`, `service-principal` or another directory object type.
+    #[serde(default, skip_serializing_if = "Option::is_none", rename = "type")]
+    pub kind: Option<String>,
+    /// Its object id.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub id: Option<String>,
+    /// Its display name.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub display_name: Option<String>,
+}
+
 /// `identity.facts.azure`: a Microsoft Entra application, service principal or managed
 /// identity from the Azure source.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, JsonSchema)]
@@ -1201,6 +1216,10 @@ pub struct AzureIdentityFacts {
     /// `inferred`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub rbac_roles: Option<Vec<AzureRbacRole>>,
+    /// The application's owners (when the listing expanded them): `type`, `id`,
+    /// `display_name`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub owners: Option<Vec<AzureOwner>>,
     /// Its federated identity credentials.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub federated_credentials: Option<Vec<AzureFederatedCredential>>,

@@ -130,6 +130,17 @@ fn az_and_graph_exports_give_identities_secrets_grants_agents_and_findings() {
             .contains("azure/login client-id")
     );
 
+    // An agent's service principal that owns another application can add a secret to it.
+    let owns = report["inventory"]["edges"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|e| e["kind"] == "assumes" && e["to"] == app(4).as_str())
+        .expect("the owner assumes the application");
+    assert_eq!(owns["from"], app(1).as_str());
+    let owners = &identity(&report, &app(4))["facts"]["azure"]["owners"];
+    assert_eq!(owners[1]["type"], "user");
+
     // Each rule fires where it should, and only there.
     assert_eq!(subjects(&report, "NHI-AZ-001"), [app(1)].into());
     assert_eq!(subjects(&report, "NHI-AZ-002"), [app(1)].into());

@@ -2,7 +2,8 @@
 //! Microsoft Graph print. The exports, recognised by content in the scanned folders:
 //!
 //! - `az ad app list --all` and Graph `/applications` pages: `application` objects
-//!   (`id`, `appId`, `displayName`, `passwordCredentials`, `keyCredentials`, `tags`),
+//!   (`id`, `appId`, `displayName`, `passwordCredentials`, `keyCredentials`, `tags`, and
+//!   `owners` with `$expand=owners`),
 //!   <https://learn.microsoft.com/graph/api/resources/application>;
 //! - `az ad sp list --all` and Graph `/servicePrincipals` pages: `servicePrincipal`
 //!   objects (`id`, `appId`, `servicePrincipalType`, `appRoles`, `alternativeNames`),
@@ -84,6 +85,20 @@ pub struct Application {
     pub tags: Vec<String>,
     #[serde(default)]
     pub sign_in_audience: Option<String>,
+    /// Its owners, when listed with `$expand=owners`.
+    #[serde(default)]
+    pub owners: Vec<DirectoryObject>,
+}
+
+/// An owner of an application: a user or a service principal.
+#[derive(Debug, Clone, Default, PartialEq, Deserialize)]
+pub struct DirectoryObject {
+    pub id: String,
+    /// `#microsoft.graph.user`, `#microsoft.graph.servicePrincipal`.
+    #[serde(rename = "@odata.type", default)]
+    pub kind: Option<String>,
+    #[serde(rename = "displayName", default)]
+    pub display_name: Option<String>,
 }
 
 /// An app role a resource service principal defines (`Mail.Read` on Microsoft Graph).
@@ -286,10 +301,7 @@ pub fn recognise_export(text: &str) -> Option<&'static str> {
 /// trailing `$select` list (`applications(id,appId)`) dropped.
 fn page_kind(context: &str) -> Option<ExportKind> {
     let (_, what) = context.split_once("$metadata#")?;
-    let what = match what.rsplit_once('(') {
-        Some((head, tail)) if !tail.contains('\'') && tail.ends_with(')') => head,
-        _ => what,
-    };
+    let what = without_select(what);
     if what == "applications" {
         return Some(ExportKind::Applications);
     }
@@ -307,6 +319,32 @@ fn page_kind(context: &str) -> Option<ExportKind> {
         "roleManagement/directory/roleDefinitions" => Some(ExportKind::DirectoryRoleDefinitions),
         _ => None,
     }
+}
+
+/// A context's path without the trailing `$select` / `$expand` group
+/// (`applications(id,owners())` → `applications`); a key (`applications('ID')`) stays.
+fn without_select(what: &str) -> &str {
+    if !what.ends_with(')') {
+        return what;
+    }
+    let mut depth = 0usize;
+    for (i, c) in what.char_indices().rev() {
+        match c {
+            ')' => depth += 1,
+            '(' => {
+                depth = depth.saturating_sub(1);
+                if depth == 0 {
+                    return if what[i..].contains('\'') {
+                        what
+                    } else {
+                        &what[..i]
+                    };
+                }
+            }
+            _ => {}
+        }
+    }
+    what
 }
 
 /// The application object id a federated credentials page's context names
@@ -526,6 +564,11 @@ mod tests {
             ("applications", ExportKind::Applications),
             (
                 "applications(id,appId,passwordCredentials)",
+                ExportKind::Applications,
+            ),
+            ("applications(owners())", ExportKind::Applications),
+            (
+                "applications(id,owners(id,displayName))",
                 ExportKind::Applications,
             ),
             ("servicePrincipals", ExportKind::ServicePrincipals),

@@ -19,11 +19,11 @@ use super::{
 };
 use crate::model::facts::{
     AzureAppPermission, AzureCredentialFacts, AzureDirectoryRole, AzureFederatedCredential,
-    AzureIdentityFacts, AzureRbacRole,
+    AzureIdentityFacts, AzureOwner, AzureRbacRole,
 };
 use crate::model::{
-    AccessLevel, Confidence, Credential, CredentialKind, Effect, Grant, Identity, IdentityKind,
-    Inventory, Lifetime, Location, Provider, Storage,
+    AccessLevel, Confidence, Credential, CredentialKind, Edge, EdgeKind, Effect, Grant, Identity,
+    IdentityKind, Inventory, Lifetime, Location, Provider, Storage,
 };
 use crate::policy::aws::eval::glob;
 use crate::{text, timefmt};
@@ -282,6 +282,27 @@ pub fn normalize_at(input: &AzureInput, now: time::OffsetDateTime) -> Inventory 
             .and_then(|k| entries.get_mut(k))
         {
             e.federated.push(federated(f));
+        }
+    }
+
+    // An owner that is a service principal of the export can add a secret to the
+    // application, and so act as it.
+    for (key, entry) in &entries {
+        let Some((a, at)) = entry.app else { continue };
+        for owner in &a.owners {
+            let Some(from) = by_sp.get(&owner.id.to_ascii_lowercase()) else {
+                continue;
+            };
+            if from == key {
+                continue;
+            }
+            inv.edges.push(Edge {
+                kind: EdgeKind::Assumes,
+                from: ids[from].clone(),
+                to: ids[key].clone(),
+                evidence: "owns the application: it can add a client secret to it".into(),
+                location: Some(Location::file(at.clone(), 1, 1)),
+            });
         }
     }
 
@@ -704,6 +725,23 @@ fn identity(
     let mut rbac_roles = e.rbac_roles.clone();
     rbac_roles.sort_by(|x, y| (&x.scope, &x.role).cmp(&(&y.scope, &y.role)));
     rbac_roles.dedup();
+    let owners: Vec<AzureOwner> = app
+        .into_iter()
+        .flat_map(|a| &a.owners)
+        .map(|o| AzureOwner {
+            kind: Some(
+                match o.kind.as_deref() {
+                    Some("#microsoft.graph.user") => "user",
+                    Some("#microsoft.graph.servicePrincipal") => "service-principal",
+                    Some(other) => other.trim_start_matches("#microsoft.graph."),
+                    None => "unknown",
+                }
+                .to_string(),
+            ),
+            id: Some(safe_string(&o.id)),
+            display_name: o.display_name.as_deref().map(safe_string),
+        })
+        .collect();
     let mut federated = e.federated.clone();
     federated.sort_by(|x, y| x.name.cmp(&y.name));
     let names = |v: Vec<Option<String>>| {
@@ -757,6 +795,7 @@ fn identity(
         privileged_directory_roles: Some(privileged),
         tenant_escalation: Some(tenant_escalation),
         rbac_roles: Some(rbac_roles),
+        owners: app.is_some().then_some(owners),
         federated_credentials: Some(federated),
         access_level: level,
     };
@@ -968,6 +1007,34 @@ mod tests {
         );
         assert_eq!(inv.grants.len(), 5);
         assert!(inv.grants.iter().all(|g| g.identity == id));
+    }
+
+    #[test]
+    fn a_service_principal_that_owns_an_application_assumes_it() {
+        let mut input = input();
+        input.applications[0].0.owners = vec![
+            super::super::DirectoryObject {
+                id: GRAPH_SP.into(),
+                kind: Some("#microsoft.graph.servicePrincipal".into()),
+                display_name: Some("Microsoft Graph".into()),
+            },
+            super::super::DirectoryObject {
+                id: "u1".into(),
+                kind: Some("#microsoft.graph.user".into()),
+                display_name: Some("Dev".into()),
+            },
+        ];
+        let inv = normalize_at(&input, timefmt::now());
+        let edges: Vec<(&str, &str, EdgeKind)> = inv
+            .edges
+            .iter()
+            .map(|e| (e.from.as_str(), e.to.as_str(), e.kind))
+            .collect();
+        let from = format!("azure:sp:{GRAPH_SP}");
+        let to = format!("azure:app:{AGENT_APP}");
+        assert_eq!(edges, [(from.as_str(), to.as_str(), EdgeKind::Assumes)]);
+        let owners = facts(&inv, &to).owners.expect("owners");
+        assert_eq!(owners[1].kind.as_deref(), Some("user"));
     }
 
     #[test]
