@@ -31,6 +31,19 @@ fn subjects(report: &Value, rule: &str) -> BTreeSet<String> {
         .collect()
 }
 
+/// The scenario's exports (not its workflow) in a folder of their own.
+fn scenario_exports() -> tempfile::TempDir {
+    let tmp = tempfile::tempdir().unwrap();
+    let src = crate_dir().join("fixtures/scenario/azure");
+    for entry in std::fs::read_dir(&src).unwrap() {
+        let path = entry.unwrap().path();
+        if path.is_file() {
+            std::fs::copy(&path, tmp.path().join(path.file_name().unwrap())).unwrap();
+        }
+    }
+    tmp
+}
+
 #[test]
 fn az_and_graph_exports_give_identities_secrets_grants_agents_and_findings() {
     let report = crate::common::scan_all_at(&crate_dir().join("fixtures/scenario/azure"), NOW, 0);
@@ -156,14 +169,7 @@ fn az_and_graph_exports_give_identities_secrets_grants_agents_and_findings() {
 
 #[test]
 fn a_malformed_export_is_reported_with_file_line_and_field_and_the_rest_is_read() {
-    let tmp = tempfile::tempdir().unwrap();
-    let src = crate_dir().join("fixtures/scenario/azure");
-    for entry in std::fs::read_dir(&src).unwrap() {
-        let path = entry.unwrap().path();
-        if path.is_file() {
-            std::fs::copy(&path, tmp.path().join(path.file_name().unwrap())).unwrap();
-        }
-    }
+    let tmp = scenario_exports();
     // A secret-looking value where a date should be: named by field, never shown.
     let value = format!("{}{}", "Q8x~", "u5Yv2Wz9pLmN3bKdR7tF1gHjS4cXeA6oViUyT0");
     let bad = format!(
@@ -197,14 +203,7 @@ fn a_malformed_export_is_reported_with_file_line_and_field_and_the_rest_is_read(
 
 #[test]
 fn only_a_literal_client_id_of_an_azure_login_step_joins_the_job_to_its_application() {
-    let tmp = tempfile::tempdir().unwrap();
-    let src = crate_dir().join("fixtures/scenario/azure");
-    for entry in std::fs::read_dir(&src).unwrap() {
-        let path = entry.unwrap().path();
-        if path.is_file() {
-            std::fs::copy(&path, tmp.path().join(path.file_name().unwrap())).unwrap();
-        }
-    }
+    let tmp = scenario_exports();
     let workflows = tmp.path().join(".github/workflows");
     std::fs::create_dir_all(&workflows).unwrap();
     // The deploy agent's client id, but in a GitHub App token step; and an azure/login
