@@ -67,7 +67,7 @@ pub struct Ignore {
 }
 
 /// An agent the user declares: files under `paths` and the cloud principals whose ARNs
-/// match `principals` belong to it.
+/// (AWS) or ids (`azure:app:APP_ID`, `azure:sp:OBJECT_ID`) match `principals` belong to it.
 #[derive(Debug, Clone)]
 pub struct DeclaredAgent {
     pub name: String,

@@ -203,6 +203,12 @@ pub const CATALOGUES: &[Catalogue] = &[
             ),
         ],
     },
+    Catalogue {
+        key: "cis_azure",
+        title: "CIS Microsoft Azure Foundations Benchmark v2.0.0",
+        required: false,
+        controls: &[("1.23", "No custom subscription administrator roles exist")],
+    },
 ];
 
 pub fn catalogue(key: &str) -> Option<&'static Catalogue> {

@@ -68,6 +68,7 @@ pub fn collect(req: &ScanRequest<'_>) -> (Inventory, Vec<InlineIgnore>, bool) {
     // (one agent per principal of each export), then the agents the config declares.
     analysis::agents::aws::classify(&mut inventory, &aws_agents);
     analysis::agents::gcp::classify(&mut inventory);
+    analysis::agents::azure::classify(&mut inventory);
     inventory.normalize();
     analysis::agents::declared::declare(&mut inventory, req.config);
     (inventory, inline, failed)
@@ -82,6 +83,7 @@ fn sources<'a>(req: &'a ScanRequest<'_>) -> Vec<Box<dyn crate::sources::Source +
             request: &req.github,
         }),
         Box::new(crate::sources::gcp::GcpSource { request: &req.gcp }),
+        Box::new(crate::sources::azure::AzureSource),
     ]
 }
 

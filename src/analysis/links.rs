@@ -276,13 +276,37 @@ pub fn join_gcp_auth(inv: &mut Inventory) {
             );
         for (id, evidence) in joins {
             if inv.identity(&id).is_some() {
-                edges.push(Edge {
-                    kind: EdgeKind::Holds,
-                    from: agent.id.clone(),
-                    to: id,
-                    evidence,
-                    location: agent.locations.first().cloned(),
-                });
+                edges.push(agent_holds(agent, id, evidence));
+            }
+        }
+    }
+    inv.edges.extend(edges);
+}
+
+/// A workflow's `azure/login` step names the Entra application (`client-id`) its job
+/// signs in as: the agent job holds that application's identity (when the scan has it),
+/// and with it its access.
+pub fn join_azure_login(inv: &mut Inventory) {
+    let by_app: BTreeMap<String, &str> = inv
+        .identities
+        .iter()
+        .filter(|i| i.provider == Provider::Azure)
+        .filter_map(|i| {
+            let app = i.facts.get("azure")?["app_id"].as_str()?;
+            Some((app.to_ascii_lowercase(), i.id.as_str()))
+        })
+        .collect();
+    let mut edges = Vec::new();
+    for agent in &inv.agents {
+        for client in strs(agent.facts.get("azure_client_ids")) {
+            if let Some(id) = by_app.get(&client.to_ascii_lowercase()) {
+                edges.push(agent_holds(
+                    agent,
+                    id.to_string(),
+                    format!(
+                        "its job signs in to Azure as the application {client} (azure/login client-id)"
+                    ),
+                ));
             }
         }
     }
@@ -396,6 +420,17 @@ const EVENTS: &[(&str, &str, &str, bool)] = &[
 ];
 
 /// The strings of a JSON array fact.
+/// A `holds` edge from an agent, located where the agent is.
+pub(crate) fn agent_holds(agent: &crate::model::Agent, to: String, evidence: String) -> Edge {
+    Edge {
+        kind: EdgeKind::Holds,
+        from: agent.id.clone(),
+        to,
+        evidence,
+        location: agent.locations.first().cloned(),
+    }
+}
+
 fn strs(v: Option<&serde_json::Value>) -> Vec<&str> {
     v.and_then(|v| v.as_array())
         .map(|a| a.iter().filter_map(|x| x.as_str()).collect())

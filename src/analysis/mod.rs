@@ -24,6 +24,7 @@ pub fn analyse(inventory: &mut Inventory) -> Vec<Chain> {
     links::join_gcp_keys(inventory);
     links::join_roles_to_assume(inventory);
     links::join_gcp_auth(inventory);
+    links::join_azure_login(inventory);
     links::join_app_tokens(inventory);
     links::holders_from_edges(inventory);
     links::shares(inventory);

@@ -408,6 +408,10 @@ pub struct WorkflowAgentFacts {
     /// (`google-github-actions/auth` `workload_identity_provider`).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub gcp_workload_identity_providers: Option<Vec<String>>,
+    /// The Microsoft Entra applications the job signs in to Azure as (`azure/login`
+    /// `client-id`, when literal).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub azure_client_ids: Option<Vec<String>>,
     /// Static cloud keys the job gets: secrets named like one and inputs
     /// (`aws-access-key-id`, `credentials_json`).
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -1004,6 +1008,240 @@ pub struct GcpIdentityFacts {
     pub workload_identity_provider: Option<GcpProviderFacts>,
 }
 
+/// A client secret or certificate of an Entra application or service principal, as
+/// Graph lists it (never its value nor its hint).
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct AzureCredentialFacts {
+    /// Its key id.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub key_id: Option<String>,
+    /// `client-secret` or `certificate`.
+    #[serde(default, skip_serializing_if = "Option::is_none", rename = "type")]
+    pub kind: Option<String>,
+    /// Where it is registered: `application` or `service-principal`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub on: Option<String>,
+    /// Its display name (a description its creator wrote).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub display_name: Option<String>,
+    /// When it became valid (its creation).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub created: Option<String>,
+    /// When it stops being valid; absent when it never expires.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub expires: Option<String>,
+    /// Whether it never expires (no end date, or one in the year 2299 or later).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub never_expires: Option<bool>,
+    /// Whether it has expired already.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub expired: Option<bool>,
+    /// Its age, in days.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub age_days: Option<i64>,
+    /// Whether it can be used now: started and not expired.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub active: Option<bool>,
+}
+
+/// An application permission (app role) granted to a service principal.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct AzureAppPermission {
+    /// The permission (`Mail.Read`, `RoleManagement.ReadWrite.Directory`), or the app
+    /// role id when the resource's app roles were not in the export.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub permission: Option<String>,
+    /// The resource it is on (`Microsoft Graph`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub resource: Option<String>,
+    /// The level it gives.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub access_level: Option<AccessLevel>,
+    /// Whether it lets its holder grant itself (or anyone) any role or permission in the
+    /// tenant (`RoleManagement.ReadWrite.Directory`, `AppRoleAssignment.ReadWrite.All`,
+    /// `Application.ReadWrite.All` on Microsoft Graph).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub escalates: Option<bool>,
+    /// Whether the app role id was resolved to its value through the resource's
+    /// `appRoles`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub resolved: Option<bool>,
+}
+
+/// A Microsoft Entra directory role assigned to an identity.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct AzureDirectoryRole {
+    /// The role's display name (or its definition id when not known).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub role: Option<String>,
+    /// Its template id.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub template_id: Option<String>,
+    /// The directory scope (`/` for the whole tenant).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub scope: Option<String>,
+    /// The level it gives.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub access_level: Option<AccessLevel>,
+    /// Whether it administers the tenant, its roles or its applications' credentials
+    /// (Global, Privileged Role, Application, Cloud Application Administrator, or a
+    /// custom role with such actions).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub privileged: Option<bool>,
+}
+
+/// An Azure RBAC role assigned to an identity at a scope.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct AzureRbacRole {
+    /// The role's name (`Owner`, `Reader`, a custom role's name).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub role: Option<String>,
+    /// The scope (`/subscriptions/S/resourceGroups/G`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub scope: Option<String>,
+    /// The level it gives.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub access_level: Option<AccessLevel>,
+    /// Whether it can assign roles (`Microsoft.Authorization/roleAssignments/write`):
+    /// Owner, User Access Administrator, or a role whose actions allow it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub assigns_roles: Option<bool>,
+    /// Whether it is a custom role.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub custom: Option<bool>,
+    /// Whether the level is inferred from the role's name (its actions were not read).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub inferred: Option<bool>,
+}
+
+/// A federated identity credential of an application: the tokens it accepts.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct AzureFederatedCredential {
+    /// Its name.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub name: Option<String>,
+    /// The issuer whose tokens it accepts.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub issuer: Option<String>,
+    /// The subject a token must have (`repo:ORG/REPO:environment:prod`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub subject: Option<String>,
+    /// The audiences a token must have.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub audiences: Option<Vec<String>>,
+    /// A flexible credential's claims matching expression.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub claims_matching_expression: Option<String>,
+    /// Whether the issuer is GitHub Actions.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub github: Option<bool>,
+    /// The repository (`ORG/REPO`) its GitHub subject names, when it names one.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub repository: Option<String>,
+    /// What the subject or expression leaves open, for a GitHub credential (empty when
+    /// it pins a repository and a branch, tag or environment).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub issues: Option<Vec<String>>,
+}
+
+/// An owner of an Entra application: it can add secrets to it.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct AzureOwner {
+    /// `user`, `service-principal` or another directory object type.
+    #[serde(default, skip_serializing_if = "Option::is_none", rename = "type")]
+    pub kind: Option<String>,
+    /// Its object id.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub id: Option<String>,
+    /// Its display name.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub display_name: Option<String>,
+}
+
+/// `identity.facts.azure`: a Microsoft Entra application, service principal or managed
+/// identity from the Azure source.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct AzureIdentityFacts {
+    /// The application (client) id.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub app_id: Option<String>,
+    /// The application registration's object id, when it is registered in the tenant.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub application_id: Option<String>,
+    /// The service principal's object id, when the export has it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub service_principal_id: Option<String>,
+    /// Its display name.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub display_name: Option<String>,
+    /// The service principal's type (`Application`, `ManagedIdentity`, …).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub service_principal_type: Option<String>,
+    /// The tenant that owns the application (of its service principal).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub app_owner_organization_id: Option<String>,
+    /// Who may sign in to the application (`AzureADMyOrg`, `AzureADMultipleOrgs`, …).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub sign_in_audience: Option<String>,
+    /// The tags of the application and its service principal.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub tags: Option<Vec<String>>,
+    /// A managed identity's Azure resource id (from `alternativeNames`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub managed_identity_resource: Option<String>,
+    /// Whether the service principal is disabled (`accountEnabled: false`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub disabled: Option<bool>,
+    /// Its client secrets and certificates: `key_id`, `type`, `on`, `display_name`,
+    /// `created`, `expires`, `never_expires`, `expired`, `age_days`, `active`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub credentials: Option<Vec<AzureCredentialFacts>>,
+    /// How many of its client secrets can be used now.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub active_client_secrets: Option<u64>,
+    /// How many of its certificates can be used now.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub active_certificates: Option<u64>,
+    /// The application permissions granted to it: `permission`, `resource`,
+    /// `access_level`, `escalates`, `resolved`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub app_permissions: Option<Vec<AzureAppPermission>>,
+    /// The Graph permissions among them that escalate (`escalates`), each once.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub escalating_permissions: Option<Vec<String>>,
+    /// Its directory roles: `role`, `template_id`, `scope`, `access_level`, `privileged`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub directory_roles: Option<Vec<AzureDirectoryRole>>,
+    /// The privileged directory roles among them, each once.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub privileged_directory_roles: Option<Vec<String>>,
+    /// Both, in words (`the Graph permission RoleManagement.ReadWrite.Directory`, `the
+    /// directory role Global Administrator`): what lets it take over the tenant.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub tenant_escalation: Option<Vec<String>>,
+    /// Its Azure RBAC roles: `role`, `scope`, `access_level`, `assigns_roles`, `custom`,
+    /// `inferred`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub rbac_roles: Option<Vec<AzureRbacRole>>,
+    /// The application's owners (when the listing expanded them): `type`, `id`,
+    /// `display_name`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub owners: Option<Vec<AzureOwner>>,
+    /// Its federated identity credentials.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub federated_credentials: Option<Vec<AzureFederatedCredential>>,
+    /// The highest level of what it is granted; null when it holds nothing.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub access_level: Option<AccessLevel>,
+}
+
 /// `identity.facts.github`: an app installation, fine-grained PAT, deploy key or Actions
 /// secret from the GitHub source.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, JsonSchema)]
@@ -1179,6 +1417,8 @@ pub const AGENT_FACT_RECORDS: &[FactRecord] = &[
             "aws-service-agent",
             "gcp-service-account",
             "gcp-service-agent",
+            "azure-service-principal",
+            "azure-service-agent",
             "declared"
         ],
         AnalysedAgentFacts
@@ -1190,6 +1430,7 @@ pub const IDENTITY_FACT_RECORDS: &[FactRecord] = &[
     record!("identity.facts.aws", [], AwsIdentityFacts),
     record!("identity.facts.github", [], GithubIdentityFacts),
     record!("identity.facts.gcp", [], GcpIdentityFacts),
+    record!("identity.facts.azure", [], AzureIdentityFacts),
 ];
 
 /// The record an agent of `kind` carries; `None` for a kind no code writes.

@@ -83,6 +83,7 @@ pub enum SourceKind {
     Aws,
     Github,
     Gcp,
+    Azure,
 }
 
 /// Why we believe something: a sentence and where it was seen.

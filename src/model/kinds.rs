@@ -209,6 +209,10 @@ vocabulary! {
         GcpServiceAccount = "gcp-service-account",
         /// A Google service agent of an AI service (Vertex AI Agent Engine, Dialogflow, …).
         GcpServiceAgent = "gcp-service-agent",
+        /// A Microsoft Entra service principal or application tagged or named as an agent's.
+        AzureServicePrincipal = "azure-service-principal",
+        /// The identity of an Azure AI service (Azure OpenAI, AI Foundry, Copilot Studio).
+        AzureServiceAgent = "azure-service-agent",
         /// A credential whose variable or secret name says an agent uses it.
         NamedCredential = "named-credential",
         /// Declared in the config.
@@ -237,6 +241,14 @@ vocabulary! {
         /// A workload identity pool provider: tokens of another issuer (GitHub Actions)
         /// become Google Cloud principals.
         GcpWorkloadIdentityProvider = "gcp-workload-identity-provider",
+        /// A Microsoft Entra application registered in the tenant, with its service
+        /// principal there when it has one.
+        AzureApplication = "azure-application",
+        /// A service principal whose application is registered elsewhere (another
+        /// tenant, Microsoft).
+        AzureServicePrincipal = "azure-service-principal",
+        /// A managed identity: Azure issues its tokens; it has no secrets.
+        AzureManagedIdentity = "azure-managed-identity",
     }
 }
 
@@ -250,6 +262,8 @@ vocabulary! {
         Google = "google",
         /// Google Cloud IAM (service accounts and their keys).
         Gcp = "gcp",
+        /// Microsoft Entra ID and Azure RBAC.
+        Azure = "azure",
         /// A secret of a known shape that no one provider issues (a password, a private key).
         Generic = "generic",
         /// A secret whose issuer nothing tells.
@@ -269,6 +283,10 @@ vocabulary! {
         SshDeployKey = "ssh-deploy-key",
         /// A user-managed key of a Google Cloud service account, as IAM lists it.
         GcpServiceAccountKey = "gcp-service-account-key",
+        /// A client secret of a Microsoft Entra application or service principal.
+        AzureClientSecret = "azure-client-secret",
+        /// A certificate of a Microsoft Entra application or service principal.
+        AzureCertificate = "azure-certificate",
     }
 }
 

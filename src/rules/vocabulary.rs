@@ -548,8 +548,8 @@ mod tests {
             "{e}"
         );
         // No provider but those with a struct.
-        let e = check(&["identity", "facts", "azure"]).unwrap_err();
-        assert_eq!(e.fields, ["aws", "gcp", "github"]);
+        let e = check(&["identity", "facts", "oracle"]).unwrap_err();
+        assert_eq!(e.fields, ["aws", "azure", "gcp", "github"]);
         // A fact with no listed children stays open below.
         assert!(check(&["identity", "facts", "aws", "trust", "github_oidc"]).is_ok());
     }

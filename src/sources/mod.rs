@@ -12,6 +12,7 @@
 //! in `pipeline::sources`, and its CLI flags.
 
 pub mod aws;
+pub mod azure;
 pub mod gcp;
 pub mod github;
 pub mod repo;
@@ -41,6 +42,7 @@ pub const RECOGNISERS: &[(SourceKind, Recogniser)] = &[
     (SourceKind::Aws, aws::recognise_export),
     (SourceKind::Github, github::recognise_export),
     (SourceKind::Gcp, gcp::recognise_export),
+    (SourceKind::Azure, azure::recognise_export),
 ];
 
 /// Which source claims `text`, and as what.
@@ -73,6 +75,31 @@ impl Context<'_> {
     pub fn exports_of(&self, source: SourceKind) -> impl Iterator<Item = &FoundExport> {
         self.exports.iter().filter(move |e| e.source == source)
     }
+}
+
+/// Reads every export the walk found for `source` with `read` (its kind, text, the
+/// name reports give the file, the errors), and the files that cannot be read as
+/// errors. Returns whether there was any.
+pub(crate) fn read_exports<K>(
+    ctx: &Context<'_>,
+    source: SourceKind,
+    parse: fn(&str) -> Option<K>,
+    errors: &mut Vec<crate::model::SourceError>,
+    mut read: impl FnMut(K, &str, &str, &mut Vec<crate::model::SourceError>),
+) -> bool {
+    let mut found = false;
+    for export in ctx.exports_of(source) {
+        let Some(kind) = parse(export.kind) else {
+            continue;
+        };
+        found = true;
+        let shown = ctx.names.shown(&export.path);
+        match std::fs::read_to_string(&export.path) {
+            Ok(text) => read(kind, &text, &shown, errors),
+            Err(e) => errors.push(source.error(shown, format!("cannot read: {e}"))),
+        }
+    }
+    found
 }
 
 /// What one source collected.

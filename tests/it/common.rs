@@ -66,6 +66,27 @@ pub fn scan_json(paths: &[&Path], extra: &[&str]) -> Value {
     serde_json::from_slice(&out.stdout).expect("the report is JSON")
 }
 
+/// The identity with `id` in a report's inventory.
+pub fn identity<'a>(report: &'a Value, id: &str) -> &'a Value {
+    report["inventory"]["identities"]
+        .as_array()
+        .expect("identities")
+        .iter()
+        .find(|i| i["id"] == id)
+        .unwrap_or_else(|| panic!("no identity {id}"))
+}
+
+/// The ids of a report's identities from `provider`.
+pub fn identity_ids<'a>(report: &'a Value, provider: &str) -> std::collections::BTreeSet<&'a str> {
+    report["inventory"]["identities"]
+        .as_array()
+        .expect("identities")
+        .iter()
+        .filter(|i| i["provider"] == provider)
+        .map(|i| i["id"].as_str().expect("an id"))
+        .collect()
+}
+
 pub fn findings_of<'a>(report: &'a Value, rule: &str) -> Vec<&'a Value> {
     report["findings"]
         .as_array()

@@ -8,7 +8,7 @@ use std::collections::BTreeSet;
 
 use serde_json::Value;
 
-use crate::common::{crate_dir, findings_of};
+use crate::common::{crate_dir, findings_of, identity, identity_ids};
 
 const NOW: &str = "2026-12-01T00:00:00Z";
 
@@ -34,15 +34,6 @@ fn scan(dir: &std::path::Path, code: i32) -> Value {
     crate::common::scan_all_at(dir, NOW, code)
 }
 
-fn identity<'a>(report: &'a Value, id: &str) -> &'a Value {
-    report["inventory"]["identities"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .find(|i| i["id"] == id)
-        .unwrap_or_else(|| panic!("no identity {id}"))
-}
-
 #[test]
 fn gcloud_exports_give_accounts_keys_grants_edges_agents_and_findings() {
     let report = scan(&crate_dir().join("fixtures/scenario/gcp"), 0);
@@ -51,13 +42,7 @@ fn gcloud_exports_give_accounts_keys_grants_edges_agents_and_findings() {
 
     // Identities: the listed accounts of both projects, the service agent only a
     // binding names, and the two workload identity providers.
-    let ids: BTreeSet<&str> = report["inventory"]["identities"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .filter(|i| i["provider"] == "gcp")
-        .map(|i| i["id"].as_str().unwrap())
-        .collect();
+    let ids = identity_ids(&report, "gcp");
     let want: BTreeSet<String> = [
         sa("support-agent"),
         sa("deployer"),

@@ -1,5 +1,5 @@
 //! Agents declared in the config (`agents:` with a name, the paths of its files and the
-//! ARN patterns of the cloud principals it acts as).
+//! patterns of the cloud principals it acts as: AWS ARNs, Entra identity ids).
 
 use crate::config::Config;
 use crate::model::{Agent, AgentKind, Confidence, EdgeKind, Evidence, Inventory, SourceKind};
@@ -12,9 +12,15 @@ pub fn declare(inv: &mut Inventory, config: &Config) {
     for declared in &config.agents {
         let id = format!("declared:{}", declared.name);
         let mut edges = Vec::new();
-        // Cloud principals declared by ARN pattern.
+        // Cloud principals declared by pattern: an AWS principal by its ARN, an Entra
+        // identity by its id (`azure:app:APP_ID`, `azure:sp:OBJECT_ID`).
         for identity in &inv.identities {
-            let Some(arn) = identity.id.strip_prefix("aws:") else {
+            let Some(arn) = identity.id.strip_prefix("aws:").or_else(|| {
+                identity
+                    .id
+                    .starts_with("azure:")
+                    .then_some(identity.id.as_str())
+            }) else {
                 continue;
             };
             if declared.principals.iter().any(|g| g.is_match(arn)) {
@@ -78,7 +84,7 @@ mod tests {
     fn a_declared_agent_holds_its_principals_and_the_credentials_under_its_paths() {
         let config = Config::parse(
             ".nhi-audit.yaml",
-            "agents:\n  - name: support-bot\n    paths: ['bot/**']\n    principals: ['arn:aws:iam::*:role/support-*']\n",
+            "agents:\n  - name: support-bot\n    paths: ['bot/**']\n    principals: ['arn:aws:iam::*:role/support-*', 'azure:app:1111*']\n",
         )
         .expect("a config");
         let mut inv = Inventory::default();
@@ -88,6 +94,13 @@ mod tests {
         ] {
             inv.identities
                 .push(Identity::new(format!("aws:{arn}"), "aws-role", "aws", arn));
+        }
+        for id in [
+            "azure:app:11112222-0000-4000-8000-000000000001",
+            "azure:app:9999",
+        ] {
+            inv.identities
+                .push(Identity::new(id, "azure-application", "azure", id));
         }
         for (id, path) in [("key-a", "bot/.env"), ("key-b", "web/.env")] {
             let mut c = Credential::new(
@@ -112,7 +125,11 @@ mod tests {
         let held: Vec<&str> = inv.edges.iter().map(|e| e.to.as_str()).collect();
         assert_eq!(
             held,
-            ["aws:arn:aws:iam::111122223333:role/support-triage", "key-a"]
+            [
+                "aws:arn:aws:iam::111122223333:role/support-triage",
+                "azure:app:11112222-0000-4000-8000-000000000001",
+                "key-a"
+            ]
         );
         assert!(
             inv.edges

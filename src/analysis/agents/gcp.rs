@@ -10,8 +10,8 @@ use std::sync::LazyLock;
 use regex::Regex;
 
 use crate::model::{
-    Agent, AgentKind, Confidence, Edge, EdgeKind, Evidence, Identity, IdentityKind, Inventory,
-    Location, Provider, SourceKind,
+    Agent, AgentKind, Confidence, Evidence, Identity, IdentityKind, Inventory, Location, Provider,
+    SourceKind,
 };
 
 /// Service agents of AI services, by the `gcp-sa-…` part of their domain
@@ -28,8 +28,7 @@ pub const AI_SERVICE_AGENTS: &[(&str, &str)] = &[
     ("cloudaicompanion", "Gemini for Google Cloud"),
 ];
 
-/// Labels written in a description or display name.
-const LABELS: &[&str] = &["nhi:agent", "ai-agent"];
+use super::LABELS;
 
 /// Display names that name a Google AI product the account runs for.
 static PRODUCT: LazyLock<Regex> = LazyLock::new(|| {
@@ -37,32 +36,12 @@ static PRODUCT: LazyLock<Regex> = LazyLock::new(|| {
         .expect("static regex")
 });
 
-/// Names that say an agent runs as the account.
-static NAME: LazyLock<Regex> = LazyLock::new(|| {
-    Regex::new(r"(?i)(agent|llm|claude|openai|anthropic|gpt|copilot|mcp|genai|chatbot|\bai[-_ ])")
-        .expect("static regex")
-});
+use super::NAME;
 
 /// Adds an agent, and its `holds` edge, for every service account of the GCP source
 /// that belongs to one.
 pub fn classify(inv: &mut Inventory) {
-    let mut agents = Vec::new();
-    let mut edges = Vec::new();
-    for identity in inv.identities.iter().filter(|i| is_account(i)) {
-        let Some(agent) = agent_of(identity) else {
-            continue;
-        };
-        edges.push(Edge {
-            kind: EdgeKind::Holds,
-            from: agent.id.clone(),
-            to: identity.id.clone(),
-            evidence: format!("acts as {}", identity.name),
-            location: agent.locations.first().cloned(),
-        });
-        agents.push(agent);
-    }
-    inv.agents.extend(agents);
-    inv.edges.extend(edges);
+    super::classify_identities(inv, is_account, agent_of);
 }
 
 fn is_account(i: &Identity) -> bool {
@@ -146,6 +125,7 @@ fn agent_of(i: &Identity) -> Option<Agent> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::model::EdgeKind;
     use crate::sources::gcp::{GcpInput, ServiceAccount};
 
     fn classified(accounts: &[(&str, &str, &str)]) -> Inventory {

@@ -37,21 +37,15 @@ impl Source for GcpSource<'_> {
                 Err(e) => inventory.errors.push(e),
             }
         }
-        for export in ctx.exports_of(SourceKind::Gcp) {
-            let Some(kind) = ExportKind::parse(export.kind) else {
-                continue;
-            };
-            found = true;
-            let shown = ctx.names.shown(&export.path);
-            match std::fs::read_to_string(&export.path) {
-                Ok(text) => {
-                    super::read_export(kind, &text, &shown, &mut input, &mut inventory.errors);
-                }
-                Err(e) => inventory
-                    .errors
-                    .push(SourceKind::Gcp.error(shown, format!("cannot read: {e}"))),
-            }
-        }
+        found |= crate::sources::read_exports(
+            ctx,
+            SourceKind::Gcp,
+            ExportKind::parse,
+            &mut inventory.errors,
+            |kind, text, shown, errors| {
+                super::read_export(kind, text, shown, &mut input, errors);
+            },
+        );
         if found {
             inventory.extend(super::normalize(&input));
         }

@@ -78,6 +78,7 @@ pub(super) fn emit_agent_with(
     let (accounts, providers) = gcp_sign_in(&inputs);
     facts.insert("gcp_service_accounts".into(), json!(accounts));
     facts.insert("gcp_workload_identity_providers".into(), json!(providers));
+    facts.insert("azure_client_ids".into(), json!(inputs.azure_client_ids));
     let write_scopes = perms.scopes_at_least(AccessLevel::Write);
     facts.insert(
         "holds".into(),
@@ -322,6 +323,8 @@ struct StepInputs {
     values: BTreeMap<String, String>,
     app_token_permissions: Vec<String>,
     app_token_apps: Vec<String>,
+    /// Literal `client-id`s of `azure/login` steps.
+    azure_client_ids: Vec<String>,
 }
 
 impl StepInputs {
@@ -335,12 +338,17 @@ impl StepInputs {
                         .insert(k.name.to_ascii_lowercase(), substitute(&t, &s.inputs));
                 }
             }
-            if !s
-                .node
-                .get("uses")
-                .and_then(Node::as_str)
-                .is_some_and(is_app_token)
-            {
+            let uses = s.node.get("uses").and_then(Node::as_str).unwrap_or("");
+            if uses.to_ascii_lowercase().starts_with("azure/login@") {
+                out.azure_client_ids.extend(
+                    with.iter()
+                        .filter(|(k, _)| k.name == "client-id")
+                        .filter_map(|(_, v)| v.scalar_text())
+                        .map(|t| t.trim().to_string())
+                        .filter(|t| !t.is_empty() && !t.contains("${{")),
+                );
+            }
+            if !is_app_token(uses) {
                 continue;
             }
             for (k, v) in with {
@@ -519,6 +527,7 @@ pub(super) fn insert_defaults(facts: &mut serde_json::Map<String, Json>) {
         ("role_to_assume", json!([])),
         ("gcp_service_accounts", json!([])),
         ("gcp_workload_identity_providers", json!([])),
+        ("azure_client_ids", json!([])),
         ("static_cloud_keys", json!([])),
         ("secrets", json!([])),
         ("non_model_secrets", json!([])),
