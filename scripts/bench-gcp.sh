@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Time and peak memory of nhi-audit on a large Google Cloud organisation export:
-# scripts/gen-bench-gcp.py writes it into bench-out/gcp/export/ (git-ignored), reused
-# while the parameters are unchanged; the numbers go to bench-out/gcp/results.md.
+# scripts/gen-bench-gcp.py writes it under bench-out/gcp/ (git-ignored), reused while
+# the parameters are unchanged; the numbers go to bench-out/gcp/results.md.
 #
 #   scripts/bench-gcp.sh                                   # 2,000 accounts, 10,000 bindings
 #   BENCH_ACCOUNTS=200 BENCH_BINDINGS=1000 scripts/bench-gcp.sh   # a quick run
@@ -11,46 +11,17 @@
 set -euo pipefail
 # shellcheck source=scripts/lib/common.sh
 source "$(dirname "${BASH_SOURCE[0]}")/lib/common.sh"
+# shellcheck source=scripts/lib/bench-export.sh
+source "$(dirname "${BASH_SOURCE[0]}")/lib/bench-export.sh"
 cd "$NHI_ROOT"
 
 BENCH_ACCOUNTS=${BENCH_ACCOUNTS:-2000}
 BENCH_BINDINGS=${BENCH_BINDINGS:-10000}
 BENCH_PROJECTS=${BENCH_PROJECTS:-50}
 BENCH_SEED=${BENCH_SEED:-1}
-BENCH_RUNS=${BENCH_RUNS:-3}
 OUT="$NHI_ROOT/bench-out/gcp"
-EXPORT="$OUT/export-a${BENCH_ACCOUNTS}-b${BENCH_BINDINGS}-p${BENCH_PROJECTS}-s${BENCH_SEED}"
-NHI="$NHI_ROOT/target/release/nhi-audit"
-mkdir -p "$OUT"
-
-[[ -x /usr/bin/time ]] || quietly "$OUT/apt.log" apt-get install -y time  # GNU time: %e %U %M
-log "cargo build --release"
-quietly "$OUT/cargo-build.log" cargo build --release
-
-if [[ ! -f "$EXPORT.manifest.json" || scripts/gen-bench-gcp.py -nt "$EXPORT.manifest.json" ]]; then
-    log "generating $EXPORT"
-    rm -rf "$EXPORT"
-    python3 scripts/gen-bench-gcp.py "$EXPORT" --accounts "$BENCH_ACCOUNTS" \
-        --bindings "$BENCH_BINDINGS" --projects "$BENCH_PROJECTS" --seed "$BENCH_SEED"
-fi
-files=$(find "$EXPORT" -type f | wc -l)
-bytes=$(du -sb "$EXPORT" | cut -f1)
-
-{
-    echo "# nhi-audit on a generated Google Cloud organisation export"
-    echo
-    echo "$(date -u +%Y-%m-%dT%H:%M:%SZ), $(nproc) cores, load at start $(cut -d' ' -f1-3 /proc/loadavg)"
-    echo "export: $BENCH_ACCOUNTS accounts, $BENCH_BINDINGS bindings, $BENCH_PROJECTS projects, $files files, $bytes bytes"
-    echo
-    echo "| run | elapsed s | user s | peak RSS MB | identities | grants | findings |"
-    echo "|---|---|---|---|---|---|---|"
-} >"$OUT/results.md"
-for run in $(seq 1 "$BENCH_RUNS"); do
-    NHI_AUDIT_NOW=2026-12-01T00:00:00Z /usr/bin/time -f '%e %U %M' -o "$OUT/time.txt" \
-        "$NHI" scan "$EXPORT" --scope all --format json --fail-on none -o "$OUT/report.json"
-    read -r elapsed user rss <"$OUT/time.txt"
-    counts=$(python3 -c 'import json,sys; r=json.load(open(sys.argv[1])); i=r["inventory"]; print(len(i["identities"]), len(i["grants"]), len(r["findings"]))' "$OUT/report.json")
-    read -r ids grants findings <<<"$counts"
-    echo "| $run | $elapsed | $user | $((rss / 1024)) | $ids | $grants | $findings |" >>"$OUT/results.md"
-done
-cat "$OUT/results.md"
+bench_export "a generated Google Cloud organisation export" "$OUT" \
+    "$OUT/export-a${BENCH_ACCOUNTS}-b${BENCH_BINDINGS}-p${BENCH_PROJECTS}-s${BENCH_SEED}" \
+    "$BENCH_ACCOUNTS accounts, $BENCH_BINDINGS bindings, $BENCH_PROJECTS projects" \
+    scripts/gen-bench-gcp.py --accounts "$BENCH_ACCOUNTS" --bindings "$BENCH_BINDINGS" \
+    --projects "$BENCH_PROJECTS" --seed "$BENCH_SEED"

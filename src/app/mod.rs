@@ -275,9 +275,11 @@ fn gcp_live(args: &GcpArgs) -> Result<Option<crate::sources::gcp::live::LiveOpti
         projects: args.projects.clone(),
         token,
         endpoints,
-        concurrency: args.gcp_concurrency.max(1),
-        http_timeout: args.gcp_http_timeout,
-        ..Default::default()
+        limits: crate::sources::rest::Limits {
+            concurrency: args.gcp_concurrency.max(1),
+            http_timeout: args.gcp_http_timeout,
+            ..Default::default()
+        },
     }))
 }
 

@@ -129,7 +129,7 @@ pub struct Client<A: Tokens, D: Dialect> {
 }
 
 /// What one crawl may spend.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Limits {
     /// Requests in flight at once.
     pub concurrency: usize,
@@ -146,6 +146,23 @@ pub struct Limits {
     pub max_pages: usize,
     /// Bytes read of one listing, all its pages together.
     pub max_listing_bytes: usize,
+}
+
+impl Default for Limits {
+    /// 8 requests in flight, 30 s each, 5 attempts from 500 ms of backoff, 10 minutes of
+    /// waits per crawl, 32 MiB per answer, 10,000 pages and 512 MiB per listing.
+    fn default() -> Self {
+        Limits {
+            concurrency: 8,
+            http_timeout: Duration::from_secs(30),
+            max_attempts: 5,
+            base_delay: Duration::from_millis(500),
+            max_wait: Duration::from_secs(600),
+            max_response_bytes: 32 << 20,
+            max_pages: 10_000,
+            max_listing_bytes: 512 << 20,
+        }
+    }
 }
 
 #[derive(Default)]
@@ -552,14 +569,11 @@ mod tests {
 
     fn limits() -> Limits {
         Limits {
-            concurrency: 2,
             http_timeout: Duration::from_secs(5),
             max_attempts: 2,
             base_delay: Duration::from_millis(1),
-            max_wait: Duration::from_secs(1),
-            max_response_bytes: 1 << 20,
             max_pages: 10,
-            max_listing_bytes: 1 << 20,
+            ..Limits::default()
         }
     }
 

@@ -7,7 +7,7 @@ use serde_json::Value;
 use super::{Auth, Endpoints, LiveOptions};
 #[cfg(test)]
 pub use crate::sources::rest::Failure;
-use crate::sources::rest::{self, Dialect, Limits, Next, Tokens};
+use crate::sources::rest::{self, Dialect, Next, Tokens};
 pub use crate::sources::rest::{Call, Listing, clean_message};
 
 /// The OAuth scope every call here is documented with (Cloud Asset has no read-only one).
@@ -51,18 +51,8 @@ pub struct Client {
 
 impl Client {
     pub fn new(opts: &LiveOptions, auth: Auth) -> Result<Client, String> {
-        let limits = Limits {
-            concurrency: opts.concurrency,
-            http_timeout: opts.http_timeout,
-            max_attempts: opts.max_attempts,
-            base_delay: opts.base_delay,
-            max_wait: opts.max_wait,
-            max_response_bytes: opts.max_response_bytes,
-            max_pages: opts.max_pages,
-            max_listing_bytes: opts.max_listing_bytes,
-        };
         Ok(Client {
-            rest: rest::Client::new(limits, auth, Google)?,
+            rest: rest::Client::new(opts.limits.clone(), auth, Google)?,
             endpoints: opts.endpoints.clone(),
         })
     }
@@ -160,7 +150,10 @@ mod tests {
                 .await;
             let opts = LiveOptions {
                 token: Some("ya29.unit-test-token".to_string().into()),
-                max_listing_bytes: 10_000,
+                limits: rest::Limits {
+                    max_listing_bytes: 10_000,
+                    ..Default::default()
+                },
                 ..Default::default()
             };
             let auth = Auth::new(opts.token.as_ref()).await.unwrap();

@@ -23,6 +23,7 @@ use serde_json::Value;
 
 use super::ExportKind;
 use crate::model::{SourceError, SourceKind};
+use crate::sources::rest::Limits;
 use client::{Call, Client, Listing};
 
 pub use client::SCOPE;
@@ -86,19 +87,8 @@ pub struct LiveOptions {
     /// A token the caller minted; `None`: Application Default Credentials.
     pub token: Option<SecretString>,
     pub endpoints: Endpoints,
-    pub concurrency: usize,
-    pub http_timeout: Duration,
-    /// Attempts per request for quota and server errors (the first plus retries).
-    pub max_attempts: u32,
-    /// The first backoff; it doubles with each retry.
-    pub base_delay: Duration,
-    /// All backoffs of the crawl together.
-    pub max_wait: Duration,
-    pub max_response_bytes: usize,
-    /// Pages read of one listing.
-    pub max_pages: usize,
-    /// Bytes read of one listing, all its pages together.
-    pub max_listing_bytes: usize,
+    /// What the crawl may spend: requests in flight, timeouts, retries, sizes.
+    pub limits: Limits,
 }
 
 impl Default for LiveOptions {
@@ -108,14 +98,11 @@ impl Default for LiveOptions {
             projects: Vec::new(),
             token: None,
             endpoints: Endpoints::default(),
-            concurrency: DEFAULT_CONCURRENCY,
-            http_timeout: DEFAULT_HTTP_TIMEOUT,
-            max_attempts: 5,
-            base_delay: Duration::from_millis(500),
-            max_wait: Duration::from_secs(600),
-            max_response_bytes: 32 << 20,
-            max_pages: 10_000,
-            max_listing_bytes: 512 << 20,
+            limits: Limits {
+                concurrency: DEFAULT_CONCURRENCY,
+                http_timeout: DEFAULT_HTTP_TIMEOUT,
+                ..Limits::default()
+            },
         }
     }
 }
