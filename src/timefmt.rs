@@ -52,9 +52,77 @@ pub fn days_since(then: OffsetDateTime, now: OffsetDateTime) -> i64 {
     (now - then).whole_days().max(0)
 }
 
+/// RFC 3339 in UTC, as reports write dates.
+pub fn format(t: OffsetDateTime) -> Option<String> {
+    t.to_offset(time::UtcOffset::UTC).format(&Rfc3339).ok()
+}
+
+/// A key's or secret's validity window, read from its start and end dates at `now`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Validity {
+    pub created: Option<OffsetDateTime>,
+    /// The end, unless it never expires.
+    pub expires: Option<OffsetDateTime>,
+    /// No end date, or one in `never_year` or later (how a provider writes "never":
+    /// Google 9999-12-31, Entra 2299-12-31).
+    pub never_expires: bool,
+    pub expired: bool,
+    /// Days since its start; `None` without one.
+    pub age_days: Option<i64>,
+}
+
+impl Validity {
+    pub fn of(
+        start: Option<&str>,
+        end: Option<&str>,
+        never_year: i32,
+        now: OffsetDateTime,
+    ) -> Validity {
+        let created = start.and_then(parse);
+        let until = end.and_then(parse);
+        let never_expires = until.is_none_or(|t| t.year() >= never_year);
+        let expires = until.filter(|_| !never_expires);
+        Validity {
+            created,
+            expires,
+            never_expires,
+            expired: expires.is_some_and(|t| t <= now),
+            age_days: created.map(|c| days_since(c, now)),
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn validity_of_a_key() {
+        let now = parse("2026-12-01T00:00:00Z").unwrap();
+        let v = Validity::of(
+            Some("2026-11-01T00:00:00Z"),
+            Some("2026-11-21T00:00:00Z"),
+            9999,
+            now,
+        );
+        assert_eq!(
+            (v.never_expires, v.expired, v.age_days),
+            (false, true, Some(30))
+        );
+        assert_eq!(
+            format(v.expires.unwrap()).as_deref(),
+            Some("2026-11-21T00:00:00Z")
+        );
+        let never = Validity::of(
+            Some("2026-01-01T00:00:00Z"),
+            Some("2299-12-31T00:00:00Z"),
+            2299,
+            now,
+        );
+        assert!(never.never_expires && !never.expired && never.expires.is_none());
+        let open = Validity::of(None, None, 9999, now);
+        assert!(open.never_expires && open.age_days.is_none());
+    }
 
     #[test]
     fn forms() {

@@ -232,8 +232,17 @@ impl std::fmt::Display for JsonError {
 
 impl std::error::Error for JsonError {}
 
-/// Reads JSON into `T`, with an error that names the place and never a value.
+/// Whether JSON text is a list (after a byte-order mark and white space).
+pub fn is_json_list(text: &str) -> bool {
+    text.trim_start_matches('\u{feff}')
+        .trim_start()
+        .starts_with('[')
+}
+
+/// Reads JSON into `T`, with an error that names the place and never a value. A leading
+/// byte-order mark (as Windows tools write one) is skipped.
 pub fn from_json<T: serde::de::DeserializeOwned>(text: &str) -> Result<T, JsonError> {
+    let text = text.strip_prefix('\u{feff}').unwrap_or(text);
     let mut de = serde_json::Deserializer::from_str(text);
     let result: Result<T, _> = serde_path_to_error::deserialize(&mut de);
     let value = result.map_err(|e| {

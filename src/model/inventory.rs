@@ -311,6 +311,15 @@ impl SourceKind {
             message: message.into(),
         }
     }
+
+    /// A file that is not the JSON `what` says: at its `file:line:col`, naming the field
+    /// and what is wrong, never a value.
+    pub fn json_error(self, shown: &str, e: &crate::doc::JsonError, what: &str) -> SourceError {
+        self.error(
+            format!("{shown}:{}:{}", e.line, e.column),
+            format!("{what}: {e}"),
+        )
+    }
 }
 
 impl PartialOrd for SourceKind {

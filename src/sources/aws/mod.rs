@@ -142,9 +142,10 @@ pub fn parse_gaad(text: &str, shown: &str, errors: &mut Vec<SourceError>) -> Opt
             Some(g)
         }
         Err(e) => {
-            errors.push(SourceKind::Aws.error(
-                format!("{shown}:{}:{}", e.line, e.column),
-                format!("not a valid authorization-details export: {e}"),
+            errors.push(SourceKind::Aws.json_error(
+                shown,
+                &e,
+                "not a valid authorization-details export",
             ));
             None
         }
@@ -180,10 +181,7 @@ pub fn read_access_keys(
     match crate::doc::from_json::<AccessKeyList>(text) {
         Ok(list) => list.access_key_metadata,
         Err(e) => {
-            errors.push(SourceKind::Aws.error(
-                format!("{shown}:{}:{}", e.line, e.column),
-                format!("not an access key listing: {e}"),
-            ));
+            errors.push(SourceKind::Aws.json_error(shown, &e, "not an access key listing"));
             Vec::new()
         }
     }

@@ -419,13 +419,6 @@ fn list_kind(keys: &[(String, Option<String>)]) -> Option<ExportKind> {
     None
 }
 
-fn error_at(shown: &str, e: &crate::doc::JsonError, what: &str) -> SourceError {
-    SourceKind::Azure.error(
-        format!("{shown}:{}:{}", e.line, e.column),
-        format!("{what}: {e}"),
-    )
-}
-
 /// A Graph page: its context and items.
 #[derive(Deserialize)]
 struct Page<T> {
@@ -439,11 +432,7 @@ struct Page<T> {
 fn items<T: serde::de::DeserializeOwned>(
     text: &str,
 ) -> Result<(Vec<T>, Option<String>), crate::doc::JsonError> {
-    if text
-        .trim_start_matches('\u{feff}')
-        .trim_start()
-        .starts_with('[')
-    {
+    if crate::doc::is_json_list(text) {
         crate::doc::from_json::<Vec<T>>(text).map(|v| (v, None))
     } else {
         crate::doc::from_json::<Page<T>>(text).map(|p| (p.value, p.context))
@@ -460,7 +449,7 @@ fn read_into<T: serde::de::DeserializeOwned>(
 ) {
     match items::<T>(text) {
         Ok((items, _)) => into.extend(items.into_iter().map(|i| (i, shown.to_string()))),
-        Err(e) => errors.push(error_at(shown, &e, what)),
+        Err(e) => errors.push(SourceKind::Azure.json_error(shown, &e, what)),
     }
 }
 
@@ -537,7 +526,7 @@ pub fn read_export(
                              (applications('ID')/federatedIdentityCredentials)",
                 )),
             },
-            Err(e) => errors.push(error_at(
+            Err(e) => errors.push(SourceKind::Azure.json_error(
                 shown,
                 &e,
                 "not a valid federated identity credential listing",

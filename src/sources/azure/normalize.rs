@@ -544,12 +544,6 @@ fn federated(f: &FederatedIdentityCredential) -> AzureFederatedCredential {
     }
 }
 
-/// A date as reports write it.
-fn rfc(t: time::OffsetDateTime) -> Option<String> {
-    t.format(&time::format_description::well_known::Rfc3339)
-        .ok()
-}
-
 /// What one secret or certificate is, from its dates: its facts.
 #[allow(clippy::too_many_arguments)]
 fn credential_facts(
@@ -561,12 +555,8 @@ fn credential_facts(
     end: Option<&str>,
     now: time::OffsetDateTime,
 ) -> AzureCredentialFacts {
-    let created = start.and_then(timefmt::parse);
-    let until = end.and_then(timefmt::parse);
-    let never_expires = until.is_none_or(|t| t.year() >= NEVER_YEAR);
-    let expires = until.filter(|_| !never_expires);
-    let expired = expires.is_some_and(|t| t <= now);
-    let started = created.is_none_or(|c| c <= now);
+    let v = timefmt::Validity::of(start, end, NEVER_YEAR, now);
+    let started = v.created.is_none_or(|c| c <= now);
     AzureCredentialFacts {
         key_id: key_id.map(|k| {
             let mut k = k.to_string();
@@ -576,12 +566,12 @@ fn credential_facts(
         kind: Some(kind.into()),
         on: Some(on.into()),
         display_name: display_name.map(safe_string),
-        created: created.and_then(rfc),
-        expires: expires.and_then(rfc),
-        never_expires: Some(never_expires),
-        expired: Some(expired),
-        age_days: created.map(|c| timefmt::days_since(c, now)),
-        active: Some(started && !expired),
+        created: v.created.and_then(timefmt::format),
+        expires: v.expires.and_then(timefmt::format),
+        never_expires: Some(v.never_expires),
+        expired: Some(v.expired),
+        age_days: v.age_days,
+        active: Some(started && !v.expired),
     }
 }
 

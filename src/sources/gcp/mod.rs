@@ -474,13 +474,6 @@ fn is_role(keys: &[(String, Option<String>)]) -> bool {
         || (has("includedPermissions") && has("etag"))
 }
 
-fn error_at(shown: &str, e: &crate::doc::JsonError, what: &str) -> SourceError {
-    SourceKind::Gcp.error(
-        format!("{shown}:{}:{}", e.line, e.column),
-        format!("{what}: {e}"),
-    )
-}
-
 /// Reads one export's text into `input`; what cannot be read is an error naming the
 /// file, line and field (never a value). Returns whether anything failed.
 pub fn read_export(
@@ -511,7 +504,11 @@ pub fn read_export(
                         line: 1,
                     }
                 })),
-                Err(e) => errors.push(error_at(shown, &e, "not a valid IAM policy search")),
+                Err(e) => errors.push(SourceKind::Gcp.json_error(
+                    shown,
+                    &e,
+                    "not a valid IAM policy search",
+                )),
             }
         }
         ExportKind::AssetIamPolicy => {
@@ -600,7 +597,7 @@ pub fn read_export(
         ExportKind::ExportManifest => match crate::doc::from_json::<Manifest>(text) {
             // The live crawl's gaps are the export's gaps.
             Ok(manifest) => errors.extend(manifest.errors),
-            Err(e) => errors.push(error_at(
+            Err(e) => errors.push(SourceKind::Gcp.json_error(
                 shown,
                 &e,
                 "not a valid nhi-audit GCP export manifest",
@@ -630,11 +627,7 @@ fn read_list<T: serde::de::DeserializeOwned>(
     listed: Listed<T>,
     into: &mut Vec<(T, String)>,
 ) {
-    let list = text
-        .trim_start_matches('\u{feff}')
-        .trim_start()
-        .starts_with('[');
-    let items = if list {
+    let items = if crate::doc::is_json_list(text) {
         crate::doc::from_json::<Vec<T>>(text)
     } else {
         crate::doc::from_json::<T>(text).map(|one| vec![one])
@@ -652,7 +645,11 @@ fn read_list<T: serde::de::DeserializeOwned>(
                 }
             }
         }
-        Err(e) => errors.push(error_at(shown, &e, &format!("not a valid {}", listed.what))),
+        Err(e) => errors.push(SourceKind::Gcp.json_error(
+            shown,
+            &e,
+            &format!("not a valid {}", listed.what),
+        )),
     }
 }
 
@@ -665,11 +662,12 @@ fn for_each_asset<T: serde::de::DeserializeOwned>(
     errors: &mut Vec<SourceError>,
     mut each: impl FnMut(T, u32, &mut Vec<SourceError>),
 ) {
-    let trimmed = text.trim_start_matches('\u{feff}').trim_start();
-    if trimmed.starts_with('[') {
-        match crate::doc::from_json::<Vec<T>>(trimmed) {
+    if crate::doc::is_json_list(text) {
+        match crate::doc::from_json::<Vec<T>>(text) {
             Ok(assets) => assets.into_iter().for_each(|a| each(a, 1, errors)),
-            Err(e) => errors.push(error_at(shown, &e, "not a valid asset listing")),
+            Err(e) => {
+                errors.push(SourceKind::Gcp.json_error(shown, &e, "not a valid asset listing"))
+            }
         }
         return;
     }
@@ -965,6 +963,22 @@ mod tests {
             ..Default::default()
         };
         assert_eq!(bad.account_and_id(), None);
+    }
+
+    #[test]
+    fn a_listing_with_a_byte_order_mark_is_read() {
+        let text = "\u{feff}[{\"email\": \"a@p.iam.gserviceaccount.com\", \"uniqueId\": \"1\"}]";
+        assert_eq!(recognise(text), Some(ExportKind::ServiceAccounts));
+        let mut input = GcpInput::default();
+        let mut errors = Vec::new();
+        assert!(!read_export(
+            ExportKind::ServiceAccounts,
+            text,
+            "sa.json",
+            &mut input,
+            &mut errors
+        ));
+        assert_eq!((input.accounts.len(), errors.len()), (1, 0), "{errors:?}");
     }
 
     #[test]

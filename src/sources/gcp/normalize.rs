@@ -616,8 +616,8 @@ struct PowerUse {
     permission: String,
     role: String,
     resource: String,
-    /// The accounts the binding covers.
-    covered: Vec<String>,
+    /// The accounts the binding covers (shared by every member and power of its policy).
+    covered: std::rc::Rc<[String]>,
     location: Location,
 }
 
@@ -884,7 +884,7 @@ impl<'a> Bind<'_, 'a> {
         let loc = Location::file(policy.path.clone(), policy.line, 1);
         let mut resource = policy.resource.clone();
         text::make_safe_id(&mut resource);
-        let covered = self.covered(&policy.resource);
+        let covered: std::rc::Rc<[String]> = self.covered(&policy.resource).into();
         for binding in &policy.bindings {
             let mut role = binding.role.clone();
             text::make_safe_id(&mut role);
@@ -903,14 +903,14 @@ impl<'a> Bind<'_, 'a> {
                     resource: Some(resource.clone()),
                 };
                 if matches!(member.as_str(), "allUsers" | "allAuthenticatedUsers") {
-                    for email in &covered {
+                    for email in covered.iter() {
                         if let Some(a) = self.accounts.get_mut(email) {
                             a.public_members.push(grant());
                         }
                     }
                 }
                 if acts_as {
-                    for email in &covered {
+                    for email in covered.iter() {
                         if let Some(a) = self.accounts.get_mut(email) {
                             a.impersonated_by.push(grant());
                         }
@@ -928,7 +928,7 @@ impl<'a> Bind<'_, 'a> {
                         permission: permission.to_string(),
                         role: role.clone(),
                         resource: resource.clone(),
-                        covered: covered.clone(),
+                        covered: std::rc::Rc::clone(&covered),
                         location: loc.clone(),
                     });
                 }
@@ -1066,16 +1066,13 @@ fn key(
     let mut id = id.to_string();
     text::make_safe_id(&mut id);
     let user_managed = k.key_type.as_deref() != Some("SYSTEM_MANAGED");
-    let created = k.valid_after_time.as_deref().and_then(timefmt::parse);
-    let until = k.valid_before_time.as_deref().and_then(timefmt::parse);
     // Google writes 9999-12-31T23:59:59Z for a key that never expires.
-    let never_expires = until.is_none_or(|t| t.year() >= 9999);
-    let expires = until.filter(|_| !never_expires);
-    let expired = expires.is_some_and(|t| t <= now);
-    let rfc = |t: time::OffsetDateTime| {
-        t.format(&time::format_description::well_known::Rfc3339)
-            .ok()
-    };
+    let v = timefmt::Validity::of(
+        k.valid_after_time.as_deref(),
+        k.valid_before_time.as_deref(),
+        9999,
+        now,
+    );
     let facts = GcpKey {
         id: Some(id.clone()),
         user_managed: Some(user_managed),
@@ -1083,13 +1080,13 @@ fn key(
             text::make_safe(&mut a);
             a
         }),
-        created: created.and_then(rfc),
-        expires: expires.and_then(rfc),
-        never_expires: Some(never_expires),
-        expired: Some(expired),
-        age_days: created.map(|c| timefmt::days_since(c, now)),
+        created: v.created.and_then(timefmt::format),
+        expires: v.expires.and_then(timefmt::format),
+        never_expires: Some(v.never_expires),
+        expired: Some(v.expired),
+        age_days: v.age_days,
         disabled: Some(k.disabled),
-        active: Some(!k.disabled && !expired),
+        active: Some(!k.disabled && !v.expired),
         last_authenticated: None,
         idle_days: None,
     };
@@ -1160,17 +1157,13 @@ fn identity(
 
     let mut keys = Vec::new();
     let mut credentials = Vec::new();
-    let rfc = |t: time::OffsetDateTime| {
-        t.format(&time::format_description::well_known::Rfc3339)
-            .ok()
-    };
     for k in &a.keys {
         let (mut facts, mut credential) = key(k, &id, now);
         let last = k
             .account_and_id()
             .and_then(|(_, key_id)| a.key_last_auth.get(key_id));
         if let Some(&at) = last {
-            facts.last_authenticated = rfc(at);
+            facts.last_authenticated = timefmt::format(at);
             facts.idle_days = Some(timefmt::days_since(at, now));
             if let Some(c) = credential.as_mut() {
                 c.last_used_at = facts.last_authenticated.clone();
@@ -1180,7 +1173,7 @@ fn identity(
         credentials.extend(credential);
     }
     if let Some(at) = a.last_auth {
-        identity.last_used_at = rfc(at);
+        identity.last_used_at = timefmt::format(at);
     }
     keys.sort_by(|x, y| x.id.cmp(&y.id));
     credentials.sort_by(|x, y| x.id.cmp(&y.id));
@@ -1232,7 +1225,7 @@ fn identity(
         access_level: level,
         impersonated_by: sorted(a.impersonated_by.clone()),
         public_members: sorted(a.public_members.clone()),
-        last_authenticated: a.last_auth.and_then(rfc),
+        last_authenticated: a.last_auth.and_then(timefmt::format),
         idle_days: a.last_auth.map(|at| timefmt::days_since(at, now)),
         iam_powers: {
             let mut p = a.powers.clone();

@@ -154,10 +154,7 @@ pub fn read_export(text: &str, shown: &str, errors: &mut Vec<SourceError>) -> Op
             None
         }
         Err(e) => {
-            errors.push(SourceKind::Github.error(
-                format!("{shown}:{}:{}", e.line, e.column),
-                format!("not a valid GitHub export: {e}"),
-            ));
+            errors.push(SourceKind::Github.json_error(shown, &e, "not a valid GitHub export"));
             None
         }
     }
