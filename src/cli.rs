@@ -155,7 +155,7 @@ pub struct GcpArgs {
     #[arg(long, value_name = "NAME", help_heading = "Google Cloud")]
     pub gcp_access_token_env: Option<String>,
     /// Send one API's calls to URL instead of Google's endpoint: `cloudasset=URL`,
-    /// `iam=URL` (repeatable; Private Service Connect, tests).
+    /// `iam=URL`, `policyanalyzer=URL` (repeatable; Private Service Connect, tests).
     #[arg(
         long = "gcp-endpoint",
         value_name = "SERVICE=URL",

@@ -647,6 +647,8 @@ mod tests {
         let mut e = Endpoints::default();
         e.set("iam=http://127.0.0.1:9/").unwrap();
         assert_eq!(e.iam, "http://127.0.0.1:9");
+        e.set("policyanalyzer=https://pa.example").unwrap();
+        assert_eq!(e.policyanalyzer, "https://pa.example");
         assert!(e.set("iam").unwrap_err().contains("SERVICE=URL"));
         assert!(e.set("iam=127.0.0.1").unwrap_err().contains("http://"));
         assert!(
