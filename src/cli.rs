@@ -135,6 +135,80 @@ pub enum ExportCommand {
         #[command(flatten)]
         gcp: GcpArgs,
     },
+    /// Crawl an Entra ID tenant and its Azure subscriptions live and write what was read
+    /// into DIR, Graph listings as Graph pages and Azure role listings as `az` prints
+    /// them, with a manifest of what could not be read (`nhi-audit scan DIR` reads them
+    /// back).
+    Azure {
+        /// The folder to write into (created if missing).
+        #[arg(long, short, value_name = "DIR")]
+        output: PathBuf,
+        #[command(flatten)]
+        azure: AzureArgs,
+    },
+}
+
+/// How to reach Entra ID and Azure: shared by `scan`, `inventory` and `export azure`.
+#[derive(Debug, Clone, Args)]
+pub struct AzureArgs {
+    /// Crawl this Entra ID tenant, by its id or domain (Microsoft Graph, read-only:
+    /// Application.Read.All and RoleManagement.Read.Directory).
+    #[arg(
+        long = "azure-tenant",
+        value_name = "ID",
+        help_heading = "Entra ID and Azure"
+    )]
+    pub tenant: Option<String>,
+    /// Read this subscription's Azure role assignments (repeatable; default: every
+    /// subscription the caller can read, with Reader).
+    #[arg(
+        long = "azure-subscription",
+        value_name = "ID",
+        help_heading = "Entra ID and Azure"
+    )]
+    pub subscriptions: Vec<String>,
+    /// Take the Microsoft Graph token from this environment variable (as `az account
+    /// get-access-token --resource-type ms-graph` prints it) instead of the credential
+    /// chain.
+    #[arg(long, value_name = "NAME", help_heading = "Entra ID and Azure")]
+    pub azure_access_token_env: Option<String>,
+    /// Take the Azure Resource Manager token from this environment variable (`az account
+    /// get-access-token --resource-type arm`); without it, minted tokens read Graph only.
+    #[arg(long, value_name = "NAME", help_heading = "Entra ID and Azure")]
+    pub azure_arm_token_env: Option<String>,
+    /// The cloud: public, usgov or china.
+    #[arg(
+        long,
+        value_name = "NAME",
+        default_value = "public",
+        help_heading = "Entra ID and Azure"
+    )]
+    pub azure_cloud: String,
+    /// Send one API's calls to URL instead of the cloud's endpoint: `graph=URL`,
+    /// `arm=URL` (repeatable; proxies, tests).
+    #[arg(
+        long = "azure-endpoint",
+        value_name = "SERVICE=URL",
+        help_heading = "Entra ID and Azure"
+    )]
+    pub endpoints: Vec<String>,
+    /// Requests in flight at once, per API.
+    #[arg(
+        long,
+        value_name = "N",
+        default_value_t = crate::sources::azure::live::DEFAULT_CONCURRENCY,
+        help_heading = "Entra ID and Azure"
+    )]
+    pub azure_concurrency: usize,
+    /// The longest one Graph or Resource Manager request may take (`30s`, `500ms`).
+    #[arg(
+        long,
+        value_name = "DURATION",
+        default_value = "30s",
+        value_parser = parse_timeout,
+        help_heading = "Entra ID and Azure"
+    )]
+    pub azure_http_timeout: std::time::Duration,
 }
 
 /// How to reach Google Cloud: shared by `scan`, `inventory` and `export gcp`.
@@ -391,6 +465,8 @@ pub struct SourceArgs {
     pub github: GithubArgs,
     #[command(flatten)]
     pub gcp: GcpArgs,
+    #[command(flatten)]
+    pub azure: AzureArgs,
 }
 
 #[derive(Debug, Args)]

@@ -13,6 +13,7 @@ use crate::sources::repo::{self, InlineIgnore, RepoOptions};
 /// What to read from AWS.
 pub use crate::sources::aws::Request as AwsRequest;
 /// What to read from Google Cloud.
+pub use crate::sources::azure::Request as AzureRequest;
 pub use crate::sources::gcp::Request as GcpRequest;
 /// What to read from GitHub.
 pub use crate::sources::github::Request as GithubRequest;
@@ -25,6 +26,7 @@ pub struct ScanRequest<'a> {
     pub aws: AwsRequest,
     pub github: GithubRequest,
     pub gcp: GcpRequest,
+    pub azure: AzureRequest,
     pub repo: RepoOptions,
     pub config: &'a Config,
     pub rules: &'a [Rule],
@@ -83,7 +85,9 @@ fn sources<'a>(req: &'a ScanRequest<'_>) -> Vec<Box<dyn crate::sources::Source +
             request: &req.github,
         }),
         Box::new(crate::sources::gcp::GcpSource { request: &req.gcp }),
-        Box::new(crate::sources::azure::AzureSource),
+        Box::new(crate::sources::azure::AzureSource {
+            request: &req.azure,
+        }),
     ]
 }
 
@@ -180,6 +184,7 @@ pub fn check_examples(rules: &[Rule], base: &Path) -> Vec<String> {
                     aws: AwsRequest::default(),
                     github: GithubRequest::default(),
                     gcp: GcpRequest::default(),
+                    azure: AzureRequest::default(),
                     repo: RepoOptions {
                         history: replayed.as_ref().map(|_| Default::default()),
                         ..RepoOptions::default()

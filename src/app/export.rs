@@ -1,9 +1,9 @@
-//! `nhi-audit export aws | github | gcp`: save what a live crawl reads.
+//! `nhi-audit export aws | github | gcp | azure`: save what a live crawl reads.
 
 use std::path::Path;
 
 use super::{Error, Result, exit};
-use crate::cli::{GcpArgs, GithubArgs};
+use crate::cli::{AzureArgs, GcpArgs, GithubArgs};
 
 /// Creates the folder and checks it can be written, before any crawl.
 fn writable_dir(output: &Path) -> Result<()> {
@@ -77,23 +77,46 @@ pub fn gcp(output: &Path, args: &GcpArgs) -> Result<u8> {
         Error::Usage("export gcp needs a --gcp-organization ID or a --gcp-project ID".into())
     })?;
     writable_dir(output)?;
-    let crawl = match crate::sources::gcp::live::crawl(&opts) {
+    let crawl = crate::sources::gcp::live::crawl(&opts);
+    finish(output, crawl, |crawl| {
+        let files = crate::sources::gcp::write_export(crawl, &opts, output)?;
+        Ok((files.len(), &crawl.errors, crawl.requests, String::new()))
+    })
+}
+
+pub fn azure(output: &Path, args: &AzureArgs) -> Result<u8> {
+    let opts = super::azure_live(args)?
+        .ok_or_else(|| Error::Usage("export azure needs --azure-tenant ID".into()))?;
+    writable_dir(output)?;
+    let crawl = crate::sources::azure::live::crawl(&opts);
+    finish(output, crawl, |crawl| {
+        let files = crate::sources::azure::write_export(crawl, &opts, output)?;
+        let how = format!(", signed in with {}", crawl.signed_in_with);
+        Ok((files.len(), &crawl.errors, crawl.requests, how))
+    })
+}
+
+/// What a cloud crawl read, summed up: its errors printed, its files written, and the
+/// exit code (a partial read is a failed source).
+fn finish<C>(
+    output: &Path,
+    crawl: std::result::Result<C, crate::model::SourceError>,
+    write: impl FnOnce(&C) -> std::io::Result<(usize, &Vec<crate::model::SourceError>, u64, String)>,
+) -> Result<u8> {
+    let crawl = match crawl {
         Ok(crawl) => crawl,
         Err(e) => {
             super::print_errors(std::slice::from_ref(&e), "error");
             return Ok(exit::SOURCE_FAILED);
         }
     };
-    super::print_errors(&crawl.errors, "error");
-    let files = crate::sources::gcp::write_export(&crawl, &opts, output)
-        .map_err(|e| write_failed(output, e))?;
+    let (files, errors, requests, how) = write(&crawl).map_err(|e| write_failed(output, e))?;
+    super::print_errors(errors, "error");
     eprintln!(
-        "wrote {} files into {} ({} requests)",
-        files.len(),
-        output.display(),
-        crawl.requests
+        "wrote {files} files into {} ({requests} requests{how})",
+        output.display()
     );
-    Ok(if crawl.errors.is_empty() {
+    Ok(if errors.is_empty() {
         exit::OK
     } else {
         exit::SOURCE_FAILED

@@ -17,7 +17,7 @@ mod scan;
 use std::io::{IsTerminal, Seek, Write};
 use std::path::{Path, PathBuf};
 
-use crate::cli::{ColorChoice, Command, ExportCommand, GcpArgs, GithubArgs, SourceArgs};
+use crate::cli::{AzureArgs, ColorChoice, Command, ExportCommand, GcpArgs, GithubArgs, SourceArgs};
 use crate::config::{Config, ConfigLoadError};
 use crate::model::SourceError;
 use crate::pipeline;
@@ -47,6 +47,7 @@ pub fn run(command: Command) -> Result<u8> {
             export::github(&output, &github)
         }
         Command::Export(ExportCommand::Gcp { output, gcp }) => export::gcp(&output, &gcp),
+        Command::Export(ExportCommand::Azure { output, azure }) => export::azure(&output, &azure),
         Command::Graph(args) => graph::run(args),
         Command::Diff(args) => diff::run(args),
     }
@@ -111,7 +112,8 @@ fn paths_of(source: &SourceArgs) -> Vec<PathBuf> {
         || source.aws_gaad.is_some()
         || !source.github.orgs.is_empty()
         || !source.gcp.organizations.is_empty()
-        || !source.gcp.projects.is_empty();
+        || !source.gcp.projects.is_empty()
+        || source.azure.tenant.is_some();
     if source.paths.is_empty() && !other {
         vec![PathBuf::from(".")]
     } else {
@@ -283,6 +285,58 @@ fn gcp_live(args: &GcpArgs) -> Result<Option<crate::sources::gcp::live::LiveOpti
     }))
 }
 
+/// A token from the environment variable `name`, for `flag`.
+fn token_from_env(flag: &str, name: &str) -> Result<octocrab::secrecy::SecretString> {
+    match std::env::var(name) {
+        Ok(t) if !t.trim().is_empty() => Ok(t.trim().to_string().into()),
+        _ => Err(Error::Usage(format!(
+            "{flag} {name}: the variable is not set or empty"
+        ))),
+    }
+}
+
+/// The live Entra ID and Azure crawl, when a tenant is named.
+fn azure_live(args: &AzureArgs) -> Result<Option<crate::sources::azure::live::LiveOptions>> {
+    use crate::sources::azure::live;
+    let Some(tenant) = &args.tenant else {
+        if !args.subscriptions.is_empty() {
+            return Err(Error::Usage(
+                "--azure-subscription needs --azure-tenant (the subscriptions' directory)".into(),
+            ));
+        }
+        return Ok(None);
+    };
+    let tokens = live::MintedTokens {
+        graph: args
+            .azure_access_token_env
+            .as_deref()
+            .map(|n| token_from_env("--azure-access-token-env", n))
+            .transpose()?,
+        arm: args
+            .azure_arm_token_env
+            .as_deref()
+            .map(|n| token_from_env("--azure-arm-token-env", n))
+            .transpose()?,
+    };
+    let cloud = live::Cloud::parse(&args.azure_cloud).map_err(Error::Usage)?;
+    let mut endpoints = live::Endpoints::of(cloud);
+    for spec in &args.endpoints {
+        endpoints.set(spec).map_err(Error::Usage)?;
+    }
+    Ok(Some(live::LiveOptions {
+        tenant: tenant.trim().to_string(),
+        subscriptions: args.subscriptions.clone(),
+        tokens,
+        cloud,
+        endpoints,
+        limits: crate::sources::rest::Limits {
+            concurrency: args.azure_concurrency.max(1),
+            http_timeout: args.azure_http_timeout,
+            ..Default::default()
+        },
+    }))
+}
+
 fn repo_options(source: &SourceArgs) -> RepoOptions {
     RepoOptions {
         respect_gitignore: source.respect_gitignore,
@@ -312,6 +366,9 @@ fn inventory_report(source: &SourceArgs) -> Result<crate::report::Report> {
         },
         gcp: pipeline::GcpRequest {
             live: gcp_live(&source.gcp)?,
+        },
+        azure: pipeline::AzureRequest {
+            live: azure_live(&source.azure)?,
         },
         repo: repo_options(source),
         config: &prepared.config,

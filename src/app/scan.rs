@@ -28,6 +28,9 @@ pub fn run(args: ScanArgs) -> Result<u8> {
         gcp: pipeline::GcpRequest {
             live: super::gcp_live(&args.source.gcp)?,
         },
+        azure: pipeline::AzureRequest {
+            live: super::azure_live(&args.source.azure)?,
+        },
         repo: super::repo_options(&args.source),
         config: &prepared.config,
         rules: &rules,

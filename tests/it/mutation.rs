@@ -206,6 +206,7 @@ fn scan_all_formats(dir: &Path) -> (nhi_audit::report::Report, Vec<String>) {
         aws: AwsRequest::default(),
         github: GithubRequest::default(),
         gcp: Default::default(),
+        azure: Default::default(),
         repo: RepoOptions {
             threads: 1,
             ..RepoOptions::default()

@@ -21,13 +21,14 @@
 //! first characters of a secret) are not read even if present. Which identities are
 //! agents' is decided by the analysis (`crate::analysis::agents::azure`).
 
+pub mod live;
 mod normalize;
 mod source;
 
 use serde::Deserialize;
 
 pub use normalize::{normalize, normalize_at};
-pub use source::AzureSource;
+pub use source::{AzureSource, Request, write_export};
 
 use crate::model::{SourceError, SourceKind};
 
@@ -289,7 +290,29 @@ crate::model::vocabulary! {
         DirectoryRoleDefinitions = "azure-directory-role-definitions",
         RbacAssignments = "azure-rbac-assignments",
         RbacDefinitions = "azure-rbac-definitions",
+        /// `nhi-audit export azure`'s manifest: what the crawl could not read.
+        ExportManifest = "azure-export-manifest",
     }
+}
+
+/// The schema key of the manifest `nhi-audit export azure` writes beside the listings.
+pub const MANIFEST_SCHEMA: &str = "nhi-audit/azure-export/v1";
+/// The manifest's file name.
+pub const MANIFEST_FILE: &str = "nhi-audit-azure-export.json";
+
+/// The manifest: what was crawled, the files written, and the crawl's errors, so that a
+/// scan of the export reports the same gaps as the live scan did.
+#[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Manifest {
+    pub schema: String,
+    pub tenant: String,
+    #[serde(default)]
+    pub subscriptions: Vec<String>,
+    #[serde(default)]
+    pub files: Vec<String>,
+    #[serde(default)]
+    pub errors: Vec<SourceError>,
 }
 
 /// [`recognise`] for the source registry.
@@ -369,6 +392,12 @@ pub fn recognise(text: &str) -> Option<ExportKind> {
         return list_kind(&keys);
     }
     let keys = crate::doc::json_top_level_keys(trimmed)?;
+    if keys
+        .iter()
+        .any(|(k, v)| k == "schema" && v.as_deref() == Some(MANIFEST_SCHEMA))
+    {
+        return Some(ExportKind::ExportManifest);
+    }
     let context = keys
         .iter()
         .find(|(k, _)| k == "@odata.context")
@@ -513,6 +542,14 @@ pub fn read_export(
             &mut input.rbac_definitions,
             errors,
         ),
+        ExportKind::ExportManifest => match crate::doc::from_json::<Manifest>(text) {
+            Ok(manifest) => errors.extend(manifest.errors),
+            Err(e) => errors.push(SourceKind::Azure.json_error(
+                shown,
+                &e,
+                "not a valid nhi-audit Azure export manifest",
+            )),
+        },
         ExportKind::FederatedCredentials => match items::<FederatedIdentityCredential>(text) {
             Ok((items, context)) => match context.as_deref().and_then(application_of) {
                 Some(app) => input.federated.extend(

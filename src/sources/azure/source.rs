@@ -1,15 +1,27 @@
-//! The Azure source behind the [`Source`] seam: the `az` and Graph exports the walk
-//! found, all read into one [`AzureInput`] (an application listed in one file, its
-//! service principal in another and its roles in a third are one identity) and
-//! normalised into one fragment. Offline only for now.
+//! The Azure source behind the [`Source`] seam: the live crawl of the requested tenant,
+//! and the `az` and Graph exports the walk found, all read into one [`AzureInput`] (an
+//! application listed in one file, its service principal in another and its roles in a
+//! third are one identity) and normalised into one fragment.
 
-use super::{AzureInput, ExportKind};
-use crate::model::{Inventory, SourceKind};
+use std::path::{Path, PathBuf};
+
+use super::live::{self, Crawl, LiveOptions};
+use super::{AzureInput, ExportKind, MANIFEST_FILE, MANIFEST_SCHEMA, Manifest};
+use crate::model::{Inventory, SourceError, SourceKind};
 use crate::sources::{Collected, Context, Source};
 
-pub struct AzureSource;
+/// What to read from Entra ID and Azure.
+#[derive(Debug, Clone, Default)]
+pub struct Request {
+    /// Crawl this tenant live.
+    pub live: Option<LiveOptions>,
+}
 
-impl Source for AzureSource {
+pub struct AzureSource<'a> {
+    pub request: &'a Request,
+}
+
+impl Source for AzureSource<'_> {
     fn kind(&self) -> SourceKind {
         SourceKind::Azure
     }
@@ -17,7 +29,15 @@ impl Source for AzureSource {
     fn collect(&self, ctx: &Context<'_>) -> Collected {
         let mut inventory = Inventory::default();
         let mut input = AzureInput::default();
-        let found = crate::sources::read_exports(
+        let mut found = false;
+        if let Some(opts) = &self.request.live {
+            found = true;
+            match live::crawl(opts) {
+                Ok(crawl) => read_crawl(&crawl, &mut input, &mut inventory.errors),
+                Err(e) => inventory.errors.push(e),
+            }
+        }
+        found |= crate::sources::read_exports(
             ctx,
             SourceKind::Azure,
             ExportKind::parse,
@@ -29,7 +49,54 @@ impl Source for AzureSource {
         if found {
             inventory.extend(super::normalize(&input));
         }
+        // A call refused or an export that could not be read leaves the picture incomplete.
         let failed = !inventory.errors.is_empty();
         Collected { inventory, failed }
     }
+}
+
+/// The crawl's listings through the offline reader, each under the request that read
+/// it; then the calls that failed.
+fn read_crawl(crawl: &Crawl, input: &mut AzureInput, errors: &mut Vec<SourceError>) {
+    for doc in &crawl.documents {
+        let text = doc.to_value().to_string();
+        super::read_export(doc.kind, &text, &doc.url, input, errors);
+    }
+    errors.extend(crawl.errors.iter().cloned());
+}
+
+/// Writes a crawl as Graph pages and `az` listings, one file each, and the manifest with
+/// what the crawl could not read. Returns the files written.
+pub fn write_export(
+    crawl: &Crawl,
+    opts: &LiveOptions,
+    dir: &Path,
+) -> std::io::Result<Vec<PathBuf>> {
+    let mut written = Vec::new();
+    let mut files = Vec::new();
+    let write = |path: &Path, value: &serde_json::Value| {
+        let mut text = serde_json::to_string_pretty(value).map_err(std::io::Error::other)?;
+        text.push('\n');
+        std::fs::write(path, text)
+    };
+    for doc in &crawl.documents {
+        let path = dir.join(&doc.file);
+        write(&path, &doc.to_value())?;
+        files.push(doc.file.clone());
+        written.push(path);
+    }
+    let manifest = Manifest {
+        schema: MANIFEST_SCHEMA.into(),
+        tenant: opts.tenant.clone(),
+        subscriptions: crawl.subscriptions.clone(),
+        files,
+        errors: crawl.errors.clone(),
+    };
+    let path = dir.join(MANIFEST_FILE);
+    write(
+        &path,
+        &serde_json::to_value(&manifest).map_err(std::io::Error::other)?,
+    )?;
+    written.push(path);
+    Ok(written)
 }
