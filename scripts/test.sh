@@ -103,6 +103,30 @@ install_google_discovery() {
     export NHI_GCP_DISCOVERY="$docs"
 }
 
+# --- Microsoft's SDK URL templates ---------------------------------------------------
+# tests/it/azure_live.rs checks every request the Entra ID and Azure crawl sends against
+# the URL templates Microsoft generates its SDKs from its published API descriptions:
+# msgraph-sdk for Microsoft Graph v1.0, azure-mgmt-authorization and
+# azure-mgmt-resource-subscriptions for Resource Manager. Only their source is read, so
+# they are unpacked without their dependencies.
+AZURE_API_REQUIREMENTS=(msgraph-sdk==1.65.0 azure-mgmt-authorization==4.0.0 azure-mgmt-resource-subscriptions==1.0.0)
+AZURE_API_DIR="$NHI_ROOT/.tools/azure-api"
+
+install_azure_api() {
+    local stamp="$AZURE_API_DIR/.installed" want="${AZURE_API_REQUIREMENTS[*]}"
+    if [[ ! -f "$stamp" || "$(cat "$stamp")" != "$want" ]]; then
+        log "installing Microsoft's SDK sources ($want) into $AZURE_API_DIR"
+        rm -rf "$AZURE_API_DIR"
+        mkdir -p "$NHI_ROOT/.tools"
+        quietly "$NHI_ROOT/.tools/azure-api-install.log" python3 -m pip install --disable-pip-version-check --no-deps \
+            --target "$AZURE_API_DIR" "${AZURE_API_REQUIREMENTS[@]}"
+        echo "$want" >"$stamp"
+    fi
+    [[ -d "$AZURE_API_DIR/msgraph/generated" ]] \
+        || die "msgraph-sdk installed no request builders in $AZURE_API_DIR"
+    export NHI_AZURE_API_DIR="$AZURE_API_DIR"
+}
+
 # --- the shared corpus -----------------------------------------------------------
 # Tests that read ../shared/corpus (real public inputs) skip when it is absent, each
 # with a line naming the folder; say so once here, where it is seen.
@@ -146,6 +170,7 @@ install_sarif_multitool
 install_octokit_openapi
 install_graphviz
 install_google_discovery
+install_azure_api
 install_moto
 start_moto
 run_cargo_tests

@@ -191,7 +191,7 @@ pub struct AzureArgs {
         value_name = "SERVICE=URL",
         help_heading = "Entra ID and Azure"
     )]
-    pub endpoints: Vec<String>,
+    pub azure_endpoints: Vec<String>,
     /// Requests in flight at once, per API.
     #[arg(
         long,
@@ -583,5 +583,17 @@ mod tests {
             assert!(parse_duration(bad).is_err(), "{bad}");
         }
         assert!(parse_timeout("0s").is_err());
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use clap::CommandFactory;
+
+    /// clap's own checks of the command tree: unique argument ids across every flattened
+    /// group of flags (two sources' `endpoints` once broke `scan` at start-up).
+    #[test]
+    fn the_command_line_is_well_formed() {
+        super::Cli::command().debug_assert();
     }
 }

@@ -320,7 +320,7 @@ fn azure_live(args: &AzureArgs) -> Result<Option<crate::sources::azure::live::Li
     };
     let cloud = live::Cloud::parse(&args.azure_cloud).map_err(Error::Usage)?;
     let mut endpoints = live::Endpoints::of(cloud);
-    for spec in &args.endpoints {
+    for spec in &args.azure_endpoints {
         endpoints.set(spec).map_err(Error::Usage)?;
     }
     Ok(Some(live::LiveOptions {

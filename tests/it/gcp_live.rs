@@ -307,7 +307,7 @@ impl Google {
     }
 }
 
-fn runtime() -> tokio::runtime::Runtime {
+pub(crate) fn runtime() -> tokio::runtime::Runtime {
     tokio::runtime::Builder::new_current_thread()
         .enable_all()
         .build()
@@ -377,7 +377,7 @@ fn offline(dir: &Path, code: i32) -> Value {
 }
 
 /// The report's errors as (location, message), in order.
-fn errors_of(report: &Value) -> Vec<(String, String)> {
+pub(crate) fn errors_of(report: &Value) -> Vec<(String, String)> {
     report["errors"]
         .as_array()
         .unwrap()
@@ -403,7 +403,7 @@ fn gcp_identities(report: &Value) -> BTreeSet<&str> {
 }
 
 /// The inventory without where each thing was read (a URL live, a file offline).
-fn without_locations(report: &Value) -> Value {
+pub(crate) fn without_locations(report: &Value) -> Value {
     fn strip(v: &mut Value) {
         match v {
             Value::Object(map) => {

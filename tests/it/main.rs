@@ -5,6 +5,7 @@
 
 mod aws_live;
 mod aws_offline;
+mod azure_live;
 mod azure_offline;
 mod bad_input;
 mod cli;
