@@ -584,16 +584,12 @@ mod tests {
         }
         assert!(parse_timeout("0s").is_err());
     }
-}
-
-#[cfg(test)]
-mod tests {
-    use clap::CommandFactory;
 
     /// clap's own checks of the command tree: unique argument ids across every flattened
     /// group of flags (two sources' `endpoints` once broke `scan` at start-up).
     #[test]
     fn the_command_line_is_well_formed() {
-        super::Cli::command().debug_assert();
+        use clap::CommandFactory;
+        Cli::command().debug_assert();
     }
 }
