@@ -627,22 +627,13 @@ fn check_against_sdk(requests: &[Request]) {
     let ops = operations(&dir);
     for r in requests {
         assert_eq!(r.method.as_str(), "GET", "{}", r.url);
-        let path = r.url.path();
         let query: BTreeMap<String, String> = r
             .url
             .query_pairs()
             .filter(|(k, _)| k != "$skiptoken")
             .map(|(k, v)| (k.into_owned(), v.into_owned()))
             .collect();
-        let fits = |op: &&Operation| {
-            op.path.is_match(path)
-                && query.keys().all(|k| op.params.contains(k))
-                && op
-                    .api_version
-                    .as_ref()
-                    .is_none_or(|v| query.get("api-version") == Some(v))
-        };
-        let op = ops.iter().find(fits);
+        let op = operation_of(&ops, r.url.path(), &query);
         assert!(
             op.is_some(),
             "{} {} matches no operation of Microsoft's SDKs",
@@ -660,4 +651,52 @@ fn check_against_sdk(requests: &[Request]) {
             );
         }
     }
+}
+
+/// The SDK operation a request path and query fit, if any.
+fn operation_of<'a>(
+    ops: &'a [Operation],
+    path: &str,
+    query: &BTreeMap<String, String>,
+) -> Option<&'a Operation> {
+    ops.iter().find(|op| {
+        op.path.is_match(path)
+            && query.keys().all(|k| op.params.contains(k))
+            && op
+                .api_version
+                .as_ref()
+                .is_none_or(|v| query.get("api-version") == Some(v))
+    })
+}
+
+#[test]
+fn the_sdk_templates_tell_a_documented_call_from_a_made_up_one() {
+    let Some(dir) = api_dir() else {
+        return;
+    };
+    let ops = operations(&dir);
+    let q = |pairs: &[(&str, &str)]| -> BTreeMap<String, String> {
+        pairs
+            .iter()
+            .map(|(k, v)| (k.to_string(), v.to_string()))
+            .collect()
+    };
+    let app = "/v1.0/applications/a0000001-aaaa-4aaa-8aaa-aaaaaaaaaaaa";
+    let rbac =
+        format!("/subscriptions/{SUBSCRIPTION}/providers/Microsoft.Authorization/roleAssignments");
+    assert!(operation_of(&ops, "/v1.0/applications", &q(&[("$top", "999")])).is_some());
+    assert!(
+        operation_of(
+            &ops,
+            &format!("{app}/federatedIdentityCredentials"),
+            &q(&[])
+        )
+        .is_some()
+    );
+    assert!(operation_of(&ops, &rbac, &q(&[("api-version", "2022-04-01")])).is_some());
+    // A made-up path, a parameter the operation does not take, another api-version.
+    assert!(operation_of(&ops, &format!("{app}/secretValues"), &q(&[])).is_none());
+    assert!(operation_of(&ops, "/v1.0/applications", &q(&[("$bogus", "1")])).is_none());
+    assert!(operation_of(&ops, &rbac, &q(&[("api-version", "2015-07-01")])).is_none());
+    assert!(operation_of(&ops, "/v1.0/roleManagement/directory/secrets", &q(&[])).is_none());
 }
