@@ -4,6 +4,7 @@ use std::path::Path;
 
 use super::{Error, Result, exit};
 use crate::cli::{AzureArgs, GcpArgs, GithubArgs};
+use crate::model::SourceError;
 
 /// Creates the folder and checks it can be written, before any crawl.
 fn writable_dir(output: &Path) -> Result<()> {
@@ -79,8 +80,12 @@ pub fn gcp(output: &Path, args: &GcpArgs) -> Result<u8> {
     writable_dir(output)?;
     let crawl = crate::sources::gcp::live::crawl(&opts);
     finish(output, crawl, |crawl| {
-        let files = crate::sources::gcp::write_export(crawl, &opts, output)?;
-        Ok((files.len(), &crawl.errors, crawl.requests, String::new()))
+        Ok(Written {
+            files: crate::sources::gcp::write_export(crawl, &opts, output)?.len(),
+            errors: &crawl.errors,
+            requests: crawl.requests,
+            signed_in_with: None,
+        })
     })
 }
 
@@ -90,18 +95,29 @@ pub fn azure(output: &Path, args: &AzureArgs) -> Result<u8> {
     writable_dir(output)?;
     let crawl = crate::sources::azure::live::crawl(&opts);
     finish(output, crawl, |crawl| {
-        let files = crate::sources::azure::write_export(crawl, &opts, output)?;
-        let how = format!(", signed in with {}", crawl.signed_in_with);
-        Ok((files.len(), &crawl.errors, crawl.requests, how))
+        Ok(Written {
+            files: crate::sources::azure::write_export(crawl, &opts, output)?.len(),
+            errors: &crawl.errors,
+            requests: crawl.requests,
+            signed_in_with: Some(crawl.signed_in_with),
+        })
     })
 }
 
-/// What a cloud crawl read, summed up: its errors printed, its files written, and the
-/// exit code (a partial read is a failed source).
+/// What a cloud export wrote, and what its crawl could not read.
+struct Written<'a> {
+    files: usize,
+    errors: &'a [SourceError],
+    requests: u64,
+    signed_in_with: Option<&'static str>,
+}
+
+/// A cloud crawl's end: its files written, its errors printed, and the exit code (a
+/// partial read is a failed source).
 fn finish<C>(
     output: &Path,
-    crawl: std::result::Result<C, crate::model::SourceError>,
-    write: impl FnOnce(&C) -> std::io::Result<(usize, &Vec<crate::model::SourceError>, u64, String)>,
+    crawl: std::result::Result<C, SourceError>,
+    write: impl FnOnce(&C) -> std::io::Result<Written<'_>>,
 ) -> Result<u8> {
     let crawl = match crawl {
         Ok(crawl) => crawl,
@@ -110,13 +126,19 @@ fn finish<C>(
             return Ok(exit::SOURCE_FAILED);
         }
     };
-    let (files, errors, requests, how) = write(&crawl).map_err(|e| write_failed(output, e))?;
-    super::print_errors(errors, "error");
+    let w = write(&crawl).map_err(|e| write_failed(output, e))?;
+    super::print_errors(w.errors, "error");
+    let how = w
+        .signed_in_with
+        .map(|c| format!(", signed in with {c}"))
+        .unwrap_or_default();
     eprintln!(
-        "wrote {files} files into {} ({requests} requests{how})",
-        output.display()
+        "wrote {} files into {} ({} requests{how})",
+        w.files,
+        output.display(),
+        w.requests
     );
-    Ok(if errors.is_empty() {
+    Ok(if w.errors.is_empty() {
         exit::OK
     } else {
         exit::SOURCE_FAILED

@@ -45,6 +45,13 @@ pub const RECOGNISERS: &[(SourceKind, Recogniser)] = &[
     (SourceKind::Azure, azure::recognise_export),
 ];
 
+/// A value as an export file holds it: pretty JSON ending in a newline.
+pub fn pretty_json<T: serde::Serialize + ?Sized>(value: &T) -> std::io::Result<String> {
+    let mut text = serde_json::to_string_pretty(value).map_err(std::io::Error::other)?;
+    text.push('\n');
+    Ok(text)
+}
+
 /// Which source claims `text`, and as what.
 pub fn recognise_export(text: &str) -> Option<(SourceKind, &'static str)> {
     RECOGNISERS

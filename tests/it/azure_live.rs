@@ -19,7 +19,7 @@ use serde_json::{Value, json};
 use wiremock::{Mock, MockServer, Request, Respond, ResponseTemplate};
 
 use crate::common::{bin, crate_dir};
-use crate::gcp_live::{errors_of, runtime, without_locations};
+use crate::gcp_live::{Run, errors_of, runtime, without_locations};
 
 const NOW: &str = "2026-12-01T00:00:00Z";
 const GRAPH_TOKEN: &str = "eyJ0eXAiOiJKV1QiGRAPHtokenNEVERprinted.0123456789";
@@ -276,12 +276,6 @@ async fn start(mut microsoft: Microsoft) -> MockServer {
     server
 }
 
-struct Run {
-    code: Option<i32>,
-    stdout: String,
-    stderr: String,
-}
-
 fn nhi(args: &[&str], server: &MockServer) -> Run {
     let base = server.uri();
     let out = bin()
@@ -303,15 +297,7 @@ fn nhi(args: &[&str], server: &MockServer) -> Run {
         .env("NHI_AUDIT_NOW", NOW)
         .output()
         .unwrap();
-    let run = Run {
-        code: out.status.code(),
-        stdout: String::from_utf8_lossy(&out.stdout).into_owned(),
-        stderr: String::from_utf8_lossy(&out.stderr).into_owned(),
-    };
-    for token in [GRAPH_TOKEN, ARM_TOKEN] {
-        assert!(!run.stdout.contains(token) && !run.stderr.contains(token));
-    }
-    run
+    Run::of(out, &[GRAPH_TOKEN, ARM_TOKEN])
 }
 
 fn scan_json(server: &MockServer, code: i32) -> Value {

@@ -323,10 +323,25 @@ async fn start(google: Google) -> MockServer {
     server
 }
 
-struct Run {
-    code: Option<i32>,
-    stdout: String,
-    stderr: String,
+pub(crate) struct Run {
+    pub(crate) code: Option<i32>,
+    pub(crate) stdout: String,
+    pub(crate) stderr: String,
+}
+
+impl Run {
+    /// The run of a finished command, checked to show none of `secrets`.
+    pub(crate) fn of(out: std::process::Output, secrets: &[&str]) -> Run {
+        let run = Run {
+            code: out.status.code(),
+            stdout: String::from_utf8_lossy(&out.stdout).into_owned(),
+            stderr: String::from_utf8_lossy(&out.stderr).into_owned(),
+        };
+        for secret in secrets {
+            assert!(!run.stdout.contains(secret) && !run.stderr.contains(secret));
+        }
+        run
+    }
 }
 
 fn nhi(args: &[&str], server: &MockServer) -> Run {
@@ -347,13 +362,7 @@ fn nhi(args: &[&str], server: &MockServer) -> Run {
         .env("NHI_AUDIT_NOW", NOW)
         .output()
         .unwrap();
-    let run = Run {
-        code: out.status.code(),
-        stdout: String::from_utf8_lossy(&out.stdout).into_owned(),
-        stderr: String::from_utf8_lossy(&out.stderr).into_owned(),
-    };
-    assert!(!run.stdout.contains(TOKEN) && !run.stderr.contains(TOKEN));
-    run
+    Run::of(out, &[TOKEN])
 }
 
 fn scan_json(args: &[&str], server: &MockServer, code: i32) -> Value {

@@ -74,14 +74,14 @@ pub fn export(input: &AwsInput, dir: &Path) -> std::io::Result<Vec<PathBuf>> {
         written.push(path);
         Ok(())
     };
-    write("gaad.json", to_json(&input.gaad)?)?;
+    write("gaad.json", crate::sources::pretty_json(&input.gaad)?)?;
     if let Some(report) = &input.credential_report {
         write("credential-report.csv", report.csv.clone())?;
     }
     let keys = AccessKeyList {
         access_key_metadata: input.access_keys.clone(),
     };
-    write("access-keys.json", to_json(&keys)?)?;
+    write("access-keys.json", crate::sources::pretty_json(&keys)?)?;
     let oidc = OidcProviderList {
         open_id_connect_provider_list: input
             .oidc_providers
@@ -93,7 +93,7 @@ pub fn export(input: &AwsInput, dir: &Path) -> std::io::Result<Vec<PathBuf>> {
             })
             .collect(),
     };
-    write("oidc-providers.json", to_json(&oidc)?)?;
+    write("oidc-providers.json", crate::sources::pretty_json(&oidc)?)?;
     Ok(written)
 }
 
@@ -112,12 +112,6 @@ struct OidcProviderOut<'a> {
     url: &'a str,
     #[serde(rename = "ClientIDList")]
     client_id_list: &'a [String],
-}
-
-fn to_json<T: serde::Serialize>(v: &T) -> std::io::Result<String> {
-    let mut text = serde_json::to_string_pretty(v).map_err(std::io::Error::other)?;
-    text.push('\n');
-    Ok(text)
 }
 
 /// The crawl itself.

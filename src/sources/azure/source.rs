@@ -74,14 +74,9 @@ pub fn write_export(
 ) -> std::io::Result<Vec<PathBuf>> {
     let mut written = Vec::new();
     let mut files = Vec::new();
-    let write = |path: &Path, value: &serde_json::Value| {
-        let mut text = serde_json::to_string_pretty(value).map_err(std::io::Error::other)?;
-        text.push('\n');
-        std::fs::write(path, text)
-    };
     for doc in &crawl.documents {
         let path = dir.join(&doc.file);
-        write(&path, &doc.to_value())?;
+        std::fs::write(&path, crate::sources::pretty_json(&doc.to_value())?)?;
         files.push(doc.file.clone());
         written.push(path);
     }
@@ -93,10 +88,7 @@ pub fn write_export(
         errors: crawl.errors.clone(),
     };
     let path = dir.join(MANIFEST_FILE);
-    write(
-        &path,
-        &serde_json::to_value(&manifest).map_err(std::io::Error::other)?,
-    )?;
+    std::fs::write(&path, crate::sources::pretty_json(&manifest)?)?;
     written.push(path);
     Ok(written)
 }

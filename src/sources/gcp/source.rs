@@ -76,9 +76,7 @@ pub fn write_export(
     let mut files = Vec::new();
     for doc in &crawl.documents {
         let path = dir.join(&doc.file);
-        let mut text = serde_json::to_string_pretty(&doc.items).map_err(std::io::Error::other)?;
-        text.push('\n');
-        std::fs::write(&path, text)?;
+        std::fs::write(&path, crate::sources::pretty_json(&doc.items)?)?;
         files.push(doc.file.clone());
         written.push(path);
     }
@@ -90,9 +88,7 @@ pub fn write_export(
         errors: crawl.errors.clone(),
     };
     let path = dir.join(MANIFEST_FILE);
-    let mut text = serde_json::to_string_pretty(&manifest).map_err(std::io::Error::other)?;
-    text.push('\n');
-    std::fs::write(&path, text)?;
+    std::fs::write(&path, crate::sources::pretty_json(&manifest)?)?;
     written.push(path);
     Ok(written)
 }
