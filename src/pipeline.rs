@@ -88,6 +88,7 @@ fn sources<'a>(req: &'a ScanRequest<'_>) -> Vec<Box<dyn crate::sources::Source +
         Box::new(crate::sources::azure::AzureSource {
             request: &req.azure,
         }),
+        Box::new(crate::sources::iac::IacSource),
     ]
 }
 

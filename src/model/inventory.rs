@@ -84,6 +84,8 @@ pub enum SourceKind {
     Github,
     Gcp,
     Azure,
+    /// Infrastructure code: Terraform and Kubernetes manifests in the scanned files.
+    Iac,
 }
 
 /// Why we believe something: a sentence and where it was seen.

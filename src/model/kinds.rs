@@ -213,6 +213,8 @@ vocabulary! {
         AzureServicePrincipal = "azure-service-principal",
         /// The identity of an Azure AI service (Azure OpenAI, AI Foundry, Copilot Studio).
         AzureServiceAgent = "azure-service-agent",
+        /// A Kubernetes workload (a pod, a Deployment, a Job, …) that runs an AI agent.
+        KubernetesWorkload = "kubernetes-workload",
         /// A credential whose variable or secret name says an agent uses it.
         NamedCredential = "named-credential",
         /// Declared in the config.
@@ -249,6 +251,9 @@ vocabulary! {
         AzureServicePrincipal = "azure-service-principal",
         /// A managed identity: Azure issues its tokens; it has no secrets.
         AzureManagedIdentity = "azure-managed-identity",
+        /// A Kubernetes service account: what a pod acts as towards the cluster API, and
+        /// through workload identity towards a cloud.
+        KubernetesServiceAccount = "kubernetes-service-account",
     }
 }
 
@@ -264,6 +269,8 @@ vocabulary! {
         Gcp = "gcp",
         /// Microsoft Entra ID and Azure RBAC.
         Azure = "azure",
+        /// A Kubernetes cluster's API (RBAC and service-account tokens).
+        Kubernetes = "kubernetes",
         /// A secret of a known shape that no one provider issues (a password, a private key).
         Generic = "generic",
         /// A secret whose issuer nothing tells.
@@ -287,6 +294,8 @@ vocabulary! {
         AzureClientSecret = "azure-client-secret",
         /// A certificate of a Microsoft Entra application or service principal.
         AzureCertificate = "azure-certificate",
+        /// A long-lived service-account token Secret (`kubernetes.io/service-account-token`).
+        KubernetesServiceAccountToken = "kubernetes-service-account-token",
     }
 }
 

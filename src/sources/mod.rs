@@ -15,6 +15,7 @@ pub mod aws;
 pub mod azure;
 pub mod gcp;
 pub mod github;
+pub mod iac;
 pub mod repo;
 pub mod rest;
 
@@ -32,17 +33,18 @@ pub struct FoundExport {
     pub kind: &'static str,
 }
 
-/// Tells one of a source's exports by its text: `Some(kind)` when it is one. Only the
-/// structure counts (a file that merely mentions an export's keys is not one), and only
-/// the start of the file is looked at.
-pub type Recogniser = fn(&str) -> Option<&'static str>;
+/// Tells one of a source's exports by its name and text: `Some(kind)` when it is one.
+/// Only the structure counts (a file that merely mentions an export's keys is not one),
+/// and only the start of the file is looked at, except by name (`main.tf`).
+pub type Recogniser = fn(&std::path::Path, &str) -> Option<&'static str>;
 
 /// Every source with exports the repository walk can meet, in the order they are asked.
 pub const RECOGNISERS: &[(SourceKind, Recogniser)] = &[
-    (SourceKind::Aws, aws::recognise_export),
-    (SourceKind::Github, github::recognise_export),
-    (SourceKind::Gcp, gcp::recognise_export),
-    (SourceKind::Azure, azure::recognise_export),
+    (SourceKind::Aws, |_, text| aws::recognise_export(text)),
+    (SourceKind::Github, |_, text| github::recognise_export(text)),
+    (SourceKind::Gcp, |_, text| gcp::recognise_export(text)),
+    (SourceKind::Azure, |_, text| azure::recognise_export(text)),
+    (SourceKind::Iac, iac::recognise_export),
 ];
 
 /// A value as an export file holds it: pretty JSON ending in a newline.
@@ -52,11 +54,11 @@ pub fn pretty_json<T: serde::Serialize + ?Sized>(value: &T) -> std::io::Result<S
     Ok(text)
 }
 
-/// Which source claims `text`, and as what.
-pub fn recognise_export(text: &str) -> Option<(SourceKind, &'static str)> {
+/// Which source claims the file at `path` holding `text`, and as what.
+pub fn recognise_export(path: &std::path::Path, text: &str) -> Option<(SourceKind, &'static str)> {
     RECOGNISERS
         .iter()
-        .find_map(|(source, recognise)| recognise(text).map(|kind| (*source, kind)))
+        .find_map(|(source, recognise)| recognise(path, text).map(|kind| (*source, kind)))
 }
 
 /// The start of `text` recognisers look at: its first 4 KiB, cut on a character boundary

@@ -290,13 +290,24 @@ impl Worker<'_> {
         };
         self.local.inventory.stats.files_parsed += 1;
         if kind == FileKind::Other
-            && let Some((source, kind)) = crate::sources::recognise_export(&text)
+            && let Some((source, kind)) = crate::sources::recognise_export(path, &text)
         {
             self.local.exports.push(crate::sources::FoundExport {
                 path: path.to_path_buf(),
                 source,
                 kind,
             });
+            if source == crate::model::SourceKind::Iac {
+                // Infrastructure code is written by hand, like configs: a literal secret
+                // in it (a provider key, a Secret's data) is found by the same scanner,
+                // and an inline `nhi-audit:ignore` applies to its lines.
+                let mut fragment = Fragment::new(&shown);
+                fragment.scan_text(&text);
+                self.local.inventory.extend(fragment.finish());
+                self.local
+                    .inline_ignores
+                    .extend(suppress::find_inline_ignores(&shown, &text));
+            }
             return;
         }
         let kind = if kind == FileKind::Other {
