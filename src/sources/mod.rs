@@ -184,26 +184,42 @@ mod tests {
 
     #[test]
     fn each_export_is_claimed_by_its_source() {
+        let p = std::path::Path::new("export.json");
         assert_eq!(
-            recognise_export(r#"{"UserDetailList": [], "RoleDetailList": []}"#),
+            recognise_export(p, r#"{"UserDetailList": [], "RoleDetailList": []}"#),
             Some((SourceKind::Aws, "gaad"))
         );
         assert_eq!(
-            recognise_export("user,arn,user_creation_time\n"),
+            recognise_export(p, "user,arn,user_creation_time\n"),
             Some((SourceKind::Aws, "credential-report"))
         );
         let github = format!(r#"{{"schema": "{}", "orgs": []}}"#, github::EXPORT_SCHEMA);
         assert_eq!(
-            recognise_export(&github),
+            recognise_export(p, &github),
             Some((SourceKind::Github, "github-export"))
         );
         assert_eq!(
             recognise_export(
+                p,
                 r#"[{"email": "a@example-project.iam.gserviceaccount.com", "uniqueId": "1"}]"#
             ),
             Some((SourceKind::Gcp, "gcp-service-accounts"))
         );
-        assert_eq!(recognise_export(r#"{"mcpServers": {}}"#), None);
+        assert_eq!(recognise_export(p, r#"{"mcpServers": {}}"#), None);
+        assert_eq!(
+            recognise_export(
+                std::path::Path::new("iam.tf"),
+                "resource \"aws_iam_role\" \"r\" {}"
+            ),
+            Some((SourceKind::Iac, "terraform-config"))
+        );
+        assert_eq!(
+            recognise_export(
+                p,
+                r#"{"format_version": "1.2", "terraform_version": "1.9.0"}"#
+            ),
+            Some((SourceKind::Iac, "terraform-json"))
+        );
         // A kind the walk records is one the source reads back.
         for &kind in aws::ExportKind::ALL {
             assert_eq!(aws::ExportKind::parse(kind.as_str()), Some(kind));

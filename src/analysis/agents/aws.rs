@@ -55,7 +55,19 @@ pub fn classify(inv: &mut Inventory, opts: &AwsOptions) {
     let mut edges = Vec::new();
     let mut held: FxHashSet<&str> = FxHashSet::default();
     let mut others: FxHashSet<&str> = FxHashSet::default();
+    // Principals an agent defined in infrastructure code already acts as (an
+    // `aws_bedrockagent_agent`'s role): that agent is theirs, not a second one.
+    let defined: FxHashSet<String> = inv
+        .edges
+        .iter()
+        .filter(|e| e.kind == EdgeKind::Holds && e.from.starts_with("iac:"))
+        .map(|e| e.to.clone())
+        .collect();
     for identity in inv.identities.iter().filter(|i| is_principal(i)) {
+        if defined.contains(&identity.id) {
+            held.insert(&identity.id);
+            continue;
+        }
         let Some(agent) = agent_of(identity, opts) else {
             others.insert(&identity.id);
             continue;
@@ -119,8 +131,18 @@ fn trusted_services(i: &Identity) -> Vec<&str> {
 /// say it belongs to one.
 fn agent_of(i: &Identity, opts: &AwsOptions) -> Option<Agent> {
     let arn = arn_of(i);
-    let loc = Location::Uri {
-        uri: arn.to_string(),
+    // Where the principal is defined when that is a file (Terraform), else its ARN.
+    let loc = i
+        .locations
+        .iter()
+        .find(|l| matches!(l, Location::File { .. }))
+        .cloned()
+        .unwrap_or_else(|| Location::Uri {
+            uri: arn.to_string(),
+        });
+    let source = match loc {
+        Location::File { .. } => SourceKind::Iac,
+        Location::Uri { .. } => SourceKind::Aws,
     };
     let mut evidence = Vec::new();
     let mut confidence = None;
@@ -165,7 +187,7 @@ fn agent_of(i: &Identity, opts: &AwsOptions) -> Option<Agent> {
         .into(),
         confidence: confidence?,
         evidence,
-        source: SourceKind::Aws,
+        source,
         locations: vec![loc],
         facts: Default::default(),
     })
