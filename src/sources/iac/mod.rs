@@ -34,6 +34,11 @@ pub fn recognise_export(path: &Path, text: &str) -> Option<&'static str> {
     recognise(path, text).map(|k| k.as_str())
 }
 
+/// Whether `path` is named as a Terraform configuration (`main.tf`).
+pub fn named_like_terraform(path: &Path) -> bool {
+    path.extension().is_some_and(|e| e == "tf")
+}
+
 /// Recognises infrastructure code: Terraform by its extension, Terraform's JSON and
 /// Kubernetes objects by their structure.
 pub fn recognise(path: &Path, text: &str) -> Option<ExportKind> {
@@ -41,7 +46,7 @@ pub fn recognise(path: &Path, text: &str) -> Option<ExportKind> {
         .file_name()
         .map(|n| n.to_string_lossy())
         .unwrap_or_default();
-    if name.ends_with(".tf") {
+    if named_like_terraform(path) {
         return Some(ExportKind::TerraformConfig);
     }
     if terraform::is_terraform_json(text) {

@@ -276,13 +276,17 @@ impl Worker<'_> {
             Some(text) => text,
             None => {
                 self.local.inventory.stats.files_binary += 1;
-                if kind != FileKind::Other {
+                let named = match kind {
+                    FileKind::Other if crate::sources::iac::named_like_terraform(path) => {
+                        Some("a Terraform file")
+                    }
+                    FileKind::Other => None,
+                    kind => Some(kind.describe()),
+                };
+                if let Some(named) = named {
                     self.error(
                         shown,
-                        format!(
-                            "skipped: named like {} but holds binary data",
-                            kind.describe()
-                        ),
+                        format!("skipped: named like {named} but holds binary data"),
                     );
                 }
                 return;

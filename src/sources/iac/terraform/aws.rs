@@ -194,9 +194,9 @@ pub fn judge(resources: &[Resource], origin: &str, ctx: &Context<'_>) -> Invento
     for r in resources.iter().filter(|r| r.mode == Mode::Managed) {
         build.add(r);
     }
-    let (input, places, warnings) = build.finish(origin);
+    let (input, places, granted, warnings) = build.finish(origin);
     let mut inventory = crate::sources::aws::normalize(&input, ctx.judged);
-    relocate(&mut inventory, &places);
+    relocate(&mut inventory, &places, &granted);
     inventory.warnings.extend(warnings);
     inventory.extend(bedrock_agents(resources, &places));
     inventory
@@ -216,6 +216,8 @@ struct Build {
     /// Attachments and memberships whose principal is not defined here.
     dangling: Vec<(Location, String)>,
     warnings: Vec<(Location, String)>,
+    /// (principal ARN, policy ARN or `inline:NAME`) → where the resource granting it is.
+    granted: Granted,
     /// Policies and memberships to join once every principal is known.
     links: Vec<(Location, String, Pending)>,
 }
@@ -420,6 +422,7 @@ impl Build {
     ) -> (
         AwsInput,
         HashMap<String, Location>,
+        Granted,
         Vec<crate::model::SourceError>,
     ) {
         for (location, address, link) in std::mem::take(&mut self.links) {
@@ -444,7 +447,7 @@ impl Build {
             oidc_providers: self.oidc,
             origin: origin.to_string(),
         };
-        (input, self.places, warnings)
+        (input, self.places, self.granted, warnings)
     }
 
     fn apply(&mut self, location: &Location, address: &str, link: Pending) {
@@ -452,7 +455,12 @@ impl Build {
             Pending::Inline(kind, names, policy) => {
                 for name in names {
                     match self.principal(kind, &name) {
-                        Some(p) => p.inline().push(policy.clone()),
+                        Some(p) => {
+                            let arn = p.arn();
+                            p.inline().push(policy.clone());
+                            let source = format!("inline:{}", policy.policy_name);
+                            self.granted.insert((arn, source), location.clone());
+                        }
                         None => self.dangle(location, address, kind, &name),
                     }
                 }
@@ -460,7 +468,14 @@ impl Build {
             Pending::Attach(kind, names, arns) => {
                 for name in names {
                     match self.principal(kind, &name) {
-                        Some(p) => p.attached().extend(arns.iter().map(|a| attached(a))),
+                        Some(p) => {
+                            let arn = p.arn();
+                            p.attached().extend(arns.iter().map(|a| attached(a)));
+                            for policy in &arns {
+                                self.granted
+                                    .insert((arn.clone(), policy.clone()), location.clone());
+                            }
+                        }
                         None => self.dangle(location, address, kind, &name),
                     }
                 }
@@ -524,6 +539,14 @@ enum PrincipalMut<'a> {
 }
 
 impl<'a> PrincipalMut<'a> {
+    fn arn(&self) -> String {
+        match self {
+            PrincipalMut::Role(r) => r.arn.clone(),
+            PrincipalMut::User(u) => u.arn.clone(),
+            PrincipalMut::Group(g) => g.arn.clone(),
+        }
+    }
+
     fn inline(self) -> &'a mut Vec<InlinePolicy> {
         match self {
             PrincipalMut::Role(r) => &mut r.role_policy_list,
@@ -541,8 +564,13 @@ impl<'a> PrincipalMut<'a> {
     }
 }
 
-/// Moves what the normaliser located at ARNs to the resources that define them.
-fn relocate(inventory: &mut Inventory, places: &HashMap<String, Location>) {
+type Granted = HashMap<(String, String), Location>;
+
+/// Moves what the normaliser located at ARNs to the resources that define them, and each
+/// grant to the resource that grants it (an attachment, a role policy): the line a
+/// reviewer changes. A principal's own location comes first, then those of what grants
+/// it power.
+fn relocate(inventory: &mut Inventory, places: &HashMap<String, Location>, granted: &Granted) {
     let at = |loc: &mut Location| {
         if let Location::Uri { uri } = loc
             && let Some(place) = places.get(uri.as_str())
@@ -560,8 +588,26 @@ fn relocate(inventory: &mut Inventory, places: &HashMap<String, Location>) {
             c.key_id = None;
         }
     }
+    let mut granting: HashMap<&str, Vec<Location>> = HashMap::new();
     for g in &mut inventory.grants {
-        g.location.iter_mut().for_each(at);
+        let arn = g.identity.strip_prefix("aws:").unwrap_or(&g.identity);
+        match granted.get(&(arn.to_string(), g.source.clone())) {
+            Some(place) => {
+                g.location = Some(place.clone());
+                granting
+                    .entry(g.identity.as_str())
+                    .or_default()
+                    .push(place.clone());
+            }
+            None => g.location.iter_mut().for_each(at),
+        }
+    }
+    for i in &mut inventory.identities {
+        for place in granting.remove(i.id.as_str()).into_iter().flatten() {
+            if !i.locations.contains(&place) {
+                i.locations.push(place);
+            }
+        }
     }
     for e in &mut inventory.edges {
         e.location.iter_mut().for_each(at);
