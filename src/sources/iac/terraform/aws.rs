@@ -612,6 +612,33 @@ fn relocate(inventory: &mut Inventory, places: &HashMap<String, Location>, grant
     for e in &mut inventory.edges {
         e.location.iter_mut().for_each(at);
     }
+    // A policy AWS manages is not in the code: not an error of the code, but what it
+    // grants is unknown here.
+    let (unknown, errors): (Vec<_>, Vec<_>) = std::mem::take(&mut inventory.errors)
+        .into_iter()
+        .partition(|e| e.message.contains("not in the export's Policies"));
+    inventory.errors = errors;
+    for e in unknown {
+        let arn = e.location.rsplit(": ").next().unwrap_or_default().to_string();
+        let mut places: Vec<&Location> = granted
+            .iter()
+            .filter(|((_, policy), _)| *policy == arn)
+            .map(|(_, place)| place)
+            .collect();
+        places.sort();
+        places.dedup();
+        let Some(first) = places.first() else {
+            continue;
+        };
+        let also = match places.len() {
+            1 => String::new(),
+            n => format!(" (attached here and at {} other places)", n - 1),
+        };
+        inventory.warnings.push(SourceKind::Iac.error(
+            first.to_string(),
+            format!("{arn} is not defined in the code and not one nhi-audit knows: what it grants is unknown{also}; scan the account's authorization details with the code to judge it"),
+        ));
+    }
     for e in inventory
         .errors
         .iter_mut()
@@ -620,7 +647,8 @@ fn relocate(inventory: &mut Inventory, places: &HashMap<String, Location>, grant
         e.source = SourceKind::Iac;
         if let Some((arn, place)) = places
             .iter()
-            .find(|(arn, _)| e.location.contains(arn.as_str()))
+            .filter(|(arn, _)| e.location.contains(arn.as_str()))
+            .max_by_key(|(arn, _)| arn.len())
         {
             e.message = format!(
                 "{arn}: {}",
