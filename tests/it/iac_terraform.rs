@@ -176,6 +176,34 @@ fn a_pull_request_that_makes_an_agent_admin_fails_the_gate_at_its_line() {
     let sarif = String::from_utf8(out.stdout).unwrap();
     assert!(sarif.contains("admin.tf"), "{sarif}");
 
+    // `diff` of the scans before and after shows the change as write-creep.
+    let snapshot = |name: &str| {
+        let path = tmp.path().join(name);
+        bin()
+            .arg("scan")
+            .arg(&repo)
+            .args(["--format", "json", "--fail-on", "none", "-o"])
+            .arg(&path)
+            .assert()
+            .success();
+        path
+    };
+    let after_json = snapshot("after.json");
+    std::fs::rename(repo.join("admin.tf"), tmp.path().join("admin.tf")).unwrap();
+    let before_json = snapshot("before.json");
+    std::fs::rename(tmp.path().join("admin.tf"), repo.join("admin.tf")).unwrap();
+    let out = bin()
+        .arg("diff")
+        .arg(&before_json)
+        .arg(&after_json)
+        .output()
+        .unwrap();
+    let shown = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        shown.contains("agent IAM role support-agent-runtime: direct access level (read → admin)"),
+        "{shown}"
+    );
+
     // The link cut: the attachment removed, nothing critical.
     std::fs::remove_file(repo.join("admin.tf")).unwrap();
     let (code, _) = gate(&repo, &[]);
@@ -338,4 +366,36 @@ fn bad_terraform_is_an_error_at_its_line_and_the_rest_is_read() {
             "{secrets:?}"
         );
     }
+}
+
+#[test]
+fn a_google_agent_account_in_terraform_is_judged_as_in_a_project_export() {
+    let report = scan_all_at(&fixture("gcp-agent"), NOW, 0);
+    let id = "gcp:serviceAccount:support-agent@example-project.iam.gserviceaccount.com";
+    let account = identity(&report, id);
+    assert_eq!(account["locations"][0]["line"], 6);
+    let mut rules: Vec<&str> = report["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| f["rule_id"].as_str().unwrap())
+        .collect();
+    rules.sort();
+    assert_eq!(rules, ["NHI-GCP-001", "NHI-GCP-002", "NHI-GCP-003"]);
+    let key = report["inventory"]["credentials"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|c| c["kind"] == "gcp-service-account-key")
+        .unwrap();
+    assert_eq!(key["identity"], id);
+    assert_eq!(key["locations"][0]["line"], 12, "{key}");
+    assert!(key.get("key_id").is_none(), "{key}");
+    let editor = report["inventory"]["grants"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|g| g["action"] == "roles/editor")
+        .unwrap();
+    assert_eq!(editor["location"]["line"], 17);
 }

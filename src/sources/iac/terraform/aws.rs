@@ -11,7 +11,7 @@ use std::collections::{BTreeMap, HashMap};
 
 use serde_json::{Map, Value, json};
 
-use super::{Mode, Resource, is_placeholder};
+use super::{Mode, Resource};
 use crate::model::{
     Agent, AgentKind, Confidence, Edge, EdgeKind, Evidence, Inventory, Location, SourceKind,
 };
@@ -571,46 +571,24 @@ type Granted = HashMap<(String, String), Location>;
 /// reviewer changes. A principal's own location comes first, then those of what grants
 /// it power.
 fn relocate(inventory: &mut Inventory, places: &HashMap<String, Location>, granted: &Granted) {
-    let at = |loc: &mut Location| {
-        if let Location::Uri { uri } = loc
-            && let Some(place) = places.get(uri.as_str())
-        {
-            *loc = place.clone();
-        }
-    };
-    for i in &mut inventory.identities {
-        i.locations.iter_mut().for_each(at);
-    }
-    for c in &mut inventory.credentials {
-        c.locations.iter_mut().for_each(at);
-        if c.key_id.as_deref().is_some_and(is_placeholder) {
-            // Known after apply: no key id joins it to anything yet.
-            c.key_id = None;
-        }
-    }
-    let mut granting: HashMap<&str, Vec<Location>> = HashMap::new();
+    let mut granting: HashMap<String, Vec<Location>> = HashMap::new();
     for g in &mut inventory.grants {
         let arn = g.identity.strip_prefix("aws:").unwrap_or(&g.identity);
-        match granted.get(&(arn.to_string(), g.source.clone())) {
-            Some(place) => {
-                g.location = Some(place.clone());
-                granting
-                    .entry(g.identity.as_str())
-                    .or_default()
-                    .push(place.clone());
-            }
-            None => g.location.iter_mut().for_each(at),
+        if let Some(place) = granted.get(&(arn.to_string(), g.source.clone())) {
+            g.location = Some(place.clone());
+            granting
+                .entry(g.identity.clone())
+                .or_default()
+                .push(place.clone());
         }
     }
+    super::relocate_uris(inventory, places);
     for i in &mut inventory.identities {
         for place in granting.remove(i.id.as_str()).into_iter().flatten() {
             if !i.locations.contains(&place) {
                 i.locations.push(place);
             }
         }
-    }
-    for e in &mut inventory.edges {
-        e.location.iter_mut().for_each(at);
     }
     // A policy AWS manages is not in the code: not an error of the code, but what it
     // grants is unknown here.
@@ -619,7 +597,12 @@ fn relocate(inventory: &mut Inventory, places: &HashMap<String, Location>, grant
         .partition(|e| e.message.contains("not in the export's Policies"));
     inventory.errors = errors;
     for e in unknown {
-        let arn = e.location.rsplit(": ").next().unwrap_or_default().to_string();
+        let arn = e
+            .location
+            .rsplit(": ")
+            .next()
+            .unwrap_or_default()
+            .to_string();
         let mut places: Vec<&Location> = granted
             .iter()
             .filter(|((_, policy), _)| *policy == arn)

@@ -213,7 +213,7 @@ impl Module {
                 .into_iter()
                 .filter(|(k, _)| !unknown.contains(k))
                 .collect();
-            super::aws::derive(
+            super::derive(
                 kind,
                 &format!("{kind}.{name}"),
                 &mut attrs,
@@ -240,7 +240,7 @@ impl Module {
             let prefix = if mode == Mode::Data { "data." } else { "" };
             let address = format!("{prefix}{kind}.{name}");
             if mode == Mode::Managed {
-                super::aws::derive(kind, &address, &mut values, self.aws_account.as_deref());
+                super::derive(kind, &address, &mut values, self.aws_account.as_deref());
             }
             if attribute(&block.body, "for_each").is_some()
                 || attribute(&block.body, "count").is_some()
@@ -346,10 +346,9 @@ fn body_json(
             (ident, _) => (ident.to_string(), &b.body),
         };
         let nested = body_json(inner, ctx, unknown, &format!("{prefix}{ident}."), depth + 1);
-        match out.entry(ident).or_insert_with(|| Value::Array(Vec::new())) {
-            Value::Array(list) => list.push(Value::Object(nested)),
-            // An argument and a block of one name: the block is not read.
-            _ => {}
+        // An argument and a block of one name: the block is not read.
+        if let Value::Array(list) = out.entry(ident).or_insert_with(|| Value::Array(Vec::new())) {
+            list.push(Value::Object(nested));
         }
     }
     out

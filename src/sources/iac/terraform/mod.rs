@@ -13,6 +13,7 @@
 //! account's export.
 
 mod aws;
+mod gcp;
 mod hcl;
 mod plan;
 
@@ -159,5 +160,50 @@ fn judge(resources: &[Resource], origin: &str, ctx: &Context<'_>) -> Inventory {
     if resources.iter().any(|r| r.kind.starts_with("aws_")) {
         inventory.extend(aws::judge(resources, origin, ctx));
     }
+    if resources.iter().any(|r| r.kind.starts_with("google_")) {
+        inventory.extend(gcp::judge(resources));
+    }
     inventory
+}
+
+/// Adds the identifiers a provider derives from a managed resource's arguments (an ARN
+/// from a role's name, an email from an account id), unless they are given.
+pub fn derive(
+    kind: &str,
+    address: &str,
+    attrs: &mut Map<String, Value>,
+    aws_account: Option<&str>,
+) {
+    aws::derive(kind, address, attrs, aws_account);
+    gcp::derive(kind, address, attrs);
+}
+
+/// Moves what a normaliser located at a cloud URI to the resource defining it.
+pub fn relocate_uris(
+    inventory: &mut Inventory,
+    places: &std::collections::HashMap<String, Location>,
+) {
+    let at = |loc: &mut Location| {
+        if let Location::Uri { uri } = loc
+            && let Some(place) = places.get(uri.as_str())
+        {
+            *loc = place.clone();
+        }
+    };
+    for i in &mut inventory.identities {
+        i.locations.iter_mut().for_each(at);
+    }
+    for c in &mut inventory.credentials {
+        c.locations.iter_mut().for_each(at);
+        if c.key_id.as_deref().is_some_and(is_placeholder) {
+            // Known after apply: no key id joins it to anything yet.
+            c.key_id = None;
+        }
+    }
+    for g in &mut inventory.grants {
+        g.location.iter_mut().for_each(at);
+    }
+    for e in &mut inventory.edges {
+        e.location.iter_mut().for_each(at);
+    }
 }

@@ -122,7 +122,7 @@ fn resource(
     };
     let mut values = values;
     if mode == Mode::Managed {
-        super::aws::derive(kind, address, &mut values, None);
+        super::derive(kind, address, &mut values, None);
     }
     Some(Resource {
         mode,
