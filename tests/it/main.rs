@@ -18,6 +18,7 @@ mod github_live;
 mod graph;
 mod history;
 mod hostile_files;
+mod kubernetes;
 mod mutation;
 mod paths;
 mod recognise;

@@ -55,7 +55,7 @@ pub fn is_manifest(name: &str, text: &str) -> bool {
         return false;
     }
     let head = crate::sources::head(text);
-    if let Some(keys) = crate::doc::json_top_level_keys(head) {
+    if let Some(keys) = crate::doc::json_top_level_keys(head).filter(|_| !is_template(head)) {
         let value = |key: &str| {
             keys.iter()
                 .find(|(k, _)| k == key)
@@ -88,6 +88,13 @@ pub fn is_manifest(name: &str, text: &str) -> bool {
         }
     }
     false
+}
+
+/// A text that starts with a Go template action (`{{- if … }}`), as Helm's do: not JSON.
+fn is_template(text: &str) -> bool {
+    text.trim_start_matches('\u{feff}')
+        .trim_start()
+        .starts_with("{{")
 }
 
 /// A plain scalar as a line writes it: spaces, a comment and quotes taken off.
@@ -239,10 +246,11 @@ fn read(path: &Path, shown: &str, inv: &mut Inventory) -> Option<Vec<Node>> {
             .push(SourceKind::Iac.error(shown, "binary data, not a Kubernetes manifest; not read"));
         return None;
     };
-    let json = text
-        .trim_start_matches('\u{feff}')
-        .trim_start()
-        .starts_with('{');
+    let json = !is_template(&text)
+        && text
+            .trim_start_matches('\u{feff}')
+            .trim_start()
+            .starts_with('{');
     let parsed = if json {
         crate::doc::parse(&text, Format::Json).map(|n| vec![n])
     } else {
@@ -488,6 +496,10 @@ mod tests {
         ] {
             assert!(!is_manifest(name, text), "{name}: {text}");
         }
+        assert!(is_manifest(
+            "sa.yaml",
+            "{{- if .Values.create }}\napiVersion: v1\nkind: ServiceAccount\n"
+        ));
         // A multi-byte character across the head's end cannot panic.
         let long = format!("apiVersion: v1\n#{}\nkind: Pod\n", "é".repeat(5000));
         assert!(!is_manifest("x.yaml", &long));
