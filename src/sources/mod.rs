@@ -184,6 +184,7 @@ mod tests {
 
     #[test]
     fn each_export_is_claimed_by_its_source() {
+        let recognise_export = |text| recognise_export(std::path::Path::new("export.json"), text);
         assert_eq!(
             recognise_export(r#"{"UserDetailList": [], "RoleDetailList": []}"#),
             Some((SourceKind::Aws, "gaad"))
