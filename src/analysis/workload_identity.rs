@@ -180,15 +180,16 @@ fn aws_trust(role: &Identity, namespace: &str, name: &str) -> (Option<bool>, Opt
     (Some(false), Some(issue))
 }
 
+/// A list among an identity's facts (`identity.facts.gcp.impersonated_by`).
+fn fact_list<'i>(i: &'i Identity, provider: &str, key: &str) -> Option<&'i Vec<Value>> {
+    i.facts.get(provider).and_then(|f| f[key].as_array())
+}
+
 /// Whether the Google service account lets this account act as it
 /// (`roles/iam.workloadIdentityUser` for `PROJECT.svc.id.goog[NS/NAME]`). `None` when who
 /// can act as it was not read.
 fn gcp_trust(account: &Identity, namespace: &str, name: &str) -> (Option<bool>, Option<String>) {
-    let Some(members) = account
-        .facts
-        .get("gcp")
-        .and_then(|f| f["impersonated_by"].as_array())
-    else {
+    let Some(members) = fact_list(account, "gcp", "impersonated_by") else {
         return (None, None);
     };
     let suffix = format!(".svc.id.goog[{namespace}/{name}]");
@@ -205,11 +206,7 @@ fn gcp_trust(account: &Identity, namespace: &str, name: &str) -> (Option<bool>, 
 /// Whether the application has a federated credential whose subject is this account.
 /// `None` when its federated credentials were not read.
 fn azure_trust(app: &Identity, namespace: &str, name: &str) -> (Option<bool>, Option<String>) {
-    let Some(creds) = app
-        .facts
-        .get("azure")
-        .and_then(|f| f["federated_credentials"].as_array())
-    else {
+    let Some(creds) = fact_list(app, "azure", "federated_credentials") else {
         return (None, None);
     };
     let subject = format!("system:serviceaccount:{namespace}:{name}");

@@ -11,6 +11,18 @@ use super::{Accounts, Object};
 use crate::doc::Node;
 use crate::model::{AccessLevel, Effect, Grant, Inventory, Location, SourceKind};
 
+/// The resources that run pods: creating one runs code as any account of the namespace.
+const WORKLOADS: &[&str] = &[
+    "pods",
+    "deployments",
+    "statefulsets",
+    "daemonsets",
+    "replicasets",
+    "jobs",
+    "cronjobs",
+    "replicationcontrollers",
+];
+
 /// One rule of a role.
 pub(super) struct Rule {
     groups: Vec<String>,
@@ -62,16 +74,6 @@ impl Rule {
 
     /// The level it grants and the dangerous powers it gives, at `scope`.
     fn judge(&self, cluster: bool) -> (AccessLevel, Vec<&'static str>) {
-        const WORKLOADS: &[&str] = &[
-            "pods",
-            "deployments",
-            "statefulsets",
-            "daemonsets",
-            "replicasets",
-            "jobs",
-            "cronjobs",
-            "replicationcontrollers",
-        ];
         const RBAC: &[&str] = &[
             "roles",
             "clusterroles",
@@ -142,19 +144,14 @@ impl Rule {
 /// `view` reads most of a namespace but not its Secrets, roles or bindings. Written as
 /// the rules that give those powers, not as the full bootstrap policy.
 fn built_in(name: &str) -> Option<Vec<Rule>> {
-    const NAMESPACED: &[&str] = &[
-        "pods",
+    let mut namespaced = vec![
         "services",
         "configmaps",
         "persistentvolumeclaims",
         "serviceaccounts",
-        "deployments",
-        "statefulsets",
-        "daemonsets",
-        "replicasets",
-        "jobs",
-        "cronjobs",
     ];
+    namespaced.extend(WORKLOADS);
+    let namespaced = namespaced.as_slice();
     const READ: &[&str] = &["get", "list", "watch"];
     const WRITE: &[&str] = &[
         "get",
@@ -168,7 +165,7 @@ fn built_in(name: &str) -> Option<Vec<Rule>> {
     ];
     let edit = || {
         vec![
-            Rule::new(&["*"], NAMESPACED, WRITE),
+            Rule::new(&["*"], namespaced, WRITE),
             Rule::new(&[""], &["secrets"], WRITE),
             Rule::new(&[""], &["pods/exec", "pods/attach"], &["create", "get"]),
             Rule::new(&[""], &["serviceaccounts"], &["impersonate"]),
@@ -186,7 +183,7 @@ fn built_in(name: &str) -> Option<Vec<Rule>> {
             Some(rules)
         }
         "edit" => Some(edit()),
-        "view" => Some(vec![Rule::new(&["*"], NAMESPACED, READ)]),
+        "view" => Some(vec![Rule::new(&["*"], namespaced, READ)]),
         _ => None,
     }
 }
