@@ -8,6 +8,7 @@ pub mod creep;
 mod facts;
 mod links;
 mod scope;
+mod workload_identity;
 
 pub use chains::{Chain, Effective, GraphAnalysis, analyse_graph, direct_levels, find_chains};
 pub use facts::{SubjectFacts, for_each_subject};
@@ -26,6 +27,7 @@ pub fn analyse(inventory: &mut Inventory) -> Vec<Chain> {
     links::join_gcp_auth(inventory);
     links::join_azure_login(inventory);
     links::join_app_tokens(inventory);
+    workload_identity::join(inventory);
     links::holders_from_edges(inventory);
     links::shares(inventory);
     links::triggers(inventory);

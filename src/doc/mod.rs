@@ -95,6 +95,12 @@ pub fn parse(text: &str, format: Format) -> Result<Node, ParseError> {
     }
 }
 
+/// Every document of a YAML stream (a Kubernetes manifest holds many), keys made safe to
+/// show as in [`parse`].
+pub fn parse_yaml_stream(text: &str) -> Result<Vec<Node>, ParseError> {
+    yaml::parse_stream(text)
+}
+
 impl Node {
     pub fn new(line: u32, column: u32, value: Value) -> Self {
         Node {

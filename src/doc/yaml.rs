@@ -14,6 +14,18 @@ pub fn parse_trusted(text: &str) -> Result<Node, ParseError> {
 }
 
 fn parse_keys(text: &str, safe_keys: bool) -> Result<Node, ParseError> {
+    Ok(documents(text, safe_keys)?
+        .into_iter()
+        .next()
+        .unwrap_or_else(|| Node::new(1, 1, Value::Null)))
+}
+
+/// Every document of a YAML stream (`---` between them), keys made safe to show.
+pub fn parse_stream(text: &str) -> Result<Vec<Node>, ParseError> {
+    documents(text, true)
+}
+
+fn documents(text: &str, safe_keys: bool) -> Result<Vec<Node>, ParseError> {
     if let Some(line) = too_deep(text) {
         return Err(ParseError {
             line,
@@ -26,10 +38,10 @@ fn parse_keys(text: &str, safe_keys: bool) -> Result<Node, ParseError> {
         column: e.marker().col() as u32 + 1,
         message: e.info().to_string(),
     })?;
-    Ok(match docs.into_iter().next() {
-        Some(doc) => convert(doc, 0, safe_keys),
-        None => Node::new(1, 1, Value::Null),
-    })
+    Ok(docs
+        .into_iter()
+        .map(|doc| convert(doc, 0, safe_keys))
+        .collect())
 }
 
 /// Deeper than any real config; stops stack exhaustion on hostile input.

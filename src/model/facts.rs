@@ -315,6 +315,31 @@ pub struct AwsTrust {
     /// Every issue of those statements (a `sub` any repository matches, no `aud`, …).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub github_oidc_issues: Option<Vec<String>>,
+    /// Each statement trusting an EKS cluster's OIDC provider (IRSA): its provider and
+    /// the `sub` and `aud` it requires. Absent when no statement does.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub eks_oidc: Option<Vec<EksOidcTrust>>,
+}
+
+/// A trust statement for an EKS cluster's OIDC provider (IAM roles for service accounts).
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct EksOidcTrust {
+    /// The provider (`oidc.eks.REGION.amazonaws.com/id/ID`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub provider: Option<String>,
+    /// The `sub` values it allows (`system:serviceaccount:NS:NAME`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub sub: Option<Vec<String>>,
+    /// Whether a `sub` value is matched as a pattern (`StringLike`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub sub_like: Option<bool>,
+    /// The `aud` values it allows (`sts.amazonaws.com`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub aud: Option<Vec<String>>,
+    /// Whether it allows `sts:AssumeRoleWithWebIdentity`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub web_identity: Option<bool>,
 }
 
 /// A trust statement for GitHub's OIDC provider.
@@ -1349,6 +1374,174 @@ pub struct GithubIdentityFacts {
     pub rotated_days: Option<i64>,
 }
 
+/// A role a Kubernetes service account is bound to.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct KubernetesRoleRef {
+    /// `Role` or `ClusterRole`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub kind: Option<String>,
+    /// The role's name (`cluster-admin`, `pod-reader`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub name: Option<String>,
+    /// The binding that binds it (`RoleBinding ci/read-pods`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub binding: Option<String>,
+    /// Where the binding applies: `cluster` or `namespace NAME`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub scope: Option<String>,
+    /// Whether it is one of Kubernetes' user-facing roles (`cluster-admin`, `admin`,
+    /// `edit`, `view`) read by its documented meaning, not from the files.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub built_in: Option<bool>,
+    /// Whether its rules are known (in the scanned files, or built in); an unknown role's
+    /// power is never guessed.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub known: Option<bool>,
+}
+
+/// A dangerous power a Kubernetes service account's bindings give it.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct KubernetesPower {
+    /// The power: `cluster-admin`, `wildcard`, `secrets-read`, `pods-exec`,
+    /// `impersonate`, `escalate`, `bind`, `rbac-write`, `create-pods`, `create-tokens`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub power: Option<String>,
+    /// The role whose rule gives it (`ClusterRole secret-reader`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub role: Option<String>,
+    /// The binding that binds that role (`RoleBinding ci/read-secrets`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub binding: Option<String>,
+    /// Where it applies: `cluster` or `namespace NAME`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub scope: Option<String>,
+}
+
+/// A cloud identity a Kubernetes service account is annotated to act as (workload
+/// identity), and what its trust says.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct KubernetesWorkloadIdentity {
+    /// `aws` (IRSA), `gcp` (GKE Workload Identity) or `azure` (Azure Workload Identity).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub cloud: Option<String>,
+    /// The annotation's value: a role ARN, a service account email, a client id.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub target: Option<String>,
+    /// The id of the cloud identity it was joined to, when that is in the inventory.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub joined: Option<String>,
+    /// Whether the cloud identity's trust names this service account
+    /// (`system:serviceaccount:NS:NAME`); null when that trust was not read.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub trust_names_subject: Option<bool>,
+    /// What is wrong with that trust, in words (no `sub` condition, a pattern).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub trust_issue: Option<String>,
+}
+
+/// `identity.facts.kubernetes`: a Kubernetes service account from manifests.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct KubernetesIdentityFacts {
+    /// Its namespace (`default` when the manifest names none).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub namespace: Option<String>,
+    /// Whether a `ServiceAccount` object defines it in the files (else a binding or a
+    /// workload only names it, as every namespace's `default`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub defined: Option<bool>,
+    /// Its `automountServiceAccountToken`; null when not written (Kubernetes mounts it).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub automount_token: Option<bool>,
+    /// IRSA: its `eks.amazonaws.com/role-arn` annotation.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub aws_role_arn: Option<String>,
+    /// GKE Workload Identity: its `iam.gke.io/gcp-service-account` annotation.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub gcp_service_account: Option<String>,
+    /// Azure Workload Identity: its `azure.workload.identity/client-id` annotation.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub azure_client_id: Option<String>,
+    /// Each cloud identity it is annotated to act as: `cloud`, `target`, `joined`,
+    /// `trust_names_subject`, `trust_issue`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub workload_identity: Option<Vec<KubernetesWorkloadIdentity>>,
+    /// The roles bound to it: `kind`, `name`, `binding`, `scope`, `built_in`, `known`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub roles: Option<Vec<KubernetesRoleRef>>,
+    /// Roles bound to it that are neither in the files nor built in (`ClusterRole x`):
+    /// their power is unknown.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub unknown_roles: Option<Vec<String>>,
+    /// The dangerous powers its bindings give, each once (`secrets-read`, `pods-exec`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub powers: Option<Vec<String>>,
+    /// Where each power comes from: `power`, `role`, `binding`, `scope`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub power_grants: Option<Vec<KubernetesPower>>,
+    /// Whether it is bound to `cluster-admin`, or to `*` verbs on `*` resources in every
+    /// API group.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub cluster_admin: Option<bool>,
+    /// Whether a rule bound to it has a `*` verb or resource.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub wildcard: Option<bool>,
+    /// Its long-lived token Secrets (`kubernetes.io/service-account-token`), by name.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub token_secrets: Option<Vec<String>>,
+    /// Whether it has a long-lived token Secret.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub long_lived_token: Option<bool>,
+    /// The workloads that run as it (`Deployment ci/reviewer`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub workloads: Option<Vec<String>>,
+}
+
+/// `agent.facts` of a Kubernetes workload that runs an AI agent (`kubernetes-workload`).
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct KubernetesWorkloadAgentFacts {
+    /// Its namespace (`default` when the manifest names none).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub namespace: Option<String>,
+    /// Its kind (`Deployment`, `CronJob`, `Pod`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub workload_kind: Option<String>,
+    /// The agent product or framework recognised (`Claude Code`, `crewai`), when one is.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub agent: Option<String>,
+    /// Its containers' images.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub images: Option<Vec<String>>,
+    /// The service account it runs as (`serviceAccountName`, else `default`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub service_account: Option<String>,
+    /// Whether the service account's token is mounted into its pods (the pod spec's
+    /// `automountServiceAccountToken` over the account's; Kubernetes mounts it unless
+    /// one says false).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub automount_token: Option<bool>,
+    /// Environment variables naming an LLM provider's API key (`OPENAI_API_KEY`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub llm_keys: Option<Vec<String>>,
+    /// Mounted files an agent framework reads (`/app/.mcp.json`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub mounted_configs: Option<Vec<String>>,
+    /// Always null: whether the agent calls the Kubernetes API cannot be told from a
+    /// manifest, only that it could with a mounted token.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub calls_kubernetes_api: Option<bool>,
+    /// The highest level the agent reaches through every path (the analysis).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub effective_level: Option<AccessLevel>,
+    /// What the agent reaches, highest level per domain (`write on contents in GitHub`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub effective_access: Option<Vec<String>>,
+}
+
 /// A kind of fact record: where rules read it, which agents carry it, its struct.
 pub struct FactRecord {
     /// Where rules read it: `agent.facts`, `identity.facts.aws`.
@@ -1412,6 +1605,11 @@ pub const AGENT_FACT_RECORDS: &[FactRecord] = &[
     ),
     record!(
         "agent.facts",
+        ["kubernetes-workload"],
+        KubernetesWorkloadAgentFacts
+    ),
+    record!(
+        "agent.facts",
         [
             "aws-principal",
             "aws-service-agent",
@@ -1431,6 +1629,7 @@ pub const IDENTITY_FACT_RECORDS: &[FactRecord] = &[
     record!("identity.facts.github", [], GithubIdentityFacts),
     record!("identity.facts.gcp", [], GcpIdentityFacts),
     record!("identity.facts.azure", [], AzureIdentityFacts),
+    record!("identity.facts.kubernetes", [], KubernetesIdentityFacts),
 ];
 
 /// The record an agent of `kind` carries; `None` for a kind no code writes.

@@ -19,6 +19,7 @@ mod graph;
 mod history;
 mod hostile_files;
 mod iac_terraform;
+mod kubernetes;
 mod mutation;
 mod paths;
 mod recognise;

@@ -445,7 +445,7 @@ impl<'a> Fragment<'a> {
 /// Makes every string of an inventory fragment that can carry text from a file safe to
 /// show ([`crate::text::make_safe`]: credentials redacted, controls escaped). Ids and paths
 /// are made safe where they are made (mapping keys as they are parsed).
-fn escape_inventory(inv: &mut Inventory) {
+pub(crate) fn escape_inventory(inv: &mut Inventory) {
     fn esc(s: &mut String) {
         crate::text::make_safe(s);
     }

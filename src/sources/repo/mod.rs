@@ -19,9 +19,13 @@ mod walk;
 pub(crate) mod workflow;
 
 pub use builder::PermissionSites;
+pub(crate) use builder::escape_inventory;
+pub(crate) use catalog::catalog;
+pub(crate) use detect::classify_by_name;
 pub use detect::{FileKind, classify};
 pub use roots::ScanRoots;
 pub use suppress::InlineIgnore;
+pub(crate) use walk::decode;
 pub use walk::{RepoOptions, RepoScan, scan};
 pub use workflow::WorkflowFile;
 

@@ -382,7 +382,7 @@ fn read_file(path: &Path, size: u64, buf: &mut Vec<u8>) -> std::io::Result<bool>
 /// The text of a file: UTF-8 (a BOM dropped; invalid sequences replaced), or UTF-16 or
 /// UTF-32 with a byte order mark, decoded. `None` for binary data: a NUL byte in the
 /// first block of a file without such a mark.
-fn decode(buf: &[u8]) -> Option<std::borrow::Cow<'_, str>> {
+pub(crate) fn decode(buf: &[u8]) -> Option<std::borrow::Cow<'_, str>> {
     let units = |bytes: &[u8], width: usize, big: bool| -> String {
         let mut out = String::with_capacity(bytes.len() / width);
         if width == 2 {

@@ -120,6 +120,7 @@ pub(super) fn trust_facts(trust: &[Statement]) -> Value {
     let mut any_principal = false;
     let mut confused_deputy = Vec::new();
     let mut github = Vec::new();
+    let mut eks = Vec::new();
     for s in trust.iter().filter(|s| s.effect == Effect::Allow) {
         let Some(p) = &s.principals else { continue };
         any_principal |= p.any && s.conditions.is_empty();
@@ -137,8 +138,9 @@ pub(super) fn trust_facts(trust: &[Statement]) -> Value {
         if p.federated.iter().any(|f| f.contains(GITHUB_OIDC)) {
             github.push(github_oidc(s));
         }
+        eks.extend(p.federated.iter().filter_map(|f| eks_oidc(s, f)));
     }
-    json!({
+    let mut facts = json!({
         "services": services,
         "aws": aws,
         "federated": federated,
@@ -146,7 +148,51 @@ pub(super) fn trust_facts(trust: &[Statement]) -> Value {
         "confused_deputy_services": confused_deputy,
         "github_oidc": github,
         "github_oidc_issues": github.iter().flat_map(|g| g["issues"].as_array().cloned().unwrap_or_default()).collect::<Vec<_>>(),
-    })
+    });
+    // Only when there is one: the trust of roles without IRSA reads as before.
+    if !eks.is_empty() {
+        facts["eks_oidc"] = Value::Array(eks);
+    }
+    facts
+}
+
+/// A statement that lets an EKS cluster's service accounts in (IAM roles for service
+/// accounts): the provider, the `sub` and `aud` it requires. What a service account's
+/// `eks.amazonaws.com/role-arn` annotation is checked against.
+fn eks_oidc(s: &Statement, federated: &str) -> Option<Value> {
+    let provider = federated
+        .split_once(":oidc-provider/")
+        .map_or(federated, |(_, p)| p);
+    if !provider.starts_with("oidc.eks.") {
+        return None;
+    }
+    let values = |claim: &str| -> (Vec<String>, bool) {
+        let key = format!("{provider}:{claim}");
+        let mut like = false;
+        let values = s
+            .conditions
+            .iter()
+            .filter(|c| c.key.eq_ignore_ascii_case(&key))
+            .inspect(|c| like |= c.operator.contains("Like"))
+            .flat_map(|c| c.values.clone())
+            .collect();
+        (values, like)
+    };
+    let (sub, sub_like) = values("sub");
+    let (aud, _) = values("aud");
+    let web_identity = match &s.actions {
+        Patterns::Only(a) => a.iter().any(|a| {
+            crate::policy::aws::actions::action_matches(a, "sts:AssumeRoleWithWebIdentity")
+        }),
+        Patterns::AllBut(_) => true,
+    };
+    Some(json!({
+        "provider": provider,
+        "sub": sub,
+        "sub_like": sub_like,
+        "aud": aud,
+        "web_identity": web_identity,
+    }))
 }
 
 /// A statement that lets GitHub Actions in: the `sub` and `aud` it requires, and what is
