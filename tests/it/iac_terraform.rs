@@ -399,3 +399,114 @@ fn a_google_agent_account_in_terraform_is_judged_as_in_a_project_export() {
         .unwrap();
     assert_eq!(editor["location"]["line"], 17);
 }
+
+/// A role written in Terraform for EKS (IRSA): trusted by the cluster's OIDC provider for
+/// one service account, holding `policy`.
+fn irsa_role(subject_condition: bool, admin: bool) -> String {
+    let oidc = "oidc.eks.us-east-1.amazonaws.com/id/EXAMPLED539D4633E53DE1B71EXAMPLE";
+    let sub = if subject_condition {
+        format!(
+            "    condition {{\n      test     = \"StringEquals\"\n      variable = \"{oidc}:sub\"\n      values   = [\"system:serviceaccount:agents:reviewer\"]\n    }}\n"
+        )
+    } else {
+        String::new()
+    };
+    let attachment = if admin {
+        "resource \"aws_iam_role_policy_attachment\" \"admin\" {\n  role       = aws_iam_role.reviewer.name\n  policy_arn = \"arn:aws:iam::aws:policy/AdministratorAccess\"\n}\n"
+    } else {
+        ""
+    };
+    format!(
+        r#"provider "aws" {{
+  allowed_account_ids = ["111122223333"]
+}}
+
+data "aws_iam_policy_document" "irsa" {{
+  statement {{
+    actions = ["sts:AssumeRoleWithWebIdentity"]
+    principals {{
+      type        = "Federated"
+      identifiers = ["arn:aws:iam::111122223333:oidc-provider/{oidc}"]
+    }}
+{sub}    condition {{
+      test     = "StringEquals"
+      variable = "{oidc}:aud"
+      values   = ["sts.amazonaws.com"]
+    }}
+  }}
+}}
+
+resource "aws_iam_role" "reviewer" {{
+  name               = "pr-reviewer"
+  assume_role_policy = data.aws_iam_policy_document.irsa.json
+  tags               = {{ owner = "platform" }}
+}}
+
+{attachment}"#
+    )
+}
+
+/// The EKS documentation's annotated ServiceAccount, and a coding agent running as it.
+fn reviewer_deployment(irsa: bool) -> String {
+    let annotation = if irsa {
+        "  annotations:\n    eks.amazonaws.com/role-arn: arn:aws:iam::111122223333:role/pr-reviewer\n"
+    } else {
+        ""
+    };
+    format!(
+        "apiVersion: v1\nkind: ServiceAccount\nmetadata:\n  name: reviewer\n  namespace: agents\n{annotation}automountServiceAccountToken: false\n---\napiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: reviewer\n  namespace: agents\nspec:\n  selector:\n    matchLabels: {{app: reviewer}}\n  template:\n    metadata:\n      labels: {{app: reviewer}}\n    spec:\n      serviceAccountName: reviewer\n      containers:\n      - name: agent\n        image: ghcr.io/example/claude-code:1.0\n"
+    )
+}
+
+fn estate(subject_condition: bool, admin: bool, irsa: bool) -> Value {
+    let tmp = tempfile::tempdir().unwrap();
+    std::fs::create_dir_all(tmp.path().join("infra")).unwrap();
+    std::fs::create_dir_all(tmp.path().join("deploy")).unwrap();
+    std::fs::write(
+        tmp.path().join("infra/main.tf"),
+        irsa_role(subject_condition, admin),
+    )
+    .unwrap();
+    std::fs::write(
+        tmp.path().join("deploy/agent.yaml"),
+        reviewer_deployment(irsa),
+    )
+    .unwrap();
+    scan_all_at(tmp.path(), NOW, 0)
+}
+
+#[test]
+fn a_kubernetes_agent_reaches_a_terraform_role_through_irsa_and_each_cut_breaks_it() {
+    let chains = |r: &Value| -> Vec<String> {
+        findings(r, "NHI-REPO-015")
+            .iter()
+            .map(|f| f["message"].as_str().unwrap().to_string())
+            .collect()
+    };
+    let full = estate(true, true, true);
+    assert_eq!(
+        chains(&full),
+        [
+            "Claude Code (Deployment agents/reviewer) gains admin on every service in AWS account 111122223333 through pr-reviewer (2 hop(s))"
+        ]
+    );
+    assert!(
+        findings(&full, "NHI-K8S-005").is_empty(),
+        "the trust names the account"
+    );
+    let edge = full["inventory"]["edges"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|e| e["kind"] == "assumes" && e["from"] == "k8s:sa:agents/reviewer")
+        .unwrap();
+    assert_eq!(edge["to"], "aws:arn:aws:iam::111122223333:role/pr-reviewer");
+
+    // No annotation: the pod's account is not the role.
+    assert!(chains(&estate(true, true, false)).is_empty());
+    // No admin attachment: nothing to gain.
+    assert!(chains(&estate(true, false, true)).is_empty());
+    // A trust without the subject condition: any account of the cluster can be the role.
+    let loose = estate(false, true, true);
+    assert_eq!(findings(&loose, "NHI-K8S-005").len(), 1);
+}
