@@ -17,14 +17,7 @@ fn copy(from: &Path, to: &Path) {
     std::fs::copy(from, to).unwrap();
 }
 
-fn findings<'a>(report: &'a Value, rule: &str) -> Vec<&'a Value> {
-    report["findings"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .filter(|f| f["rule_id"] == rule)
-        .collect()
-}
+use crate::common::findings_of as findings;
 
 fn identity<'a>(report: &'a Value, id: &str) -> &'a Value {
     report["inventory"]["identities"]
@@ -264,19 +257,6 @@ fn a_bedrock_agent_acts_as_its_role_and_unknowns_stay_as_written() {
     assert_eq!(report["errors"], json!([]));
 }
 
-/// A fake key of the right shape, made here so that no literal is in the source.
-fn fake(alphabet: &[u8], len: usize, seed: u64) -> String {
-    let mut x = seed;
-    (0..len)
-        .map(|_| {
-            x = x
-                .wrapping_mul(6364136223846793005)
-                .wrapping_add(1442695040888963407);
-            alphabet[(x >> 33) as usize % alphabet.len()] as char
-        })
-        .collect()
-}
-
 #[test]
 fn bad_terraform_is_an_error_at_its_line_and_the_rest_is_read() {
     let tmp = tempfile::tempdir().unwrap();
@@ -307,8 +287,10 @@ fn bad_terraform_is_an_error_at_its_line_and_the_rest_is_read() {
     .unwrap();
     let upper = b"ABCDEFGHIJKLMNOPQRSTUVWXYZ234567";
     let b64 = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
-    let key_id = format!("AKIA{}", fake(upper, 16, 7));
-    let secret = fake(b64, 40, 11);
+    // Fake keys of the right shape, made here so that no literal is in the source.
+    let mut rng = crate::common::Rng(0x7e11_a5c0);
+    let key_id = format!("AKIA{}", rng.take(upper, 16));
+    let secret = rng.take(b64, 40);
     std::fs::write(
         bad.join("provider.tf"),
         format!(

@@ -14,14 +14,7 @@ fn fixtures() -> std::path::PathBuf {
     crate_dir().join("fixtures/iac/kubernetes")
 }
 
-fn findings<'a>(report: &'a Value, rule: &str) -> Vec<&'a Value> {
-    report["findings"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .filter(|f| f["rule_id"] == rule)
-        .collect()
-}
+use crate::common::findings_of as findings;
 
 fn k8s(report: &Value, id: &str) -> Value {
     identity(report, id)["facts"]["kubernetes"].clone()
