@@ -492,3 +492,49 @@ fn a_kubernetes_agent_reaches_a_terraform_role_through_irsa_and_each_cut_breaks_
     let loose = estate(false, true, true);
     assert_eq!(findings(&loose, "NHI-K8S-005").len(), 1);
 }
+
+#[test]
+fn an_entra_agent_in_terraform_is_judged_as_in_a_tenant_export() {
+    let report = scan_all_at(&fixture("azure-agent"), NOW, 0);
+    let apps: Vec<&Value> = report["inventory"]["identities"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|i| i["kind"] == "azure-application")
+        .collect();
+    assert_eq!(
+        apps.len(),
+        1,
+        "the application and its service principal are one: {apps:?}"
+    );
+    let app = apps[0];
+    assert_eq!(app["name"], "support-agent");
+    assert_eq!(app["locations"][0]["line"], 10);
+    assert!(
+        !app["agents"].as_array().unwrap().is_empty(),
+        "tagged nhi:agent: {app}"
+    );
+    let owner = report["inventory"]["grants"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|g| g["identity"] == app["id"] && g["action"] == "Owner")
+        .unwrap_or_else(|| panic!("{}", report["inventory"]["grants"]));
+    assert_eq!(owner["access_level"], "admin");
+    assert_eq!(owner["location"]["line"], 33);
+    let secret = report["inventory"]["credentials"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|c| c["kind"] == "azure-client-secret")
+        .unwrap();
+    assert!(
+        secret.get("key_id").is_none(),
+        "known only after apply: {secret}"
+    );
+    assert_eq!(
+        secret["locations"][0]["path"],
+        "fixtures/iac/terraform/azure-agent/main.tf"
+    );
+    assert_eq!(report["errors"], json!([]));
+}

@@ -13,6 +13,7 @@
 //! account's export.
 
 mod aws;
+mod azure;
 mod gcp;
 mod hcl;
 mod plan;
@@ -163,6 +164,12 @@ fn judge(resources: &[Resource], origin: &str, ctx: &Context<'_>) -> Inventory {
     if resources.iter().any(|r| r.kind.starts_with("google_")) {
         inventory.extend(gcp::judge(resources));
     }
+    if resources
+        .iter()
+        .any(|r| r.kind.starts_with("azuread_") || r.kind.starts_with("azurerm_"))
+    {
+        inventory.extend(azure::judge(resources));
+    }
     inventory
 }
 
@@ -176,6 +183,18 @@ pub fn derive(
 ) {
     aws::derive(kind, address, attrs, aws_account);
     gcp::derive(kind, address, attrs);
+    azure::derive(kind, address, attrs);
+}
+
+/// `path:line:col` back into a position.
+fn split_position(shown: &str) -> Option<Location> {
+    let (rest, column) = shown.rsplit_once(':')?;
+    let (path, line) = rest.rsplit_once(':')?;
+    Some(Location::file(
+        path,
+        line.parse().ok()?,
+        column.parse().ok()?,
+    ))
 }
 
 /// Moves what a normaliser located at a cloud URI to the resource defining it.
@@ -183,11 +202,17 @@ pub fn relocate_uris(
     inventory: &mut Inventory,
     places: &std::collections::HashMap<String, Location>,
 ) {
-    let at = |loc: &mut Location| {
-        if let Location::Uri { uri } = loc
-            && let Some(place) = places.get(uri.as_str())
-        {
-            *loc = place.clone();
+    let at = |loc: &mut Location| match loc {
+        Location::Uri { uri } => {
+            if let Some(place) = places.get(uri.as_str()) {
+                *loc = place.clone();
+            }
+        }
+        // A normaliser that takes a file name for its listings was given `file:line:col`.
+        Location::File { path, .. } => {
+            if let Some(place) = split_position(path) {
+                *loc = place;
+            }
         }
     };
     for i in &mut inventory.identities {
