@@ -159,7 +159,7 @@ pub fn normalize_at(input: &AzureInput, now: time::OffsetDateTime) -> Inventory 
             effect: Effect::Allow,
             access_level: level,
             source: source.to_string(),
-            location: Some(Location::file(at.to_string(), 1, 1)),
+            location: Some(Location::at_listing(at)),
         }
     };
 
@@ -301,7 +301,7 @@ pub fn normalize_at(input: &AzureInput, now: time::OffsetDateTime) -> Inventory 
                 from: ids[from].clone(),
                 to: ids[key].clone(),
                 evidence: "owns the application: it can add a client secret to it".into(),
-                location: Some(Location::file(at.clone(), 1, 1)),
+                location: Some(Location::at_listing(at)),
             });
         }
     }

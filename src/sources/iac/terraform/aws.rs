@@ -582,7 +582,7 @@ fn relocate(inventory: &mut Inventory, places: &HashMap<String, Location>, grant
                 .push(place.clone());
         }
     }
-    super::relocate_uris(inventory, places);
+    super::locate(inventory, places);
     for i in &mut inventory.identities {
         for place in granting.remove(i.id.as_str()).into_iter().flatten() {
             if !i.locations.contains(&place) {
@@ -627,16 +627,12 @@ fn relocate(inventory: &mut Inventory, places: &HashMap<String, Location>, grant
         .iter_mut()
         .chain(inventory.warnings.iter_mut())
     {
-        e.source = SourceKind::Iac;
         if let Some((arn, place)) = places
             .iter()
             .filter(|(arn, _)| e.location.contains(arn.as_str()))
             .max_by_key(|(arn, _)| arn.len())
         {
-            e.message = format!(
-                "{arn}: {}",
-                e.message.replace("the export's Policies", "this module")
-            );
+            e.message = format!("{arn}: {}", e.message);
             e.location = place.to_string();
         }
     }

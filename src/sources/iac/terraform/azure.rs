@@ -12,7 +12,7 @@ use std::collections::HashMap;
 use serde_json::{Map, Value};
 
 use super::{Mode, Resource};
-use crate::model::{Inventory, Location, SourceKind};
+use crate::model::{Inventory, Location};
 use crate::sources::azure::{
     Application, AzureInput, FederatedIdentityCredential, PasswordCredential, RbacAssignment,
     ServicePrincipal,
@@ -55,6 +55,11 @@ pub fn derive(kind: &str, address: &str, attrs: &mut Map<String, Value>) {
     }
 }
 
+/// Where the Azure normaliser locates a directory object: its Graph URL.
+fn graph(collection: &str, id: &str) -> String {
+    format!("https://graph.microsoft.com/v1.0/{collection}/{id}")
+}
+
 /// An object id from what a resource names it by: `/applications/ID` or `ID`.
 fn object_id(id: &str) -> &str {
     id.rsplit('/').next().unwrap_or(id)
@@ -92,10 +97,7 @@ pub fn judge(resources: &[Resource]) -> Inventory {
                 let (Some(object), Some(client)) = (r.str("object_id"), r.str("client_id")) else {
                     continue;
                 };
-                places.insert(
-                    format!("https://graph.microsoft.com/v1.0/applications/{object}"),
-                    r.location.clone(),
-                );
+                places.insert(graph("applications", object), r.location.clone());
                 input.applications.push((
                     Application {
                         id: object.to_string(),
@@ -113,10 +115,7 @@ pub fn judge(resources: &[Resource]) -> Inventory {
                 let (Some(object), Some(client)) = (r.str("object_id"), client) else {
                     continue;
                 };
-                places.insert(
-                    format!("https://graph.microsoft.com/v1.0/servicePrincipals/{object}"),
-                    r.location.clone(),
-                );
+                places.insert(graph("servicePrincipals", object), r.location.clone());
                 input.service_principals.push((
                     ServicePrincipal {
                         id: object.to_string(),
@@ -133,10 +132,7 @@ pub fn judge(resources: &[Resource]) -> Inventory {
                 else {
                     continue;
                 };
-                places.insert(
-                    format!("https://graph.microsoft.com/v1.0/servicePrincipals/{principal}"),
-                    r.location.clone(),
-                );
+                places.insert(graph("servicePrincipals", principal), r.location.clone());
                 input.service_principals.push((
                     ServicePrincipal {
                         id: principal.to_string(),
@@ -228,13 +224,6 @@ pub fn judge(resources: &[Resource]) -> Inventory {
         .map(|(uri, place)| (format!("{uri}#servicePrincipal"), place.clone()))
         .collect();
     places.extend(fragments);
-    super::relocate_uris(&mut inventory, &places);
-    for e in inventory
-        .errors
-        .iter_mut()
-        .chain(inventory.warnings.iter_mut())
-    {
-        e.source = SourceKind::Iac;
-    }
+    super::locate(&mut inventory, &places);
     inventory
 }

@@ -9,7 +9,7 @@ use std::collections::HashMap;
 use serde_json::{Map, Value};
 
 use super::{Mode, Resource};
-use crate::model::{Inventory, Location, SourceKind};
+use crate::model::{Inventory, Location};
 use crate::sources::gcp::{
     Binding, GcpInput, OidcProvider, ResourcePolicy, ServiceAccount, ServiceAccountKey,
     WorkloadIdentityPoolProvider,
@@ -194,13 +194,6 @@ pub fn judge(resources: &[Resource]) -> Inventory {
         return Inventory::default();
     }
     let mut inventory = crate::sources::gcp::normalize(&input);
-    super::relocate_uris(&mut inventory, &places);
-    for e in inventory
-        .errors
-        .iter_mut()
-        .chain(inventory.warnings.iter_mut())
-    {
-        e.source = SourceKind::Iac;
-    }
+    super::locate(&mut inventory, &places);
     inventory
 }

@@ -383,9 +383,9 @@ fn to_json(expr: &Expression, partial: &mut bool, depth: usize) -> Value {
                             Value::String(s) => s,
                             other => other.to_string(),
                         },
-                        other => {
+                        _ => {
                             *partial = true;
-                            format!("{other:?}")
+                            "${…}".to_string()
                         }
                     };
                     (key, to_json(v, partial, depth + 1))

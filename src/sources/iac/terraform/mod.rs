@@ -186,33 +186,14 @@ pub fn derive(
     azure::derive(kind, address, attrs);
 }
 
-/// `path:line:col` back into a position.
-fn split_position(shown: &str) -> Option<Location> {
-    let (rest, column) = shown.rsplit_once(':')?;
-    let (path, line) = rest.rsplit_once(':')?;
-    Some(Location::file(
-        path,
-        line.parse().ok()?,
-        column.parse().ok()?,
-    ))
-}
-
-/// Moves what a normaliser located at a cloud URI to the resource defining it.
-pub fn relocate_uris(
-    inventory: &mut Inventory,
-    places: &std::collections::HashMap<String, Location>,
-) {
-    let at = |loc: &mut Location| match loc {
-        Location::Uri { uri } => {
-            if let Some(place) = places.get(uri.as_str()) {
-                *loc = place.clone();
-            }
-        }
-        // A normaliser that takes a file name for its listings was given `file:line:col`.
-        Location::File { path, .. } => {
-            if let Some(place) = split_position(path) {
-                *loc = place;
-            }
+/// Moves what a normaliser located at a cloud URI to the resource defining it, and makes
+/// what it could not read the infrastructure code's.
+pub fn locate(inventory: &mut Inventory, places: &std::collections::HashMap<String, Location>) {
+    let at = |loc: &mut Location| {
+        if let Location::Uri { uri } = loc
+            && let Some(place) = places.get(uri.as_str())
+        {
+            *loc = place.clone();
         }
     };
     for i in &mut inventory.identities {
@@ -230,5 +211,12 @@ pub fn relocate_uris(
     }
     for e in &mut inventory.edges {
         e.location.iter_mut().for_each(at);
+    }
+    for e in inventory
+        .errors
+        .iter_mut()
+        .chain(inventory.warnings.iter_mut())
+    {
+        e.source = SourceKind::Iac;
     }
 }

@@ -53,10 +53,9 @@ pub fn read(text: &str, shown: &str, errors: &mut Vec<SourceError>) -> Option<Ve
     let root = doc
         .pointer("/planned_values/root_module")
         .or_else(|| doc.pointer("/values/root_module"));
+    // An empty state (`terraform show -json` before the first apply) has no values.
     if let Some(root) = root {
         module(root, &places, &mut out, 0, errors);
-    } else if doc.get("values").is_none_or(Value::is_null) {
-        // An empty state (`terraform show -json` before the first apply) has no values.
     }
     Some(out)
 }
