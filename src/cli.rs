@@ -410,13 +410,15 @@ pub struct SourceArgs {
     pub threads: usize,
     /// Also read the git history of the scanned paths (with the git CLI) for write-creep:
     /// commits that raised a workflow agent's token scopes (`contents: read` → `write`,
-    /// `write-all`), added an MCP server or auto-approved tools, or added an agent. Each
+    /// `write-all`), added an MCP server or auto-approved tools, raised what an agent's
+    /// identity may do in Terraform (each changed module judged before and after), or
+    /// added an agent. Each
     /// change names the commit, its author date and the changed line. A path outside any git
     /// repository is reported in `errors[]` and scanned as it is.
     #[arg(long, help_heading = "History")]
     pub history: bool,
     /// With --history: read at most the N most recent commits that touched an agent config
-    /// (workflows, MCP configs), per scanned path.
+    /// (workflows, MCP configs, Terraform files), per scanned path.
     #[arg(
         long,
         value_name = "N",

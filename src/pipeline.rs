@@ -46,6 +46,7 @@ pub fn collect(req: &ScanRequest<'_>) -> (Inventory, Vec<InlineIgnore>, bool) {
         failed |= req.paths.iter().any(|p| !p.exists());
         (scan.inventory, scan.inline_ignores, scan.exports)
     };
+    let mut modules = Vec::new();
     if let Some(options) = &req.repo.history {
         // Compared with the working tree's agents before other sources join them.
         let history = repo::history::read(&req.paths, options, req.names);
@@ -53,6 +54,7 @@ pub fn collect(req: &ScanRequest<'_>) -> (Inventory, Vec<InlineIgnore>, bool) {
         inventory.errors.extend(history.errors);
         inventory.warnings.extend(history.warnings);
         failed |= history.failed;
+        modules = history.modules;
     }
     let aws_agents = analysis::agents::AwsOptions::with_tags(&req.aws.agent_tags);
     let judged = |i: &crate::model::Identity| analysis::agents::aws::is_agent(i, &aws_agents);
@@ -72,6 +74,15 @@ pub fn collect(req: &ScanRequest<'_>) -> (Inventory, Vec<InlineIgnore>, bool) {
     analysis::agents::gcp::classify(&mut inventory);
     analysis::agents::azure::classify(&mut inventory);
     inventory.normalize();
+    if !modules.is_empty() {
+        // Terraform modules are compared by what their agents hold, judged as the
+        // working tree's are.
+        let (changes, warnings) =
+            analysis::creep::terraform::changes(&modules, &ctx, &aws_agents, &inventory);
+        inventory.changes.extend(changes);
+        inventory.warnings.extend(warnings);
+        inventory.normalize();
+    }
     analysis::agents::declared::declare(&mut inventory, req.config);
     (inventory, inline, failed)
 }

@@ -327,6 +327,9 @@ vocabulary! {
         ToolAdded = "tool-added",
         /// The agent itself appeared.
         AgentAdded = "agent-added",
+        /// Infrastructure code raised what an identity an agent holds may do, or gave the
+        /// agent an identity (`subject` is the identity).
+        AccessRaised = "access-raised",
     }
 }
 

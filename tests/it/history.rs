@@ -570,3 +570,142 @@ fn a_repository_log_encoding_does_not_change_what_is_read() {
         said(&report, "errors")
     );
 }
+
+/// The agent role of `fixtures/iac/terraform/agent-role` with its policy's actions.
+fn agent_role(actions: &str) -> String {
+    let text = std::fs::read_to_string(
+        crate::common::crate_dir().join("fixtures/iac/terraform/agent-role/main.tf"),
+    )
+    .expect("the fixture");
+    let was = r#"Action   = ["s3:GetObject", "s3:ListBucket"]"#;
+    assert!(text.contains(was), "the fixture's policy changed");
+    text.replace(was, &format!("Action   = [{actions}]"))
+}
+
+const READ: &str = r#""s3:GetObject", "s3:ListBucket""#;
+
+fn raised(report: &Value) -> Vec<&Value> {
+    report["inventory"]["changes"]
+        .as_array()
+        .expect("changes")
+        .iter()
+        .filter(|c| c["kind"] == "access-raised")
+        .collect()
+}
+
+#[test]
+fn a_terraform_change_that_raises_an_agent_role_is_write_creep_at_its_line() {
+    let repo = Repo::new();
+    repo.write("infra/main.tf", &agent_role(READ));
+    repo.write("README.md", "infra\n");
+    repo.commit("the support agent's role", "2026-02-01T10:00:00Z");
+    // Only another file changes: nothing rose.
+    repo.write("README.md", "infra, reviewed\n");
+    repo.commit("docs", "2026-02-02T10:00:00Z");
+    // The policy is widened in the same file: s3 read → write.
+    repo.write(
+        "infra/main.tf",
+        &agent_role(r#""s3:GetObject", "s3:PutObject""#),
+    );
+    let widened = repo.commit("let the agent file answers", "2026-02-03T10:00:00Z");
+    // Another file of the module attaches AdministratorAccess to the role.
+    let admin = std::fs::read_to_string(
+        crate::common::crate_dir().join("fixtures/iac/terraform/pull-request/admin.tf"),
+    )
+    .expect("the fixture");
+    repo.write("infra/admin.tf", &admin);
+    let made_admin = repo.commit("let it fix things itself", "2026-02-04T10:00:00Z");
+
+    let (code, report, stderr) = repo.scan(&["--history"]);
+    assert_eq!(code, Some(0), "{stderr}");
+    let changes = raised(&report);
+    assert_eq!(changes.len(), 2, "{changes:#?}");
+    let by_commit = |c: &str| {
+        changes
+            .iter()
+            .find(|x| x["commit"] == c)
+            .unwrap_or_else(|| panic!("no change in {c}: {changes:#?}"))
+    };
+    let w = by_commit(&widened);
+    assert_eq!(
+        (w["from_level"].as_str(), w["to_level"].as_str()),
+        (Some("read"), Some("write"))
+    );
+    assert!(
+        w["summary"].as_str().unwrap().contains("s3: read → write"),
+        "{w}"
+    );
+    assert_eq!(w["location"]["path"], "infra/main.tf");
+    // Superseded by the later rise of the same role: only the latest is current.
+    assert_eq!(w["current"], false);
+    let a = by_commit(&made_admin);
+    assert_eq!(a["to_level"], "admin");
+    assert_eq!(a["current"], true);
+    assert_eq!(
+        (
+            a["location"]["path"].as_str(),
+            a["location"]["line"].as_u64()
+        ),
+        (Some("infra/admin.tf"), Some(2)),
+        "the attachment that made it admin: {a}"
+    );
+    // The first commit brought the agent in with read: listed, not a rise.
+    assert!(
+        report["inventory"]["changes"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|c| c["kind"] == "agent-added" && c["to_level"] == "read"),
+        "{:#}",
+        report["inventory"]["changes"]
+    );
+    let creep = findings_of(&report, RULE);
+    assert_eq!(creep.len(), 1, "{creep:#?}");
+    assert_eq!(creep[0]["locations"][0]["path"], "infra/admin.tf");
+
+    // Undoing the attachment leaves the widened statement as the current rise.
+    std::fs::remove_file(repo.path().join("infra/admin.tf")).expect("rm");
+    repo.commit("revert admin", "2026-02-05T10:00:00Z");
+    let (_, report, _) = repo.scan(&["--history"]);
+    let creep = findings_of(&report, RULE);
+    assert_eq!(creep.len(), 1, "{creep:#?}");
+    assert!(
+        creep[0]["message"]
+            .as_str()
+            .unwrap()
+            .contains("s3: read → write"),
+        "{creep:#?}"
+    );
+    // And narrowing the policy again leaves nothing current.
+    repo.write("infra/main.tf", &agent_role(READ));
+    repo.commit("read only again", "2026-02-06T10:00:00Z");
+    let (_, report, _) = repo.scan(&["--history"]);
+    assert!(findings_of(&report, RULE).is_empty());
+}
+
+#[test]
+fn a_terraform_version_that_does_not_parse_is_a_warning_and_the_rest_is_compared() {
+    let repo = Repo::new();
+    repo.write("infra/main.tf", &agent_role(READ));
+    repo.commit("role", "2026-03-01T10:00:00Z");
+    repo.write(
+        "infra/main.tf",
+        "resource \"aws_iam_role\" \"agent\" {\n  name = \n",
+    );
+    let broken = repo.commit("half a file", "2026-03-02T10:00:00Z");
+    repo.write("infra/main.tf", &agent_role(r#""s3:*""#));
+    repo.commit("fixed, and wider", "2026-03-03T10:00:00Z");
+    let (code, report, stderr) = repo.scan(&["--history"]);
+    assert_eq!(code, Some(0), "{stderr}");
+    let warnings = said(&report, "warnings");
+    let short = &broken[..12];
+    assert!(
+        warnings.contains(&format!(
+            "infra: \"--history: commit {short}: the new version"
+        )),
+        "{warnings}"
+    );
+    // The version after the broken one had nothing to compare with: the agent is listed
+    // as added there, with write; no rise is invented across the gap.
+    assert!(raised(&report).is_empty(), "{:#?}", raised(&report));
+}

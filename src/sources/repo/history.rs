@@ -63,11 +63,30 @@ pub struct Revision {
     pub after_permissions: BTreeMap<String, PermissionSites>,
 }
 
+/// A Terraform module (one folder's `.tf` files) before and after a commit that changed
+/// one of them: a policy in one file and its attachment in another are judged together.
+/// Only judged for what its agents hold (see [`crate::analysis::creep`]); its secrets
+/// are not scanned and its text is dropped after.
+#[derive(Debug)]
+pub struct ModuleRevision {
+    pub commit: String,
+    /// The author date, RFC 3339.
+    pub author_date: String,
+    /// The folder as the scan shows it.
+    pub dir: String,
+    /// The module's files before the commit, as `(shown path, text)`; `None` when the
+    /// folder had no `.tf` file before.
+    pub before: Option<Vec<(String, String)>>,
+    pub after: Vec<(String, String)>,
+}
+
 /// What reading the history gave.
 #[derive(Debug, Default)]
 pub struct History {
     /// Newest first within each scanned path.
     pub revisions: Vec<Revision>,
+    /// The Terraform modules commits changed, newest first within each scanned path.
+    pub modules: Vec<ModuleRevision>,
     pub errors: Vec<SourceError>,
     /// What was read with a caveat: a shallow clone, a version skipped as too large.
     pub warnings: Vec<SourceError>,
@@ -87,6 +106,8 @@ const CONFIG_TAILS: &[&[&str]] = &[
     &["mcp_config.json"],
     &[".gemini", "settings.json"],
     &[".codex", "config.toml"],
+    // Terraform: each changed file's module (its folder's `.tf` files) is read whole.
+    &["*.tf"],
 ];
 
 /// Git pathspecs (relative to the folder git runs in) for the agent configs under a
@@ -105,7 +126,13 @@ fn pathspecs(prefix: &str) -> Vec<String> {
         }
     }
     // Other people's code, as the walk skips it.
-    for dir in ["node_modules", ".venv", "venv", "site-packages"] {
+    for dir in [
+        "node_modules",
+        ".venv",
+        "venv",
+        "site-packages",
+        ".terraform",
+    ] {
         out.push(format!(":(glob,exclude)**/{dir}/**"));
     }
     out
@@ -120,14 +147,7 @@ pub fn read(paths: &[PathBuf], options: &HistoryOptions, names: &ScanRoots) -> H
         }
         let deadline = std::time::Instant::now() + options.timeout;
         let mut notes = Notes::default();
-        let result = read_one(
-            path,
-            options,
-            names,
-            deadline,
-            &mut out.revisions,
-            &mut notes,
-        );
+        let result = read_one(path, options, names, deadline, &mut out, &mut notes);
         let location = names.shown_root(path);
         let note = |message: String| SourceKind::Repo.error(location.clone(), message);
         out.failed |= !notes.errors.is_empty();
@@ -158,7 +178,7 @@ fn read_one(
     options: &HistoryOptions,
     names: &ScanRoots,
     deadline: std::time::Instant,
-    out: &mut Vec<Revision>,
+    out: &mut History,
     notes: &mut Notes,
 ) -> Result<(), GitError> {
     let git = |dir: &Path, args: &[&str]| git(dir, args, deadline);
@@ -208,7 +228,7 @@ fn read_one(
                 .into(),
         );
     }
-    let pathspecs = match file {
+    let pathspecs = match &file {
         Some(name) => vec![format!(":(literal){name}")],
         None => pathspecs(git(&dir, &["rev-parse", "--show-prefix"])?.trim()),
     };
@@ -228,7 +248,18 @@ fn read_one(
     ];
     args.extend(pathspecs.iter().map(String::as_str));
     let log = git(&dir, &args).map_err(GitError::from)?;
-    let entries = parse_log(&log, &dir);
+    let (modules, entries): (Vec<LogEntry>, Vec<LogEntry>) =
+        parse_log(&log, &dir).into_iter().partition(|e| e.terraform);
+    read_modules(
+        &dir,
+        file.as_deref(),
+        &modules,
+        options,
+        names,
+        deadline,
+        out,
+        notes,
+    )?;
 
     let mut wanted: Vec<&str> = entries
         .iter()
@@ -271,7 +302,7 @@ fn read_one(
             },
         };
         let (after, after_permissions) = analyse(&e.new_blob, &shown, after_text);
-        out.push(Revision {
+        out.revisions.push(Revision {
             commit: e.commit.clone(),
             author_date: e.author_date.clone(),
             after,
@@ -281,6 +312,142 @@ fn read_one(
         });
     }
     Ok(())
+}
+
+/// Reads the Terraform modules the commits in `entries` changed: each folder's `.tf`
+/// files at the commit and at its parent (one `git cat-file --batch-check` for the
+/// folders' trees, one `git ls-tree` per distinct tree, one `git cat-file --batch` for
+/// the files). With `only` (a scan of one file) the module is that file alone, as the
+/// walk reads it.
+#[allow(clippy::too_many_arguments)]
+fn read_modules(
+    dir: &Path,
+    only: Option<&str>,
+    entries: &[LogEntry],
+    options: &HistoryOptions,
+    names: &ScanRoots,
+    deadline: std::time::Instant,
+    out: &mut History,
+    notes: &mut Notes,
+) -> Result<(), GitError> {
+    // (commit, date, folder relative to `dir`), in log order, each once.
+    let mut changed: Vec<(&str, &str, String)> = Vec::new();
+    for e in entries {
+        let folder = match e.path.rsplit_once('/') {
+            Some((folder, _)) => folder.to_string(),
+            None => String::new(),
+        };
+        if folder.contains('\n') {
+            notes.warnings.push(format!(
+                "--history: commit {}: a Terraform folder whose name holds a line break was not read",
+                short_id(&e.commit)
+            ));
+            continue;
+        }
+        let item = (e.commit.as_str(), e.author_date.as_str(), folder);
+        if !changed.contains(&item) {
+            changed.push(item);
+        }
+    }
+    if changed.is_empty() {
+        return Ok(());
+    }
+    let spec = |commit: &str, parent: bool, folder: &str| {
+        format!("{commit}{}:./{folder}", if parent { "^" } else { "" })
+    };
+    let specs: Vec<String> = changed
+        .iter()
+        .flat_map(|(c, _, f)| [spec(c, false, f), spec(c, true, f)])
+        .collect();
+    let input: String = specs.iter().map(|s| format!("{s}\n")).collect();
+    let answer = git_with_input(dir, &["cat-file", "--batch-check"], input, deadline)?;
+    // `<id> tree <size>` or `<spec> missing`, one line per spec, in order.
+    let trees: Vec<Option<String>> = answer
+        .lines()
+        .map(|l| match l.split(' ').collect::<Vec<_>>()[..] {
+            [id, "tree", _] => Some(id.to_string()),
+            _ => None,
+        })
+        .collect();
+    let tree_of = |spec_index: usize| trees.get(spec_index).cloned().flatten();
+
+    // Each distinct tree's `.tf` files: (name, blob id).
+    let mut listings: HashMap<String, Vec<(String, String)>> = HashMap::new();
+    for tree in trees.iter().flatten() {
+        if listings.contains_key(tree) {
+            continue;
+        }
+        let listing = git(
+            dir,
+            &["ls-tree", "--full-tree", "-z", tree.as_str()],
+            deadline,
+        )?;
+        let files = listing
+            .split('\0')
+            .filter_map(|entry| {
+                let (meta, name) = entry.split_once('\t')?;
+                let [mode, "blob", id] = meta.split(' ').collect::<Vec<_>>()[..] else {
+                    return None;
+                };
+                let wanted = mode.starts_with("100")
+                    && crate::sources::iac::named_like_terraform(Path::new(name))
+                    && only.is_none_or(|o| o == name);
+                wanted.then(|| (name.to_string(), id.to_string()))
+            })
+            .collect();
+        listings.insert(tree.clone(), files);
+    }
+    let mut wanted: Vec<&str> = listings
+        .values()
+        .flatten()
+        .map(|(_, id)| id.as_str())
+        .collect();
+    wanted.sort_unstable();
+    wanted.dedup();
+    let blobs = cat_blobs(dir, &wanted, options.max_file_size, deadline)?;
+
+    for (i, (commit, date, folder)) in changed.iter().enumerate() {
+        let shown_dir = names.shown(&dir.join(folder));
+        let version = |tree: Option<String>,
+                       side: &str,
+                       notes: &mut Notes|
+         -> Option<Vec<(String, String)>> {
+            let files = listings.get(&tree?)?;
+            let mut texts = Vec::new();
+            for (name, id) in files {
+                let shown = names.shown(&dir.join(folder).join(name));
+                match blobs.get(id.as_str()) {
+                    Some(Blob::Text(t)) => texts.push((shown, t.clone())),
+                    other => {
+                        note_blob(notes, other, &short_id(commit), &shown, side);
+                        return None;
+                    }
+                }
+            }
+            (!texts.is_empty()).then_some(texts)
+        };
+        let after_tree = tree_of(2 * i);
+        let Some(after) = version(after_tree.clone(), "new", notes) else {
+            continue; // the folder's last `.tf` file was removed: nothing is granted
+        };
+        let before_tree = tree_of(2 * i + 1);
+        if before_tree.is_some() && before_tree == after_tree {
+            continue; // only another folder's files changed under this name
+        }
+        let before = version(before_tree, "old", notes);
+        out.modules.push(ModuleRevision {
+            commit: commit.to_string(),
+            author_date: date.to_string(),
+            dir: shown_dir,
+            before,
+            after,
+        });
+    }
+    Ok(())
+}
+
+fn short_id(commit: &str) -> String {
+    commit.get(..12).unwrap_or(commit).to_string()
 }
 
 /// One file a commit added, changed, renamed or copied.
@@ -293,10 +460,14 @@ struct LogEntry {
     /// `None` when the file is new in this commit (added, or a copy of another file).
     old_blob: Option<String>,
     new_blob: String,
+    /// A Terraform file (`.tf`): its module is read, not the file alone. A deletion is
+    /// kept for these (the module changed).
+    terraform: bool,
 }
 
 /// Parses `git log --raw -z --format=%x1e%H%x1f%aI`; keeps regular files whose names
-/// are agent configs, and drops deletions (a removed config grants nothing).
+/// are agent configs, and drops deletions (a removed config grants nothing), and the
+/// Terraform files changed in any way.
 fn parse_log(log: &str, dir: &Path) -> Vec<LogEntry> {
     let mut out = Vec::new();
     for chunk in log.split('\u{1e}').filter(|c| !c.is_empty()) {
@@ -322,6 +493,27 @@ fn parse_log(log: &str, dir: &Path) -> Vec<LogEntry> {
                 first
             };
             let regular = new_mode.starts_with("100");
+            let terraform = crate::sources::iac::named_like_terraform(Path::new(path))
+                && !path.split('/').any(|s| s == ".terraform");
+            if terraform {
+                // A rename changes both folders' modules.
+                let paths = if two_paths && first != path {
+                    vec![first, path]
+                } else {
+                    vec![path]
+                };
+                for path in paths {
+                    out.push(LogEntry {
+                        commit: commit.to_string(),
+                        author_date: date.to_string(),
+                        path: path.to_string(),
+                        old_blob: None,
+                        new_blob: String::new(),
+                        terraform,
+                    });
+                }
+                continue;
+            }
             let kind = detect::classify_by_name(&dir.join(path));
             if !regular
                 || status.starts_with('D')
@@ -336,6 +528,7 @@ fn parse_log(log: &str, dir: &Path) -> Vec<LogEntry> {
                 path: path.to_string(),
                 old_blob: (!new_file && !is_null_id(old_blob)).then(|| old_blob.to_string()),
                 new_blob: new_blob.to_string(),
+                terraform,
             });
         }
     }
@@ -578,6 +771,17 @@ fn drain(mut pipe: impl Read + Send + 'static) -> std::thread::JoinHandle<Vec<u8
 
 /// Runs `git -C dir ARGS` and returns its standard output, stopped at the deadline.
 fn git(dir: &Path, args: &[&str], deadline: std::time::Instant) -> Result<String, RunError> {
+    git_with_input(dir, args, String::new(), deadline)
+}
+
+/// [`git`] with `input` written to its standard input (from a thread: git answers while
+/// it is written, and both pipes are bounded).
+fn git_with_input(
+    dir: &Path,
+    args: &[&str],
+    input: String,
+    deadline: std::time::Instant,
+) -> Result<String, RunError> {
     let shown: Vec<&str> = args
         .iter()
         .copied()
@@ -589,14 +793,26 @@ fn git(dir: &Path, args: &[&str], deadline: std::time::Instant) -> Result<String
         .arg(dir)
         .args(HARDENING)
         .args(args)
-        .stdin(Stdio::null())
+        .stdin(if input.is_empty() {
+            Stdio::null()
+        } else {
+            Stdio::piped()
+        })
         .stdout(Stdio::piped())
         .stderr(Stdio::piped())
         .spawn()
         .map_err(|e| RunError::spawn(&what, &e))?;
+    let writer = child.stdin.take().map(|mut stdin| {
+        std::thread::spawn(move || {
+            let _ = stdin.write_all(input.as_bytes());
+        })
+    });
     let stdout = child.stdout.take().map(drain);
     let stderr = child.stderr.take().map(drain);
     let (status, killed) = Supervised::start(child, deadline).finish();
+    if let Some(writer) = writer {
+        let _ = writer.join();
+    }
     let stdout = stdout.and_then(|t| t.join().ok()).unwrap_or_default();
     let stderr = stderr.and_then(|t| t.join().ok()).unwrap_or_default();
     if killed {

@@ -132,9 +132,7 @@ pub fn collect(ctx: &Context<'_>, configs: &[&FoundExport], plans: &[&FoundExpor
                     .push(SourceKind::Iac.error(shown, format!("cannot read: {e}"))),
             }
         }
-        let module = hcl::read_module(&texts, &mut inventory.errors, &mut inventory.warnings);
-        let origin = texts.first().map(|(s, _)| s.as_str()).unwrap_or_default();
-        inventory.extend(judge(&module, origin, ctx));
+        inventory.extend(judge_module(&texts, ctx));
     }
     for file in plans {
         let shown = ctx.names.shown(&file.path);
@@ -151,6 +149,16 @@ pub fn collect(ctx: &Context<'_>, configs: &[&FoundExport], plans: &[&FoundExpor
             inventory.extend(judge(&resources, &shown, ctx));
         }
     }
+    inventory
+}
+
+/// The inventory of one module: its `.tf` files as `(shown path, text)`, evaluated and
+/// judged; what could not be read is in its errors.
+pub fn judge_module(files: &[(String, String)], ctx: &Context<'_>) -> Inventory {
+    let mut inventory = Inventory::default();
+    let module = hcl::read_module(files, &mut inventory.errors, &mut inventory.warnings);
+    let origin = files.first().map(|(s, _)| s.as_str()).unwrap_or_default();
+    inventory.extend(judge(&module, origin, ctx));
     inventory
 }
 

@@ -1,7 +1,10 @@
 //! Write-creep in git history: where a commit raised what an agent may do. Each changed
 //! file is compared before and after, agent by agent (DESIGN §3): a workflow agent's
 //! `GITHUB_TOKEN` scopes, an MCP client's servers and auto-approved tools, and agents
-//! that appeared.
+//! that appeared. Terraform modules are compared as wholes, by what their agents hold
+//! ([`terraform`]).
+
+pub mod terraform;
 
 use std::collections::{BTreeMap, BTreeSet};
 
@@ -322,6 +325,8 @@ fn still_holds(d: &Delta, now: &Agent) -> bool {
             Some(level) => max(&perms(now)) >= Some(level),
             None => true,
         },
+        // Only Terraform modules make these, compared by `terraform::still_holds`.
+        ChangeKind::AccessRaised => false,
     }
 }
 
