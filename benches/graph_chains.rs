@@ -15,9 +15,11 @@
 
 use std::time::Instant;
 
+use nhi_audit::analysis::exposure::OUTSIDE;
 use nhi_audit::analysis::find_chains;
 use nhi_audit::model::{
-    AccessLevel, Agent, Confidence, Edge, EdgeKind, Effect, Grant, Identity, Inventory, SourceKind,
+    AccessLevel, Agent, ChainStart, Confidence, Edge, EdgeKind, Effect, Grant, Identity, Inventory,
+    SourceKind,
 };
 use serde_json::json;
 
@@ -254,8 +256,22 @@ fn main() {
     } else {
         (2_000, 20_000)
     };
+    // `--outside P`: the outside steers P% of the agents (issue 16's exposure).
+    let outside = if bench {
+        arg(&args, "--outside", 0)
+    } else {
+        10
+    };
     let started = Instant::now();
-    let inv = build(nodes, edges, 0x9E37_79B9_7F4A_7C15);
+    let mut inv = build(nodes, edges, 0x9E37_79B9_7F4A_7C15);
+    let mut rng = Rng(0x5EED);
+    let steered: Vec<Edge> = inv
+        .agents
+        .iter()
+        .filter(|_| rng.chance(outside as u64))
+        .map(|a| edge(EdgeKind::Steers, OUTSIDE, &a.id))
+        .collect();
+    inv.edges.extend(steered);
     let built = started.elapsed().as_secs_f64();
     let before = peak_rss_mb();
     let started = Instant::now();
@@ -268,14 +284,18 @@ fn main() {
     }
     if bench {
         println!(
-            "| nodes | edges | chains | build s | analysis s | peak RSS before MB | peak RSS after MB |"
+            "| nodes | edges | outside steers | chains | from outside | build s | analysis s | peak RSS before MB | peak RSS after MB |"
         );
-        println!("|--:|--:|--:|--:|--:|--:|--:|");
+        println!("|--:|--:|--:|--:|--:|--:|--:|--:|--:|");
         println!(
-            "| {} | {} | {} | {built:.2} | {seconds:.2} | {before:.0} | {after:.0} |",
+            "| {} | {} | {outside}% | {} | {} | {built:.2} | {seconds:.2} | {before:.0} | {after:.0} |",
             inv.agents.len() + inv.identities.len(),
             inv.edges.len(),
-            chains.len()
+            chains.len(),
+            chains
+                .iter()
+                .filter(|c| c.start_kind == ChainStart::Outside)
+                .count()
         );
     }
 }

@@ -21,6 +21,7 @@ use std::collections::{BTreeMap, HashMap};
 use serde::Serialize;
 use serde_json::Value;
 
+use super::exposure::{OUTSIDE, OUTSIDE_NAME};
 use crate::model::{AccessLevel, ChainStart, EdgeKind, Grant, Identity, Inventory};
 
 /// A path from an agent or identity to access it does not hold directly.
@@ -121,6 +122,13 @@ fn build(inv: &Inventory) -> Graph<'_> {
             is_agent.push(false);
         }
     }
+    // The outside, when it steers an agent: chains start there too.
+    if inv.edges.iter().any(|e| e.kind == EdgeKind::Steers) {
+        index.insert(OUTSIDE, ids.len() as NodeId);
+        ids.push(OUTSIDE);
+        names.push(OUTSIDE_NAME);
+        is_agent.push(false);
+    }
     let n = ids.len();
 
     let mut edges = Vec::new();
@@ -135,6 +143,7 @@ fn build(inv: &Inventory) -> Graph<'_> {
                 | EdgeKind::Assumes
                 | EdgeKind::Escalates
                 | EdgeKind::Holds
+                | EdgeKind::Steers
         );
         let (Some(&from), Some(&to)) = (index.get(e.from.as_str()), index.get(e.to.as_str()))
         else {
@@ -950,6 +959,8 @@ fn explain(g: &Graph<'_>, r: &Request, via: &[u32]) -> Chain {
         agent: g.ids[r.start as usize].to_string(),
         start_kind: if g.is_agent[r.start as usize] {
             ChainStart::Agent
+        } else if g.ids[r.start as usize] == OUTSIDE {
+            ChainStart::Outside
         } else {
             ChainStart::Identity
         },

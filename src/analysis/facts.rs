@@ -183,7 +183,13 @@ pub fn for_each_subject(
     }
 
     for chain in chains {
-        if agents_only && chain.start_kind != ChainStart::Agent {
+        // A chain from the outside is the first agent's on its path: the one steered.
+        let agent_of_chain = match chain.start_kind {
+            ChainStart::Agent => Some(chain.agent.as_str()),
+            ChainStart::Outside => chain.path.get(1).map(String::as_str),
+            ChainStart::Identity => None,
+        };
+        if agents_only && agent_of_chain.is_none() {
             continue;
         }
         let mut locations: Vec<Location> = Vec::new();
@@ -204,17 +210,17 @@ pub fn for_each_subject(
                     "from_level": chain.from_level, "to_level": chain.to_level,
                     "gains": chain.gains, "capabilities": chain.capabilities,
                     "target_name": inv.agent(&chain.target).map(|a| a.name.clone()).or_else(|| inv.identity(&chain.target).map(|i| i.name.clone())),
-                    "start_name": inv.agent(&chain.agent).map(|a| a.name.clone()).or_else(|| inv.identity(&chain.agent).map(|i| i.name.clone())),
+                    "start_name": inv.agent(&chain.agent).map(|a| a.name.clone()).or_else(|| inv.identity(&chain.agent).map(|i| i.name.clone())).or_else(|| (chain.start_kind == ChainStart::Outside).then(|| crate::analysis::exposure::OUTSIDE_NAME.to_string())),
                 },
                 "identity": last.facts(inv.identity(&chain.agent)),
                 "config": config,
             })),
-            agent_facts: agent_ctx.get(chain.agent.as_str()),
+            agent_facts: agent_of_chain.and_then(|a| agent_ctx.get(a)),
             subject: chain.target.clone(),
-            agent: (chain.start_kind == ChainStart::Agent).then(|| chain.agent.clone()),
+            agent: agent_of_chain.map(str::to_string),
             locations,
             path: chain.path.clone(),
-            in_agent_scope: chain.start_kind == ChainStart::Agent,
+            in_agent_scope: agent_of_chain.is_some(),
         });
     }
 

@@ -5,6 +5,7 @@
 pub mod agents;
 mod chains;
 pub mod creep;
+pub mod exposure;
 mod facts;
 mod links;
 mod scope;
@@ -31,6 +32,9 @@ pub fn analyse(inventory: &mut Inventory) -> Vec<Chain> {
     links::holders_from_edges(inventory);
     links::shares(inventory);
     links::triggers(inventory);
+    // Before who can start an agent is passed down the triggers: the outside steers the
+    // agents it starts itself, and the chain shows the hops to the others.
+    exposure::steering(inventory);
     links::propagate_starts(inventory);
     inventory.normalize();
     let GraphAnalysis { chains, effective } = analyse_graph(inventory);
@@ -50,5 +54,6 @@ pub fn analyse(inventory: &mut Inventory) -> Vec<Chain> {
                 .insert("effective_access".into(), serde_json::json!(e.capabilities));
         }
     }
+    exposure::legs(inventory);
     chains
 }

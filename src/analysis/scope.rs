@@ -10,6 +10,8 @@ use crate::model::Inventory;
 /// identities, and what joins those: their credentials, grants and edges.
 pub fn agent_scope(inv: &Inventory) -> Inventory {
     let mut keep: BTreeSet<&str> = inv.agents.iter().map(|a| a.id.as_str()).collect();
+    // Who steers an agent is part of its picture.
+    keep.insert(super::exposure::OUTSIDE);
     let mut queue: VecDeque<&str> = keep.iter().copied().collect();
     let mut out_edges: std::collections::HashMap<&str, Vec<&str>> = Default::default();
     for e in &inv.edges {

@@ -84,6 +84,33 @@ pub struct UntrustedInput {
     pub line: Option<u64>,
 }
 
+/// `agent.facts.exposure`: the three legs of an agent's exposure, each a list of
+/// sentences saying why (empty when the leg is absent). All three at once is the lethal
+/// trifecta: whoever writes its input can make it send its data out.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct Exposure {
+    /// What outsiders write that reaches it: a trigger any GitHub user fires, issue or
+    /// comment text in its prompt, an MCP server that reads the web, email or an issue
+    /// tracker, an A2A card without authentication.
+    #[serde(default)]
+    pub untrusted_input: Vec<String>,
+    /// What it can read that an attacker wants: the job's secrets, an MCP server that
+    /// reads private data or is given a credential, a cloud or GitHub identity it acts as.
+    #[serde(default)]
+    pub private_data: Vec<String>,
+    /// How it can change things or send data out: write access it reaches, an MCP server
+    /// that writes or sends.
+    #[serde(default)]
+    pub outbound: Vec<String>,
+    /// How many of the three legs are present (0–3).
+    #[serde(default)]
+    pub legs: u8,
+    /// All three legs at once.
+    #[serde(default)]
+    pub trifecta: bool,
+}
+
 /// A gh-aw safe output the agent may ask for.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
@@ -528,6 +555,9 @@ pub struct WorkflowAgentFacts {
     /// What the agent reaches, highest level per domain (`write on contents in GitHub`).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub effective_access: Option<Vec<String>>,
+    /// Who can steer it and what follows: the three legs (the analysis).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub exposure: Option<Exposure>,
 }
 
 /// `agent.facts` of an MCP client configuration (`mcp-client`).
@@ -556,6 +586,9 @@ pub struct McpAgentFacts {
     /// What the agent reaches, highest level per domain (`write on contents in GitHub`).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub effective_access: Option<Vec<String>>,
+    /// Who can steer it and what follows: the three legs (the analysis).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub exposure: Option<Exposure>,
 }
 
 /// `agent.facts` of a CrewAI agent definition (`crewai`).
@@ -586,6 +619,9 @@ pub struct CrewAiAgentFacts {
     /// What the agent reaches, highest level per domain (`write on contents in GitHub`).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub effective_access: Option<Vec<String>>,
+    /// Who can steer it and what follows: the three legs (the analysis).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub exposure: Option<Exposure>,
 }
 
 /// `agent.facts` of a LangGraph graph (`langgraph`).
@@ -604,6 +640,9 @@ pub struct LangGraphAgentFacts {
     /// What the agent reaches, highest level per domain (`write on contents in GitHub`).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub effective_access: Option<Vec<String>>,
+    /// Who can steer it and what follows: the three legs (the analysis).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub exposure: Option<Exposure>,
 }
 
 /// `agent.facts` of an AutoGen `OAI_CONFIG_LIST` (`autogen`).
@@ -622,6 +661,9 @@ pub struct AutoGenAgentFacts {
     /// What the agent reaches, highest level per domain (`write on contents in GitHub`).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub effective_access: Option<Vec<String>>,
+    /// Who can steer it and what follows: the three legs (the analysis).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub exposure: Option<Exposure>,
 }
 
 /// `agent.facts` of an A2A agent card (`a2a`).
@@ -652,6 +694,9 @@ pub struct A2aAgentFacts {
     /// What the agent reaches, highest level per domain (`write on contents in GitHub`).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub effective_access: Option<Vec<String>>,
+    /// Who can steer it and what follows: the three legs (the analysis).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub exposure: Option<Exposure>,
 }
 
 /// `agent.facts` of an AI product's GitHub App installation (`github-app`).
@@ -682,6 +727,9 @@ pub struct GithubAppAgentFacts {
     /// What the agent reaches, highest level per domain (`write on contents in GitHub`).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub effective_access: Option<Vec<String>>,
+    /// Who can steer it and what follows: the three legs (the analysis).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub exposure: Option<Exposure>,
 }
 
 /// `agent.facts` of a GitHub credential whose name says an AI product uses it
@@ -707,6 +755,9 @@ pub struct NamedCredentialAgentFacts {
     /// What the agent reaches, highest level per domain (`write on contents in GitHub`).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub effective_access: Option<Vec<String>>,
+    /// Who can steer it and what follows: the three legs (the analysis).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub exposure: Option<Exposure>,
 }
 
 /// `agent.facts` of the kinds whose sources write none, only the analysis
@@ -721,6 +772,9 @@ pub struct AnalysedAgentFacts {
     /// What the agent reaches, highest level per domain (`write on contents in GitHub`).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub effective_access: Option<Vec<String>>,
+    /// Who can steer it and what follows: the three legs (the analysis).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub exposure: Option<Exposure>,
 }
 
 /// `identity.facts.aws`: an IAM user, role or root from the AWS source.
@@ -1540,6 +1594,9 @@ pub struct KubernetesWorkloadAgentFacts {
     /// What the agent reaches, highest level per domain (`write on contents in GitHub`).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub effective_access: Option<Vec<String>>,
+    /// Who can steer it and what follows: the three legs (the analysis).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub exposure: Option<Exposure>,
 }
 
 /// A kind of fact record: where rules read it, which agents carry it, its struct.

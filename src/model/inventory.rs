@@ -269,6 +269,9 @@ pub enum EdgeKind {
     Triggers,
     Delegates,
     Shares,
+    /// Whoever is at `from` writes what the agent at `to` reads: the outside
+    /// ([`crate::analysis::exposure::OUTSIDE`]) steers agents that read untrusted input.
+    Steers,
 }
 
 impl EdgeKind {
@@ -280,6 +283,7 @@ impl EdgeKind {
             EdgeKind::Triggers => "triggers",
             EdgeKind::Delegates => "delegates",
             EdgeKind::Shares => "shares",
+            EdgeKind::Steers => "steers",
         }
     }
 }

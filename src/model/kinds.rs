@@ -312,6 +312,9 @@ vocabulary! {
         WeakWorkloadIdentity = "weak-workload-identity",
         UnattributableAction = "unattributable-action",
         MissingOwnership = "missing-ownership",
+        /// Who can steer an agent meets what it can reach: untrusted input with private
+        /// data and a way out, or an outsider's path to write access.
+        Exposure = "exposure",
     }
 }
 
@@ -352,6 +355,8 @@ vocabulary! {
         Agent = "agent",
         /// An identity no agent holds, which an agent that later holds it would inherit.
         Identity = "identity",
+        /// Anyone on the internet, through the agents whose input they can write.
+        Outside = "outside",
     }
 }
 

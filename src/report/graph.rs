@@ -7,6 +7,7 @@ use std::collections::{BTreeMap, BTreeSet, HashMap, VecDeque};
 use std::fmt::Write;
 
 use crate::analysis::Chain;
+use crate::analysis::exposure::{OUTSIDE, OUTSIDE_NAME};
 use crate::model::{EdgeKind, Inventory};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -73,6 +74,19 @@ fn view<'a>(inv: &'a Inventory, chains: &[Chain], focus: Option<&[&str]>) -> Vie
             agent: false,
         });
     }
+    // The outside, when it steers an agent that is drawn: who can steer it.
+    if inv
+        .edges
+        .iter()
+        .any(|e| e.kind == EdgeKind::Steers && present.contains(e.to.as_str()))
+    {
+        present.insert(OUTSIDE);
+        nodes.push(Node {
+            id: OUTSIDE,
+            label: OUTSIDE_NAME.to_string(),
+            agent: false,
+        });
+    }
     let mut edges = Vec::new();
     let mut seen_edges = BTreeSet::new();
     for e in &inv.edges {
@@ -86,6 +100,9 @@ fn view<'a>(inv: &'a Inventory, chains: &[Chain], focus: Option<&[&str]>) -> Vie
 
 /// The inventory's own copy of an id, so views borrow from one place.
 fn intern<'a>(inv: &'a Inventory, id: &str) -> Option<&'a str> {
+    if id == OUTSIDE {
+        return Some(OUTSIDE);
+    }
     inv.agent(id)
         .map(|a| a.id.as_str())
         .or_else(|| inv.identity(id).map(|i| i.id.as_str()))

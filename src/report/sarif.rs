@@ -151,6 +151,8 @@ fn rule(r: &RuleInfo) -> Value {
     })
 }
 
+use crate::analysis::exposure::{OUTSIDE, OUTSIDE_NAME};
+
 /// A privilege chain as a SARIF code flow: one step per node of the path, each with the
 /// sentence of the hop that reached it and where the node is defined.
 fn code_flow(report: &Report, f: &crate::findings::Finding) -> Value {
@@ -163,6 +165,7 @@ fn code_flow(report: &Report, f: &crate::findings::Finding) -> Value {
             let (name, at) = match (inv.agent(id), inv.identity(id)) {
                 (Some(a), _) => (a.name.as_str(), a.locations.first()),
                 (None, Some(x)) => (x.name.as_str(), x.locations.first()),
+                (None, None) if id == OUTSIDE => (OUTSIDE_NAME, None),
                 (None, None) => (id.as_str(), None),
             };
             let text = match i.checked_sub(1).and_then(|h| f.hops.get(h)) {

@@ -90,7 +90,11 @@ const CHANGE_EXTRAS: &[Extra] = &[
 const UNLISTED: &[&str] = &["locations", "agents"];
 const CHAIN_FIELDS: &[Extra] = &[
     ("agent", "string", "The agent or identity that gains."),
-    ("start_kind", "string", "`agent` or `identity`."),
+    (
+        "start_kind",
+        "string",
+        "`agent`, `identity`, or `outside` (anyone on the internet, through the agents whose input they write).",
+    ),
     ("target", "string", "The node whose access is gained."),
     ("path", "array of string", "Node ids from start to target."),
     ("hops", "array of string", "One sentence per hop."),

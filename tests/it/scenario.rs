@@ -347,3 +347,105 @@ fn the_coding_agent_s_rise_from_read_to_write_is_found_in_git_history() {
             .contains("contents: write")
     );
 }
+
+/// The triage agent opened to any GitHub user: the action's `allowed_non_write_users`.
+const OPEN_TRIAGE: (&str, &str, &str) = (
+    "github/github-export.json",
+    "prompt: Label the issue",
+    "allowed_non_write_users: \\\"*\\\"\\n          prompt: Label the issue",
+);
+/// The coding agent no longer assumes the deploy role.
+const CUT_ROLE: (&str, &str, &str) = (
+    "github/github-export.json",
+    "role-to-assume: arn:aws:iam::111122223333:role/app-deployer",
+    "role-to-assume: arn:aws:iam::111122223333:role/someone-elses",
+);
+
+/// The outsider's chains (`NHI-EXP-002`) as (path, message).
+fn outsider_chains(report: &Value) -> Vec<(Vec<String>, String)> {
+    crate::common::findings_of(report, "NHI-EXP-002")
+        .into_iter()
+        .map(|f| {
+            let path = f["path"]
+                .as_array()
+                .expect("path")
+                .iter()
+                .map(|p| p.as_str().expect("id").to_string())
+                .collect();
+            (path, f["message"].as_str().unwrap_or_default().to_string())
+        })
+        .collect()
+}
+
+#[test]
+fn an_outsider_reaches_cloud_write_through_two_agents_and_each_cut_breaks_it() {
+    let role = arn("role/app-deployer");
+    let attack = vec![
+        "outside:anyone".to_string(),
+        TRIAGE.to_string(),
+        CODER.to_string(),
+        role.clone(),
+    ];
+    let (_tmp, report) = scan_copy(&[OPEN_TRIAGE]);
+    let found = outsider_chains(&report);
+    let cloud = found
+        .iter()
+        .find(|(p, _)| *p == attack)
+        .unwrap_or_else(|| panic!("no outsider chain to the role: {found:#?}"));
+    assert!(
+        cloud
+            .1
+            .starts_with("anyone on the internet reaches write on lambda"),
+        "{}",
+        cloud.1
+    );
+    // Hop by hop: who can start the triage agent, the PAT's comment, the OIDC role.
+    let finding = crate::common::findings_of(&report, "NHI-EXP-002")
+        .into_iter()
+        .find(|f| f["path"].as_array().unwrap().last().unwrap() == role.as_str())
+        .expect("the finding");
+    let hops: Vec<&str> = finding["hops"]
+        .as_array()
+        .expect("hops")
+        .iter()
+        .map(|h| h.as_str().unwrap())
+        .collect();
+    assert!(hops[0].contains("allowed_non_write_users"), "{hops:?}");
+    assert!(hops[1].contains("TRIAGE_PAT"), "{hops:?}");
+    assert!(hops[2].contains("role-to-assume"), "{hops:?}");
+    // The triage agent itself: untrusted input, a person's token, a way out.
+    let triage = report["inventory"]["agents"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|a| a["id"] == TRIAGE)
+        .expect("the triage agent");
+    assert_eq!(triage["facts"]["exposure"]["trifecta"], true, "{triage:#}");
+    // The outside is drawn steering the triage agent in SARIF's code flow.
+    assert_eq!(finding["path"][0], "outside:anyone");
+
+    // Each link cut: only writers start the triage agent (the fixture as written); its
+    // comments are made with the workflow's token, which starts no run; the coding agent
+    // assumes another role.
+    let (_tmp, closed) = scan_copy(&[]);
+    assert!(
+        outsider_chains(&closed).is_empty(),
+        "{:#?}",
+        outsider_chains(&closed)
+    );
+    let (_tmp, no_pat) = scan_copy(&[OPEN_TRIAGE, CUT_PAT]);
+    assert!(
+        outsider_chains(&no_pat).is_empty(),
+        "{:#?}",
+        outsider_chains(&no_pat)
+    );
+    let (_tmp, no_role) = scan_copy(&[OPEN_TRIAGE, CUT_ROLE]);
+    let left = outsider_chains(&no_role);
+    assert!(!left.iter().any(|(p, _)| p.contains(&role)), "{left:#?}");
+    // The coding agent's own token is still reached through the two agents.
+    assert!(
+        left.iter()
+            .any(|(p, m)| p.contains(&CODER.to_string()) && m.contains("contents")),
+        "{left:#?}"
+    );
+}
