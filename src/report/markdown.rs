@@ -129,18 +129,28 @@ pub fn render(report: &Report) -> String {
         md.push_str(&format!("\n**Remediation.** {}\n", esc(&f.remediation)));
     }
 
-    md.push_str("\n## Agents\n\n| Agent | Kind | Confidence | Location |\n|---|---|---|---|\n");
+    md.push_str(
+        "\n## Agents\n\n| Agent | Kind | Confidence | Reaches | Exposure | Location |\n|---|---|---|---|---|---|\n",
+    );
     for a in &report.inventory.agents {
         let loc = a
             .locations
             .first()
             .map(ToString::to_string)
             .unwrap_or_default();
+        let level = a
+            .facts
+            .get("effective_level")
+            .and_then(|l| l.as_str())
+            .unwrap_or("");
+        let exposure = super::table::exposure_line(a).unwrap_or_default();
         md.push_str(&format!(
-            "| {} | {} | {:?} | {} |\n",
+            "| {} | {} | {:?} | {} | {} | {} |\n",
             esc(&a.name),
             a.kind,
             a.confidence,
+            esc(level),
+            esc(&exposure),
             code(&loc)
         ));
     }

@@ -323,6 +323,18 @@ pub fn render_inventory(report: &Report, term: &Term) -> String {
                 reaches.len() - limit
             ));
         }
+        if let Some(line) = exposure_line(a) {
+            out.push_str(&term.wrap(&field("exposed"), &cont, &line));
+        }
+        if let Some(why) = a
+            .facts
+            .get("exposure")
+            .and_then(|e| e.get("untrusted_input"))
+            .and_then(|l| l.get(0))
+            .and_then(|w| w.as_str())
+        {
+            out.push_str(&term.wrap(&field("steered"), &cont, why));
+        }
     }
     if !inv.changes.is_empty() {
         out.push_str("\nChanges in git history, by author date:\n");
@@ -342,4 +354,31 @@ pub fn render_inventory(report: &Report, term: &Term) -> String {
         }
     }
     out
+}
+
+/// An agent's exposure legs in words (`untrusted input · private data · a way out — the
+/// lethal trifecta`); `None` without any.
+pub fn exposure_line(agent: &crate::model::Agent) -> Option<String> {
+    let e = agent.facts.get("exposure")?;
+    let legs: Vec<&str> = [
+        ("untrusted_input", "untrusted input"),
+        ("private_data", "private data"),
+        ("outbound", "a way out"),
+    ]
+    .iter()
+    .filter(|(k, _)| {
+        e.get(*k)
+            .and_then(|l| l.as_array())
+            .is_some_and(|l| !l.is_empty())
+    })
+    .map(|(_, name)| *name)
+    .collect();
+    if legs.is_empty() {
+        return None;
+    }
+    let mut line = legs.join(" · ");
+    if e.get("trifecta").and_then(|t| t.as_bool()) == Some(true) {
+        line.push_str(" — the lethal trifecta");
+    }
+    Some(line)
 }
