@@ -221,13 +221,9 @@ fn private_data(inv: &Inventory, agent: &Agent) -> Vec<String> {
     let mut out: Vec<String> = Vec::new();
     // The model provider's key is how the agent runs, not data it guards; the
     // repository's own token is judged as the way out.
-    let secrets: Vec<&str> = strs(agent, "secrets")
+    let secrets: Vec<&str> = strs(agent, "non_model_secrets")
         .into_iter()
-        .filter(|name| {
-            *name != "GITHUB_TOKEN"
-                && !crate::secrets::hint_for_name(name)
-                    .is_some_and(|h| super::facts::is_ai_provider(h.provider))
-        })
+        .filter(|name| *name != "GITHUB_TOKEN")
         .collect();
     if !secrets.is_empty() {
         out.push(format!("the job's secrets ({})", secrets.join(", ")));
