@@ -18,6 +18,7 @@ mod github_live;
 mod graph;
 mod history;
 mod hostile_files;
+mod iac_github;
 mod iac_terraform;
 mod kubernetes;
 mod mutation;

@@ -107,7 +107,7 @@ fn added(rev: &ModuleRevision, agent: &Agent, inv: &Inventory, current: bool) ->
 
 /// One module version's inventory, its agents classified as the working tree's are.
 fn judged(files: &[(String, String)], ctx: &Context<'_>, aws: &AwsOptions) -> Inventory {
-    let mut inv = terraform::judge_module(files, ctx);
+    let mut inv = terraform::judge_module(files, ctx, None);
     agents::aws::classify(&mut inv, aws);
     agents::gcp::classify(&mut inv);
     agents::azure::classify(&mut inv);

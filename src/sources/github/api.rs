@@ -4,7 +4,21 @@
 
 use std::collections::BTreeMap;
 
-use serde::Deserialize;
+use serde::{Deserialize, Deserializer};
+
+/// An id GitHub gives as a number, read as text.
+fn number_or_text<'de, D: Deserializer<'de>>(d: D) -> Result<String, D::Error> {
+    #[derive(Deserialize)]
+    #[serde(untagged)]
+    enum Id {
+        Number(u64),
+        Text(String),
+    }
+    Ok(match Id::deserialize(d)? {
+        Id::Number(n) => n.to_string(),
+        Id::Text(s) => s,
+    })
+}
 
 /// A user or organisation as GitHub embeds it.
 #[derive(Debug, Clone, Default, Deserialize)]
@@ -56,7 +70,10 @@ pub struct Repository {
 /// An item of `GET /repos/{owner}/{repo}/keys`.
 #[derive(Debug, Clone, Deserialize)]
 pub struct DeployKey {
-    pub id: u64,
+    /// GitHub's number for the key; a key written in Terraform has none before it is
+    /// applied, and gives its reference (`${github_repository_deploy_key.agent.id}`).
+    #[serde(deserialize_with = "number_or_text")]
+    pub id: String,
     #[serde(default)]
     pub title: String,
     #[serde(default)]

@@ -704,7 +704,7 @@ fn deploy_key(ctx: &Ctx, org: &str, repo: &str, html: &str, key: &DeployKey, inv
         facts: [(
             "github".to_string(),
             json!({
-                "org": org, "repo": repo, "key_id": key.id,
+                "org": org, "repo": repo, "key_id": key.id.parse::<u64>().ok(),
                 "read_only": key.read_only, "verified": key.verified, "enabled": key.enabled,
                 "age_days": ctx.days_since(created.as_deref()),
                 "idle_days": ctx.days_since(last_used.as_deref().or(created.as_deref())),

@@ -86,6 +86,40 @@ fn parse_doc(
     }
 }
 
+/// A secret value written in infrastructure code at `at` as the value of `name` (a
+/// Terraform `plaintext_value`): a hard-coded credential, fingerprinted and redacted as
+/// every literal the secret scanner finds.
+pub fn hardcoded_secret(
+    at: &crate::model::Location,
+    name: &str,
+    secret: &str,
+    kind: &str,
+    provider: &str,
+    confidence: crate::model::Confidence,
+) -> crate::model::Inventory {
+    let path = at.path().unwrap_or_default();
+    let (line, column) = match at {
+        crate::model::Location::File { line, column, .. } => (*line, *column),
+        crate::model::Location::Uri { .. } => (1, 1),
+    };
+    let mut fragment = Fragment::new(path);
+    let site = builder::Site {
+        name: Some(name),
+        line,
+        column,
+    };
+    fragment.add_literal(
+        None,
+        site,
+        secret,
+        kind,
+        provider,
+        crate::model::Lifetime::Static,
+        confidence,
+    );
+    fragment.finish()
+}
+
 /// Analyses one file's text as if it were found at `shown` (a path, or a location such as
 /// `github:ORG/REPO/.github/workflows/x.yml` for files fetched from an API): recognition
 /// by name and content, the format's analyser, and the secret scanner.

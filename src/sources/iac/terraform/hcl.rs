@@ -29,6 +29,8 @@ struct Block {
     labels: Vec<String>,
     body: Body,
     location: Location,
+    /// Where each of its arguments is written.
+    arguments: BTreeMap<String, Location>,
 }
 
 /// The resources and data sources of one module (one folder's `.tf` files), evaluated.
@@ -74,6 +76,18 @@ fn parse_file(shown: &str, text: &str, out: &mut Vec<Block>, errors: &mut Vec<So
             continue;
         };
         let (line, column) = lines.position(block.span().map_or(0, |s| s.start));
+        let arguments = block
+            .body
+            .iter()
+            .filter_map(|s| s.as_attribute())
+            .map(|a| {
+                let (line, column) = lines.position(a.span().map_or(0, |s| s.start));
+                (
+                    a.key.as_str().to_string(),
+                    Location::file(shown, line, column),
+                )
+            })
+            .collect();
         out.push(Block {
             ident: block.ident.as_str().to_string(),
             labels: block
@@ -83,6 +97,7 @@ fn parse_file(shown: &str, text: &str, out: &mut Vec<Block>, errors: &mut Vec<So
                 .collect(),
             body: block.body.into(),
             location: Location::file(shown, line, column),
+            arguments,
         });
     }
 }
@@ -116,8 +131,8 @@ struct Module {
     resources: BTreeMap<String, Map<String, Value>>,
     /// `type → name → attributes` of the data sources.
     data: BTreeMap<String, Map<String, Value>>,
-    /// The account the AWS provider is pinned to (`allowed_account_ids`), when one.
-    aws_account: Option<String>,
+    /// What the provider blocks pin (the AWS account, the GitHub owner).
+    providers: super::Providers,
 }
 
 impl Module {
@@ -142,7 +157,17 @@ impl Module {
                 if let Some(Value::Array(ids)) = ids
                     && let [Value::String(id)] = ids.as_slice()
                 {
-                    self.aws_account = Some(id.clone());
+                    self.providers.aws_account = Some(id.clone());
+                }
+            }
+            ("provider", [name]) if name == "github" => {
+                // `organization` is the provider's deprecated spelling of `owner`.
+                let owner = attribute(&block.body, "owner")
+                    .or_else(|| attribute(&block.body, "organization"))
+                    .and_then(|e| e.evaluate(&self.context()).ok())
+                    .map(|v| json_of(&v));
+                if let Some(Value::String(owner)) = owner {
+                    self.providers.github_owner = Some(owner);
                 }
             }
             _ => {}
@@ -213,12 +238,7 @@ impl Module {
                 .into_iter()
                 .filter(|(k, _)| !unknown.contains(k))
                 .collect();
-            super::derive(
-                kind,
-                &format!("{kind}.{name}"),
-                &mut attrs,
-                self.aws_account.as_deref(),
-            );
+            super::derive(kind, &format!("{kind}.{name}"), &mut attrs, &self.providers);
             referable
                 .entry(kind.to_string())
                 .or_default()
@@ -240,7 +260,7 @@ impl Module {
             let prefix = if mode == Mode::Data { "data." } else { "" };
             let address = format!("{prefix}{kind}.{name}");
             if mode == Mode::Managed {
-                super::derive(kind, &address, &mut values, self.aws_account.as_deref());
+                super::derive(kind, &address, &mut values, &self.providers);
             }
             if attribute(&block.body, "for_each").is_some()
                 || attribute(&block.body, "count").is_some()
@@ -258,6 +278,7 @@ impl Module {
                 values,
                 unknown,
                 location: block.location.clone(),
+                arguments: block.arguments.clone(),
             });
         }
         out

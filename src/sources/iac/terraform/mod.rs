@@ -15,6 +15,7 @@
 mod aws;
 mod azure;
 mod gcp;
+mod github;
 mod hcl;
 mod plan;
 
@@ -49,6 +50,8 @@ pub struct Resource {
     pub unknown: BTreeSet<String>,
     /// Where it is written: the block in a `.tf` file, the address in a plan.
     pub location: Location,
+    /// Where each argument is written, in a `.tf` file (a plan has no such places).
+    pub arguments: BTreeMap<String, Location>,
 }
 
 impl Resource {
@@ -132,7 +135,8 @@ pub fn collect(ctx: &Context<'_>, configs: &[&FoundExport], plans: &[&FoundExpor
                     .push(SourceKind::Iac.error(shown, format!("cannot read: {e}"))),
             }
         }
-        inventory.extend(judge_module(&texts, ctx));
+        let dir = files.first().and_then(|f| f.path.parent());
+        inventory.extend(judge_module(&texts, ctx, dir));
     }
     for file in plans {
         let shown = ctx.names.shown(&file.path);
@@ -146,25 +150,37 @@ pub fn collect(ctx: &Context<'_>, configs: &[&FoundExport], plans: &[&FoundExpor
             }
         };
         if let Some(resources) = plan::read(&text, &shown, &mut inventory.errors) {
-            inventory.extend(judge(&resources, &shown, ctx));
+            inventory.extend(judge(&resources, &shown, ctx, None));
         }
     }
     inventory
 }
 
 /// The inventory of one module: its `.tf` files as `(shown path, text)`, evaluated and
-/// judged; what could not be read is in its errors.
-pub fn judge_module(files: &[(String, String)], ctx: &Context<'_>) -> Inventory {
+/// judged; what could not be read is in its errors. `module_dir` is the folder on disk
+/// `file()` may read from: `None` for a version read from git history, which never
+/// reads the working tree.
+pub fn judge_module(
+    files: &[(String, String)],
+    ctx: &Context<'_>,
+    module_dir: Option<&std::path::Path>,
+) -> Inventory {
     let mut inventory = Inventory::default();
     let module = hcl::read_module(files, &mut inventory.errors, &mut inventory.warnings);
     let origin = files.first().map(|(s, _)| s.as_str()).unwrap_or_default();
-    inventory.extend(judge(&module, origin, ctx));
+    inventory.extend(judge(&module, origin, ctx, module_dir));
     inventory
 }
 
 /// The inventory of one module's or plan's resources: each cloud's through its source's
-/// normaliser.
-fn judge(resources: &[Resource], origin: &str, ctx: &Context<'_>) -> Inventory {
+/// normaliser. `module_dir` is the module's folder (a plan has none), which `file()`
+/// may read from.
+fn judge(
+    resources: &[Resource],
+    origin: &str,
+    ctx: &Context<'_>,
+    module_dir: Option<&std::path::Path>,
+) -> Inventory {
     let mut inventory = Inventory::default();
     if resources.iter().any(|r| r.kind.starts_with("aws_")) {
         inventory.extend(aws::judge(resources, origin, ctx));
@@ -178,20 +194,28 @@ fn judge(resources: &[Resource], origin: &str, ctx: &Context<'_>) -> Inventory {
     {
         inventory.extend(azure::judge(resources));
     }
+    if resources.iter().any(|r| r.kind.starts_with("github_")) {
+        inventory.extend(github::judge(resources, module_dir));
+    }
     inventory
+}
+
+/// What a module's provider blocks pin, which its resources inherit.
+#[derive(Debug, Clone, Default)]
+pub struct Providers {
+    /// The account the AWS provider is pinned to (`allowed_account_ids`), when one.
+    pub aws_account: Option<String>,
+    /// The organisation the GitHub provider manages (`owner`), when written literally.
+    pub github_owner: Option<String>,
 }
 
 /// Adds the identifiers a provider derives from a managed resource's arguments (an ARN
 /// from a role's name, an email from an account id), unless they are given.
-pub fn derive(
-    kind: &str,
-    address: &str,
-    attrs: &mut Map<String, Value>,
-    aws_account: Option<&str>,
-) {
-    aws::derive(kind, address, attrs, aws_account);
+pub fn derive(kind: &str, address: &str, attrs: &mut Map<String, Value>, providers: &Providers) {
+    aws::derive(kind, address, attrs, providers.aws_account.as_deref());
     gcp::derive(kind, address, attrs);
     azure::derive(kind, address, attrs);
+    github::derive(kind, attrs, providers.github_owner.as_deref());
 }
 
 /// Moves what a normaliser located at a cloud URI to the resource defining it, and makes

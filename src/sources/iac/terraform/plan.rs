@@ -26,7 +26,12 @@ pub fn read(text: &str, shown: &str, errors: &mut Vec<SourceError>) -> Option<Ve
             return None;
         }
     };
-    let places = Places::new(text, shown);
+    let mut places = Places::new(text, shown);
+    // The organisation the GitHub provider is configured for, when written literally.
+    places.providers.github_owner = doc
+        .pointer("/configuration/provider_config/github/expressions/owner/constant_value")
+        .and_then(Value::as_str)
+        .map(str::to_string);
     let mut out = Vec::new();
     if let Some(changes) = doc.get("resource_changes").and_then(Value::as_array) {
         for change in changes {
@@ -121,7 +126,7 @@ fn resource(
     };
     let mut values = values;
     if mode == Mode::Managed {
-        super::derive(kind, address, &mut values, None);
+        super::derive(kind, address, &mut values, &places.providers);
     }
     Some(Resource {
         mode,
@@ -131,6 +136,7 @@ fn resource(
         values,
         unknown,
         location: places.of(address),
+        arguments: Default::default(),
     })
 }
 
@@ -162,6 +168,8 @@ fn unknown_paths(v: &Value, prefix: &str, out: &mut BTreeSet<String>, depth: usi
 struct Places<'a> {
     shown: &'a str,
     first: HashMap<String, (u32, u32)>,
+    /// What the plan's provider configurations pin.
+    providers: super::Providers,
 }
 
 impl<'a> Places<'a> {
@@ -188,7 +196,11 @@ impl<'a> Places<'a> {
                 .entry(rest[..end].to_string())
                 .or_insert_with(|| lines.position(at));
         }
-        Places { shown, first }
+        Places {
+            shown,
+            first,
+            providers: Default::default(),
+        }
     }
 
     fn of(&self, address: &str) -> Location {
