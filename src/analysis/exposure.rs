@@ -147,6 +147,31 @@ fn described(name: &str, catalog: Option<&str>) -> String {
     }
 }
 
+/// The first grant of a tool-scope list (`facts.tool_scope.<key>`), as `rule (at)`.
+fn scope_grant(agent: &Agent, key: &str) -> Option<(String, Option<Location>)> {
+    let grant = agent
+        .facts
+        .get("tool_scope")?
+        .get(key)?
+        .as_array()?
+        .first()?;
+    let rule = grant.get("rule")?.as_str()?;
+    let at = grant
+        .get("at")
+        .and_then(Value::as_str)
+        .map(Location::at_listing);
+    Some((format!("`{rule}`"), at))
+}
+
+fn scope_bypass(agent: &Agent) -> bool {
+    agent
+        .facts
+        .get("tool_scope")
+        .and_then(|t| t.get("bypass"))
+        .and_then(Value::as_bool)
+        == Some(true)
+}
+
 /// What outsiders write that reaches the agent.
 fn untrusted_input(agent: &Agent) -> Vec<Why> {
     let mut out = Vec::new();
@@ -213,6 +238,13 @@ fn untrusted_input(agent: &Agent) -> Vec<Why> {
             location: server_line(agent, name).or_else(|| at(None)),
         });
     }
+    // A coding agent that fetches any page without asking reads what its authors wrote.
+    if let Some((rule, location)) = scope_grant(agent, "network_any_by") {
+        out.push(Why {
+            what: format!("it fetches any web page without approval ({rule})"),
+            location: location.or_else(|| at(None)),
+        });
+    }
     out
 }
 
@@ -245,6 +277,19 @@ fn private_data(inv: &Inventory, agent: &Agent) -> Vec<String> {
                 out.push(format!("MCP server `{name}` is given a credential"));
             }
         }
+    }
+    // Any command, without approval: every file and credential of the machine.
+    if let Some((rule, _)) = scope_grant(agent, "shell_any_by") {
+        out.push(format!(
+            "it runs any command without approval ({rule}): the files and credentials of the machine"
+        ));
+    } else if scope_bypass(agent) {
+        out.push(
+            "every tool runs without approval: the files and credentials of the machine".into(),
+        );
+    }
+    if let Some((rule, _)) = scope_grant(agent, "cloud_by") {
+        out.push(format!("it runs a cloud CLI without approval ({rule})"));
     }
     // Identities it acts as that read beyond the repository it runs in.
     let held: BTreeSet<&str> = inv
@@ -303,6 +348,21 @@ fn outbound(agent: &Agent) -> Vec<String> {
             "{} changes things or sends data out",
             described(name, catalog)
         ));
+    }
+    for (key, what) in [
+        ("network_any_by", "it sends to any host without approval"),
+        ("shell_any_by", "it runs any command without approval"),
+        (
+            "code_host_write_by",
+            "it pushes to a code host without approval",
+        ),
+    ] {
+        if let Some((rule, _)) = scope_grant(agent, key) {
+            out.push(format!("{what} ({rule})"));
+        }
+    }
+    if scope_bypass(agent) && scope_grant(agent, "shell_any_by").is_none() {
+        out.push("every tool runs without approval".into());
     }
     out
 }
