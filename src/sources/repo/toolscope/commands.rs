@@ -289,7 +289,6 @@ fn host_write(program: &str, args: &[&str], open: bool) -> Option<&'static str> 
         "gh" | "glab" | "hub" => match (sub.first(), sub.get(1)) {
             (None, _) if open => Some("any code-host command"),
             (Some(&"api"), _) => Some("any call to the code host's API"),
-            (Some(verb), _) if HOST_WRITE_VERBS.contains(verb) => Some("writes to the code host"),
             (Some(_), None) if open => Some("any command of that group, writes included"),
             (Some(_), Some(verb)) if HOST_WRITE_VERBS.contains(verb) => {
                 Some("writes to the code host")
@@ -354,6 +353,8 @@ mod tests {
         assert!(classify("gh pr view", true).code_host_write.is_none());
         assert!(classify("gh issue", true).code_host_write.is_some());
         assert!(classify("gh run list", true).code_host_write.is_none());
+        assert!(classify("gh run view", true).code_host_write.is_none());
+        assert!(classify("gh workflow run", true).code_host_write.is_some());
         assert!(classify("gh auth status", true).code_host_write.is_none());
         assert!(classify("npm publish", false).code_host_write.is_some());
         assert!(classify("npm test", true).code_host_write.is_none());
