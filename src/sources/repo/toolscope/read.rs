@@ -412,14 +412,14 @@ impl Reader<'_, '_> {
                 }
             }
         }
-        if let Some(v) = doc.at(&["general", "defaultApprovalMode"]) {
-            if self.setting("general.defaultApprovalMode", v).as_deref() == Some("yolo") {
-                self.fragment.warn(
-                    v.line,
-                    v.column,
-                    "`general.defaultApprovalMode: yolo` is not honoured from a settings file (YOLO mode is turned on from the command line only): not read as approvals bypassed",
-                );
-            }
+        if let Some(v) = doc.at(&["general", "defaultApprovalMode"])
+            && self.setting("general.defaultApprovalMode", v).as_deref() == Some("yolo")
+        {
+            self.fragment.warn(
+                v.line,
+                v.column,
+                "`general.defaultApprovalMode: yolo` is not honoured from a settings file (YOLO mode is turned on from the command line only): not read as approvals bypassed",
+            );
         }
         for (path, name) in [
             (&["autoAccept"][..], "autoAccept"),
