@@ -336,7 +336,14 @@ fn make_finding(
         message,
         agent: subject.agent.clone(),
         subject: subject.subject.clone(),
-        locations: subject.locations.clone(),
+        locations: if m.locations.is_empty() {
+            subject.locations.clone()
+        } else {
+            m.locations
+                .iter()
+                .map(|at| Location::at_listing(at))
+                .collect()
+        },
         path: subject.path.clone(),
         hops,
         controls: rule.controls.clone(),

@@ -580,6 +580,10 @@ pub struct McpAgentFacts {
     /// The ids of the model provider keys the config sets (`options.apiKey`).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub provider_keys: Option<Vec<String>>,
+    /// What the client may use without a person approving (see [`ToolScope`]), when the
+    /// file also holds permission settings (Gemini CLI, Codex, VS Code, opencode, Goose).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub tool_scope: Option<ToolScope>,
     /// The highest level the agent reaches through every path (the analysis).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub effective_level: Option<AccessLevel>,
@@ -589,6 +593,207 @@ pub struct McpAgentFacts {
     /// Who can steer it and what follows: the three legs (the analysis).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub exposure: Option<Exposure>,
+}
+
+/// `agent.facts` of a coding agent's settings file that configures no MCP server
+/// (`coding-agent`): Claude Code `.claude/settings.json`, Cursor `.cursor/cli.json`.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct CodingAgentFacts {
+    /// The product the settings are for (`Claude Code`, `Cursor`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub client: Option<String>,
+    /// What it may use without a person approving, from every settings file that applies.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub tool_scope: Option<ToolScope>,
+    /// The highest level the agent reaches through every path (the analysis).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub effective_level: Option<AccessLevel>,
+    /// What the agent reaches, highest level per domain (`write on contents in GitHub`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub effective_access: Option<Vec<String>>,
+    /// Who can steer it and what follows: the three legs (the analysis).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub exposure: Option<Exposure>,
+}
+
+/// Which settings file a value comes from, lowest precedence first: the user's own, the
+/// project's (checked in), the developer's local one for the project, the managed one.
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize, JsonSchema,
+)]
+#[serde(rename_all = "lowercase")]
+pub enum ScopeLevel {
+    User,
+    Project,
+    Local,
+    Managed,
+}
+
+/// What a permission rule says.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[serde(rename_all = "lowercase")]
+pub enum ScopeDecision {
+    /// Runs without asking.
+    Allow,
+    /// Asks a person each time.
+    Ask,
+    /// Never runs.
+    Deny,
+}
+
+/// The kind of tool a permission rule is about.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[serde(rename_all = "lowercase")]
+pub enum ScopeTool {
+    /// Shell commands (`Bash`, `Shell`, `run_shell_command`, the terminal).
+    Shell,
+    /// Reading files.
+    Read,
+    /// Editing or writing files.
+    Write,
+    /// Fetching URLs (`WebFetch`).
+    Network,
+    /// Web search.
+    Search,
+    /// MCP tools.
+    Mcp,
+    /// Every tool at once (opencode's `"permission": "allow"`).
+    All,
+    /// Any other tool (`Skill`, `Task`).
+    Other,
+}
+
+/// One permission rule as a file writes it.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct ScopeRule {
+    /// The rule as written (`Bash(git push:*)`, `chat.tools.terminal.autoApprove: git`).
+    pub rule: String,
+    pub decision: ScopeDecision,
+    pub tool: ScopeTool,
+    /// The command, path, domain or MCP tool it names; empty for every use of the tool.
+    pub target: String,
+    /// Whether it also matches whatever follows the target (`git push:*`).
+    pub open: bool,
+    pub level: ScopeLevel,
+    /// `file:line:column` of the rule.
+    pub at: String,
+}
+
+/// One setting that changes what runs without approval, as written.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct ScopeSetting {
+    /// Its dotted name (`permissions.defaultMode`, `sandbox_mode`,
+    /// `profiles.ci.approval_policy`).
+    pub name: String,
+    /// Its value as text.
+    pub value: String,
+    pub level: ScopeLevel,
+    /// `file:line:column` of the value.
+    pub at: String,
+}
+
+/// What grants a capability: the rule or setting, why, and where.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct ScopeGrant {
+    /// The rule or setting as written.
+    pub rule: String,
+    /// Why it grants the capability (`an interpreter`, `pushes to the remote`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub why: Option<String>,
+    /// `file:line:column` of the rule or setting.
+    pub at: String,
+}
+
+/// A hook: a command the agent runs by itself on an event.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct ScopeHook {
+    /// The event (`PreToolUse`, `SessionStart`, Codex's `notify`).
+    pub event: String,
+    /// The tools it runs for (`Bash`, `Edit|Write`), when it says.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub matcher: Option<String>,
+    /// The program it runs (the command's first word, never its arguments).
+    pub program: String,
+    pub level: ScopeLevel,
+    /// `file:line:column` of the command.
+    pub at: String,
+}
+
+/// A settings file that went into a tool scope.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct ScopeSource {
+    pub file: String,
+    pub level: ScopeLevel,
+}
+
+/// `agent.facts.tool_scope`: what a coding agent may use without a person approving,
+/// the effective result of every settings file of the product that applies (deny and
+/// ask beat allow; a setting from a higher level wins). Each `*_by` list names the rules
+/// or settings that grant the capability, where they are written.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct ToolScope {
+    /// The product (`Claude Code`, `Codex`, `Gemini CLI`, `Cursor`, `VS Code`, `opencode`,
+    /// `Goose`).
+    pub product: String,
+    /// The files read, with their level.
+    pub sources: Vec<ScopeSource>,
+    /// The approval mode in effect (`bypassPermissions`, `acceptEdits`, Codex's
+    /// `approval_policy`, Gemini's `defaultApprovalMode`, `GOOSE_MODE`), when set.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub mode: Option<String>,
+    /// Whether every tool runs without approval (permissions bypassed; Codex with no
+    /// sandbox and approval `never`).
+    pub bypass: bool,
+    /// What turns approval off: the settings, and Codex profiles one `--profile` away.
+    pub bypass_by: Vec<ScopeGrant>,
+    /// Shell commands it runs without asking: `any`, `listed` or `none`.
+    pub shell: String,
+    /// The auto-approved commands (`git add`, `npm test`), as the rules name them.
+    pub shell_commands: Vec<String>,
+    /// The rules that auto-approve any command: all of the shell, a shell or interpreter,
+    /// a runner of any package (`npx`, `uv run`), a wrapper (`sudo`, `xargs`, `find`).
+    pub shell_any_by: Vec<ScopeGrant>,
+    /// Hosts it reaches without asking: `any`, `listed` or `none` (`any` too when any
+    /// shell command or every tool is approved).
+    pub network: String,
+    /// The domains `WebFetch`-style rules approve.
+    pub network_domains: Vec<String>,
+    /// The rules that approve reaching any host: fetch with no domain, `curl`, `wget`.
+    pub network_any_by: Vec<ScopeGrant>,
+    /// The rules that approve writing to a code host or a registry (`git push`,
+    /// `gh pr create`, `gh api`, `npm publish`).
+    pub code_host_write_by: Vec<ScopeGrant>,
+    /// The rules that approve a cloud or cluster CLI beyond reading (`aws`, `gcloud`,
+    /// `az`, `kubectl apply`).
+    pub cloud_by: Vec<ScopeGrant>,
+    /// Whether it edits files without asking.
+    pub writes_files: bool,
+    /// The rules or settings that let it edit files without asking.
+    pub writes_by: Vec<ScopeGrant>,
+    /// The MCP tools or servers it calls without asking (`mcp__github__create_issue`).
+    pub mcp_tools: Vec<String>,
+    /// Whether every MCP server of the project's `.mcp.json` is started without asking
+    /// (`enableAllProjectMcpServers`).
+    pub all_project_mcp_servers: bool,
+    /// Where that is set.
+    pub all_project_mcp_servers_by: Vec<ScopeGrant>,
+    /// The project MCP servers enabled by name (`enabledMcpjsonServers`).
+    pub mcp_servers_enabled: Vec<String>,
+    /// Commands it runs by itself on events.
+    pub hooks: Vec<ScopeHook>,
+    /// The names of the environment variables the settings set (never their values).
+    pub env: Vec<String>,
+    /// Every permission rule read, from every file.
+    pub rules: Vec<ScopeRule>,
+    /// Every setting read, from every file.
+    pub settings: Vec<ScopeSetting>,
 }
 
 /// `agent.facts` of a CrewAI agent definition (`crewai`).
@@ -1650,6 +1855,7 @@ macro_rules! record {
 pub const AGENT_FACT_RECORDS: &[FactRecord] = &[
     record!("agent.facts", ["github-workflow"], WorkflowAgentFacts),
     record!("agent.facts", ["mcp-client"], McpAgentFacts),
+    record!("agent.facts", ["coding-agent"], CodingAgentFacts),
     record!("agent.facts", ["crewai"], CrewAiAgentFacts),
     record!("agent.facts", ["langgraph"], LangGraphAgentFacts),
     record!("agent.facts", ["autogen"], AutoGenAgentFacts),

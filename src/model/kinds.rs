@@ -197,6 +197,9 @@ vocabulary! {
         GithubApp = "github-app",
         /// An MCP client configuration (an IDE, a desktop app, a coding agent).
         McpClient = "mcp-client",
+        /// A coding agent's settings (Claude Code `.claude/settings.json`, Cursor
+        /// `.cursor/cli.json`): what it may use without a person approving.
+        CodingAgent = "coding-agent",
         CrewAi = "crewai",
         A2a = "a2a",
         LangGraph = "langgraph",

@@ -103,6 +103,8 @@ pub enum EvalError {
 pub struct Match {
     pub message: String,
     pub severity: Option<super::Severity>,
+    /// The `file:line:column` values the rule's `locations` read, if it has any.
+    pub locations: Vec<String>,
 }
 
 /// Judges one subject with several rules, binding the facts once. For each rule:
@@ -149,6 +151,11 @@ pub fn evaluate<'r>(
                     Ok(Some(Match {
                         message: template::render(&rule.message, subject.context, subject.agent),
                         severity,
+                        locations: rule
+                            .locations
+                            .iter()
+                            .flat_map(|p| template::values(p, subject.context, subject.agent))
+                            .collect(),
                     }))
                 }
                 Ok(cel::Value::Bool(false)) => Ok(None),

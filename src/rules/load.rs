@@ -43,6 +43,7 @@ const KEYS: &[&str] = &[
     "when",
     "severity_if",
     "message",
+    "locations",
     "remediation",
     "controls",
     "examples",
@@ -298,6 +299,38 @@ pub fn load_rule_text(file: &str, text: &str, base: Option<&Path>) -> Result<Rul
             }
         }
     }
+    let mut locations = Vec::new();
+    if let Some(node) = doc.get("locations") {
+        let paths: Vec<(String, u32)> = match &node.value {
+            doc::Value::String(s) => vec![(s.trim().to_string(), node.line)],
+            doc::Value::Seq(items) => items
+                .iter()
+                .filter_map(|i| i.as_str().map(|s| (s.trim().to_string(), i.line)))
+                .collect(),
+            _ => Vec::new(),
+        };
+        if paths.is_empty() {
+            c.err(
+                node.line,
+                "`locations` must be a path or a list of paths to `file:line:column` values (`agent.facts.tool_scope.shell_any_by.*.at`)",
+            );
+        }
+        for (path, line) in paths {
+            let root = path.split('.').next().unwrap_or("");
+            if !VARIABLES.contains(&root) {
+                c.err(
+                    line,
+                    format!(
+                        "locations reads `{path}`, but `{root}` is not one of: {}",
+                        VARIABLES.join(", ")
+                    ),
+                );
+            } else if let Err(e) = super::vocabulary::check(&path.split('.').collect::<Vec<_>>()) {
+                c.err(line, format!("locations reads {e}"));
+            }
+            locations.push(path);
+        }
+    }
     let remediation = c.string(&doc, "remediation");
     let controls = load_controls(&mut c, &doc);
     let (examples_match, examples_no_match) = load_examples(&mut c, &doc, base);
@@ -342,6 +375,7 @@ pub fn load_rule_text(file: &str, text: &str, base: Option<&Path>) -> Result<Rul
             reads,
             severity_if,
             message: message.0,
+            locations,
             remediation: remediation.0,
             controls,
             examples_match,

@@ -88,6 +88,9 @@ pub struct Rule {
     /// the subject holds decides how bad it is); none holding leaves `severity`.
     pub severity_if: Vec<SeverityIf>,
     pub message: String,
+    /// `locations`: template paths (`agent.facts.tool_scope.shell_any_by.*.at`) whose
+    /// `file:line:column` values a finding points at instead of its subject's locations.
+    pub locations: Vec<String>,
     pub remediation: String,
     pub controls: BTreeMap<String, Vec<String>>,
     pub examples_match: Vec<PathBuf>,

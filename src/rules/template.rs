@@ -42,6 +42,46 @@ pub fn render(template: &str, context: &Value, agent: Option<&Value>) -> String 
     out
 }
 
+/// The text values at a template path (`agent.facts.x.*.at`), each once, in order: what a
+/// rule's `locations` reads.
+pub fn values(path: &str, context: &Value, agent: Option<&Value>) -> Vec<String> {
+    let (root, tail) = path.split_once('.').unwrap_or((path, ""));
+    let (base, rest) = match (root, agent) {
+        ("agent", Some(a)) => (a, tail),
+        ("agent", None) => return Vec::new(),
+        _ => (context, path),
+    };
+    let mut out = Vec::new();
+    collect(base, rest, &mut out);
+    out
+}
+
+fn collect(value: &Value, path: &str, out: &mut Vec<String>) {
+    if let Some((list, field)) = path.split_once(".*.") {
+        if let Some(Value::Array(items)) = find(value, list) {
+            for item in items {
+                collect(item, field, out);
+            }
+        }
+        return;
+    }
+    let found = if path.is_empty() {
+        Some(value)
+    } else {
+        find(value, path)
+    };
+    let mut push = |s: &str| {
+        if !out.iter().any(|o| o == s) {
+            out.push(s.to_string());
+        }
+    };
+    match found {
+        Some(Value::String(s)) => push(s),
+        Some(Value::Array(items)) => items.iter().filter_map(Value::as_str).for_each(push),
+        _ => {}
+    }
+}
+
 fn lookup(context: &Value, path: &str) -> String {
     // `list.*.name`: the name of every item, each once, in order.
     if let Some((list, field)) = path.split_once(".*.") {

@@ -261,7 +261,7 @@ fn wild_tree() -> Option<tempfile::TempDir> {
 /// Hugging Face sync, the AMP-pages and Goose-translator workflows (name collisions), the
 /// reusable `vars.yml`, CodeRabbit's app config; the local actions are read through
 /// their callers, the gh-aw sources through their locks, a called workflow through its
-/// caller. `.claude/settings.json` (tool permissions) is not read as an agent here.
+/// caller. Each `.claude/settings.json` is a `coding-agent` (its tool scope).
 #[test]
 fn wild_corpus_recognition_is_pinned() {
     let Some(tree) = wild_tree() else {
@@ -326,4 +326,108 @@ fn wild_corpus_recognition_is_pinned() {
     // The flat folder as stored (names flattened, no tree) reads without an error.
     let flat = scan_json(&[&corpus("wild").expect("wild")], &["--scope", "all"]);
     assert_eq!(flat["errors"], Value::Array(Vec::new()));
+}
+
+/// The two Claude Code project settings of the wild corpus, checked by hand. electron
+/// approves its own `e` tool, `git add/am/commit/log/show/diff`, `echo`, `tee` and
+/// `Read(*)`: named programs, none a shell, a network client or a push, so nothing is
+/// reported. cloudsplaining approves `uv run:*` (runs any command in the project's
+/// environment) and `find:*` (`-exec` runs any command), pushes and pull requests
+/// (`git push:*`, `gh pr create:*`, `gh issue create:*`, `gh api:*`), fetches from eleven
+/// listed domains and edits two plan folders; its denies (`git push --force*`,
+/// `rm -rf *`, `Read(~/.ssh/**)`) narrow none of those allows. `aws configure
+/// list-profiles` only reads. It holds no credential and fetches from listed domains
+/// only: the shell finding is medium.
+#[test]
+fn wild_claude_settings_give_their_tool_scope() {
+    let Some(tree) = wild_tree() else {
+        return;
+    };
+    let report = scan_json(&[tree.path()], &["--scope", "all"]);
+    let agent = |id: &str| -> Value {
+        report["inventory"]["agents"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|a| a["id"] == id)
+            .cloned()
+            .unwrap_or_else(|| panic!("no agent {id}"))
+    };
+    let rules = |v: &Value| -> Vec<String> {
+        v.as_array()
+            .unwrap()
+            .iter()
+            .map(|g| g["rule"].as_str().unwrap().to_string())
+            .collect()
+    };
+    let tool_findings = |file: &str| -> Vec<(String, String)> {
+        report["findings"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter(|f| f["rule_id"].as_str().unwrap().starts_with("NHI-TOOL-"))
+            .filter(|f| {
+                f["locations"][0]["path"]
+                    .as_str()
+                    .is_some_and(|p| p.starts_with(file))
+            })
+            .map(|f| {
+                (
+                    f["rule_id"].as_str().unwrap().to_string(),
+                    f["severity"].as_str().unwrap().to_string(),
+                )
+            })
+            .collect()
+    };
+
+    let electron = agent("repo:electron/electron/.claude");
+    assert_eq!(electron["kind"], "coding-agent");
+    let s = &electron["facts"]["tool_scope"];
+    assert_eq!(s["shell"], "listed");
+    assert_eq!(s["network"], "none");
+    assert_eq!(s["bypass"], false);
+    assert!(rules(&s["shell_any_by"]).is_empty());
+    assert!(rules(&s["code_host_write_by"]).is_empty());
+    assert!(rules(&s["cloud_by"]).is_empty());
+    assert_eq!(
+        s["shell_commands"].as_array().unwrap().len(),
+        13,
+        "`e sync` twice"
+    );
+    assert!(tool_findings("electron/").is_empty());
+
+    let cs = agent("repo:salesforce/cloudsplaining/.claude");
+    let s = &cs["facts"]["tool_scope"];
+    assert_eq!(
+        rules(&s["shell_any_by"]),
+        ["Bash(uv run:*)", "Bash(find:*)"]
+    );
+    assert_eq!(
+        rules(&s["code_host_write_by"]),
+        [
+            "Bash(gh api:*)",
+            "Bash(gh issue create:*)",
+            "Bash(git push:*)",
+            "Bash(gh pr create:*)"
+        ]
+    );
+    assert!(rules(&s["cloud_by"]).is_empty());
+    assert!(rules(&s["network_any_by"]).is_empty());
+    assert_eq!(s["network_domains"].as_array().unwrap().len(), 11);
+    assert_eq!(s["network"], "any", "any command reaches any host");
+    assert_eq!(s["writes_files"], true);
+    assert_eq!(s["env"].as_array().unwrap().len(), 4);
+    assert_eq!(
+        s["shell_any_by"][0]["at"],
+        "salesforce/cloudsplaining/.claude/settings.json:12:7"
+    );
+    let mut got = tool_findings("salesforce/");
+    got.sort();
+    assert_eq!(
+        got,
+        [
+            ("NHI-TOOL-002".to_string(), "medium".to_string()),
+            ("NHI-TOOL-004".to_string(), "medium".to_string())
+        ]
+    );
 }

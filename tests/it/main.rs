@@ -30,3 +30,4 @@ mod sarif_validator;
 mod scenario;
 mod secrets_input;
 mod secrets_leak;
+mod toolscope;

@@ -34,7 +34,12 @@ pub fn changes(revisions: &[Revision], current: &Inventory) -> Vec<Change> {
             let mut found = match old {
                 None => agent_added(agent),
                 Some(old) if agent.kind == AgentKind::GithubWorkflow => token_rises(old, agent),
-                Some(old) if agent.kind == AgentKind::McpClient => mcp_rises(old, agent),
+                Some(old) if agent.kind == AgentKind::McpClient => {
+                    let mut d = mcp_rises(old, agent);
+                    d.extend(scope_rises(old, agent));
+                    d
+                }
+                Some(old) if agent.kind == AgentKind::CodingAgent => scope_rises(old, agent),
                 Some(_) => Vec::new(),
             };
             let now = current.agent(&agent.id);
@@ -210,6 +215,80 @@ fn line_of(server: &Value) -> Anchor {
 
 /// Servers added (or enabled), tools added to a server's auto-approve list, and servers
 /// marked trusted (every tool call runs without asking).
+/// What a tool scope's subjects start with: `tool-scope:shell_any_by:Bash(python:*)`.
+const SCOPE_SUBJECT: &str = "tool-scope:";
+
+/// The capabilities a tool scope's rules grant, each as a change subject, with what it
+/// says and its line: approvals bypassed, any shell command, any host, pushes and cloud
+/// CLIs, every project MCP server.
+fn scope_grant_list(agent: &Agent) -> Vec<(String, String, u32)> {
+    let Some(scope) = agent.facts.get("tool_scope") else {
+        return Vec::new();
+    };
+    let mut out = Vec::new();
+    for (list, what) in [
+        ("bypass_by", "every tool without approval"),
+        ("shell_any_by", "any shell command"),
+        ("network_any_by", "any host"),
+        ("code_host_write_by", "writes to a code host"),
+        ("cloud_by", "a cloud CLI"),
+        ("all_project_mcp_servers_by", "every project MCP server"),
+    ] {
+        for g in scope
+            .get(list)
+            .and_then(Value::as_array)
+            .map(Vec::as_slice)
+            .unwrap_or_default()
+        {
+            let Some(rule) = g.get("rule").and_then(Value::as_str) else {
+                continue;
+            };
+            let line = g
+                .get("at")
+                .and_then(Value::as_str)
+                .map(Location::at_listing)
+                .map_or(0, |l| l.line());
+            out.push((
+                format!("{SCOPE_SUBJECT}{list}:{rule}"),
+                format!("{what} without approval ({rule})"),
+                line,
+            ));
+        }
+    }
+    out
+}
+
+fn scope_grants(agent: &Agent) -> BTreeSet<String> {
+    scope_grant_list(agent)
+        .into_iter()
+        .map(|(s, _, _)| s)
+        .collect()
+}
+
+/// Rises of a coding agent's tool scope: a rule or setting that grants a capability the
+/// older version did not grant.
+fn scope_rises(old: &Agent, new: &Agent) -> Vec<Delta> {
+    let before = scope_grants(old);
+    scope_grant_list(new)
+        .into_iter()
+        .filter(|(subject, _, _)| !before.contains(subject))
+        .map(|(subject, to, line)| Delta {
+            kind: ChangeKind::ToolAdded,
+            subject,
+            from: None,
+            to,
+            from_level: None,
+            to_level: None,
+            at: if line > 0 {
+                Anchor::Line(line)
+            } else {
+                Anchor::Agent
+            },
+            current: false,
+        })
+        .collect()
+}
+
 fn mcp_rises(old: &Agent, new: &Agent) -> Vec<Delta> {
     let before = servers(old);
     let mut out = Vec::new();
@@ -314,6 +393,9 @@ fn still_holds(d: &Delta, now: &Agent) -> bool {
         ChangeKind::McpServerAdded => servers(now)
             .get(d.subject.as_str())
             .is_some_and(|s| enabled(s)),
+        ChangeKind::ToolAdded if d.subject.starts_with(SCOPE_SUBJECT) => {
+            scope_grants(now).contains(&d.subject)
+        }
         ChangeKind::ToolAdded => {
             let (server, what) = d.subject.split_once('/').unwrap_or((&d.subject, ""));
             servers(now).get(server).is_some_and(|s| match what {

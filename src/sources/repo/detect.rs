@@ -55,6 +55,10 @@ impl McpClient {
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum FileKind {
     Mcp(McpClient),
+    /// A coding agent's own settings, with no MCP servers: Claude Code's
+    /// `.claude/settings.json`, `.claude/settings.local.json` and `managed-settings.json`,
+    /// Cursor's `.cursor/cli.json`, `cli-config.json` and `permissions.json`.
+    AgentSettings(McpClient),
     Workflow,
     /// A GitHub Agentic Workflows source (`.github/workflows/x.md` with front matter).
     GhAwSource,
@@ -73,6 +77,7 @@ impl FileKind {
     pub fn describe(self) -> &'static str {
         match self {
             FileKind::Mcp(_) => "an MCP client config",
+            FileKind::AgentSettings(_) => "a coding agent's settings",
             FileKind::Workflow => "a GitHub Actions workflow",
             FileKind::GhAwSource => "a GitHub Agentic Workflows source",
             FileKind::Action => "a GitHub Actions action",
@@ -139,6 +144,14 @@ pub fn classify_by_name(path: &Path) -> FileKind {
         }
         "gemini-extension.json" => return FileKind::Mcp(McpClient::GeminiExtension),
         "settings.json" if parent == ".gemini" => return FileKind::Mcp(McpClient::GeminiCli),
+        "settings.json" | "settings.local.json" if parent == ".claude" => {
+            return FileKind::AgentSettings(McpClient::ClaudeCode);
+        }
+        "managed-settings.json" => return FileKind::AgentSettings(McpClient::ClaudeCode),
+        "settings.json" if parent == "gemini-cli" => return FileKind::Mcp(McpClient::GeminiCli),
+        "cli.json" | "cli-config.json" | "permissions.json" if parent == ".cursor" => {
+            return FileKind::AgentSettings(McpClient::Cursor);
+        }
         "settings.json" if parent == ".zed" || parent == "zed" => {
             return FileKind::Mcp(McpClient::Zed);
         }
@@ -349,6 +362,23 @@ mod tests {
             FileKind::GhAwSource
         );
         assert_eq!(by_name("r/.github/actions/ai/action.yml"), FileKind::Action);
+        assert_eq!(
+            by_name("r/.claude/settings.json"),
+            FileKind::AgentSettings(McpClient::ClaudeCode)
+        );
+        assert_eq!(
+            by_name("r/.claude/settings.local.json"),
+            FileKind::AgentSettings(McpClient::ClaudeCode)
+        );
+        assert_eq!(
+            by_name("etc/claude-code/managed-settings.json"),
+            FileKind::AgentSettings(McpClient::ClaudeCode)
+        );
+        assert_eq!(
+            by_name("r/.cursor/cli.json"),
+            FileKind::AgentSettings(McpClient::Cursor)
+        );
+        assert_eq!(by_name("r/settings.json"), FileKind::Other);
     }
 
     #[test]

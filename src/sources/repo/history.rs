@@ -106,6 +106,12 @@ const CONFIG_TAILS: &[&[&str]] = &[
     &["mcp_config.json"],
     &[".gemini", "settings.json"],
     &[".codex", "config.toml"],
+    &[".claude", "settings.json"],
+    &[".cursor", "cli.json"],
+    &[".cursor", "permissions.json"],
+    &[".vscode", "settings.json"],
+    &["opencode.json"],
+    &["opencode.jsonc"],
     // Terraform: each changed file's module (its folder's `.tf` files) is read whole.
     &["*.tf"],
 ];
@@ -517,7 +523,10 @@ fn parse_log(log: &str, dir: &Path) -> Vec<LogEntry> {
             let kind = detect::classify_by_name(&dir.join(path));
             if !regular
                 || status.starts_with('D')
-                || !matches!(kind, FileKind::Workflow | FileKind::Mcp(_))
+                || !matches!(
+                    kind,
+                    FileKind::Workflow | FileKind::Mcp(_) | FileKind::AgentSettings(_)
+                )
             {
                 continue;
             }

@@ -38,6 +38,7 @@ pub fn analyse(client: McpClient, text: &str, fragment: &mut Fragment<'_>) {
             );
         }
     }
+    let scope = super::toolscope::of_mcp_config(client, &doc, fragment);
     let found = find_servers(&doc, client);
     // opencode's config is the agent's even without MCP servers: it names the model
     // providers and their keys.
@@ -47,8 +48,14 @@ pub fn analyse(client: McpClient, text: &str, fragment: &mut Fragment<'_>) {
     let (servers_key, container, servers) = match (found, providers) {
         (Some(f), _) => f,
         (None, Some(p)) => ("", p, Vec::new()),
-        // A settings file without servers (Gemini, Codex, Zed) configures no MCP access.
-        (None, None) => return,
+        // A settings file without servers (Gemini, Codex, Zed) configures no MCP access,
+        // but may say what its agent runs without approval.
+        (None, None) => {
+            if let Some(scope) = scope {
+                super::toolscope::record_agent_without_servers(client, &doc, scope, fragment);
+            }
+            return;
+        }
     };
     let client = refine_client(client, servers_key);
     let agent_id = format!("repo:{}", fragment.path);
@@ -90,6 +97,9 @@ pub fn analyse(client: McpClient, text: &str, fragment: &mut Fragment<'_>) {
     facts.insert("server_count".into(), json!(server_facts.len()));
     facts.insert("password_inputs".into(), json!(inputs));
     facts.insert("provider_keys".into(), json!(provider_keys));
+    if let Some(scope) = &scope {
+        facts.insert("tool_scope".into(), super::toolscope::to_json(scope));
+    }
     let name = if server_facts.is_empty() && !provider_keys.is_empty() {
         format!("{} agent config", client.name())
     } else {

@@ -15,6 +15,7 @@ pub mod history;
 mod mcp;
 mod roots;
 mod suppress;
+mod toolscope;
 mod walk;
 pub(crate) mod workflow;
 
@@ -42,6 +43,7 @@ fn analyse(kind: FileKind, text: &str, fragment: &mut Fragment<'_>) {
 fn analyse_format(kind: FileKind, text: &str, fragment: &mut Fragment<'_>) {
     match kind {
         FileKind::Mcp(client) => mcp::analyse(client, text, fragment),
+        FileKind::AgentSettings(client) => toolscope::analyse_settings(client, text, fragment),
         FileKind::Workflow | FileKind::GhAwSource => workflow::analyse(text, fragment),
         // Read through the workflows that use it.
         FileKind::Action => {}

@@ -175,6 +175,8 @@ pub fn scan(paths: &[PathBuf], options: &RepoOptions, names: &ScanRoots) -> Repo
     out.inventory.extend(super::analyse_deferred(&out.deferred));
     out.deferred = Vec::new();
     out.exports.sort();
+    // One agent per `.claude` folder, whose settings files each gave a part of its scope.
+    super::toolscope::merge(&mut out.inventory.agents);
     out.inventory.normalize();
     out.inline_ignores.sort();
     out
