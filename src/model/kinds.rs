@@ -312,6 +312,10 @@ vocabulary! {
         WeakWorkloadIdentity = "weak-workload-identity",
         UnattributableAction = "unattributable-action",
         MissingOwnership = "missing-ownership",
+        /// Code an agent loads at run time from a registry without a fixed version.
+        SupplyChain = "supply-chain",
+        /// Traffic, tokens among it, sent in clear.
+        InsecureTransport = "insecure-transport",
     }
 }
 
