@@ -95,7 +95,12 @@ pub fn analyse(client: McpClient, text: &str, fragment: &mut Fragment<'_>) {
     };
     let field = |s: &Json, key: &str| s.get(key).and_then(Json::as_str).unwrap_or("").to_string();
     let unpinned: Vec<String> = enabled()
-        .filter(|s| matches!(s.get("pinned").and_then(Json::as_str), Some("unpinned" | "tag")))
+        .filter(|s| {
+            matches!(
+                s.get("pinned").and_then(Json::as_str),
+                Some("unpinned" | "tag")
+            )
+        })
         .map(|s| format!("{} ({})", field(s, "name"), field(s, "package")))
         .collect();
     let plain_http: Vec<String> = enabled()

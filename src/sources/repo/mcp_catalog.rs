@@ -120,10 +120,9 @@ fn load_file(file: &'static str, text: &str) -> Result<Catalog, DataError> {
                 "npm" => Key::Npm(&pkg),
                 "pypi" => Key::Pypi(&pkg),
                 other => {
-                    return Err(data.error(
-                        p.line,
-                        format!("unknown registry `{other}` (npm or pypi)"),
-                    ));
+                    return Err(
+                        data.error(p.line, format!("unknown registry `{other}` (npm or pypi)"))
+                    );
                 }
             };
             add(p, key)?;
@@ -149,18 +148,25 @@ mod tests {
     fn the_built_in_catalogue_loads_and_finds_servers_by_each_key() {
         let c = catalog();
         assert!(c.servers.len() >= 60, "{} servers", c.servers.len());
-        let gh = c.lookup(Key::Host("API.githubcopilot.com")).map(|s| &s.name);
+        let gh = c
+            .lookup(Key::Host("API.githubcopilot.com"))
+            .map(|s| &s.name);
         assert_eq!(gh.map(String::as_str), Some("GitHub"));
         let fetch = c.lookup(Key::Pypi("MCP_Server.Fetch")).expect("fetch");
         assert_eq!(fetch.capabilities, vec!["untrusted-input", "outbound"]);
         assert_eq!(
-            c.lookup(Key::Image("docker.io/mcp/fetch")).map(|s| s.name.as_str()),
+            c.lookup(Key::Image("docker.io/mcp/fetch"))
+                .map(|s| s.name.as_str()),
             Some("Fetch (reference)")
         );
         let fs = c.lookup(Key::Npm("@modelcontextprotocol/server-filesystem"));
-        assert_eq!(fs.map(|s| s.capabilities.clone()), Some(vec!["private-data", "outbound"]));
         assert_eq!(
-            c.lookup(Key::Image("ghcr.io/github/github-mcp-server")).map(|s| s.name.as_str()),
+            fs.map(|s| s.capabilities.clone()),
+            Some(vec!["private-data", "outbound"])
+        );
+        assert_eq!(
+            c.lookup(Key::Image("ghcr.io/github/github-mcp-server"))
+                .map(|s| s.name.as_str()),
             Some("GitHub")
         );
         let time = c.lookup(Key::Pypi("mcp-server-time")).expect("time");
@@ -189,7 +195,10 @@ mod tests {
         );
         let registry = "servers:\n  - name: A\n    capabilities: []\n    packages:\n      - {registry: cargo, name: a}\n";
         let err = load_file("data/t.yaml", registry).unwrap_err();
-        assert_eq!(err.to_string(), "data/t.yaml:5: unknown registry `cargo` (npm or pypi)");
+        assert_eq!(
+            err.to_string(),
+            "data/t.yaml:5: unknown registry `cargo` (npm or pypi)"
+        );
         let err = load_file("data/t.yaml", "servers: {}\n").unwrap_err();
         assert!(err.to_string().starts_with("data/t.yaml:1: "), "{err}");
         let err = load_file("data/t.yaml", "servers:\n  - name: [\n").unwrap_err();

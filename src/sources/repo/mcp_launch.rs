@@ -288,10 +288,12 @@ fn url_pin(spec: &str, mark: char) -> Option<Pin> {
     if is_git {
         let tail = spec.rsplit('/').next().unwrap_or(spec);
         // The ref comes after the last path segment's `mark` (npm) or `@` (pip).
-        return Some(match tail.rsplit_once(mark).or_else(|| tail.rsplit_once('#')) {
-            Some((_, r)) => ref_pin(r.split('#').next().unwrap_or(r)),
-            None => Pin::Unpinned,
-        });
+        return Some(
+            match tail.rsplit_once(mark).or_else(|| tail.rsplit_once('#')) {
+                Some((_, r)) => ref_pin(r.split('#').next().unwrap_or(r)),
+                None => Pin::Unpinned,
+            },
+        );
     }
     (lower.starts_with("https://") || lower.starts_with("http://")).then_some(Pin::Tag)
 }
@@ -628,7 +630,10 @@ mod tests {
             pin_of("C:\\Program Files\\nodejs\\npx.cmd", &["-y", "pkg"]).0,
             n("pkg")
         );
-        assert_eq!(pin_of("npx -y pkg@1.0.0", &[]), (n("pkg"), Some(Pin::Pinned)));
+        assert_eq!(
+            pin_of("npx -y pkg@1.0.0", &[]),
+            (n("pkg"), Some(Pin::Pinned))
+        );
         // `npm install`, `node`: not launches.
         assert!(launch("npm", &["install".to_string()]).is_none());
         assert!(launch("node", &["server.js".to_string()]).is_none());
@@ -638,7 +643,10 @@ mod tests {
     fn npm_local_code_and_git() {
         let l = run("npx", &["./server.js"]);
         assert_eq!((l.origin, l.pin), (Origin::Local, None));
-        let l = run("npx", &["github:owner/repo#0123456789abcdef0123456789abcdef01234567"]);
+        let l = run(
+            "npx",
+            &["github:owner/repo#0123456789abcdef0123456789abcdef01234567"],
+        );
         assert_eq!((l.origin, l.pin), (Origin::Url, Some(Pin::Pinned)));
         let l = run("npx", &["owner/repo"]);
         assert_eq!((l.origin, l.pin), (Origin::Url, Some(Pin::Unpinned)));
@@ -646,10 +654,7 @@ mod tests {
 
     #[test]
     fn uvx_versions() {
-        assert_eq!(
-            pin_of("uvx", &["pkg==1.0"]),
-            (n("pkg"), Some(Pin::Pinned))
-        );
+        assert_eq!(pin_of("uvx", &["pkg==1.0"]), (n("pkg"), Some(Pin::Pinned)));
         assert_eq!(
             pin_of("uvx", &["mcp-server-fetch"]),
             (n("mcp-server-fetch"), Some(Pin::Unpinned))
@@ -658,10 +663,7 @@ mod tests {
             pin_of("uvx", &["awslabs.core-mcp-server@latest"]),
             (n("awslabs-core-mcp-server"), Some(Pin::Unpinned))
         );
-        assert_eq!(
-            pin_of("uvx", &["pkg@0.4.1"]),
-            (n("pkg"), Some(Pin::Pinned))
-        );
+        assert_eq!(pin_of("uvx", &["pkg@0.4.1"]), (n("pkg"), Some(Pin::Pinned)));
         assert_eq!(
             pin_of("uvx", &["--from", "pkg==1.2", "pkg-cli", "--x"]),
             (n("pkg"), Some(Pin::Pinned))
@@ -675,7 +677,10 @@ mod tests {
             (n("pkg"), Some(Pin::Unpinned))
         );
         let sha = "0123456789abcdef0123456789abcdef01234567";
-        let l = run("uvx", &["--from", &format!("git+https://github.com/o/r@{sha}"), "r"]);
+        let l = run(
+            "uvx",
+            &["--from", &format!("git+https://github.com/o/r@{sha}"), "r"],
+        );
         assert_eq!((l.origin, l.pin), (Origin::Url, Some(Pin::Pinned)));
         let l = run("uvx", &["--from", "git+https://github.com/o/r", "r"]);
         assert_eq!(l.pin, Some(Pin::Unpinned));
@@ -697,22 +702,41 @@ mod tests {
     fn docker_images() {
         let l = run(
             "docker",
-            &["run", "-i", "--rm", "-e", "X", "ghcr.io/github/github-mcp-server:v0.5.0"],
+            &[
+                "run",
+                "-i",
+                "--rm",
+                "-e",
+                "X",
+                "ghcr.io/github/github-mcp-server:v0.5.0",
+            ],
         );
         assert_eq!(l.name, n("ghcr.io/github/github-mcp-server"));
         assert_eq!(l.pin, Some(Pin::Tag));
         let l = run("docker", &["run", "-it", "--rm", "mcp/fetch"]);
         assert_eq!((l.name, l.pin), (n("mcp/fetch"), Some(Pin::Unpinned)));
-        let l = run("docker", &["run", "--rm", "-i", "docker.io/mcp/fetch:latest"]);
+        let l = run(
+            "docker",
+            &["run", "--rm", "-i", "docker.io/mcp/fetch:latest"],
+        );
         assert_eq!((l.name, l.pin), (n("mcp/fetch"), Some(Pin::Unpinned)));
         let digest = format!("mcp/fetch@sha256:{}", "a".repeat(64));
-        let l = run("docker", &["run", "-i", "--env=A=1", "-v", "/x:/y", &digest, "--arg"]);
+        let l = run(
+            "docker",
+            &["run", "-i", "--env=A=1", "-v", "/x:/y", &digest, "--arg"],
+        );
         assert_eq!((l.name, l.pin), (n("mcp/fetch"), Some(Pin::Pinned)));
         assert_eq!(l.rest, vec!["--arg".to_string()]);
-        let l = run("podman", &["container", "run", "-eA=1", "localhost:5000/img:1.0"]);
+        let l = run(
+            "podman",
+            &["container", "run", "-eA=1", "localhost:5000/img:1.0"],
+        );
         assert_eq!((l.name, l.pin), (n("localhost:5000/img"), Some(Pin::Tag)));
         let l = run("docker", &["run", "-i", "localhost:5000/img"]);
-        assert_eq!((l.name, l.pin), (n("localhost:5000/img"), Some(Pin::Unpinned)));
+        assert_eq!(
+            (l.name, l.pin),
+            (n("localhost:5000/img"), Some(Pin::Unpinned))
+        );
         // `docker mcp gateway run`: the launcher, nothing pulled.
         let l = run("docker", &["mcp", "gateway", "run"]);
         assert_eq!((l.launcher, l.pin), ("docker", None));
@@ -720,6 +744,9 @@ mod tests {
 
     #[test]
     fn pypi_names_compare_as_pep_503_says() {
-        assert_eq!(pypi_normalise("AWSLabs.Core_MCP--Server"), "awslabs-core-mcp-server");
+        assert_eq!(
+            pypi_normalise("AWSLabs.Core_MCP--Server"),
+            "awslabs-core-mcp-server"
+        );
     }
 }
