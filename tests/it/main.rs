@@ -20,6 +20,7 @@ mod history;
 mod hostile_files;
 mod iac_terraform;
 mod kubernetes;
+mod mcp_servers;
 mod mutation;
 mod paths;
 mod recognise;
