@@ -270,8 +270,12 @@ fn private_data(inv: &Inventory, agent: &Agent) -> Vec<String> {
                 .get("credentials")
                 .and_then(Value::as_array)
                 .is_some_and(|c| !c.is_empty());
+            // A server the catalogue knows is judged by its capabilities; an unknown one
+            // given a credential is taken to open what the credential guards.
+            let known = s.get("catalog").and_then(Value::as_str).is_some();
             if enabled
                 && has_credentials
+                && !known
                 && let Some(name) = s.get("name").and_then(Value::as_str)
             {
                 out.push(format!("MCP server `{name}` is given a credential"));

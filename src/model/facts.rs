@@ -567,13 +567,33 @@ pub struct McpAgentFacts {
     /// The client the file configures (`Claude Code`, `VS Code`, `Cursor`, …).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub client: Option<String>,
-    /// The configured servers: `name`, `transport`, `command`, `package`, `url`,
-    /// `remote`, `credentials`, `auto_approve`, `disabled`, `trust`, `line`.
+    /// The configured servers, each: `name`; `transport` (`stdio`, `http`, `sse`, …);
+    /// `command`; `launcher` (`npx`, `pnpx`, `bunx`, `npm`, `pnpm`, `yarn`, `bun`,
+    /// `uvx`, `uv`, `pipx`, `dnx`, `docker`, `podman`; null when the command is none of
+    /// them); `package` (what the launcher pulls, as written: `pkg@1.2.3`, `pkg==1.0`,
+    /// `git+https://…`, an image `ghcr.io/o/i:tag`); `pinned` (`pinned`: an exact version,
+    /// an image digest or a full commit id; `tag`: a reference that can move — an image
+    /// tag other than `latest`, an npm dist-tag or range, a pip range, a git branch;
+    /// `unpinned`: no version or `latest`; null for local code and servers no launcher
+    /// pulls); `url` (the configured URL, or the one a bridge such as `mcp-remote`
+    /// connects to; without userinfo or query); `host` (that URL's host, lower-cased);
+    /// `remote` (the URL is not loopback); `catalog` (the name of the
+    /// `data/mcp-servers.yaml` entry that knows the package, image or host, else null);
+    /// `capabilities` (that entry's, from `untrusted-input`, `private-data`, `outbound`;
+    /// empty when the catalogue does not know the server — never guessed from a name);
+    /// `credentials` (ids); `auto_approve`; `disabled`; `trust`; `line`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub servers: Option<Vec<Value>>,
     /// How many servers it configures.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub server_count: Option<u64>,
+    /// The enabled servers a launcher pulls without a pinned version or digest (`pinned`
+    /// is `unpinned` or `tag`), as `name (package)`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub unpinned_servers: Option<Vec<String>>,
+    /// The enabled remote servers reached over plain `http://`, as `name (url)`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub plain_http_servers: Option<Vec<String>>,
     /// The ids of the `inputs` the client prompts for as passwords.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub password_inputs: Option<Vec<String>>,

@@ -318,6 +318,10 @@ vocabulary! {
         /// Who can steer an agent meets what it can reach: untrusted input with private
         /// data and a way out, or an outsider's path to write access.
         Exposure = "exposure",
+        /// Code an agent loads at run time from a registry without a fixed version.
+        SupplyChain = "supply-chain",
+        /// Traffic, tokens among it, sent in clear.
+        InsecureTransport = "insecure-transport",
     }
 }
 

@@ -21,6 +21,7 @@ mod hostile_files;
 mod iac_github;
 mod iac_terraform;
 mod kubernetes;
+mod mcp_servers;
 mod mutation;
 mod paths;
 mod recognise;

@@ -5,6 +5,8 @@ use serde_json::{Value as Json, json};
 
 use super::builder::{Fragment, Site};
 use super::detect::McpClient;
+use super::mcp_catalog::{self, Key};
+use super::mcp_launch::{self, Origin, Pin};
 use crate::doc::{Format, Node};
 use crate::model::{AgentKind, Confidence, Evidence};
 use crate::secrets;
@@ -91,10 +93,34 @@ pub fn analyse(client: McpClient, text: &str, fragment: &mut Fragment<'_>) {
         }
     }
     let inputs = prompt_inputs(&doc);
+    // What the rules' messages name: the enabled servers a launcher pulls without a pinned
+    // version, and the remote ones reached over plain HTTP.
+    let enabled = || {
+        server_facts
+            .iter()
+            .filter(|s| s.get("disabled").and_then(Json::as_bool) != Some(true))
+    };
+    let field = |s: &Json, key: &str| s.get(key).and_then(Json::as_str).unwrap_or("").to_string();
+    let unpinned: Vec<String> = enabled()
+        .filter(|s| {
+            matches!(
+                s.get("pinned").and_then(Json::as_str),
+                Some("unpinned" | "tag")
+            )
+        })
+        .map(|s| format!("{} ({})", field(s, "name"), field(s, "package")))
+        .collect();
+    let plain_http: Vec<String> = enabled()
+        .filter(|s| s.get("remote").and_then(Json::as_bool) == Some(true))
+        .filter(|s| field(s, "url").to_ascii_lowercase().starts_with("http://"))
+        .map(|s| format!("{} ({})", field(s, "name"), field(s, "url")))
+        .collect();
     let mut facts = serde_json::Map::new();
     facts.insert("client".into(), json!(client.name()));
     facts.insert("servers".into(), Json::Array(server_facts.clone()));
     facts.insert("server_count".into(), json!(server_facts.len()));
+    facts.insert("unpinned_servers".into(), json!(unpinned));
+    facts.insert("plain_http_servers".into(), json!(plain_http));
     facts.insert("password_inputs".into(), json!(inputs));
     facts.insert("provider_keys".into(), json!(provider_keys));
     if let Some(scope) = &scope {
@@ -316,7 +342,40 @@ fn analyse_server(agent: &str, name: &str, server: &Node, fragment: &mut Fragmen
     credentials.dedup();
 
     let arg_text: Vec<String> = args.iter().filter_map(|a| a.scalar_text()).collect();
-    let package = package_of(command, &arg_text);
+    let launch = command.and_then(|c| mcp_launch::launch(c, &arg_text));
+    // A bridge (`npx mcp-remote URL`, `uvx mcp-proxy URL`) connects the client to a remote
+    // server: that URL is the server's, and its credentials are read like a configured
+    // URL's.
+    let bridged = launch
+        .as_ref()
+        .filter(|l| {
+            matches!(
+                (l.origin, l.name.as_deref()),
+                (Origin::Npm, Some("mcp-remote")) | (Origin::Pypi, Some("mcp-proxy"))
+            )
+        })
+        .and_then(|l| l.rest.iter().find(|a| is_http_url(a)).cloned());
+    if let Some(text) = &bridged
+        && let Some(node) = args.iter().find(|a| a.scalar_text().as_ref() == Some(text))
+    {
+        credentials.extend(observe_url(agent, node, text, fragment));
+        credentials.sort();
+        credentials.dedup();
+    }
+    let server_url = url.or(bridged.as_deref());
+    let host = server_url.and_then(url_host);
+    let known = {
+        let catalog = mcp_catalog::catalog();
+        launch
+            .as_ref()
+            .and_then(|l| match (l.origin, l.name.as_deref()) {
+                (Origin::Npm, Some(n)) => catalog.lookup(Key::Npm(n)),
+                (Origin::Pypi, Some(n)) => catalog.lookup(Key::Pypi(n)),
+                (Origin::Image, Some(n)) => catalog.lookup(Key::Image(n)),
+                _ => None,
+            })
+            .or_else(|| host.as_deref().and_then(|h| catalog.lookup(Key::Host(h))))
+    };
     let auto_approve: Vec<String> = ["autoApprove", "alwaysAllow"]
         .iter()
         .filter_map(|k| server.get(k))
@@ -326,9 +385,14 @@ fn analyse_server(agent: &str, name: &str, server: &Node, fragment: &mut Fragmen
         "name": name,
         "transport": crate::text::display_value(&transport),
         "command": command.map(crate::text::display_value),
-        "package": package.as_deref().map(crate::text::display_value),
-        "url": url.map(|u| crate::text::display_value(&redact_url(u))),
-        "remote": url.is_some_and(|u| !is_loopback(u)),
+        "launcher": launch.as_ref().map(|l| l.launcher),
+        "package": launch.as_ref().and_then(|l| l.spec.as_deref()).map(crate::text::display_value),
+        "pinned": launch.as_ref().and_then(|l| l.pin).map(Pin::as_str),
+        "url": server_url.map(|u| crate::text::display_value(&redact_url(u))),
+        "host": host.as_deref().map(crate::text::display_value),
+        "remote": server_url.is_some_and(|u| !is_loopback(u)),
+        "catalog": known.map(|k| crate::text::display_value(&k.name)),
+        "capabilities": known.map(|k| k.capabilities.clone()).unwrap_or_default(),
         "disabled": server.get("disabled").and_then(Node::as_bool).unwrap_or(false)
             || server.get("enabled").and_then(Node::as_bool) == Some(false),
         "trust": server.get("trust").and_then(Node::as_bool).unwrap_or(false),
@@ -438,24 +502,33 @@ fn redact_url(url: &str) -> String {
 }
 
 fn is_loopback(url: &str) -> bool {
-    let host = url
-        .split_once("://")
-        .map_or(url, |(_, r)| r)
-        .split(['/', ':', '?'])
-        .next()
-        .unwrap_or("");
-    matches!(host, "localhost" | "127.0.0.1" | "0.0.0.0" | "[::1]") || host.starts_with("127.")
+    let host = url_host(url).unwrap_or_else(|| {
+        url.split(['/', ':', '?'])
+            .next()
+            .unwrap_or("")
+            .to_ascii_lowercase()
+    });
+    matches!(host.as_str(), "localhost" | "0.0.0.0" | "[::1]")
+        || host.starts_with("127.")
+        || host.ends_with(".localhost")
 }
 
-/// The package a launcher runs: the first non-flag argument of npx, uvx, pnpx, bunx, dnx.
-fn package_of(command: Option<&str>, args: &[String]) -> Option<String> {
-    let launcher = command?.rsplit('/').next()?;
-    if !matches!(launcher, "npx" | "uvx" | "pnpx" | "bunx" | "dnx" | "pipx") {
-        return None;
-    }
-    args.iter()
-        .find(|a| !a.starts_with('-') && !matches!(a.as_str(), "run" | "exec"))
-        .cloned()
+fn is_http_url(text: &str) -> bool {
+    let lower = text.get(..8).unwrap_or(text).to_ascii_lowercase();
+    lower.starts_with("http://") || lower.starts_with("https://")
+}
+
+/// The host of a URL, lower-cased, without userinfo or port (`None` without a scheme).
+fn url_host(url: &str) -> Option<String> {
+    let (_, rest) = url.split_once("://")?;
+    let authority = rest.split(['/', '?', '#']).next().unwrap_or("");
+    let host = authority.rsplit('@').next().unwrap_or(authority);
+    let host = if host.starts_with('[') {
+        host.split_inclusive(']').next().unwrap_or(host)
+    } else {
+        host.split(':').next().unwrap_or(host)
+    };
+    (!host.is_empty()).then(|| host.to_ascii_lowercase())
 }
 
 #[cfg(test)]
@@ -476,12 +549,13 @@ mod tests {
         );
         assert!(is_loopback("http://127.0.0.1:5005/mcp/sse"));
         assert!(!is_loopback("https://mcp.figma.com/mcp"));
+        assert!(is_loopback("http://[::1]:7777/mcp"));
+        assert!(is_loopback("http://LOCALHOST:3000"));
         assert_eq!(
-            package_of(
-                Some("npx"),
-                &["-y".into(), "@modelcontextprotocol/server-github".into()]
-            ),
-            Some("@modelcontextprotocol/server-github".into())
+            url_host("https://u:p@MCP.Linear.app:443/sse?x=1").as_deref(),
+            Some("mcp.linear.app")
         );
+        assert_eq!(url_host("http://[::1]:8080/mcp").as_deref(), Some("[::1]"));
+        assert_eq!(url_host("${input:url}"), None);
     }
 }

@@ -13,6 +13,8 @@ mod gcp_key;
 pub use gcp_key::KEY_FILE;
 pub mod history;
 mod mcp;
+mod mcp_catalog;
+mod mcp_launch;
 mod roots;
 mod suppress;
 mod toolscope;
