@@ -66,6 +66,16 @@ pub fn scan_json(paths: &[&Path], extra: &[&str]) -> Value {
     serde_json::from_slice(&out.stdout).expect("the report is JSON")
 }
 
+/// The agent with `id` in a report's inventory.
+pub fn agent<'a>(report: &'a Value, id: &str) -> &'a Value {
+    report["inventory"]["agents"]
+        .as_array()
+        .expect("agents")
+        .iter()
+        .find(|a| a["id"] == id)
+        .unwrap_or_else(|| panic!("no agent {id}"))
+}
+
 /// The identity with `id` in a report's inventory.
 pub fn identity<'a>(report: &'a Value, id: &str) -> &'a Value {
     report["inventory"]["identities"]

@@ -414,12 +414,7 @@ fn an_outsider_reaches_cloud_write_through_two_agents_and_each_cut_breaks_it() {
     assert!(hops[1].contains("TRIAGE_PAT"), "{hops:?}");
     assert!(hops[2].contains("role-to-assume"), "{hops:?}");
     // The triage agent itself: untrusted input, a person's token, a way out.
-    let triage = report["inventory"]["agents"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .find(|a| a["id"] == TRIAGE)
-        .expect("the triage agent");
+    let triage = crate::common::agent(&report, TRIAGE);
     assert_eq!(triage["facts"]["exposure"]["trifecta"], true, "{triage:#}");
     // The outside is drawn steering the triage agent in SARIF's code flow.
     assert_eq!(finding["path"][0], "outside:anyone");

@@ -7,21 +7,12 @@ use std::path::Path;
 
 use serde_json::Value;
 
-use crate::common::{bin, crate_dir, findings_of, scan_json};
+use crate::common::{agent, bin, crate_dir, findings_of, scan_json};
 
 fn write(root: &Path, rel: &str, text: &str) {
     let path = root.join(rel);
     fs::create_dir_all(path.parent().expect("a parent")).expect("mkdir");
     fs::write(path, text).expect("write");
-}
-
-fn agent<'a>(report: &'a Value, id: &str) -> &'a Value {
-    report["inventory"]["agents"]
-        .as_array()
-        .expect("agents")
-        .iter()
-        .find(|a| a["id"] == id)
-        .unwrap_or_else(|| panic!("no agent {id}"))
 }
 
 fn rules_of(grants: &Value) -> Vec<&str> {
