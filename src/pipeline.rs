@@ -46,7 +46,7 @@ pub fn collect(req: &ScanRequest<'_>) -> (Inventory, Vec<InlineIgnore>, bool) {
         failed |= req.paths.iter().any(|p| !p.exists());
         (scan.inventory, scan.inline_ignores, scan.exports)
     };
-    let mut modules = Vec::new();
+    let (mut modules, mut module_versions) = (Vec::new(), Vec::new());
     if let Some(options) = &req.repo.history {
         // Compared with the working tree's agents before other sources join them.
         let history = repo::history::read(&req.paths, options, req.names);
@@ -55,6 +55,7 @@ pub fn collect(req: &ScanRequest<'_>) -> (Inventory, Vec<InlineIgnore>, bool) {
         inventory.warnings.extend(history.warnings);
         failed |= history.failed;
         modules = history.modules;
+        module_versions = history.module_versions;
     }
     let aws_agents = analysis::agents::AwsOptions::with_tags(&req.aws.agent_tags);
     let judged = |i: &crate::model::Identity| analysis::agents::aws::is_agent(i, &aws_agents);
@@ -77,8 +78,13 @@ pub fn collect(req: &ScanRequest<'_>) -> (Inventory, Vec<InlineIgnore>, bool) {
     if !modules.is_empty() {
         // Terraform modules are compared by what their agents hold, judged as the
         // working tree's are.
-        let (changes, warnings) =
-            analysis::creep::terraform::changes(&modules, &ctx, &aws_agents, &inventory);
+        let (changes, warnings) = analysis::creep::terraform::changes(
+            &modules,
+            &module_versions,
+            &ctx,
+            &aws_agents,
+            &inventory,
+        );
         inventory.changes.extend(changes);
         inventory.warnings.extend(warnings);
         inventory.normalize();

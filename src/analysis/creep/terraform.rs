@@ -13,7 +13,7 @@ use crate::model::{
 };
 use crate::sources::Context;
 use crate::sources::iac::terraform;
-use crate::sources::repo::history::ModuleRevision;
+use crate::sources::repo::history::{ModuleFiles, ModuleRevision};
 
 /// The changes in `modules` (newest first within each repository), and warnings for the
 /// versions that could not be compared. `current` is the scan of the working tree, its
@@ -21,6 +21,7 @@ use crate::sources::repo::history::ModuleRevision;
 /// the raised level and no later commit made the same rise again.
 pub fn changes(
     modules: &[ModuleRevision],
+    versions: &[ModuleFiles],
     ctx: &Context<'_>,
     aws: &AwsOptions,
     current: &Inventory,
@@ -28,6 +29,10 @@ pub fn changes(
     let mut out = Vec::new();
     let mut warnings = Vec::new();
     let mut seen = BTreeSet::new();
+    // Each version judged once: it is the newer side of one commit and the older of the
+    // next.
+    let judged: Vec<Inventory> = versions.iter().map(|v| judged(v, ctx, aws)).collect();
+    let empty = Inventory::default();
     for rev in modules {
         let short: String = rev.commit.chars().take(12).collect();
         let unreadable = |side: &str| {
@@ -38,31 +43,29 @@ pub fn changes(
                 ),
             )
         };
-        let after = judged(&rev.after, ctx, aws);
+        let (Some(after), before) = (
+            judged.get(rev.after),
+            rev.before.map_or(Some(&empty), |b| judged.get(b)),
+        ) else {
+            continue;
+        };
         if !after.errors.is_empty() {
             warnings.push(unreadable("new"));
             continue;
         }
-        let before = match &rev.before {
-            None => Inventory::default(),
-            Some(files) => {
-                let before = judged(files, ctx, aws);
-                if !before.errors.is_empty() {
-                    warnings.push(unreadable("old"));
-                    continue;
-                }
-                before
-            }
+        let Some(before) = before.filter(|b| b.errors.is_empty()) else {
+            warnings.push(unreadable("old"));
+            continue;
         };
         for agent in &after.agents {
             if before.agent(&agent.id).is_none() {
                 // A new agent is judged by what it holds now; its commit is listed.
                 let current = seen.insert((agent.id.clone(), String::new()))
                     && current.agent(&agent.id).is_some();
-                out.push(added(rev, agent, &after, current));
+                out.push(added(rev, agent, after, current));
                 continue;
             }
-            for raise in raises(&before, &after, agent) {
+            for raise in raises(before, after, agent) {
                 // The latest rise still in place is current; one undone does not hide
                 // an older one that still is.
                 let key = (agent.id.clone(), raise.identity.id.clone());

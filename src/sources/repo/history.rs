@@ -74,11 +74,16 @@ pub struct ModuleRevision {
     pub author_date: String,
     /// The folder as the scan shows it.
     pub dir: String,
-    /// The module's files before the commit, as `(shown path, text)`; `None` when the
-    /// folder had no `.tf` file before.
-    pub before: Option<Vec<(String, String)>>,
-    pub after: Vec<(String, String)>,
+    /// The module before the commit: an index into [`History::module_versions`]; `None`
+    /// when the folder had no `.tf` file before.
+    pub before: Option<usize>,
+    /// The module after it.
+    pub after: usize,
 }
+
+/// One version of a module: its files as `(shown path, text)`. A version is the newer
+/// side of one commit and the older side of the next, read and judged once.
+pub type ModuleFiles = Vec<(String, String)>;
 
 /// What reading the history gave.
 #[derive(Debug, Default)]
@@ -87,6 +92,8 @@ pub struct History {
     pub revisions: Vec<Revision>,
     /// The Terraform modules commits changed, newest first within each scanned path.
     pub modules: Vec<ModuleRevision>,
+    /// The versions of those modules, each once.
+    pub module_versions: Vec<ModuleFiles>,
     pub errors: Vec<SourceError>,
     /// What was read with a caveat: a shallow clone, a version skipped as too large.
     pub warnings: Vec<SourceError>,
@@ -412,25 +419,35 @@ fn read_modules(
     wanted.dedup();
     let blobs = cat_blobs(dir, &wanted, options.max_file_size, deadline)?;
 
+    // Each (folder, tree) is one version, read once: the index of its files in
+    // `out.module_versions`, or `None` when it could not be read or has no `.tf` file.
+    let mut versions: HashMap<(&str, String), Option<usize>> = HashMap::new();
     for (i, (commit, date, folder)) in changed.iter().enumerate() {
         let shown_dir = names.shown(&dir.join(folder));
-        let version = |tree: Option<String>,
-                       side: &str,
-                       notes: &mut Notes|
-         -> Option<Vec<(String, String)>> {
-            let files = listings.get(&tree?)?;
+        let mut version = |tree: Option<String>, side: &str, notes: &mut Notes| -> Option<usize> {
+            let tree = tree?;
+            if let Some(known) = versions.get(&(folder.as_str(), tree.clone())) {
+                return *known;
+            }
+            let files = listings.get(&tree)?;
             let mut texts = Vec::new();
             for (name, id) in files {
                 let shown = names.shown(&dir.join(folder).join(name));
                 match blobs.get(id.as_str()) {
                     Some(Blob::Text(t)) => texts.push((shown, t.clone())),
                     other => {
+                        // Not remembered: the note names this commit and side.
                         note_blob(notes, other, &short_id(commit), &shown, side);
                         return None;
                     }
                 }
             }
-            (!texts.is_empty()).then_some(texts)
+            let index = (!texts.is_empty()).then(|| {
+                out.module_versions.push(texts);
+                out.module_versions.len() - 1
+            });
+            versions.insert((folder.as_str(), tree), index);
+            index
         };
         let after_tree = tree_of(2 * i);
         let Some(after) = version(after_tree.clone(), "new", notes) else {
