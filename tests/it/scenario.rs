@@ -444,3 +444,44 @@ fn an_outsider_reaches_cloud_write_through_two_agents_and_each_cut_breaks_it() {
         "{left:#?}"
     );
 }
+
+/// The outside is named where people read the path: the SARIF code flow's first step,
+/// and the inventory table's exposure lines of the agent it steers.
+#[test]
+fn the_outsider_is_named_in_sarif_and_in_the_inventory_table() {
+    let fixture = crate_dir().join("fixtures/rules/NHI-EXP-002/match");
+    let out = crate::common::bin()
+        .args(["scan", "--format", "sarif", "--fail-on", "none"])
+        .arg(&fixture)
+        .output()
+        .expect("runs");
+    let sarif: Value = serde_json::from_slice(&out.stdout).expect("SARIF is JSON");
+    let result = sarif["runs"][0]["results"]
+        .as_array()
+        .expect("results")
+        .iter()
+        .find(|r| r["ruleId"] == "NHI-EXP-002")
+        .expect("the outsider's chain");
+    let steps = result["codeFlows"][0]["threadFlows"][0]["locations"]
+        .as_array()
+        .expect("steps");
+    let first = steps[0]["location"]["message"]["text"].as_str().unwrap();
+    assert!(first.starts_with("anyone on the internet"), "{first}");
+    let second = steps[1]["location"]["message"]["text"].as_str().unwrap();
+    assert!(second.contains("allowed_non_write_users"), "{second}");
+
+    let out = crate::common::bin()
+        .args(["inventory"])
+        .arg(&fixture)
+        .output()
+        .expect("runs");
+    let table = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        table.contains("exposed  untrusted input · private data · a way out — the lethal trifecta"),
+        "{table}"
+    );
+    assert!(
+        table.contains("steered  any GitHub user can start it"),
+        "{table}"
+    );
+}
