@@ -9,7 +9,7 @@
 //! token triggers) the coding agent → its role". After the graph, [`legs`] writes each
 //! agent's `facts.exposure` from what it reads and what it reaches.
 
-use std::collections::BTreeSet;
+use std::collections::{BTreeSet, HashMap};
 
 use serde_json::{Value, json};
 
@@ -59,9 +59,19 @@ pub fn steering(inv: &mut Inventory) {
 /// After the graph: the private-data and way-out legs, how many legs, and whether all
 /// three meet. Agents with no leg get no `exposure` fact.
 pub fn legs(inv: &mut Inventory) {
+    // What each agent holds, from one pass over the edges.
+    let mut holds: HashMap<&str, BTreeSet<&str>> = HashMap::new();
+    for e in inv.edges.iter().filter(|e| e.kind == EdgeKind::Holds) {
+        holds
+            .entry(e.from.as_str())
+            .or_default()
+            .insert(e.to.as_str());
+    }
+    let none = BTreeSet::new();
     let mut found = Vec::with_capacity(inv.agents.len());
     for agent in &inv.agents {
-        found.push((private_data(inv, agent), outbound(agent)));
+        let held = holds.get(agent.id.as_str()).unwrap_or(&none);
+        found.push((private_data(inv, agent, held), outbound(agent)));
     }
     for (agent, (private, out)) in inv.agents.iter_mut().zip(found) {
         let untrusted = agent
@@ -249,7 +259,7 @@ fn untrusted_input(agent: &Agent) -> Vec<Why> {
 }
 
 /// What the agent can read that an attacker wants.
-fn private_data(inv: &Inventory, agent: &Agent) -> Vec<String> {
+fn private_data(inv: &Inventory, agent: &Agent, held: &BTreeSet<&str>) -> Vec<String> {
     let mut out: Vec<String> = Vec::new();
     // The model provider's key is how the agent runs, not data it guards; the
     // repository's own token is judged as the way out.
@@ -296,13 +306,7 @@ fn private_data(inv: &Inventory, agent: &Agent) -> Vec<String> {
         out.push(format!("it runs a cloud CLI without approval ({rule})"));
     }
     // Identities it acts as that read beyond the repository it runs in.
-    let held: BTreeSet<&str> = inv
-        .edges
-        .iter()
-        .filter(|e| e.kind == EdgeKind::Holds && e.from == agent.id)
-        .map(|e| e.to.as_str())
-        .collect();
-    for id in held {
+    for &id in held {
         let Some(identity) = inv.identity(id) else {
             continue;
         };
