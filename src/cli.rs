@@ -47,6 +47,41 @@ pub enum Command {
     /// identities, newly held identities, access that rose (write-creep), new and
     /// resolved findings. Exit code 1 when access grew.
     Diff(DiffArgs),
+    /// Write the policy each principal needs, from what the activity logs show it used:
+    /// an IAM policy of the used actions on the resources seen (`--activity LOGS`).
+    SuggestPolicy(SuggestPolicyArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct SuggestPolicyArgs {
+    #[command(flatten)]
+    pub source: SourceArgs,
+    /// Only this principal: its ARN, its inventory id, or a case-insensitive part of its
+    /// name (repeatable). By default, every principal an agent holds or an agent client
+    /// acted as (`--scope all`: every principal in the logs).
+    #[arg(long, value_name = "NAME")]
+    pub principal: Vec<String>,
+    /// `json`: every suggestion with what it is based on; `document`: the bare policy of
+    /// the one principal selected, ready for `aws iam put-role-policy --policy-document`.
+    #[arg(long, short, value_enum, default_value_t = SuggestFormat::Json)]
+    pub format: SuggestFormat,
+    /// Suggest from a saved JSON report or inventory (taken with `--activity`) instead
+    /// of scanning.
+    #[arg(
+        long,
+        value_name = "FILE.json",
+        conflicts_with_all = ["paths", "activity", "aws", "aws_gaad", "orgs", "history"]
+    )]
+    pub from: Option<PathBuf>,
+    /// Write to FILE instead of standard output.
+    #[arg(long, short, value_name = "FILE")]
+    pub output: Option<PathBuf>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum SuggestFormat {
+    Json,
+    Document,
 }
 
 #[derive(Debug, Args)]
@@ -469,6 +504,43 @@ pub struct SourceArgs {
     pub gcp: GcpArgs,
     #[command(flatten)]
     pub azure: AzureArgs,
+    /// Activity logs to compare with the grants (repeatable; a file or a folder of them):
+    /// CloudTrail as delivered to S3 (`.json.gz` or `.json`), JSON Lines, `aws cloudtrail
+    /// lookup-events` output, CloudTrail Lake results, the GitHub audit log (JSON or CSV),
+    /// Cloud Audit Logs (`gcloud logging read --format=json`), the Azure activity log
+    /// and Entra sign-ins. Streamed: a month of logs is never held whole.
+    #[arg(long, value_name = "PATH", help_heading = "Activity")]
+    pub activity: Vec<PathBuf>,
+    /// What counts as used: the days before the newest event in the logs (`90d`, `30`).
+    #[arg(
+        long,
+        value_name = "DAYS",
+        default_value = "90d",
+        value_parser = parse_days,
+        help_heading = "Activity"
+    )]
+    pub activity_window: u32,
+}
+
+/// `90d`, `90` (days), or `12w` (weeks); between 1 and 3650 days.
+pub fn parse_days(text: &str) -> Result<u32, String> {
+    let t = text.trim();
+    let (number, scale) = if let Some(n) = t.strip_suffix('d') {
+        (n, 1)
+    } else if let Some(n) = t.strip_suffix('w') {
+        (n, 7)
+    } else {
+        (t, 1)
+    };
+    let n: u32 = number
+        .trim()
+        .parse()
+        .map_err(|_| "use a number of days, like 90d (or weeks: 12w)".to_string())?;
+    let days = n.saturating_mul(scale);
+    if !(1..=3650).contains(&days) {
+        return Err("between 1 and 3650 days".into());
+    }
+    Ok(days)
 }
 
 #[derive(Debug, Args)]

@@ -10,6 +10,8 @@ use crate::report::{Report, RuleInfo, Summary, Tool};
 use crate::rules::Rule;
 use crate::sources::repo::{self, InlineIgnore, RepoOptions};
 
+/// Which activity logs to read, and over what window.
+pub use crate::sources::activity::Request as ActivityRequest;
 /// What to read from AWS.
 pub use crate::sources::aws::Request as AwsRequest;
 /// What to read from Google Cloud.
@@ -27,6 +29,7 @@ pub struct ScanRequest<'a> {
     pub github: GithubRequest,
     pub gcp: GcpRequest,
     pub azure: AzureRequest,
+    pub activity: ActivityRequest,
     pub repo: RepoOptions,
     pub config: &'a Config,
     pub rules: &'a [Rule],
@@ -57,7 +60,11 @@ pub fn collect(req: &ScanRequest<'_>) -> (Inventory, Vec<InlineIgnore>, bool) {
         modules = history.modules;
         module_versions = history.module_versions;
     }
-    let aws_agents = analysis::agents::AwsOptions::with_tags(&req.aws.agent_tags);
+    // Before the sources: which principals agent clients acted as decides which are
+    // agents', and so whose grants the sources keep.
+    failed |= read_activity(req, &exports, &mut inventory);
+    let mut aws_agents = analysis::agents::AwsOptions::with_tags(&req.aws.agent_tags);
+    aws_agents.acted_by_agents = analysis::activity::agent_clients_by_principal(&inventory);
     let judged = |i: &crate::model::Identity| analysis::agents::aws::is_agent(i, &aws_agents);
     let ctx = crate::sources::Context {
         names: req.names,
@@ -91,6 +98,34 @@ pub fn collect(req: &ScanRequest<'_>) -> (Inventory, Vec<InlineIgnore>, bool) {
     }
     analysis::agents::declared::declare(&mut inventory, req.config);
     (inventory, inline, failed)
+}
+
+/// Reads the activity logs asked for and those the walk found into `inventory`; true
+/// when a requested path could not be read.
+fn read_activity(
+    req: &ScanRequest<'_>,
+    exports: &[crate::sources::FoundExport],
+    inventory: &mut Inventory,
+) -> bool {
+    let mut paths = req.activity.paths.clone();
+    paths.extend(
+        exports
+            .iter()
+            .filter(|e| e.source == crate::model::SourceKind::Activity)
+            .map(|e| e.path.clone()),
+    );
+    if paths.is_empty() {
+        return false;
+    }
+    let names = req.names;
+    let read =
+        crate::sources::activity::read(&paths, req.activity.window_days, &|p| names.shown(p));
+    inventory.activity = read.activity;
+    inventory.activity_window = read.window;
+    inventory.errors.extend(read.errors);
+    inventory.warnings.extend(read.warnings);
+    inventory.normalize();
+    read.failed
 }
 
 /// The sources beside the scanned files, in the order they run. A new source is a line
@@ -203,6 +238,7 @@ pub fn check_examples(rules: &[Rule], base: &Path) -> Vec<String> {
                     github: GithubRequest::default(),
                     gcp: GcpRequest::default(),
                     azure: AzureRequest::default(),
+                    activity: ActivityRequest::default(),
                     repo: RepoOptions {
                         history: replayed.as_ref().map(|_| Default::default()),
                         ..RepoOptions::default()

@@ -137,7 +137,12 @@ pub fn for_each_subject(
 
     for identity in &inv.identities {
         let holders: Vec<&str> = identity.agents.iter().map(String::as_str).collect();
-        if agents_only && holders.is_empty() {
+        // An identity agent clients acted as, which no agent holds: an agent unknown.
+        let acted_by_agents = identity
+            .facts
+            .get("activity")
+            .is_some_and(|a| a["agent_clients"].as_array().is_some_and(|c| !c.is_empty()));
+        if agents_only && holders.is_empty() && !acted_by_agents {
             continue;
         }
         let context =
@@ -151,7 +156,7 @@ pub fn for_each_subject(
                 agent: agent_id.map(str::to_string),
                 locations: where_held(inv, &identity.locations, agent_id, &[identity.id.as_str()]),
                 path: Vec::new(),
-                in_agent_scope: agent_id.is_some(),
+                in_agent_scope: agent_id.is_some() || acted_by_agents,
             });
         });
     }

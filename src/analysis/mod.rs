@@ -2,6 +2,7 @@
 //! what is shared, how much access each agent has directly, and what it reaches through
 //! other agents.
 
+pub mod activity;
 pub mod agents;
 mod chains;
 pub mod creep;
@@ -9,6 +10,7 @@ pub mod exposure;
 mod facts;
 mod links;
 mod scope;
+pub mod suggest;
 mod workload_identity;
 
 pub use chains::{Chain, Effective, GraphAnalysis, analyse_graph, direct_levels, find_chains};
@@ -30,6 +32,7 @@ pub fn analyse(inventory: &mut Inventory) -> Vec<Chain> {
     links::join_app_tokens(inventory);
     workload_identity::join(inventory);
     links::holders_from_edges(inventory);
+    activity::derive(inventory);
     links::shares(inventory);
     links::triggers(inventory);
     // Before who can start an agent is passed down the triggers: the outside steers the

@@ -33,6 +33,15 @@ pub fn agent_scope(inv: &Inventory) -> Inventory {
             keep.extend(c.identity.as_deref());
         }
     }
+    // An identity agent clients acted as is an agent's, whether or not one is known.
+    for i in &inv.identities {
+        if i.facts
+            .get("activity")
+            .is_some_and(|a| a["agent_clients"].as_array().is_some_and(|c| !c.is_empty()))
+        {
+            keep.insert(i.id.as_str());
+        }
+    }
     let identities: Vec<_> = inv
         .identities
         .iter()
@@ -77,6 +86,16 @@ pub fn agent_scope(inv: &Inventory) -> Inventory {
             .filter(|c| c.agent.is_some())
             .cloned()
             .collect(),
+        activity: inv
+            .activity
+            .iter()
+            .filter(|a| {
+                a.identity.as_deref().is_some_and(|i| keep.contains(i))
+                    || !a.agent_clients.is_empty()
+            })
+            .cloned()
+            .collect(),
+        activity_window: inv.activity_window.clone(),
     }
 }
 

@@ -13,6 +13,7 @@ mod graph;
 mod inventory;
 mod rules;
 mod scan;
+mod suggest;
 
 use std::io::{IsTerminal, Seek, Write};
 use std::path::{Path, PathBuf};
@@ -50,6 +51,7 @@ pub fn run(command: Command) -> Result<u8> {
         Command::Export(ExportCommand::Azure { output, azure }) => export::azure(&output, &azure),
         Command::Graph(args) => graph::run(args),
         Command::Diff(args) => diff::run(args),
+        Command::SuggestPolicy(args) => suggest::run(args),
     }
 }
 
@@ -337,6 +339,13 @@ fn azure_live(args: &AzureArgs) -> Result<Option<crate::sources::azure::live::Li
     }))
 }
 
+fn activity_request(source: &SourceArgs) -> pipeline::ActivityRequest {
+    pipeline::ActivityRequest {
+        paths: source.activity.clone(),
+        window_days: source.activity_window,
+    }
+}
+
 fn repo_options(source: &SourceArgs) -> RepoOptions {
     RepoOptions {
         respect_gitignore: source.respect_gitignore,
@@ -370,6 +379,7 @@ fn inventory_report(source: &SourceArgs) -> Result<crate::report::Report> {
         azure: pipeline::AzureRequest {
             live: azure_live(&source.azure)?,
         },
+        activity: activity_request(source),
         repo: repo_options(source),
         config: &prepared.config,
         rules: &[],

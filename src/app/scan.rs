@@ -31,6 +31,7 @@ pub fn run(args: ScanArgs) -> Result<u8> {
         azure: pipeline::AzureRequest {
             live: super::azure_live(&args.source.azure)?,
         },
+        activity: super::activity_request(&args.source),
         repo: super::repo_options(&args.source),
         config: &prepared.config,
         rules: &rules,

@@ -1779,6 +1779,90 @@ pub struct KubernetesIdentityFacts {
     pub workloads: Option<Vec<String>>,
 }
 
+/// `identity.facts.activity`: what the activity logs (`--activity`) saw the identity do,
+/// against what it is granted. "Used" means a call that succeeded inside the window.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct ActivityIdentityFacts {
+    /// Events seen (in the whole of the logs read).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub events: Option<u64>,
+    /// The first and last event (RFC 3339).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub first: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub last: Option<String>,
+    /// The window's length in days (`--activity-window`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub window_days: Option<u32>,
+    /// How many distinct actions were used in the window, and the first 20 of them.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub used_actions: Option<u64>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub used: Option<Vec<String>>,
+    /// Calls the provider refused.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub denied_calls: Option<u64>,
+    /// Agent clients its user agents name (`claude-code`, `aws-mcp-server`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub agent_clients: Option<Vec<String>>,
+    /// Role sessions seen, those with a `SourceIdentity`, and those without.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub sessions: Option<u64>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub sessions_attributed: Option<u64>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub unattributed_sessions: Option<u64>,
+    /// Whether one session name served several sessions.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub session_names_reused: Option<bool>,
+    /// One of its session names.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub session_name: Option<String>,
+    /// How many distinct source addresses it called from (up to 20 are kept).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub source_ips: Option<u64>,
+    /// Whether the identity is a person's (a console user, a classic PAT).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub person: Option<bool>,
+    /// Whether only the logs know it: no source listed it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub seen_only_in_logs: Option<bool>,
+    /// Actions its grants allow (AWS: the grants expanded against the action table).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub granted_actions: Option<u64>,
+    /// Granted actions not used in the window.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub unused_actions: Option<u64>,
+    /// Granted write, permissions-management or admin actions not used, their count and
+    /// the first 20.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub unused_write_count: Option<u64>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub unused_write: Option<Vec<String>>,
+    /// Services with granted actions none of which was used, their count and the first 20.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub unused_services_count: Option<u64>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub unused_services: Option<Vec<String>>,
+    /// Write-creep in use: reads only for `read_only_days`, then `action` at
+    /// `first_write`; null otherwise.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub writes_began: Option<WritesBegan>,
+}
+
+/// The first write after a read-only stretch.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct WritesBegan {
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub read_only_days: Option<i64>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub first_write: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub action: Option<String>,
+}
+
 /// `agent.facts` of a Kubernetes workload that runs an AI agent (`kubernetes-workload`).
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
@@ -1913,6 +1997,7 @@ pub const IDENTITY_FACT_RECORDS: &[FactRecord] = &[
     record!("identity.facts.gcp", [], GcpIdentityFacts),
     record!("identity.facts.azure", [], AzureIdentityFacts),
     record!("identity.facts.kubernetes", [], KubernetesIdentityFacts),
+    record!("identity.facts.activity", [], ActivityIdentityFacts),
 ];
 
 /// The record an agent of `kind` carries; `None` for a kind no code writes.

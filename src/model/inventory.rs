@@ -86,6 +86,9 @@ pub enum SourceKind {
     Azure,
     /// Infrastructure code: Terraform and Kubernetes manifests in the scanned files.
     Iac,
+    /// Activity logs (`--activity`): CloudTrail, the GitHub audit log, Cloud Audit Logs,
+    /// the Azure activity log, Entra sign-ins.
+    Activity,
 }
 
 /// Why we believe something: a sentence and where it was seen.
@@ -402,4 +405,11 @@ pub struct Inventory {
     /// Rises in what agents may do, read from git history (`--history`).
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub changes: Vec<Change>,
+    /// What principals were seen doing in the activity logs read (`--activity`), one
+    /// record per principal, by principal.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub activity: Vec<super::Activity>,
+    /// The window those logs were judged over, when any were read.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub activity_window: Option<super::ActivityWindow>,
 }

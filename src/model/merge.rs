@@ -15,6 +15,10 @@ impl Inventory {
         self.errors.extend(other.errors);
         self.warnings.extend(other.warnings);
         self.changes.extend(other.changes);
+        self.activity.extend(other.activity);
+        if self.activity_window.is_none() {
+            self.activity_window = other.activity_window;
+        }
         self.stats.files_seen += other.stats.files_seen;
         self.stats.files_parsed += other.stats.files_parsed;
         self.stats.bytes_read += other.stats.bytes_read;
@@ -109,6 +113,9 @@ impl Inventory {
         self.changes
             .sort_by(|a, b| (&a.author_date, &a.id).cmp(&(&b.author_date, &b.id)));
         self.changes.dedup_by(|a, b| a.id == b.id);
+        self.activity.sort_by(|a, b| {
+            (a.provider.as_str(), &a.principal).cmp(&(b.provider.as_str(), &b.principal))
+        });
     }
 
     pub fn agent(&self, id: &str) -> Option<&super::Agent> {

@@ -1,5 +1,6 @@
 //! The inventory: plain data, no I/O. Every source produces fragments of it.
 
+mod activity;
 pub mod facts;
 mod inventory;
 mod kinds;
@@ -7,6 +8,7 @@ mod location;
 mod merge;
 mod subject;
 
+pub use activity::*;
 pub use inventory::*;
 pub(crate) use kinds::vocabulary;
 pub use kinds::{

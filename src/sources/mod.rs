@@ -11,6 +11,7 @@
 //! Adding a source is a folder here, a line in [`RECOGNISERS`] if it has exports, a line
 //! in `pipeline::sources`, and its CLI flags.
 
+pub mod activity;
 pub mod aws;
 pub mod azure;
 pub mod gcp;
@@ -45,6 +46,9 @@ pub const RECOGNISERS: &[(SourceKind, Recogniser)] = &[
     (SourceKind::Gcp, |_, text| gcp::recognise_export(text)),
     (SourceKind::Azure, |_, text| azure::recognise_export(text)),
     (SourceKind::Iac, iac::recognise_export),
+    (SourceKind::Activity, |_, text| {
+        activity::recognise_export(text)
+    }),
 ];
 
 /// A value as an export file holds it: pretty JSON ending in a newline.

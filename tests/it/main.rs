@@ -3,6 +3,7 @@
 // Helpers outside `#[test]` functions unwrap and print too: a failure there is a failed test.
 #![allow(clippy::unwrap_used, clippy::print_stdout, clippy::print_stderr)]
 
+mod activity;
 mod aws_live;
 mod aws_offline;
 mod azure_live;

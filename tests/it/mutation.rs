@@ -207,6 +207,7 @@ fn scan_all_formats(dir: &Path) -> (nhi_audit::report::Report, Vec<String>) {
         github: GithubRequest::default(),
         gcp: Default::default(),
         azure: Default::default(),
+        activity: Default::default(),
         repo: RepoOptions {
             threads: 1,
             ..RepoOptions::default()

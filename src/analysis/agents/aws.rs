@@ -17,12 +17,15 @@ use crate::model::{
 pub struct AwsOptions {
     /// Tag keys that mark a principal as an AI agent's (`nhi:agent`, `ai-agent`, `agent`).
     pub agent_tag_keys: Vec<String>,
+    /// Principals (by ARN) the activity logs saw agent clients act as, and which.
+    pub acted_by_agents: std::collections::HashMap<String, Vec<String>>,
 }
 
 impl Default for AwsOptions {
     fn default() -> Self {
         AwsOptions {
             agent_tag_keys: vec!["nhi:agent".into(), "ai-agent".into(), "agent".into()],
+            acted_by_agents: Default::default(),
         }
     }
 }
@@ -35,6 +38,7 @@ impl AwsOptions {
         } else {
             AwsOptions {
                 agent_tag_keys: tags.to_vec(),
+                ..AwsOptions::default()
             }
         }
     }
@@ -160,6 +164,16 @@ fn agent_of(i: &Identity, opts: &AwsOptions) -> Option<Agent> {
     if !agent_services.is_empty() {
         evidence.push(Evidence::new(
             format!("trusted by {}", agent_services.join(", ")),
+            Some(loc.clone()),
+        ));
+        confidence = confidence.or(Some(Confidence::Medium));
+    }
+    if let Some(clients) = opts.acted_by_agents.get(arn) {
+        evidence.push(Evidence::new(
+            format!(
+                "its activity log shows calls made by {}",
+                clients.join(", ")
+            ),
             Some(loc.clone()),
         ));
         confidence = confidence.or(Some(Confidence::Medium));

@@ -249,6 +249,15 @@ impl Worker<'_> {
         let shown = self.names.shown(path);
         self.local.inventory.stats.files_seen += 1;
         let kind = detect::classify_by_name(path);
+        if crate::sources::activity::named_like_cloudtrail(path) {
+            // Streamed by the activity reader, whatever its size: never read whole here.
+            self.local.exports.push(crate::sources::FoundExport {
+                path: path.to_path_buf(),
+                source: crate::model::SourceKind::Activity,
+                kind: "cloudtrail",
+            });
+            return;
+        }
 
         let size = match entry.metadata() {
             Ok(m) => m.len(),

@@ -1,0 +1,310 @@
+//! Use against grants: joins what the activity logs saw each principal do
+//! ([`crate::model::Activity`]) to the inventory's identities, and writes what rules judge
+//! as `identity.facts.activity`:
+//!
+//! - what was used in the window and what was granted but not used (AWS: actions, by
+//!   expanding the grants against the action table);
+//! - write-creep in use: reads only for weeks, then writes;
+//! - attributability: role sessions no `SourceIdentity` or distinct name ties to a run,
+//!   several agent clients under one identity, an agent client on a person's identity;
+//! - agents the inventory does not know: a principal whose calls an agent client made,
+//!   that no source listed, becomes an identity of its own (`seen_only_in_logs`).
+
+use std::collections::{BTreeSet, HashMap};
+
+use serde_json::json;
+
+use crate::model::{
+    AccessLevel, ActionUse, Activity, ActivityWindow, Effect, Identity, IdentityKind, Inventory,
+    Provider,
+};
+use crate::policy::aws::actions::table;
+use crate::sources::activity::parse_time;
+
+/// How long an identity must have used reads only, before its first write, for the
+/// write to count as write-creep in use.
+pub const READ_ONLY_DAYS: i64 = 30;
+
+/// How many names a list in the facts holds; the count says how many there were.
+const LISTED: usize = 20;
+
+/// Joins activity to identities and writes the facts. Run after the links, so that who
+/// holds what is known.
+pub fn derive(inventory: &mut Inventory) {
+    if inventory.activity.is_empty() {
+        return;
+    }
+    let window = inventory.activity_window.clone();
+    join(inventory);
+    let mut grants: HashMap<&str, Vec<usize>> = HashMap::new();
+    for (i, g) in inventory.grants.iter().enumerate() {
+        grants.entry(g.identity.as_str()).or_default().push(i);
+    }
+    let mut facts: Vec<(String, serde_json::Value)> = Vec::new();
+    for a in &inventory.activity {
+        let Some(id) = &a.identity else { continue };
+        let Some(identity) = inventory.identity(id) else {
+            continue;
+        };
+        let granted = (a.provider == Provider::Aws).then(|| {
+            let of = grants.get(id.as_str()).map(Vec::as_slice).unwrap_or(&[]);
+            aws_granted(of.iter().map(|&i| &inventory.grants[i]))
+        });
+        facts.push((
+            id.clone(),
+            facts_of(a, identity, granted.flatten().as_ref(), window.as_ref()),
+        ));
+    }
+    for (id, f) in facts {
+        let Ok(at) = inventory
+            .identities
+            .binary_search_by(|i| i.id.as_str().cmp(&id))
+        else {
+            continue;
+        };
+        let i = &mut inventory.identities[at];
+        let last = f["last"].as_str().map(str::to_string);
+        if i.last_used_at.is_none() || i.last_used_at < last {
+            i.last_used_at = last;
+        }
+        i.facts.insert("activity".into(), f);
+    }
+}
+
+/// Principals (AWS ARNs) agent clients acted as, and which clients: read before the
+/// sources, so that the AWS classifier counts them as agents' principals.
+pub fn agent_clients_by_principal(inventory: &Inventory) -> HashMap<String, Vec<String>> {
+    inventory
+        .activity
+        .iter()
+        .filter(|a| a.provider == Provider::Aws && !a.agent_clients.is_empty())
+        .map(|a| (a.principal.clone(), a.agent_clients.clone()))
+        .collect()
+}
+
+/// Sets each record's `identity`: the identity of the same principal, or the holder of
+/// a key it used; a principal an agent client acted as that no source listed becomes an
+/// identity.
+fn join(inventory: &mut Inventory) {
+    let by_key: HashMap<&str, &str> = inventory
+        .credentials
+        .iter()
+        .filter_map(|c| Some((c.key_id.as_deref()?, c.identity.as_deref()?)))
+        .collect();
+    let known: BTreeSet<&str> = inventory.identities.iter().map(|i| i.id.as_str()).collect();
+    let mut joined = Vec::with_capacity(inventory.activity.len());
+    let mut new = Vec::new();
+    for a in &inventory.activity {
+        let own = candidate_id(a);
+        let id = own
+            .as_deref()
+            .filter(|id| known.contains(id))
+            .map(str::to_string)
+            .or_else(|| {
+                a.keys
+                    .iter()
+                    .find_map(|k| by_key.get(k.as_str()).map(|s| s.to_string()))
+            });
+        match (id, own) {
+            (Some(id), _) => joined.push(Some(id)),
+            (None, Some(own)) if !a.agent_clients.is_empty() => {
+                if let Some(identity) = seen_only_in_logs(a, &own) {
+                    new.push(identity);
+                    joined.push(Some(own));
+                } else {
+                    joined.push(None);
+                }
+            }
+            _ => joined.push(None),
+        }
+    }
+    for (a, id) in inventory.activity.iter_mut().zip(joined) {
+        a.identity = id;
+    }
+    inventory.identities.extend(new);
+    inventory.normalize();
+}
+
+/// The inventory id a record's principal would have.
+fn candidate_id(a: &Activity) -> Option<String> {
+    match a.provider {
+        Provider::Aws if a.principal.starts_with("arn:") => Some(format!("aws:{}", a.principal)),
+        _ => None,
+    }
+}
+
+/// An identity for a principal only the logs know, when its kind can be told.
+fn seen_only_in_logs(a: &Activity, id: &str) -> Option<Identity> {
+    let (kind, name) = match a.provider {
+        Provider::Aws => {
+            let resource = a.principal.rsplit(':').next()?;
+            let (kind, name) = resource.split_once('/')?;
+            let kind = match kind {
+                "role" => IdentityKind::AwsRole,
+                "user" => IdentityKind::AwsUser,
+                _ => return None,
+            };
+            (kind, name.rsplit('/').next().unwrap_or(name).to_string())
+        }
+        _ => return None,
+    };
+    let mut identity = Identity::new(id, kind, a.provider.clone(), name);
+    identity.last_used_at = Some(a.last.clone());
+    identity
+        .tags
+        .insert("seen_only_in_logs".into(), "true".into());
+    Some(identity)
+}
+
+/// What an AWS principal's grants allow, as canonical action names; `None` when it has
+/// no grants the inventory knows (not read, or not judged).
+fn aws_granted<'g>(
+    grants: impl Iterator<Item = &'g crate::model::Grant>,
+) -> Option<BTreeSet<&'static str>> {
+    let t = table();
+    let mut allowed: BTreeSet<&'static str> = BTreeSet::new();
+    let mut denied: BTreeSet<&'static str> = BTreeSet::new();
+    let mut any = false;
+    for g in grants {
+        any = true;
+        let names: Vec<&'static str> = if let Some(but) = g.action.strip_prefix("all but ") {
+            let except: Vec<&str> = but.split(", ").collect();
+            t.expand("*")
+                .into_iter()
+                .filter(|a| {
+                    !except
+                        .iter()
+                        .any(|e| crate::policy::aws::actions::action_matches(e, a))
+                })
+                .collect()
+        } else {
+            t.expand(&g.action)
+        };
+        match g.effect {
+            Effect::Allow => allowed.extend(names),
+            // Only a deny on every resource takes an action away for sure.
+            Effect::Deny if g.resource == "*" => denied.extend(names),
+            Effect::Deny => {}
+        }
+    }
+    any.then(|| allowed.difference(&denied).copied().collect())
+}
+
+/// Whether an action was used (succeeded) inside the window.
+fn used_in(a: &ActionUse, start: Option<i64>) -> bool {
+    a.count > 0 && start.is_none_or(|s| parse_time(&a.last).is_some_and(|l| l >= s))
+}
+
+fn facts_of(
+    a: &Activity,
+    identity: &Identity,
+    granted: Option<&BTreeSet<&'static str>>,
+    window: Option<&ActivityWindow>,
+) -> serde_json::Value {
+    let start = window.and_then(|w| parse_time(&w.start));
+    let used: Vec<&ActionUse> = a.actions.iter().filter(|x| used_in(x, start)).collect();
+    let used_names: BTreeSet<String> = used.iter().map(|x| x.action.to_ascii_lowercase()).collect();
+    let denied: u64 = a.actions.iter().map(|x| x.denied).sum();
+    let mut out = json!({
+        "events": a.events,
+        "first": a.first,
+        "last": a.last,
+        "window_days": window.map(|w| w.days),
+        "used_actions": used.len(),
+        "used": used.iter().take(LISTED).map(|x| x.action.as_str()).collect::<Vec<_>>(),
+        "denied_calls": denied,
+        "agent_clients": a.agent_clients,
+        "sessions": a.sessions,
+        "sessions_attributed": a.sessions_attributed,
+        "unattributed_sessions": a.sessions - a.sessions_attributed.min(a.sessions),
+        "session_names_reused": a.session_names_reused,
+        "session_name": a.session_names.first(),
+        "source_ips": a.source_ips.len(),
+        "person": identity.human
+            || identity.facts.get("aws").and_then(|f| f.get("password_enabled"))
+                .and_then(|v| v.as_bool()).unwrap_or(false),
+        "seen_only_in_logs": identity.tags.contains_key("seen_only_in_logs"),
+    });
+    if let Some(granted) = granted {
+        let t = table();
+        let unused: Vec<&str> = granted
+            .iter()
+            .copied()
+            .filter(|g| !used_names.contains(&g.to_ascii_lowercase()))
+            .collect();
+        let unused_write: Vec<&str> = unused
+            .iter()
+            .copied()
+            .filter(|g| t.level(g).is_some_and(|l| l >= AccessLevel::Write))
+            .collect();
+        let services = |names: &mut dyn Iterator<Item = &str>| -> BTreeSet<String> {
+            names
+                .filter_map(|n| n.split_once(':').map(|(s, _)| s.to_ascii_lowercase()))
+                .collect()
+        };
+        let used_services = services(&mut used.iter().map(|x| x.action.as_str()));
+        let unused_services: Vec<String> = services(&mut granted.iter().copied())
+            .into_iter()
+            .filter(|s| !used_services.contains(s))
+            .collect();
+        out["granted_actions"] = json!(granted.len());
+        out["unused_actions"] = json!(unused.len());
+        out["unused_write_count"] = json!(unused_write.len());
+        out["unused_write"] = json!(unused_write.iter().take(LISTED).collect::<Vec<_>>());
+        out["unused_services_count"] = json!(unused_services.len());
+        out["unused_services"] = json!(unused_services.iter().take(LISTED).collect::<Vec<_>>());
+    }
+    out["writes_began"] = writes_began(a);
+    out
+}
+
+/// Write-creep in use: when the first write came at least [`READ_ONLY_DAYS`] after the
+/// first event, with only reads between. `null` otherwise.
+fn writes_began(a: &Activity) -> serde_json::Value {
+    let first = parse_time(&a.first);
+    let write = a
+        .actions
+        .iter()
+        .filter(|x| x.count > 0 && x.level.is_some_and(|l| l >= AccessLevel::Write))
+        .filter_map(|x| Some((parse_time(&x.first)?, x)))
+        .min_by_key(|(t, _)| *t);
+    match (first, write) {
+        (Some(first), Some((at, x))) if (at - first) / 86_400 >= READ_ONLY_DAYS => json!({
+            "read_only_days": (at - first) / 86_400,
+            "first_write": x.first,
+            "action": x.action,
+        }),
+        _ => serde_json::Value::Null,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::model::{Grant, Location};
+
+    fn grant(action: &str, effect: Effect) -> Grant {
+        Grant {
+            identity: "aws:arn:aws:iam::1:role/r".into(),
+            action: action.into(),
+            resource: "*".into(),
+            effect,
+            access_level: AccessLevel::Read,
+            source: "inline:p".into(),
+            location: None::<Location>,
+        }
+    }
+
+    #[test]
+    fn grants_expand_and_a_deny_everywhere_takes_away() {
+        let g = [
+            grant("s3:Get*", Effect::Allow),
+            grant("s3:GetObjectAcl", Effect::Deny),
+        ];
+        let got = aws_granted(g.iter()).unwrap_or_default();
+        assert!(got.contains("s3:GetObject"));
+        assert!(!got.contains("s3:GetObjectAcl"));
+        assert!(!got.contains("s3:PutObject"));
+        assert_eq!(aws_granted([].iter()), None);
+    }
+}
