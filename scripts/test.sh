@@ -127,6 +127,27 @@ install_azure_api() {
     export NHI_AZURE_API_DIR="$AZURE_API_DIR"
 }
 
+# --- other projects' CloudTrail test data ------------------------------------------
+# tests/it/activity.rs reads the CloudTrail delivery file trailscraper publishes as its
+# test data (in its PyPI source distribution) and compares what nhi-audit makes of it
+# with the policy trailscraper's own tests expect.
+TRAILSCRAPER_VERSION=0.10.0
+TRAILSCRAPER_DIR="$NHI_ROOT/.tools/trailscraper"
+
+install_trailscraper_data() {
+    local data="$TRAILSCRAPER_DIR/trailscraper-$TRAILSCRAPER_VERSION/tests/cloudtrail/data"
+    if [[ ! -d "$data" ]]; then
+        log "downloading trailscraper $TRAILSCRAPER_VERSION's test data (PyPI sdist) into $TRAILSCRAPER_DIR"
+        rm -rf "$TRAILSCRAPER_DIR"
+        mkdir -p "$TRAILSCRAPER_DIR"
+        quietly "$NHI_ROOT/.tools/trailscraper-download.log" python3 -m pip download --disable-pip-version-check \
+            --no-deps --no-binary :all: -d "$TRAILSCRAPER_DIR" "trailscraper==$TRAILSCRAPER_VERSION"
+        tar -xzf "$TRAILSCRAPER_DIR/trailscraper-$TRAILSCRAPER_VERSION.tar.gz" -C "$TRAILSCRAPER_DIR"
+    fi
+    [[ -d "$data" ]] || die "the trailscraper sdist holds no tests/cloudtrail/data"
+    export NHI_TRAILSCRAPER_DATA="$data"
+}
+
 # --- the shared corpus -----------------------------------------------------------
 # Tests that read ../shared/corpus (real public inputs) skip when it is absent, each
 # with a line naming the folder; say so once here, where it is seen.
@@ -171,6 +192,7 @@ install_octokit_openapi
 install_graphviz
 install_google_discovery
 install_azure_api
+install_trailscraper_data
 install_moto
 start_moto
 run_cargo_tests

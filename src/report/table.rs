@@ -251,6 +251,23 @@ fn agent_names(inv: &Inventory) -> AgentNames<'_> {
 }
 
 /// The inventory alone: each agent, what it holds and what it reaches.
+/// ` · used 3 / granted 40 actions` for an identity the activity logs saw, when its grants
+/// are known; ` · used 3 actions` when they are not; nothing without activity.
+fn used_of(i: &crate::model::Identity) -> String {
+    let Some(a) = i.facts.get("activity") else {
+        return String::new();
+    };
+    let used = a["used_actions"].as_u64().unwrap_or(0);
+    let days = a["window_days"]
+        .as_u64()
+        .map(|d| format!(" in {d}d"))
+        .unwrap_or_default();
+    match a["granted_actions"].as_u64() {
+        Some(granted) => format!(" · used {used} / granted {granted} actions{days}"),
+        None => format!(" · used {used} actions{days}"),
+    }
+}
+
 pub fn render_inventory(report: &Report, term: &Term) -> String {
     let inv = &report.inventory;
     let mut out = format!(
@@ -260,6 +277,16 @@ pub fn render_inventory(report: &Report, term: &Term) -> String {
         inv.credentials.len(),
         inv.edges.len()
     );
+    if let Some(w) = &inv.activity_window {
+        out.push_str(&format!(
+            "Activity: {} events in {} log file(s), {} principals; used means in the {} days to {}.\n",
+            w.events,
+            w.files,
+            inv.activity.len(),
+            w.days,
+            w.end
+        ));
+    }
     if term.detail == Detail::Quiet {
         return out;
     }
@@ -291,7 +318,7 @@ pub fn render_inventory(report: &Report, term: &Term) -> String {
                     .access_level
                     .map(|l| format!(" [{}]", l.as_str()))
                     .unwrap_or_default();
-                format!("{} ({}){level}", i.name, i.kind)
+                format!("{} ({}){level}{}", i.name, i.kind, used_of(i))
             })
             .collect();
         for (i, h) in held.iter().enumerate() {

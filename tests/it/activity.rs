@@ -363,3 +363,63 @@ fn a_missing_activity_path_fails_the_source() {
     assert_eq!(out.status.code(), Some(3));
     assert!(String::from_utf8_lossy(&out.stderr).contains("/no/such/cloudtrail"));
 }
+
+/// trailscraper's published test data (its PyPI source distribution; `scripts/test.sh`
+/// downloads it and sets `NHI_TRAILSCRAPER_DATA`). Under CI its absence is a failure.
+fn trailscraper_data() -> Option<std::path::PathBuf> {
+    match std::env::var("NHI_TRAILSCRAPER_DATA") {
+        Ok(p) if std::path::Path::new(&p).is_dir() => Some(p.into()),
+        _ if std::env::var_os("CI").is_some() => {
+            panic!("NHI_TRAILSCRAPER_DATA is not set under CI: scripts/test.sh downloads it")
+        }
+        _ => {
+            eprintln!(
+                "skipped: NHI_TRAILSCRAPER_DATA is not set (scripts/test.sh downloads trailscraper's test data)"
+            );
+            None
+        }
+    }
+}
+
+/// A real delivery file someone else published, gzipped as CloudTrail writes it: the
+/// role's call becomes the action trailscraper's own test expects, and the AWS service's
+/// call is counted as skipped, not taken for a principal's.
+#[test]
+fn trailscrapers_published_delivery_file_reads_as_its_tests_expect() {
+    let Some(data) = trailscraper_data() else {
+        return;
+    };
+    let file =
+        data.join("111111111111_CloudTrail_eu-central-1_20171211T1505Z_A6kvhMoVeCsc7v8U.json.gz");
+    let nothing = tempfile::tempdir().unwrap();
+    let report = scan_json(
+        &[nothing.path()],
+        &["--scope", "all", "--activity", file.to_str().unwrap()],
+    );
+    let a = activity_of(&report, "arn:aws:iam::111111111111:role/someRole");
+    assert_eq!(
+        a["actions"][0]["action"],
+        "autoscaling:DescribeLaunchConfigurations"
+    );
+    assert_eq!(a["events"], 1);
+    let warnings = report["inventory"]["warnings"].to_string();
+    assert!(warnings.contains("made by an AWS service"), "{warnings}");
+    let out = bin()
+        .arg("suggest-policy")
+        .arg(nothing.path())
+        .args(["--scope", "all", "--format", "document", "--activity"])
+        .arg(&file)
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let doc: Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(
+        doc["Statement"][0]["Action"],
+        json!(["autoscaling:DescribeLaunchConfigurations"])
+    );
+    assert_eq!(doc["Statement"][0]["Resource"], json!(["*"]));
+}

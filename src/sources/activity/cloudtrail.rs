@@ -400,35 +400,83 @@ fn service_prefix(source: &str) -> &str {
 
 /// `s3:GetObject` with its level, from an event's source and name; `None` when the
 /// table does not know it (the name is then kept as `prefix:Name`, without a level).
+///
+/// Where CloudTrail's name is not the action's: API versions appended to the name
+/// (Lambda's `UpdateFunctionCode20150331v2`, CloudFront's
+/// `UpdateDistribution2016_11_25`), API Gateway's control plane (IAM authorises it by
+/// HTTP verb: `CreateRestApi` is `apigateway:POST`), S3's `Delete…` configuration calls
+/// that IAM authorises with the `Put…` action, and Lambda's `Invoke` data event.
 fn action_of(source: &str, name: &str, buf: &mut String) -> Option<crate::model::AccessLevel> {
     let t = table();
     let prefix = service_prefix(source);
+    let try_name = |n: &str, buf: &mut String| {
+        buf.clear();
+        buf.push_str(prefix);
+        buf.push(':');
+        buf.push_str(n);
+        let c = t.canonical(buf)?;
+        let level = t.level(c);
+        *buf = c.to_string();
+        level
+    };
+    if let Some(level) = try_name(name, buf) {
+        return Some(level);
+    }
+    let unversioned = strip_api_version(name);
+    if unversioned.len() < name.len()
+        && let Some(level) = try_name(unversioned, buf)
+    {
+        return Some(level);
+    }
+    let mapped = match prefix {
+        "apigateway" => ["Create", "Update", "Delete", "Get", "Put", "Import"]
+            .iter()
+            .zip(["POST", "PATCH", "DELETE", "GET", "PUT", "PUT"])
+            .find(|(verb, _)| unversioned.starts_with(**verb))
+            .map(|(_, method)| method.to_string()),
+        "s3" => unversioned
+            .strip_prefix("Delete")
+            .filter(|rest| rest.starts_with("Bucket"))
+            .map(|rest| format!("Put{rest}")),
+        "lambda" if unversioned == "Invoke" => Some("InvokeFunction".to_string()),
+        _ => None,
+    };
+    if let Some(m) = mapped
+        && let Some(level) = try_name(&m, buf)
+    {
+        return Some(level);
+    }
     buf.clear();
     buf.push_str(prefix);
     buf.push(':');
     buf.push_str(name);
-    if let Some(c) = t.canonical(buf) {
-        let level = t.level(c);
-        let c = c.to_string();
-        *buf = c;
-        return level;
-    }
-    // Lambda's API versions in event names: `UpdateFunctionCode20150331v2`.
-    let trimmed = name.trim_end_matches(|c: char| c.is_ascii_digit() || c == 'v');
-    if trimmed.len() + 8 <= name.len() {
-        let candidate = format!("{prefix}:{trimmed}");
-        if let Some(c) = t.canonical(&candidate) {
-            let level = t.level(c);
-            *buf = c.to_string();
-            return level;
-        }
-    }
-    // Data events named differently from their action.
-    if prefix == "lambda" && name == "Invoke" {
-        *buf = "lambda:InvokeFunction".into();
-        return t.level("lambda:InvokeFunction");
-    }
     None
+}
+
+/// A name without an API version at its end: `…20150331`, `…20150331v2`,
+/// `…2016_11_25`.
+fn strip_api_version(name: &str) -> &str {
+    let b = name.as_bytes();
+    let mut end = b.len();
+    // `v2`
+    if end >= 2 && b[end - 2] == b'v' && b[end - 1].is_ascii_digit() {
+        end -= 2;
+    }
+    let digits =
+        |r: std::ops::Range<usize>| b.get(r).is_some_and(|s| s.iter().all(u8::is_ascii_digit));
+    if end >= 8 && digits(end - 8..end) {
+        return &name[..end - 8];
+    }
+    if end >= 10
+        && digits(end - 10..end - 6)
+        && b[end - 6] == b'_'
+        && digits(end - 5..end - 3)
+        && b[end - 3] == b'_'
+        && digits(end - 2..end)
+    {
+        return &name[..end - 10];
+    }
+    name
 }
 
 /// The role a session belongs to, from its assumed-role ARN
@@ -549,6 +597,18 @@ mod tests {
         assert_eq!(buf, "lambda:UpdateFunctionCode");
         action_of("monitoring.amazonaws.com", "PutMetricData", &mut buf);
         assert_eq!(buf, "cloudwatch:PutMetricData");
+        action_of(
+            "cloudfront.amazonaws.com",
+            "UpdateDistribution2016_11_25",
+            &mut buf,
+        );
+        assert_eq!(buf, "cloudfront:UpdateDistribution");
+        action_of("apigateway.amazonaws.com", "CreateRestApi", &mut buf);
+        assert_eq!(buf, "apigateway:POST");
+        action_of("s3.amazonaws.com", "DeleteBucketCors", &mut buf);
+        assert_eq!(buf, "s3:PutBucketCORS");
+        action_of("lambda.amazonaws.com", "Invoke", &mut buf);
+        assert_eq!(buf, "lambda:InvokeFunction");
         assert_eq!(
             action_of("example.amazonaws.com", "DoThing", &mut buf),
             None
