@@ -212,6 +212,24 @@ def rules():
           [record(assumed("build-helper", "dev", ts(0)), "s3", "GetObject", ts(0), OBJ)])
 
 
+def last_accessed():
+    """NHI-ACT-007: IAM's last-accessed data (the GetServiceLastAccessedDetails shape) with
+    a service the role's policy allows and it never used; and none unused."""
+    d = "fixtures/rules/NHI-ACT-007"
+    arn = f"arn:aws:iam::{ACCOUNT}:role/support-agent"
+    for case, never in (("match", True), ("no-match", False)):
+        write(f"{d}/{case}/gaad.json",
+              gaad(roles=[role("support-agent", ["s3:GetObject", "s3:PutObject", "s3:DeleteObject"])]))
+        services = [{"ServiceNamespace": "s3", "ServiceName": "Amazon S3",
+                     "LastAuthenticated": "2024-09-01T12:00:00Z",
+                     "LastAuthenticatedEntity": arn, "TotalAuthenticatedEntities": 1}]
+        if never:
+            services.append({"ServiceNamespace": "iam",
+                             "ServiceName": "AWS Identity and Access Management",
+                             "TotalAuthenticatedEntities": 0})
+        write(f"{d}/{case}/service-last-accessed.json", {"ServiceLastAccessedByArn": {arn: services}})
+
+
 FORTY = [
     "s3:GetObject", "s3:PutObject", "s3:DeleteObject", "s3:ListBucket", "s3:GetBucketPolicy",
     "s3:PutBucketPolicy", "s3:GetObjectTagging", "s3:PutObjectTagging", "s3:GetBucketAcl",
@@ -257,4 +275,5 @@ def scenario():
 
 if __name__ == "__main__":
     rules()
+    last_accessed()
     scenario()

@@ -69,6 +69,11 @@ MOTO_VENV="$NHI_ROOT/.tools/moto"
 
 install_moto() {
     ensure_venv "$MOTO_VENV" "$MOTO_REQUIREMENT"
+    # IAM's service model as botocore ships it: the requests of the last-accessed calls
+    # (which moto does not emulate) are checked against it.
+    NHI_BOTOCORE_IAM="$("$MOTO_VENV/bin/python" -c 'import botocore, os; print(os.path.join(os.path.dirname(botocore.__file__), "data", "iam", "2010-05-08", "service-2.json.gz"))')"
+    [[ -f "$NHI_BOTOCORE_IAM" ]] || die "botocore ships no IAM service model at $NHI_BOTOCORE_IAM"
+    export NHI_BOTOCORE_IAM
 }
 
 start_moto() {

@@ -150,6 +150,10 @@ pub enum ExportCommand {
         /// An IAM endpoint (LocalStack, moto, GovCloud, a VPC endpoint).
         #[arg(long, value_name = "URL")]
         aws_endpoint_url: Option<String>,
+        /// Also read IAM's last-accessed data per principal, into
+        /// service-last-accessed.json.
+        #[arg(long)]
+        aws_last_accessed: bool,
     },
     /// Crawl GitHub organisations live and write github-export.json into DIR (`nhi-audit
     /// scan DIR` reads it back).
@@ -488,6 +492,11 @@ pub struct SourceArgs {
     /// An IAM endpoint (LocalStack, moto, GovCloud, a VPC endpoint).
     #[arg(long, value_name = "URL", help_heading = "AWS")]
     pub aws_endpoint_url: Option<String>,
+    /// With --aws: also read IAM's last-accessed data for every principal (a
+    /// `GenerateServiceLastAccessedDetails` job each): the services its policies allow
+    /// that it has not used in IAM's tracking period.
+    #[arg(long, requires = "aws", help_heading = "AWS")]
+    pub aws_last_accessed: bool,
     /// Offline: an `aws iam get-account-authorization-details` export (JSON).
     #[arg(long, value_name = "FILE", help_heading = "AWS")]
     pub aws_gaad: Option<PathBuf>,

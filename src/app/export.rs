@@ -25,6 +25,7 @@ pub fn aws(
     profile: Option<String>,
     region: Option<String>,
     endpoint_url: Option<String>,
+    last_accessed: bool,
 ) -> Result<u8> {
     writable_dir(output)?;
     let opts = crate::sources::aws::LiveOptions {
@@ -33,6 +34,7 @@ pub fn aws(
         endpoint_url,
         concurrency: crate::sources::aws::live::DEFAULT_CONCURRENCY,
         progress: super::show_progress(),
+        last_accessed,
     };
     let (input, errors) = crate::sources::aws::live::crawl(&opts);
     super::print_errors(&errors, "error");

@@ -43,7 +43,14 @@ pub fn run(command: Command) -> Result<u8> {
             aws_profile,
             aws_region,
             aws_endpoint_url,
-        }) => export::aws(&output, aws_profile, aws_region, aws_endpoint_url),
+            aws_last_accessed,
+        }) => export::aws(
+            &output,
+            aws_profile,
+            aws_region,
+            aws_endpoint_url,
+            aws_last_accessed,
+        ),
         Command::Export(ExportCommand::Github { output, github }) => {
             export::github(&output, &github)
         }
@@ -210,6 +217,7 @@ fn aws_request(source: &SourceArgs) -> pipeline::AwsRequest {
             endpoint_url: source.aws_endpoint_url.clone(),
             concurrency: crate::sources::aws::live::DEFAULT_CONCURRENCY,
             progress: show_progress(),
+            last_accessed: source.aws_last_accessed,
         }),
         gaad: source.aws_gaad.clone(),
         credential_report: source.aws_credential_report.clone(),

@@ -1097,6 +1097,15 @@ pub struct AwsIdentityFacts {
     /// One line per policy that crept.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub policy_creep_summary: Option<Vec<String>>,
+    /// IAM's last-accessed data (`--aws-last-accessed`, or its export): how many services
+    /// its policies allow, those it has not authenticated to in IAM's tracking period,
+    /// and its last authentication to any.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub services_allowed: Option<u64>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub services_not_accessed: Option<Vec<String>>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub services_last_accessed: Option<String>,
     /// Set on a user only the credential report names (not in the IAM export).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub only_in_credential_report: Option<bool>,

@@ -572,6 +572,7 @@ fn one_denied_call_is_a_source_error_and_the_rest_is_kept() {
 
         deny: vec!["GenerateCredentialReport", "GetCredentialReport"],
         upstream: upstream(&endpoint),
+        answer: vec![],
     });
     let out = account
         .cli()
@@ -755,6 +756,7 @@ fn throttled_calls_are_retried_until_they_succeed() {
         deny: vec![],
         throttle_first: 3,
         upstream: upstream(&endpoint),
+        answer: vec![],
     });
     let out = account
         .cli()
@@ -1006,6 +1008,98 @@ fn export_then_offline_scan_equals_the_live_scan() {
     );
 }
 
+/// IAM's last-accessed calls, which moto does not emulate, answered with the IAM API
+/// Reference's example responses in front of moto: the agent role's facts say which
+/// allowed services it never used, and NHI-ACT-007 judges them.
+#[test]
+fn last_accessed_data_marks_services_an_agent_never_used() {
+    let Some(endpoint) = moto() else { return };
+    let rt = runtime();
+    let account = rt.block_on(async {
+        let a = Account::new(&endpoint).await;
+        build_agents_account(&a).await;
+        a
+    });
+    let proxy = Stub::start(Reply::Proxy {
+        throttle_first: 0,
+        deny: vec![],
+        upstream: upstream(&endpoint),
+        answer: vec![
+            ("GenerateServiceLastAccessedDetails", LAST_ACCESSED_JOB),
+            ("GetServiceLastAccessedDetails", LAST_ACCESSED_DETAILS),
+        ],
+    });
+    let out = account
+        .cli()
+        .args([
+            "scan",
+            "--aws",
+            "--aws-last-accessed",
+            "--aws-endpoint-url",
+            &proxy.url(),
+        ])
+        .args(["--format", "json", "--fail-on", "none"])
+        .output()
+        .expect("runs");
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    let report: Value = serde_json::from_slice(&out.stdout).expect("a JSON report");
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{stderr} {:#}",
+        report["errors"]
+    );
+    let role = &identities(&report)[&format!("aws:{}", account.arn("role/bedrock-agent"))];
+    assert_eq!(
+        role["facts"]["aws"]["services_not_accessed"],
+        serde_json::json!(["iam"])
+    );
+    assert_eq!(role["facts"]["aws"]["services_allowed"], 2);
+    let found: Vec<&Value> = report["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|f| f["rule_id"] == "NHI-ACT-007")
+        .collect();
+    assert!(
+        found
+            .iter()
+            .any(|f| f["message"].as_str().unwrap().contains("bedrock-agent")),
+        "{found:#?}"
+    );
+}
+
+const LAST_ACCESSED_JOB: &str = r#"<GenerateServiceLastAccessedDetailsResponse xmlns="https://iam.amazonaws.com/doc/2010-05-08/">
+  <GenerateServiceLastAccessedDetailsResult>
+    <JobId>examplef-1305-c245-eba4-71fe298bcda7</JobId>
+  </GenerateServiceLastAccessedDetailsResult>
+  <ResponseMetadata><RequestId>f1e2d3c4-0000-0000-0000-000000000000</RequestId></ResponseMetadata>
+</GenerateServiceLastAccessedDetailsResponse>"#;
+
+const LAST_ACCESSED_DETAILS: &str = r#"<GetServiceLastAccessedDetailsResponse xmlns="https://iam.amazonaws.com/doc/2010-05-08/">
+  <GetServiceLastAccessedDetailsResult>
+    <IsTruncated>false</IsTruncated>
+    <JobCompletionDate>2018-10-24T19:47:35.241Z</JobCompletionDate>
+    <ServicesLastAccessed>
+      <member>
+        <LastAuthenticated>2018-10-24T19:11:00Z</LastAuthenticated>
+        <TotalAuthenticatedEntities>2</TotalAuthenticatedEntities>
+        <LastAuthenticatedEntity>arn:aws:iam::123456789012:user/AWSExampleUser01</LastAuthenticatedEntity>
+        <ServiceName>Amazon Simple Storage Service</ServiceName>
+        <ServiceNamespace>s3</ServiceNamespace>
+      </member>
+      <member>
+        <TotalAuthenticatedEntities>0</TotalAuthenticatedEntities>
+        <ServiceName>AWS Identity and Access Management</ServiceName>
+        <ServiceNamespace>iam</ServiceNamespace>
+      </member>
+    </ServicesLastAccessed>
+    <JobStatus>COMPLETED</JobStatus>
+    <JobCreationDate>2018-10-24T19:47:31.466Z</JobCreationDate>
+  </GetServiceLastAccessedDetailsResult>
+  <ResponseMetadata><RequestId>1cfb1e8e-0000-0000-0000-000000000000</RequestId></ResponseMetadata>
+</GetServiceLastAccessedDetailsResponse>"#;
+
 // --- a tiny HTTP stub / proxy on loopback -------------------------------------------
 
 enum Reply {
@@ -1013,10 +1107,12 @@ enum Reply {
     Always { status: u16, code: &'static str },
     /// A proxy in front of moto: the first `throttle_first` requests get `Throttling`,
     /// requests for the `deny` actions get `AccessDenied`, the rest go to moto.
+    /// … and requests for the `answer` actions get that IAM response body.
     Proxy {
         deny: Vec<&'static str>,
         throttle_first: usize,
         upstream: String,
+        answer: Vec<(&'static str, &'static str)>,
     },
 }
 
@@ -1109,6 +1205,7 @@ fn serve(mut conn: TcpStream, reply: &Reply, hits: &AtomicUsize) {
             deny,
             throttle_first,
             upstream,
+            answer,
         } => {
             let text = String::from_utf8_lossy(&body);
             let action = text
@@ -1119,6 +1216,12 @@ fn serve(mut conn: TcpStream, reply: &Reply, hits: &AtomicUsize) {
                 iam_error(400, "Throttling")
             } else if deny.contains(&action) {
                 iam_error(403, "AccessDenied")
+            } else if let Some((_, body)) = answer.iter().find(|(a, _)| *a == action) {
+                format!(
+                    "HTTP/1.1 200 OK\r\nContent-Type: text/xml\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{body}",
+                    body.len()
+                )
+                .into_bytes()
             } else {
                 forward(upstream, &head, &body)
                     .unwrap_or_else(|| iam_error(502, "StubUpstreamFailed"))

@@ -75,6 +75,15 @@ pub fn export(input: &AwsInput, dir: &Path) -> std::io::Result<Vec<PathBuf>> {
         Ok(())
     };
     write("gaad.json", crate::sources::pretty_json(&input.gaad)?)?;
+    if !input.last_accessed.is_empty() {
+        let export = super::LastAccessedExport {
+            by_arn: input.last_accessed.clone(),
+        };
+        write(
+            "service-last-accessed.json",
+            crate::sources::pretty_json(&export)?,
+        )?;
+    }
     if let Some(report) = &input.credential_report {
         write("credential-report.csv", report.csv.clone())?;
     }
@@ -157,6 +166,14 @@ async fn crawl_async(opts: &LiveOptions) -> (Option<AwsInput>, Vec<SourceError>)
 
     ctx.bar.set_message("iam:ListOpenIDConnectProviders");
     let oidc_providers = oidc_providers(&ctx, &mut errors).await;
+    let last_accessed = if opts.last_accessed {
+        ctx.bar
+            .set_message("iam:GenerateServiceLastAccessedDetails");
+        let arns = principal_arns(&gaad);
+        service_last_accessed(&ctx, &arns, Duration::from_millis(200), &mut errors).await
+    } else {
+        Default::default()
+    };
     ctx.bar.finish_and_clear();
 
     let origin = match account_id(&gaad) {
@@ -184,10 +201,139 @@ async fn crawl_async(opts: &LiveOptions) -> (Option<AwsInput>, Vec<SourceError>)
             credential_report,
             access_keys,
             oidc_providers,
+            last_accessed,
             origin,
         }),
         errors,
     )
+}
+
+/// Every user's and role's ARN in the export.
+fn principal_arns(gaad: &Gaad) -> Vec<String> {
+    let users = gaad
+        .user_detail_list
+        .iter()
+        .flatten()
+        .map(|u| u.arn.clone());
+    let roles = gaad
+        .role_detail_list
+        .iter()
+        .flatten()
+        .map(|r| r.arn.clone());
+    users.chain(roles).collect()
+}
+
+/// How often one principal's last-accessed job is polled before giving up on it.
+const LAST_ACCESSED_POLLS: u32 = 20;
+
+/// IAM's last-accessed data per principal: a `GenerateServiceLastAccessedDetails` job
+/// each, polled with `GetServiceLastAccessedDetails` until it completes (every page),
+/// `concurrency` principals at once. A job that fails or does not complete is an error
+/// naming the call and the principal; the others go on.
+async fn service_last_accessed(
+    ctx: &Ctx,
+    arns: &[String],
+    poll_wait: Duration,
+    errors: &mut Vec<SourceError>,
+) -> std::collections::BTreeMap<String, Vec<super::ServiceLastAccessed>> {
+    let client = &ctx.client;
+    let results: Vec<_> = stream::iter(arns)
+        .map(|arn| async move {
+            let job = match client
+                .generate_service_last_accessed_details()
+                .arn(arn)
+                .send()
+                .await
+            {
+                Ok(r) => r.job_id().unwrap_or_default().to_string(),
+                Err(e) => {
+                    return Err(SourceKind::Aws.error(
+                        format!("iam:GenerateServiceLastAccessedDetails {arn}"),
+                        ctx.describe("GenerateServiceLastAccessedDetails", &e),
+                    ));
+                }
+            };
+            let mut wait = poll_wait;
+            let mut services = Vec::new();
+            let mut marker: Option<String> = None;
+            let mut polls = 0;
+            loop {
+                polls += 1;
+                let r = match client
+                    .get_service_last_accessed_details()
+                    .job_id(&job)
+                    .set_marker(marker.clone())
+                    .send()
+                    .await
+                {
+                    Ok(r) => r,
+                    Err(e) => {
+                        return Err(SourceKind::Aws.error(
+                            format!("iam:GetServiceLastAccessedDetails {arn}"),
+                            ctx.describe("GetServiceLastAccessedDetails", &e),
+                        ));
+                    }
+                };
+                match r.job_status() {
+                    sdk::JobStatusType::Completed => {}
+                    sdk::JobStatusType::Failed => {
+                        let why = r
+                            .error()
+                            .map(|e| e.message().to_string())
+                            .unwrap_or_else(|| "no reason given".into());
+                        return Err(SourceKind::Aws.error(
+                            format!("iam:GetServiceLastAccessedDetails {arn}"),
+                            format!("the job failed: {}", crate::text::display_value(&why)),
+                        ));
+                    }
+                    _ if polls < LAST_ACCESSED_POLLS => {
+                        tokio::time::sleep(wait).await;
+                        wait = (wait * 2).min(Duration::from_secs(5));
+                        continue;
+                    }
+                    _ => {
+                        return Err(SourceKind::Aws.error(
+                            format!("iam:GetServiceLastAccessedDetails {arn}"),
+                            format!("the job had not completed after {polls} polls"),
+                        ));
+                    }
+                }
+                services.extend(r.services_last_accessed().iter().map(|s| {
+                    super::ServiceLastAccessed {
+                        service_namespace: s.service_namespace().to_string(),
+                        service_name: Some(s.service_name().to_string()),
+                        last_authenticated: date_opt(s.last_authenticated()),
+                        last_authenticated_entity: s
+                            .last_authenticated_entity()
+                            .map(str::to_string),
+                        total_authenticated_entities: s
+                            .total_authenticated_entities()
+                            .map(i64::from),
+                    }
+                }));
+                match (r.is_truncated(), r.marker()) {
+                    (true, Some(m)) if marker.as_deref() != Some(m) => marker = Some(m.to_string()),
+                    _ => break,
+                }
+            }
+            Ok((arn.clone(), services))
+        })
+        .buffer_unordered(ctx.concurrency.max(1))
+        .collect()
+        .await;
+    let mut out = std::collections::BTreeMap::new();
+    let mut errs = Vec::new();
+    for r in results {
+        match r {
+            Ok((arn, services)) => {
+                out.insert(arn, services);
+            }
+            Err(e) => errs.push(e),
+        }
+    }
+    errs.sort();
+    errors.extend(errs);
+    out
 }
 
 /// The client and what the calls share.
@@ -837,6 +983,203 @@ fn account_id(g: &Gaad) -> Option<String> {
 mod tests {
     use super::*;
 
+    /// The two calls' example responses as the IAM API Reference documents them.
+    const GENERATED: &str = r#"<GenerateServiceLastAccessedDetailsResponse xmlns="https://iam.amazonaws.com/doc/2010-05-08/">
+  <GenerateServiceLastAccessedDetailsResult>
+    <JobId>examplef-1305-c245-eba4-71fe298bcda7</JobId>
+  </GenerateServiceLastAccessedDetailsResult>
+  <ResponseMetadata><RequestId>f1e2d3c4-0000-0000-0000-000000000000</RequestId></ResponseMetadata>
+</GenerateServiceLastAccessedDetailsResponse>"#;
+    const DETAILS: &str = r#"<GetServiceLastAccessedDetailsResponse xmlns="https://iam.amazonaws.com/doc/2010-05-08/">
+  <GetServiceLastAccessedDetailsResult>
+    <IsTruncated>false</IsTruncated>
+    <JobCompletionDate>2018-10-24T19:47:35.241Z</JobCompletionDate>
+    <ServicesLastAccessed>
+      <member>
+        <LastAuthenticated>2018-10-24T19:11:00Z</LastAuthenticated>
+        <TotalAuthenticatedEntities>2</TotalAuthenticatedEntities>
+        <LastAuthenticatedEntity>arn:aws:iam::123456789012:user/AWSExampleUser01</LastAuthenticatedEntity>
+        <ServiceName>Amazon Simple Storage Service</ServiceName>
+        <ServiceNamespace>s3</ServiceNamespace>
+      </member>
+      <member>
+        <TotalAuthenticatedEntities>0</TotalAuthenticatedEntities>
+        <ServiceName>AWS Identity and Access Management</ServiceName>
+        <ServiceNamespace>iam</ServiceNamespace>
+      </member>
+    </ServicesLastAccessed>
+    <JobStatus>COMPLETED</JobStatus>
+    <JobCreationDate>2018-10-24T19:47:31.466Z</JobCreationDate>
+  </GetServiceLastAccessedDetailsResult>
+  <ResponseMetadata><RequestId>1cfb1e8e-0000-0000-0000-000000000000</RequestId></ResponseMetadata>
+</GetServiceLastAccessedDetailsResponse>"#;
+
+    fn test_ctx(endpoint: &str) -> Ctx {
+        let conf = aws_sdk_iam::Config::builder()
+            .behavior_version(aws_sdk_iam::config::BehaviorVersion::latest())
+            .region(Region::new("us-east-1"))
+            .credentials_provider(aws_sdk_iam::config::Credentials::new(
+                "AKIDLOOPBACKTEST",
+                "not-a-secret",
+                None,
+                None,
+                "test",
+            ))
+            .endpoint_url(endpoint)
+            .build();
+        Ctx {
+            client: Client::from_conf(conf),
+            endpoint: endpoint.to_string(),
+            concurrency: 2,
+            bar: ProgressBar::hidden(),
+        }
+    }
+
+    /// The form parameters of an IAM Query request.
+    fn params(body: &[u8]) -> Vec<(String, String)> {
+        String::from_utf8_lossy(body)
+            .split('&')
+            .filter_map(|kv| kv.split_once('='))
+            .map(|(k, v)| (k.to_string(), v.to_string()))
+            .collect()
+    }
+
+    /// IAM's service model from botocore (`scripts/test.sh` sets `NHI_BOTOCORE_IAM`; CI
+    /// requires it): every request names an operation IAM has, with its input members.
+    fn check_against_model(requests: &[wiremock::Request]) {
+        let model = match std::env::var("NHI_BOTOCORE_IAM") {
+            Ok(p) => p,
+            Err(_) if std::env::var_os("CI").is_some() => {
+                panic!("NHI_BOTOCORE_IAM is not set under CI: scripts/test.sh sets it")
+            }
+            Err(_) => return,
+        };
+        let raw = std::fs::read(&model).expect("the botocore model reads");
+        let mut text = String::new();
+        std::io::Read::read_to_string(&mut flate2::read::GzDecoder::new(&raw[..]), &mut text)
+            .expect("the model is gzipped JSON");
+        let model: Value = serde_json::from_str(&text).expect("the model is JSON");
+        for r in requests {
+            let params = params(&r.body);
+            let action = &params
+                .iter()
+                .find(|(k, _)| k == "Action")
+                .expect("an Action")
+                .1;
+            let op = &model["operations"][action.as_str()];
+            assert!(op.is_object(), "IAM has no operation {action}");
+            let shape = op["input"]["shape"].as_str().expect("an input shape");
+            let members = &model["shapes"][shape]["members"];
+            for (k, _) in params
+                .iter()
+                .filter(|(k, _)| k != "Action" && k != "Version")
+            {
+                assert!(members.get(k).is_some(), "{action} has no member {k}");
+            }
+            for required in model["shapes"][shape]["required"]
+                .as_array()
+                .into_iter()
+                .flatten()
+            {
+                let required = required.as_str().unwrap_or_default();
+                assert!(
+                    params.iter().any(|(k, _)| k == required),
+                    "{action} needs {required}"
+                );
+            }
+        }
+    }
+
+    fn xml(body: &str) -> wiremock::ResponseTemplate {
+        wiremock::ResponseTemplate::new(200).set_body_raw(body.to_string(), "text/xml")
+    }
+
+    async fn mount(server: &wiremock::MockServer) {
+        use wiremock::Mock;
+        use wiremock::matchers::{body_string_contains, method};
+        Mock::given(method("POST"))
+            .and(body_string_contains(
+                "Action=GenerateServiceLastAccessedDetails",
+            ))
+            .respond_with(xml(GENERATED))
+            .mount(server)
+            .await;
+        Mock::given(method("POST"))
+            .and(body_string_contains("Action=GetServiceLastAccessedDetails"))
+            .respond_with(xml(DETAILS))
+            .mount(server)
+            .await;
+    }
+
+    #[tokio::test]
+    async fn last_accessed_jobs_are_generated_polled_and_read() {
+        let server = wiremock::MockServer::start().await;
+        mount(&server).await;
+        let ctx = test_ctx(&server.uri());
+        let arn = "arn:aws:iam::123456789012:role/agent".to_string();
+        let mut errors = Vec::new();
+        let got = service_last_accessed(
+            &ctx,
+            std::slice::from_ref(&arn),
+            Duration::from_millis(1),
+            &mut errors,
+        )
+        .await;
+        assert!(errors.is_empty(), "{errors:?}");
+        let services = &got[&arn];
+        assert_eq!(services.len(), 2);
+        assert_eq!(services[0].service_namespace, "s3");
+        assert_eq!(
+            services[0].last_authenticated.as_deref(),
+            Some("2018-10-24T19:11:00Z")
+        );
+        assert_eq!(services[1].service_namespace, "iam");
+        assert_eq!(services[1].last_authenticated, None);
+        let requests = server.received_requests().await.unwrap_or_default();
+        assert_eq!(requests.len(), 2);
+        assert!(
+            params(&requests[1].body)
+                .iter()
+                .any(|(k, v)| k == "JobId" && v == "examplef-1305-c245-eba4-71fe298bcda7")
+        );
+        check_against_model(&requests);
+    }
+
+    #[tokio::test]
+    async fn a_refused_job_is_named_and_the_others_go_on() {
+        use wiremock::matchers::{body_string_contains, method};
+        use wiremock::{Mock, MockServer, ResponseTemplate};
+        let server = MockServer::start().await;
+        let denied = r#"<ErrorResponse xmlns="https://iam.amazonaws.com/doc/2010-05-08/"><Error><Type>Sender</Type><Code>AccessDenied</Code><Message>User is not authorized to perform: iam:GenerateServiceLastAccessedDetails</Message></Error><RequestId>x</RequestId></ErrorResponse>"#;
+        Mock::given(method("POST"))
+            .and(body_string_contains("role%2Fdenied"))
+            .respond_with(ResponseTemplate::new(403).set_body_raw(denied, "text/xml"))
+            .mount(&server)
+            .await;
+        mount(&server).await;
+        let ctx = test_ctx(&server.uri());
+        let arns = [
+            "arn:aws:iam::123456789012:role/denied".to_string(),
+            "arn:aws:iam::123456789012:role/agent".to_string(),
+        ];
+        let mut errors = Vec::new();
+        let got = service_last_accessed(&ctx, &arns, Duration::from_millis(1), &mut errors).await;
+        assert_eq!(got.len(), 1);
+        assert_eq!(errors.len(), 1, "{errors:?}");
+        assert!(
+            errors[0]
+                .location
+                .contains("GenerateServiceLastAccessedDetails")
+        );
+        assert!(errors[0].location.contains("role/denied"));
+        assert!(
+            errors[0].message.contains("access denied"),
+            "{}",
+            errors[0].message
+        );
+        check_against_model(&server.received_requests().await.unwrap_or_default());
+    }
+
     #[test]
     fn dates_are_rfc3339_whole_seconds() {
         assert_eq!(
@@ -889,6 +1232,7 @@ mod tests {
                 role_detail_list: Some(vec![]),
                 policies: Some(vec![]),
             },
+            last_accessed: Default::default(),
             credential_report: Some(credential_report::CredentialReport {
                 csv: "user,arn\n".into(),
                 ..Default::default()

@@ -57,6 +57,31 @@ pub struct OidcProvider {
     pub client_id_list: Vec<String>,
 }
 
+/// One service in IAM's last-accessed data for a principal, as
+/// `GetServiceLastAccessedDetails` returns it: every service the principal's policies
+/// allow, and when it last authenticated to it (none in the tracking period: never).
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "PascalCase")]
+pub struct ServiceLastAccessed {
+    pub service_namespace: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub service_name: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub last_authenticated: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub last_authenticated_entity: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub total_authenticated_entities: Option<i64>,
+}
+
+/// `export aws --aws-last-accessed` writes these as `service-last-accessed.json`: per
+/// principal ARN, the `ServicesLastAccessed` of its completed job.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct LastAccessedExport {
+    #[serde(rename = "ServiceLastAccessedByArn")]
+    pub by_arn: std::collections::BTreeMap<String, Vec<ServiceLastAccessed>>,
+}
+
 /// Everything read from one account, live or offline.
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct AwsInput {
@@ -64,6 +89,9 @@ pub struct AwsInput {
     pub credential_report: Option<CredentialReport>,
     pub access_keys: Vec<AccessKeyMetadata>,
     pub oidc_providers: Vec<OidcProvider>,
+    /// IAM's last-accessed data, per principal ARN (live with `--aws-last-accessed`, or
+    /// its export).
+    pub last_accessed: std::collections::BTreeMap<String, Vec<ServiceLastAccessed>>,
     /// Where it came from: a file path, or `live:<account>` .
     pub origin: String,
 }
@@ -74,6 +102,7 @@ crate::model::vocabulary! {
         Gaad = "gaad",
         CredentialReport = "credential-report",
         AccessKeys = "access-keys",
+        LastAccessed = "service-last-accessed",
     }
 }
 
@@ -109,6 +138,9 @@ pub fn recognise(text: &str) -> Option<ExportKind> {
     }
     if has("AccessKeyMetadata") {
         return Some(ExportKind::AccessKeys);
+    }
+    if has("ServiceLastAccessedByArn") {
+        return Some(ExportKind::LastAccessed);
     }
     None
 }
@@ -187,6 +219,20 @@ pub fn read_access_keys(
     }
 }
 
+pub fn read_last_accessed(
+    text: &str,
+    shown: &str,
+    errors: &mut Vec<SourceError>,
+) -> std::collections::BTreeMap<String, Vec<ServiceLastAccessed>> {
+    match crate::doc::from_json::<LastAccessedExport>(text) {
+        Ok(export) => export.by_arn,
+        Err(e) => {
+            errors.push(SourceKind::Aws.json_error(shown, &e, "not a last-accessed export"));
+            Default::default()
+        }
+    }
+}
+
 /// How to reach the account live.
 #[derive(Debug, Clone, Default)]
 pub struct LiveOptions {
@@ -199,6 +245,9 @@ pub struct LiveOptions {
     pub concurrency: usize,
     /// A progress bar on stderr (terminals only).
     pub progress: bool,
+    /// Also read IAM's last-accessed data per principal
+    /// (`GenerateServiceLastAccessedDetails`, polled, then `GetServiceLastAccessedDetails`).
+    pub last_accessed: bool,
 }
 
 #[cfg(test)]

@@ -119,6 +119,9 @@ fn inputs(
                 ExportKind::AccessKeys => {
                     input.access_keys = super::read_access_keys(&text, &shown, errors)
                 }
+                ExportKind::LastAccessed => {
+                    input.last_accessed = super::read_last_accessed(&text, &shown, errors)
+                }
                 ExportKind::Gaad => {}
             }
         }

@@ -108,6 +108,7 @@ pub fn normalize(input: &AwsInput, judged: &(dyn Fn(&Identity) -> bool + Sync)) 
         keys: KeySources::new(input),
         resolver: &resolver,
         now,
+        last_accessed: &input.last_accessed,
     };
 
     // Escalations and power over others, per principal, on every core: the costly part
@@ -151,6 +152,7 @@ struct Assembly<'a> {
     keys: KeySources<'a>,
     resolver: &'a Resolver<'a>,
     now: time::OffsetDateTime,
+    last_accessed: &'a std::collections::BTreeMap<String, Vec<super::ServiceLastAccessed>>,
 }
 
 /// One principal's part of the inventory.
@@ -181,7 +183,10 @@ impl Assembly<'_> {
             settled,
             creep: self.resolver.policy_creep(&p.attached_customer),
         };
-        let identity = principals::identity(p, id, &loc, found, self.now);
+        let mut identity = principals::identity(p, id, &loc, found, self.now);
+        if let Some(services) = self.last_accessed.get(&p.arn) {
+            principals::add_last_accessed(&mut identity, services);
+        }
         // Grants only of the principals the analysis judges: the others' are never read,
         // and on a large account they are most of the memory.
         let grants = if (self.judged)(&identity) {

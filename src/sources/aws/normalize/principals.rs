@@ -240,6 +240,39 @@ fn aws_facts(
     })
 }
 
+/// IAM's last-accessed data as facts: the services the principal's policies allow that
+/// it has not authenticated to in IAM's tracking period, and how many it has.
+pub(super) fn add_last_accessed(
+    identity: &mut Identity,
+    services: &[super::super::ServiceLastAccessed],
+) {
+    let mut unused: Vec<&str> = services
+        .iter()
+        .filter(|s| s.last_authenticated.is_none())
+        .map(|s| s.service_namespace.as_str())
+        .collect();
+    unused.sort_unstable();
+    unused.dedup();
+    let last = services
+        .iter()
+        .filter_map(|s| s.last_authenticated.as_deref().and_then(timefmt::normalize))
+        .max();
+    if let Some(aws) = identity
+        .facts
+        .get_mut("aws")
+        .and_then(|v| v.as_object_mut())
+    {
+        aws.insert("services_allowed".into(), json!(services.len()));
+        aws.insert("services_not_accessed".into(), json!(unused));
+        aws.insert("services_last_accessed".into(), json!(last));
+    }
+    if let Some(last) = last
+        && identity.last_used_at.as_ref().is_none_or(|l| *l < last)
+    {
+        identity.last_used_at = Some(last);
+    }
+}
+
 /// One line for a policy whose access rose between versions.
 fn creep_summary(c: &Value) -> String {
     format!(

@@ -443,6 +443,7 @@ impl Build {
                 policies: Some(self.policies),
             },
             credential_report: None,
+            last_accessed: Default::default(),
             access_keys: self.keys,
             oidc_providers: self.oidc,
             origin: origin.to_string(),
