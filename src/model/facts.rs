@@ -1102,8 +1102,10 @@ pub struct AwsIdentityFacts {
     /// and its last authentication to any.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub services_allowed: Option<u64>,
+    /// The allowed services it has not authenticated to in IAM's tracking period.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub services_not_accessed: Option<Vec<String>>,
+    /// Its last authentication to any service (RFC 3339).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub services_last_accessed: Option<String>,
     /// Set on a user only the credential report names (not in the IAM export).
@@ -1799,6 +1801,7 @@ pub struct ActivityIdentityFacts {
     /// The first and last event (RFC 3339).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub first: Option<String>,
+    /// The last event (RFC 3339).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub last: Option<String>,
     /// The window's length in days (`--activity-window`).
@@ -1807,6 +1810,7 @@ pub struct ActivityIdentityFacts {
     /// How many distinct actions were used in the window, and the first 20 of them.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub used_actions: Option<u64>,
+    /// The first 20 actions used in the window.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub used: Option<Vec<String>>,
     /// Calls the provider refused.
@@ -1818,8 +1822,10 @@ pub struct ActivityIdentityFacts {
     /// Role sessions seen, those with a `SourceIdentity`, and those without.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub sessions: Option<u64>,
+    /// Sessions with a `SourceIdentity`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub sessions_attributed: Option<u64>,
+    /// Sessions without one.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub unattributed_sessions: Option<u64>,
     /// Whether one session name served several sessions.
@@ -1847,11 +1853,13 @@ pub struct ActivityIdentityFacts {
     /// the first 20.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub unused_write_count: Option<u64>,
+    /// The first 20 of them.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub unused_write: Option<Vec<String>>,
     /// Services with granted actions none of which was used, their count and the first 20.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub unused_services_count: Option<u64>,
+    /// The first 20 of them.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub unused_services: Option<Vec<String>>,
     /// Write-creep in use: reads only for `read_only_days`, then `action` at
@@ -1864,10 +1872,13 @@ pub struct ActivityIdentityFacts {
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct WritesBegan {
+    /// Days of reads only before the first write.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub read_only_days: Option<i64>,
+    /// When the first write came (RFC 3339).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub first_write: Option<String>,
+    /// The action of that write.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub action: Option<String>,
 }
