@@ -96,6 +96,11 @@ pub struct Activity {
     pub session_names: Vec<String>,
     #[serde(default, skip_serializing_if = "std::ops::Not::not")]
     pub session_names_reused: bool,
+    /// How it authenticated, as the log says (the GitHub audit log's
+    /// `programmatic_access_type`: `Personal access token (classic)`, `GitHub App
+    /// server-to-server token`, …).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub access_types: Vec<String>,
 }
 
 impl Activity {
@@ -116,6 +121,7 @@ impl Activity {
             sessions_attributed: 0,
             session_names: Vec::new(),
             session_names_reused: false,
+            access_types: Vec::new(),
         }
     }
 }
