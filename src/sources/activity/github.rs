@@ -57,15 +57,31 @@ pub fn level_of(action: &str) -> Option<AccessLevel> {
         ) => Some(AccessLevel::Admin),
         ("repo", v) if v.ends_with("create") => Some(AccessLevel::Write),
         (
-            "org" | "team" | "protected_branch" | "repository_ruleset" | "hook"
-            | "integration_installation" | "oauth_application" | "personal_access_token"
-            | "deploy_key" | "business" | "org_credential_authorization",
+            "org"
+            | "team"
+            | "protected_branch"
+            | "repository_ruleset"
+            | "hook"
+            | "integration_installation"
+            | "oauth_application"
+            | "personal_access_token"
+            | "deploy_key"
+            | "business"
+            | "org_credential_authorization",
             _,
         ) => Some(AccessLevel::Admin),
         (c, _) if c.starts_with("members_can_create") => Some(AccessLevel::Admin),
         (
-            "pull_request" | "pull_request_review" | "pull_request_review_comment" | "issue"
-            | "issues" | "issue_comment" | "release" | "workflows" | "packages" | "discussion"
+            "pull_request"
+            | "pull_request_review"
+            | "pull_request_review_comment"
+            | "issue"
+            | "issues"
+            | "issue_comment"
+            | "release"
+            | "workflows"
+            | "packages"
+            | "discussion"
             | "discussion_comment",
             _,
         ) => Some(AccessLevel::Write),
@@ -338,8 +354,10 @@ impl<R: BufRead> Csv<R> {
 /// more or fewer fields than the header is skipped and counted, named by its line.
 pub fn read_csv<R: BufRead>(r: R, shown: &str, agg: &mut Aggregator, out: &mut FileRead) {
     let mut csv = Csv { r, line: 1 };
-    let mut tally = Tally::default();
-    tally.unit = Some("line");
+    let mut tally = Tally {
+        unit: Some("line"),
+        ..Default::default()
+    };
     let mut header = Vec::new();
     let fail = |e: CsvError, tally: &Tally, out: &mut FileRead| {
         let (at, what) = match e {
@@ -418,10 +436,8 @@ pub fn read_csv<R: BufRead>(r: R, shown: &str, agg: &mut Aggregator, out: &mut F
         add(&row, agg, shown, &mut tally);
     }
     if tally.seen == 0 && out.errors.is_empty() {
-        out.warnings.push(SourceKind::Activity.error(
-            shown,
-            "empty: a header and no activity".to_string(),
-        ));
+        out.warnings
+            .push(SourceKind::Activity.error(shown, "empty: a header and no activity".to_string()));
     }
     tally.report(shown, out);
 }
@@ -475,7 +491,10 @@ mod tests {
         assert_eq!(level_of("git.push"), Some(AccessLevel::Write));
         assert_eq!(level_of("repo.create"), Some(AccessLevel::Write));
         assert_eq!(level_of("repo.destroy"), Some(AccessLevel::Admin));
-        assert_eq!(level_of("protected_branch.update"), Some(AccessLevel::Admin));
+        assert_eq!(
+            level_of("protected_branch.update"),
+            Some(AccessLevel::Admin)
+        );
         assert_eq!(level_of("team.add_member"), Some(AccessLevel::Admin));
         assert_eq!(level_of("pull_request.merge"), Some(AccessLevel::Write));
         assert_eq!(level_of("copilot.something"), None);
@@ -489,7 +508,9 @@ mod tests {
         let m: serde_json::Map<String, Value> =
             serde_json::from_str(r#"{"@timestamp": "soon"}"#).unwrap_or_default();
         assert!(time_of(&m).is_err());
-        assert!(looks_like_csv(b"\xef\xbb\xbf@timestamp,action,actor\n1,git.push,a\n"));
+        assert!(looks_like_csv(
+            b"\xef\xbb\xbf@timestamp,action,actor\n1,git.push,a\n"
+        ));
         assert!(!looks_like_csv(b"[{\"action\": 1}]"));
     }
 }

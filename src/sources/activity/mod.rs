@@ -659,10 +659,17 @@ fn read_stream<R: BufRead>(
     agg: &mut Aggregator,
     out: &mut FileRead,
 ) {
-    if let Ok(head) = r.fill_buf()
-        && github::looks_like_csv(head.trim_ascii_start())
-    {
-        return github::read_csv(r, shown, agg, out);
+    // The GitHub audit log's CSV export, by its header; anything else is JSON.
+    match r.fill_buf() {
+        Ok(head) if github::looks_like_csv(head.trim_ascii_start()) => {
+            return github::read_csv(r, shown, agg, out);
+        }
+        Ok(_) => {}
+        Err(e) => {
+            out.errors
+                .push(read_error(shown, gz, &e, &Tally::default()));
+            return;
+        }
     }
     let mut tally = Tally::default();
     let mut values = 0u64;
