@@ -61,8 +61,10 @@ pub struct ActionUse {
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
 pub struct Activity {
     /// The principal as the logs name it, and the key it joins the inventory on: an IAM
-    /// role or user ARN (a role session is its role's), `github:token:<id>`,
-    /// `github:user:<login>`, a service account's email, a service principal's id.
+    /// role or user ARN (a role session is its role's), `github:token:<id>` (or
+    /// `github:hashed-token:<hash>` when the log gives no id), `github:app:<org>/<app>`
+    /// (a GitHub App's tokens), `github:user:<login>`, a service account's email, a
+    /// service principal's id.
     pub principal: String,
     pub provider: Provider,
     /// The inventory identity it was joined to (`aws:arn:…`); absent when no source

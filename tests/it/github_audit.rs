@@ -162,6 +162,18 @@ fn json_and_csv_exports_give_the_same_records() {
         &csv_report["inventory"]["activity"],
     );
     assert_eq!(a, b, "JSON {a:#}\nCSV {b:#}");
+    // Entries one per line, gzipped, as audit-log streaming delivers them.
+    let lines: String = entries.iter().map(|e| format!("{e}\n")).collect();
+    let mut gz = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::fast());
+    std::io::Write::write_all(&mut gz, lines.as_bytes()).unwrap();
+    let streamed = tempfile::tempdir().unwrap();
+    let file = streamed.path().join("stream.json.gz");
+    std::fs::write(&file, gz.finish().unwrap()).unwrap();
+    let lines_report = scan_json(
+        &[tempfile::tempdir().unwrap().path()],
+        &["--activity", file.to_str().unwrap()],
+    );
+    assert_eq!(a, &lines_report["inventory"]["activity"], "JSON Lines");
 
     // GitHub's example: octocat added a team member and created an org; monalisa
     // destroyed a repository. Epoch milliseconds read as dates.
@@ -577,6 +589,34 @@ fn the_live_audit_log_is_read_page_by_page_over_the_window() {
     assert_eq!(q(&audit[0], "per_page").as_deref(), Some("100"));
     assert_eq!(q(&audit[1], "after").as_deref(), Some("MS42NzE="));
     check_against_ghec_openapi(&audit);
+
+    // The export keeps the entries; scanned offline, the same records, joined the same.
+    let dir = tempfile::tempdir().unwrap();
+    let out = bin()
+        .env("GITHUB_TOKEN", TOKEN)
+        .env("NHI_AUDIT_NOW", "2024-06-01T00:00:00Z")
+        .args(["export", "github", "--output"])
+        .arg(dir.path())
+        .args([
+            "--github-org",
+            ORG,
+            "--github-audit-log",
+            "--github-api-url",
+        ])
+        .arg(server.uri())
+        .output()
+        .unwrap();
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let offline = scan_json(&[dir.path()], &["--scope", "all"]);
+    assert_eq!(
+        report["inventory"]["activity"], offline["inventory"]["activity"],
+        "live and offline"
+    );
 }
 
 #[test]

@@ -513,4 +513,19 @@ mod tests {
         ));
         assert!(!looks_like_csv(b"[{\"action\": 1}]"));
     }
+
+    #[test]
+    fn the_walk_tells_audit_logs_by_their_start() {
+        use super::super::recognise_export as r;
+        let entry = r#"{"@timestamp": 1606929874512, "action": "git.push", "actor": "octocat"}"#;
+        assert_eq!(r(&format!("[{entry}]")), Some("github-audit-log"));
+        assert_eq!(r(&format!("{entry}\n{entry}\n")), Some("github-audit-log"));
+        assert_eq!(
+            r("@timestamp,action,actor,org\n1606929874512,git.push,octocat,o\n"),
+            Some("github-audit-log-csv")
+        );
+        // A list that merely names the fields is not a log.
+        assert_eq!(r("action,actor\nrun,me\n"), None);
+        assert_eq!(r(r#"[{"action": "deploy", "actor": "ci"}]"#), None);
+    }
 }

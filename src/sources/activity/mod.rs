@@ -832,10 +832,12 @@ pub fn recognise_export(text: &str) -> Option<&'static str> {
         return Some("cloudtrail-lines");
     }
     // The GitHub audit log: the API's array (or a `{"value": [...]}` page) of entries
-    // with `@timestamp` and `action`, or the CSV export's header row.
-    if (t.starts_with('[') || (t.starts_with('{') && has("\"value\"")))
+    // with `@timestamp` and `action`, entries one per line (as audit-log streaming
+    // writes them), or the CSV export's header row.
+    if (t.starts_with('[') || t.starts_with('{'))
         && has("\"@timestamp\"")
         && has("\"action\"")
+        && (has("\"actor\"") || has("\"_document_id\""))
     {
         return Some("github-audit-log");
     }
