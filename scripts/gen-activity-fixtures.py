@@ -204,6 +204,25 @@ def rules():
               [record(iam_user("dana"), "s3", "GetObject", ts(i), OBJ, ua=CLAUDE)
                for i in range(2)])
 
+    # NHI-ACT-005, on GitHub: the organisation audit log (the fields of GitHub's
+    # `audit-log-event` schema and "About token data in the audit log") shows Claude Code
+    # pushing with a classic PAT, a person's token; and, not a match, with a GitHub App's
+    # installation token (the app acts, no person).
+    ms = int(BASE.timestamp() * 1000)
+    for case, kind in (("match", "Personal access token (classic)"),
+                       ("no-match", "GitHub App server-to-server token")):
+        entry = {
+            "@timestamp": ms, "created_at": ms, "_document_id": f"nhi-fixture-{case}",
+            "action": "git.push", "actor": "dana", "actor_ip": "198.51.100.7",
+            "user_agent": "claude-code/1.0.30 git/2.43.0", "org": "example-org",
+            "repo": "example-org/service", "programmatic_access_type": kind,
+            "token_id": 4242, "hashed_token": "bmhpLWZpeHR1cmUtbm90LWEtcmVhbC10b2tlbg==",
+        }
+        if case == "no-match":
+            entry["integration"] = "example-bot"
+            entry["actor"] = "example-bot[bot]"
+        write(f"{d}/NHI-ACT-005/{case}/github-audit-log.json", [entry])
+
     # NHI-ACT-006: only the logs know the role, and Gemini CLI used it; and plain CLI.
     trail(f"{d}/NHI-ACT-006/match/cloudtrail.json",
           [record(assumed("build-helper", "dev", ts(0)), "s3", "GetObject", ts(0), OBJ,

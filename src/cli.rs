@@ -300,6 +300,28 @@ pub struct GithubArgs {
     /// Crawl this GitHub organisation (repeatable).
     #[arg(long = "github-org", value_name = "ORG", help_heading = "GitHub")]
     pub orgs: Vec<String>,
+    /// Also read each organisation's audit log (GET /orgs/{org}/audit-log, GitHub
+    /// Enterprise Cloud; an organization owner's token, classic: read:audit_log), Git
+    /// events included, as activity judged like `--activity` logs.
+    #[arg(long, requires = "orgs", help_heading = "GitHub")]
+    pub github_audit_log: bool,
+    /// The days of audit log read, before now (`90d`, `30`, `12w`).
+    #[arg(
+        long,
+        value_name = "DAYS",
+        default_value = "90d",
+        value_parser = parse_days,
+        help_heading = "GitHub"
+    )]
+    pub github_audit_log_window: u32,
+    /// The most pages (of 100 entries) of audit log read per organisation, newest first.
+    #[arg(
+        long,
+        value_name = "N",
+        default_value_t = crate::sources::github::DEFAULT_AUDIT_LOG_PAGES,
+        help_heading = "GitHub"
+    )]
+    pub github_audit_log_max_pages: usize,
     /// The environment variable that holds the token.
     #[arg(
         long,

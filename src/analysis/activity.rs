@@ -83,8 +83,10 @@ pub fn agent_clients_by_principal(inventory: &Inventory) -> HashMap<String, Vec<
 }
 
 /// Sets each record's `identity`: the identity of the same principal, or the holder of
-/// a key it used; a principal an agent client acted as that no source listed becomes an
-/// identity.
+/// a key it used (an AWS access key id; a GitHub token's `hashed_token`, which the
+/// secret detector computes for the GitHub tokens it finds), or for a GitHub App the
+/// installation of that app in that organisation; a principal an agent client acted as
+/// that no source listed becomes an identity.
 fn join(inventory: &mut Inventory) {
     let by_key: HashMap<&str, &str> = inventory
         .credentials
@@ -92,6 +94,21 @@ fn join(inventory: &mut Inventory) {
         .filter_map(|c| Some((c.key_id.as_deref()?, c.identity.as_deref()?)))
         .collect();
     let known: BTreeSet<&str> = inventory.identities.iter().map(|i| i.id.as_str()).collect();
+    // `github:app:ORG/SLUG` → the installation, by the app's slug in the organisation.
+    let installations: HashMap<String, &str> = inventory
+        .identities
+        .iter()
+        .filter(|i| i.kind == IdentityKind::GithubAppInstallation)
+        .filter_map(|i| {
+            let g = i.facts.get("github")?;
+            let org = g.get("org")?.as_str()?;
+            let slug = g.get("app_slug")?.as_str()?;
+            Some((
+                format!("github:app:{}/{}", org.to_ascii_lowercase(), slugify(slug)),
+                i.id.as_str(),
+            ))
+        })
+        .collect();
     let mut joined = Vec::with_capacity(inventory.activity.len());
     let mut new = Vec::new();
     for a in &inventory.activity {
@@ -104,6 +121,11 @@ fn join(inventory: &mut Inventory) {
                 a.keys
                     .iter()
                     .find_map(|k| by_key.get(k.as_str()).map(|s| s.to_string()))
+            })
+            .or_else(|| {
+                let (org, app) = a.principal.strip_prefix("github:app:")?.split_once('/')?;
+                let key = format!("github:app:{}/{}", org.to_ascii_lowercase(), slugify(app));
+                installations.get(&key).map(|s| s.to_string())
             });
         match (id, own) {
             (Some(id), _) => joined.push(Some(id)),
@@ -125,16 +147,53 @@ fn join(inventory: &mut Inventory) {
     inventory.normalize();
 }
 
-/// The inventory id a record's principal would have.
+/// An app's name as its slug: `Claude` and `claude` are the app `claude`; `My App` is
+/// `my-app` (the audit log's `integration` may carry either).
+fn slugify(name: &str) -> String {
+    name.trim()
+        .chars()
+        .map(|c| {
+            if c.is_whitespace() {
+                '-'
+            } else {
+                c.to_ascii_lowercase()
+            }
+        })
+        .collect()
+}
+
+/// The inventory id a record's principal would have: an AWS ARN's own; a GitHub token
+/// id's fine-grained PAT (`github:pat:ID`, the id `/orgs/{org}/personal-access-tokens`
+/// gives its grants); any other GitHub principal as the logs name it.
 fn candidate_id(a: &Activity) -> Option<String> {
     match a.provider {
         Provider::Aws if a.principal.starts_with("arn:") => Some(format!("aws:{}", a.principal)),
+        Provider::Github => match a.principal.strip_prefix("github:token:") {
+            Some(id) => Some(format!("github:pat:{id}")),
+            None => Some(a.principal.clone()),
+        },
         _ => None,
+    }
+}
+
+/// What the GitHub audit log says a token is, from how it authenticated: its kind, and
+/// whether it acts as a person.
+fn github_token_kind(a: &Activity) -> (IdentityKind, bool) {
+    let has = |s: &str| a.access_types.iter().any(|t| t.contains(s));
+    if has("(classic)") {
+        (IdentityKind::GithubClassicPat, true)
+    } else if has("Fine-grained") {
+        (IdentityKind::GithubFineGrainedPat, true)
+    } else if has("OAuth") {
+        ("github-oauth-token".into(), true)
+    } else {
+        ("github-access-token".into(), false)
     }
 }
 
 /// An identity for a principal only the logs know, when its kind can be told.
 fn seen_only_in_logs(a: &Activity, id: &str) -> Option<Identity> {
+    let mut human = false;
     let (kind, name) = match a.provider {
         Provider::Aws => {
             let resource = a.principal.rsplit(':').next()?;
@@ -146,9 +205,32 @@ fn seen_only_in_logs(a: &Activity, id: &str) -> Option<Identity> {
             };
             (kind, name.rsplit('/').next().unwrap_or(name).to_string())
         }
+        Provider::Github => {
+            let (what, rest) = a.principal.strip_prefix("github:")?.split_once(':')?;
+            match what {
+                "token" | "hashed-token" => {
+                    let (kind, person) = github_token_kind(a);
+                    human = person;
+                    (kind, format!("GitHub token {rest}"))
+                }
+                "user" => {
+                    human = true;
+                    ("github-user".into(), rest.to_string())
+                }
+                "app" => {
+                    let (org, app) = rest.split_once('/')?;
+                    (
+                        IdentityKind::GithubAppInstallation,
+                        format!("{app} app in {org}"),
+                    )
+                }
+                _ => return None,
+            }
+        }
         _ => return None,
     };
     let mut identity = Identity::new(id, kind, a.provider.clone(), name);
+    identity.human = human;
     identity.last_used_at = Some(a.last.clone());
     identity
         .tags

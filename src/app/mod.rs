@@ -259,6 +259,12 @@ fn github_live(args: &GithubArgs) -> Result<Option<crate::sources::github::LiveO
             http_timeout: args.http_timeout,
             ..Default::default()
         },
+        audit_log: args
+            .github_audit_log
+            .then_some(crate::sources::github::AuditLogOptions {
+                days: args.github_audit_log_window,
+                max_pages: args.github_audit_log_max_pages.max(1),
+            }),
     }))
 }
 

@@ -61,8 +61,10 @@ pub struct ActionUse {
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
 pub struct Activity {
     /// The principal as the logs name it, and the key it joins the inventory on: an IAM
-    /// role or user ARN (a role session is its role's), `github:token:<id>`,
-    /// `github:user:<login>`, a service account's email, a service principal's id.
+    /// role or user ARN (a role session is its role's), `github:token:<id>` (or
+    /// `github:hashed-token:<hash>` when the log gives no id), `github:app:<org>/<app>`
+    /// (a GitHub App's tokens), `github:user:<login>`, a service account's email, a
+    /// service principal's id.
     pub principal: String,
     pub provider: Provider,
     /// The inventory identity it was joined to (`aws:arn:…`); absent when no source
@@ -96,6 +98,11 @@ pub struct Activity {
     pub session_names: Vec<String>,
     #[serde(default, skip_serializing_if = "std::ops::Not::not")]
     pub session_names_reused: bool,
+    /// How it authenticated, as the log says (the GitHub audit log's
+    /// `programmatic_access_type`: `Personal access token (classic)`, `GitHub App
+    /// server-to-server token`, …).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub access_types: Vec<String>,
 }
 
 impl Activity {
@@ -116,6 +123,7 @@ impl Activity {
             sessions_attributed: 0,
             session_names: Vec::new(),
             session_names_reused: false,
+            access_types: Vec::new(),
         }
     }
 }

@@ -204,7 +204,9 @@ pub struct Credential {
     pub expires_at: Option<String>,
     pub last_used_at: Option<String>,
     /// A non-secret identifier of the key, where the provider shows one (an AWS access
-    /// key id): what joins a key found in a config to the principal that owns it.
+    /// key id; a GitHub token's `hashed_token`, the base64 of its SHA-256, as the audit
+    /// log names it): what joins a key found in a config to the principal that owns it,
+    /// or to what the activity logs saw it do.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub key_id: Option<String>,
 }

@@ -18,15 +18,15 @@ use wiremock::{Mock, MockServer, Request, ResponseTemplate};
 
 use crate::common::{bin, crate_dir, findings_of};
 
-const TOKEN: &str = "ghp_TESTtokenNEVERprinted0123456789abcd";
-const ORG: &str = "octo-org";
+pub(crate) const TOKEN: &str = "ghp_TESTtokenNEVERprinted0123456789abcd";
+pub(crate) const ORG: &str = "octo-org";
 
-fn example(name: &str) -> Value {
+pub(crate) fn example(name: &str) -> Value {
     let p = crate_dir().join("fixtures/github-api").join(name);
     serde_json::from_str(&std::fs::read_to_string(&p).unwrap()).unwrap()
 }
 
-fn runtime() -> tokio::runtime::Runtime {
+pub(crate) fn runtime() -> tokio::runtime::Runtime {
     tokio::runtime::Builder::new_current_thread()
         .enable_all()
         .build()
@@ -54,7 +54,7 @@ async fn ok(server: &MockServer, p: &str, body: Value) {
 
 /// An organisation of three repositories served in three pages. `pats` answers the
 /// PAT endpoint.
-async fn mock_org(server: &MockServer, pats: ResponseTemplate) {
+pub(crate) async fn mock_org(server: &MockServer, pats: ResponseTemplate) {
     let base = server.uri();
     let repos = ["alpha", "beta", "gamma"];
     for (i, name) in repos.iter().enumerate() {
@@ -167,14 +167,14 @@ async fn mock_org(server: &MockServer, pats: ResponseTemplate) {
     }
 }
 
-fn pat_without_expiry() -> ResponseTemplate {
+pub(crate) fn pat_without_expiry() -> ResponseTemplate {
     let mut pats = example("org-pat-grant-paginated.json");
     pats[0]["token_expires_at"] = Value::Null;
     ResponseTemplate::new(200).set_body_json(pats)
 }
 
 /// Runs the CLI with the token in the environment and returns (exit code, stdout, stderr).
-fn run(args: &[&str], server: &MockServer) -> (Option<i32>, String, String) {
+pub(crate) fn run(args: &[&str], server: &MockServer) -> (Option<i32>, String, String) {
     let out = bin()
         .env("GITHUB_TOKEN", TOKEN)
         .args(args)
@@ -333,8 +333,18 @@ fn a_missing_token_is_a_usage_error() {
 /// GitHub's OpenAPI description, from `@octokit/openapi` (`scripts/test.sh` installs it
 /// and sets `NHI_GITHUB_OPENAPI`). Under CI a missing description is a failure.
 fn openapi() -> Option<Value> {
+    openapi_named(None)
+}
+
+/// The description of another GitHub product beside it in the package (`ghec.json`:
+/// GitHub Enterprise Cloud, whose API alone has the audit log), or `api.github.com`'s.
+fn openapi_named(file: Option<&str>) -> Option<Value> {
     match std::env::var("NHI_GITHUB_OPENAPI") {
         Ok(p) if Path::new(&p).is_file() => {
+            let p = match file {
+                Some(f) => Path::new(&p).with_file_name(f),
+                None => Path::new(&p).to_path_buf(),
+            };
             Some(serde_json::from_str(&std::fs::read_to_string(p).unwrap()).unwrap())
         }
         _ if std::env::var_os("CI").is_some() => panic!(
@@ -352,7 +362,17 @@ fn openapi() -> Option<Value> {
 /// Each recorded request is a GET of a documented path, with only documented query
 /// parameters.
 fn check_against_openapi(requests: &[Request]) {
-    let Some(spec) = openapi() else { return };
+    check_against(requests, openapi());
+}
+
+/// [`check_against_openapi`] with GitHub Enterprise Cloud's description: the audit-log
+/// API is documented only there.
+pub(crate) fn check_against_ghec_openapi(requests: &[Request]) {
+    check_against(requests, openapi_named(Some("ghec.json")));
+}
+
+fn check_against(requests: &[Request], spec: Option<Value>) {
+    let Some(spec) = spec else { return };
     let paths = spec["paths"].as_object().expect("paths");
     let resolve = |p: &Value| -> Value {
         match p["$ref"].as_str() {

@@ -14,6 +14,7 @@ mod common;
 mod corpus;
 mod gcp_live;
 mod gcp_offline;
+mod github_audit;
 mod github_hostile;
 mod github_live;
 mod graph;

@@ -566,6 +566,7 @@ fn add(rec: &Record, agg: &mut Aggregator, file: &str, tally: &mut Tally, s: &mu
             started,
             attributed,
         }),
+        access_type: None,
     };
     tally.read += 1;
     agg.add(&event, file);

@@ -14,6 +14,7 @@
 
 mod clients;
 pub mod cloudtrail;
+pub mod github;
 
 use std::collections::BTreeMap;
 use std::io::{BufRead, BufReader};
@@ -94,6 +95,9 @@ pub struct Event<'a> {
     /// The provider refused the call.
     pub denied: bool,
     pub session: Option<Session<'a>>,
+    /// How it authenticated, as the log says (the GitHub audit log's
+    /// `programmatic_access_type`: `Personal access token (classic)`, …).
+    pub access_type: Option<&'a str>,
 }
 
 /// What one principal did, while the logs stream.
@@ -110,6 +114,7 @@ struct Acc {
     /// (name, start) of each session, and whether it was attributed.
     sessions: FxHashMap<(String, String), bool>,
     sessions_over: u64,
+    access_types: BTreeMap<String, ()>,
 }
 
 #[derive(Debug, Default)]
@@ -216,6 +221,12 @@ impl Aggregator {
             && acc.keys.len() < KEPT
         {
             acc.keys.insert(k.to_string(), ());
+        }
+        if let Some(k) = e.access_type
+            && !acc.access_types.contains_key(k)
+            && acc.access_types.len() < KEPT
+        {
+            acc.access_types.insert(k.to_string(), ());
         }
         if let Some(ip) = e.ip {
             acc.ips.add(ip);
@@ -333,6 +344,11 @@ impl Acc {
                 self.keys.insert(k, ());
             }
         }
+        for (k, ()) in other.access_types {
+            if self.access_types.len() < KEPT {
+                self.access_types.insert(k, ());
+            }
+        }
         merge_capped(&mut self.ips, other.ips);
         merge_capped(&mut self.user_agents, other.user_agents);
         self.clients.extend(other.clients);
@@ -418,6 +434,7 @@ impl Acc {
             sessions_attributed,
             session_names,
             session_names_reused,
+            access_types: self.access_types.into_keys().collect(),
             ..Activity::new(principal, provider.provider())
         }
     }
@@ -642,6 +659,18 @@ fn read_stream<R: BufRead>(
     agg: &mut Aggregator,
     out: &mut FileRead,
 ) {
+    // The GitHub audit log's CSV export, by its header; anything else is JSON.
+    match r.fill_buf() {
+        Ok(head) if github::looks_like_csv(head.trim_ascii_start()) => {
+            return github::read_csv(r, shown, agg, out);
+        }
+        Ok(_) => {}
+        Err(e) => {
+            out.errors
+                .push(read_error(shown, gz, &e, &Tally::default()));
+            return;
+        }
+    }
     let mut tally = Tally::default();
     let mut values = 0u64;
     loop {
@@ -732,21 +761,26 @@ pub struct Tally {
     skipped: BTreeMap<&'static str, (u64, u64)>,
     /// Entries no reader knows (a JSON array of something else).
     pub unknown: u64,
+    /// What a position counts (`record` when unset; a CSV file counts lines).
+    pub unit: Option<&'static str>,
+    /// The position of the record being read, when it is not `seen` (a CSV row's line).
+    pub at: Option<u64>,
 }
 
 impl Tally {
     /// Counts a record skipped because of `why` (`no eventName`, …).
     pub fn skip(&mut self, why: &'static str) {
-        let n = self.seen;
+        let n = self.at.unwrap_or(self.seen);
         let e = self.skipped.entry(why).or_insert((0, n));
         e.0 += 1;
     }
 
-    fn report(self, shown: &str, out: &mut FileRead) {
+    pub fn report(self, shown: &str, out: &mut FileRead) {
+        let unit = self.unit.unwrap_or("record");
         for (why, (n, first)) in self.skipped {
             out.warnings.push(SourceKind::Activity.error(
                 shown,
-                format!("{n} record(s) skipped: {why} (the first is record {first})"),
+                format!("{n} record(s) skipped: {why} (the first is {unit} {first})"),
             ));
         }
         if self.unknown > 0 && self.read == 0 {
@@ -770,7 +804,7 @@ impl Tally {
 /// its format. Tried in order.
 pub type ArrayReader = fn(&serde_json::Value, &mut Aggregator, &str, &mut Tally) -> bool;
 
-pub const ARRAY_READERS: &[ArrayReader] = &[cloudtrail::read_value];
+pub const ARRAY_READERS: &[ArrayReader] = &[cloudtrail::read_value, github::read_value];
 
 /// Tells an activity log the repository walk meets by its first 4 KiB: which log it
 /// is, or `None`. Only structure counts: the keys a log starts with, together.
@@ -796,6 +830,19 @@ pub fn recognise_export(text: &str) -> Option<&'static str> {
         && has("\"userIdentity\"")
     {
         return Some("cloudtrail-lines");
+    }
+    // The GitHub audit log: the API's array (or a `{"value": [...]}` page) of entries
+    // with `@timestamp` and `action`, entries one per line (as audit-log streaming
+    // writes them), or the CSV export's header row.
+    if (t.starts_with('[') || t.starts_with('{'))
+        && has("\"@timestamp\"")
+        && has("\"action\"")
+        && (has("\"actor\"") || has("\"_document_id\""))
+    {
+        return Some("github-audit-log");
+    }
+    if github::looks_like_csv(t.as_bytes()) {
+        return Some("github-audit-log-csv");
     }
     None
 }

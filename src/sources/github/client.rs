@@ -253,6 +253,19 @@ impl Api {
     /// endpoints that wrap it (`{"total_count": …, "secrets": […]}`). A page that fails
     /// ends the listing; what was read before it is kept.
     pub async fn get_all(&self, call: &str, path: &str, key: Option<&'static str>) -> Listing {
+        self.get_pages(call, path, key, self.limits.max_pages).await
+    }
+
+    /// [`Self::get_all`], reading at most `max_pages` pages (and fewer when the crawl's
+    /// own page limit is lower).
+    pub async fn get_pages(
+        &self,
+        call: &str,
+        path: &str,
+        key: Option<&'static str>,
+        max_pages: usize,
+    ) -> Listing {
+        let max_pages = max_pages.clamp(1, self.limits.max_pages.max(1));
         let mut url = format!("{}{path}", self.base_text);
         let mut seen = HashSet::from([page_key(&url)]);
         let mut listing = Listing {
@@ -295,9 +308,7 @@ impl Api {
             let failure = match self.same_origin(&next) {
                 Err(f) => Some(f),
                 Ok(()) if !seen.insert(page_key(&next)) => Some(Failure::LinkLoop),
-                Ok(()) if page_no >= self.limits.max_pages => {
-                    Some(Failure::TooManyPages(self.limits.max_pages))
-                }
+                Ok(()) if page_no >= max_pages => Some(Failure::TooManyPages(max_pages)),
                 Ok(()) if bytes > self.limits.max_listing_bytes => {
                     Some(Failure::ListingTooLarge(self.limits.max_listing_bytes))
                 }

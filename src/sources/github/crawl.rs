@@ -77,6 +77,9 @@ fn needs(endpoint: &str) -> &'static str {
         "GET /repos/{owner}/{repo}/environments" => {
             "fine-grained token: \"Actions\" repository permission (read); classic token: repo scope"
         }
+        "GET /orgs/{org}/audit-log" => {
+            "GitHub Enterprise Cloud (other plans have no audit-log API) and an organization owner; classic token: read:audit_log scope"
+        }
         "GET /repos/{owner}/{repo}/contents/{path}" => {
             "fine-grained token: \"Contents\" repository permission (read); classic token: repo scope"
         }
@@ -260,6 +263,23 @@ async fn crawl_org(
             ),
         ));
     }
+    let mut warnings = Vec::new();
+    let (audit_log, audit_log_days) = match opts.audit_log {
+        Some(a) if api.halted().is_none() => (
+            audit_log(api, &o, a, &mut errors, &mut warnings).await,
+            Some(a.days),
+        ),
+        Some(a) => {
+            if let Some(halt) = api.halted() {
+                errors.push(SourceKind::Github.error(
+                    format!("GET /orgs/{o}/audit-log"),
+                    format!("not read: {halt}; results are partial"),
+                ));
+            }
+            (None, Some(a.days))
+        }
+        None => (None, None),
+    };
     OrgExport {
         org: org.to_string(),
         installations,
@@ -267,7 +287,64 @@ async fn crawl_org(
         workflow_permissions: permissions,
         personal_access_tokens: pats,
         repositories,
+        audit_log,
+        audit_log_days,
         errors,
+        warnings,
+    }
+}
+
+/// The organisation's audit log over the last `a.days` days, Git events included,
+/// newest first, at most `a.max_pages` pages (cursor pagination through the `Link`
+/// header, as for every listing). Reaching the page cap is a warning: the newest
+/// entries were read. Any failure is an error naming the call; the rest of the crawl
+/// goes on.
+async fn audit_log(
+    api: &Api,
+    o: &str,
+    a: super::AuditLogOptions,
+    errors: &mut Vec<SourceError>,
+    warnings: &mut Vec<SourceError>,
+) -> Option<Vec<Value>> {
+    let since = crate::timefmt::now() - time::Duration::days(i64::from(a.days));
+    let date = format!(
+        "{:04}-{:02}-{:02}",
+        since.year(),
+        u8::from(since.month()),
+        since.day()
+    );
+    // `created:>=DATE`, percent-encoded for the query.
+    let phrase = format!("created%3A%3E%3D{date}");
+    let path = format!("/orgs/{o}/audit-log?phrase={phrase}&include=all&order=desc");
+    let call = format!("GET /orgs/{o}/audit-log");
+    let Listing {
+        items,
+        pages,
+        failure,
+    } = api
+        .get_pages(
+            &call,
+            &format!("{path}&per_page={PER_PAGE}"),
+            None,
+            a.max_pages,
+        )
+        .await;
+    match failure {
+        None => Some(items),
+        Some((_, Failure::TooManyPages(n))) => {
+            warnings.push(SourceKind::Github.error(
+                &call,
+                format!(
+                    "read the newest {n} page(s) ({} entries) of the audit log since {date}; older entries were not read (allow more with --github-audit-log-max-pages)",
+                    items.len()
+                ),
+            ));
+            Some(items)
+        }
+        Some((page, f)) => {
+            errors.push(failed("GET /orgs/{org}/audit-log", call, page, f));
+            (pages > 0).then_some(items)
+        }
     }
 }
 

@@ -25,6 +25,8 @@
 //!         "content": "name: ...\n"       // the file, base64-decoded from the contents API
 //!       }]
 //!     }],
+//!     "audit_log": [ ... ],              // GET /orgs/{org}/audit-log (--github-audit-log)
+//!     "audit_log_days": 90,              //   over the days asked for
 //!     "errors": [{ "source": "github", "location": "GET /orgs/acme/personal-access-tokens",
 //!                  "message": "..." }]
 //!   }]
@@ -69,9 +71,18 @@ pub struct OrgExport {
     pub personal_access_tokens: Option<Vec<Value>>,
     #[serde(default)]
     pub repositories: Vec<RepoExport>,
+    /// GET /orgs/{org}/audit-log (`--github-audit-log`): the entries, newest first, and
+    /// the days they were asked for.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub audit_log: Option<Vec<Value>>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub audit_log_days: Option<u32>,
     /// What the crawl could not read.
     #[serde(default)]
     pub errors: Vec<SourceError>,
+    /// What it read only in part on purpose (the audit log's page cap).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub warnings: Vec<SourceError>,
 }
 
 /// One repository and what was read about it.

@@ -48,7 +48,21 @@ pub struct LiveOptions {
     pub progress: Progress,
     pub retry: RetryPolicy,
     pub limits: Limits,
+    /// Also read each organisation's audit log (`GET /orgs/{org}/audit-log`).
+    pub audit_log: Option<AuditLogOptions>,
 }
+
+/// What of the audit log to read: the `days` before now (the `phrase`
+/// `created:>=YYYY-MM-DD`), Git events included (`include=all`), newest first, at most
+/// `max_pages` pages of 100 entries.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct AuditLogOptions {
+    pub days: u32,
+    pub max_pages: usize,
+}
+
+/// Pages of the audit log read per organisation unless told otherwise.
+pub const DEFAULT_AUDIT_LOG_PAGES: usize = 100;
 
 /// What the crawl shows on stderr while it runs.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -121,6 +135,7 @@ impl Default for LiveOptions {
             progress: Progress::Hidden,
             retry: RetryPolicy::default(),
             limits: Limits::default(),
+            audit_log: None,
         }
     }
 }

@@ -39,9 +39,49 @@ pub fn normalize(export: &GithubExport) -> Inventory {
     };
     for org in &export.orgs {
         inv.errors.extend(org.errors.iter().cloned());
+        inv.warnings.extend(org.warnings.iter().cloned());
         normalize_org(&ctx, org, &mut inv);
     }
+    audit_logs(&ctx, export, &mut inv);
     inv
+}
+
+/// The audit logs the crawl read (`--github-audit-log`), summed per principal as the
+/// activity reader sums an exported one: all organisations together, over the longest
+/// window asked for.
+fn audit_logs(ctx: &Ctx, export: &GithubExport, inv: &mut Inventory) {
+    use crate::sources::activity::{Aggregator, FileRead, Tally, github};
+    let mut agg = Aggregator::new(ctx.now.unix_timestamp());
+    let mut days = None;
+    let mut out = FileRead::default();
+    for org in &export.orgs {
+        let Some(entries) = &org.audit_log else {
+            continue;
+        };
+        days = days.max(org.audit_log_days);
+        let shown = format!("GET /orgs/{}/audit-log", org.org);
+        let mut tally = Tally::default();
+        for v in entries {
+            tally.seen += 1;
+            if !github::read_value(v, &mut agg, &shown, &mut tally) {
+                tally.unknown += 1;
+            }
+        }
+        agg.files += 1;
+        tally.report(&shown, &mut out);
+    }
+    if agg.files == 0 {
+        return;
+    }
+    out.warnings.extend(agg.skew_warning());
+    let (activity, window) =
+        agg.finish(days.unwrap_or(crate::sources::activity::DEFAULT_WINDOW_DAYS));
+    inv.errors.extend(out.errors);
+    inv.warnings.extend(out.warnings);
+    inv.activity.extend(activity);
+    if inv.activity_window.is_none() {
+        inv.activity_window = window;
+    }
 }
 
 struct Ctx {

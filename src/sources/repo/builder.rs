@@ -304,7 +304,7 @@ impl<'a> Fragment<'a> {
             locations: vec![loc.clone()],
             // AWS access key ids name a key, they do not unlock it (IAM shows them in the
             // console); kept so the key can be joined to the IAM user that owns it.
-            key_id: (kind == "aws-access-key-id").then(|| secret.to_string()),
+            key_id: key_id_of(kind, provider, secret),
             ..Credential::new(
                 id.clone(),
                 kind.to_string(),
@@ -501,6 +501,20 @@ pub(crate) fn escape_inventory(inv: &mut Inventory) {
 
 /// A person's token rather than a workload's: acting with it makes the agent's actions
 /// look like that person's.
+/// The non-secret identifier a literal is known by, where its provider shows one: an AWS
+/// access key id is its own; a GitHub token is known to the audit log by its
+/// `hashed_token` (base64 of its SHA-256), which joins it to the entries it made. Only
+/// the hash is kept, never the value.
+fn key_id_of(kind: &str, provider: &str, secret: &str) -> Option<String> {
+    match (kind, provider) {
+        ("aws-access-key-id", _) => Some(secret.to_string()),
+        // A refresh token never calls the API: no audit-log entry carries its hash.
+        ("github-refresh-token", _) => None,
+        (_, "github") => Some(crate::sources::activity::github::hashed_token(secret)),
+        _ => None,
+    }
+}
+
 fn is_human_token(kind: &str, name: &str) -> bool {
     let upper = name.to_ascii_uppercase();
     matches!(
