@@ -553,7 +553,10 @@ mod tests {
         );
         // No provider but those with a struct.
         let e = check(&["identity", "facts", "oracle"]).unwrap_err();
-        assert_eq!(e.fields, ["aws", "azure", "gcp", "github", "kubernetes"]);
+        assert_eq!(
+            e.fields,
+            ["activity", "aws", "azure", "gcp", "github", "kubernetes"]
+        );
         // A fact with no listed children stays open below.
         assert!(check(&["identity", "facts", "aws", "trust", "github_oidc"]).is_ok());
     }
