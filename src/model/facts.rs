@@ -1828,7 +1828,8 @@ pub struct ActivityIdentityFacts {
     /// Whether only the logs know it: no source listed it.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub seen_only_in_logs: Option<bool>,
-    /// Actions its grants allow (AWS: the grants expanded against the action table).
+    /// Actions its grants allow (AWS: the grants expanded against the action table;
+    /// Google Cloud: the permissions of its roles, when every role's were read).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub granted_actions: Option<u64>,
     /// Granted actions not used in the window.
@@ -1845,6 +1846,18 @@ pub struct ActivityIdentityFacts {
     pub unused_services_count: Option<u64>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub unused_services: Option<Vec<String>>,
+    /// Roles it holds whose contents no export listed (Google Cloud roles without
+    /// `gcloud iam roles describe`, Azure roles without `az role definition list`), the
+    /// first 20: with any, nothing it holds is called unused.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub roles_unread: Option<Vec<String>>,
+    /// Azure role assignments (`role on scope`) none of whose actions it used in the
+    /// window, among roles that allow more than reads (the activity log records no
+    /// reads); their count and the first 20.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub unused_roles_count: Option<u64>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub unused_roles: Option<Vec<String>>,
     /// Write-creep in use: reads only for `read_only_days`, then `action` at
     /// `first_write`; null otherwise.
     #[serde(default, skip_serializing_if = "Option::is_none")]
