@@ -99,7 +99,12 @@ pub fn run(args: SuggestPolicyArgs) -> Result<u8> {
                 &[crate::model::SourceKind::Activity.error(
                     s.principal.clone(),
                     format!(
-                        "not in the action catalogue, left out (add by hand if needed): {}",
+                        "{}, left out (add by hand if needed): {}",
+                        match s.provider {
+                            Provider::Gcp => "calls the log names by method, not by permission",
+                            Provider::Azure => "sign-ins, which are not role actions",
+                            _ => "not in the action catalogue",
+                        },
                         s.unmapped.join(", ")
                     ),
                 )],
