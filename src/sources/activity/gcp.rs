@@ -179,4 +179,46 @@ mod tests {
         ));
         assert!(!is_log_entry(&json!({"eventSource": "s3.amazonaws.com"})));
     }
+
+    /// proto3 JSON leaves `granted: false` out: a permission without it was refused,
+    /// even when the call's status says nothing.
+    #[test]
+    fn a_permission_not_granted_is_refused_and_one_granted_is_used() {
+        let entry = json!({
+            "logName": "projects/p/logs/cloudaudit.googleapis.com%2Fdata_access",
+            "timestamp": "2024-05-01T12:00:00.5Z",
+            "protoPayload": {
+                "@type": AUDIT_LOG,
+                "authenticationInfo": {
+                    "principalEmail": "Agent@p.iam.gserviceaccount.com",
+                    "serviceAccountKeyName": "//iam.googleapis.com/projects/p/serviceAccounts/agent@p.iam.gserviceaccount.com/keys/k1"
+                },
+                "authorizationInfo": [
+                    {"permission": "storage.objects.get", "granted": true, "resource": "projects/_/buckets/b/objects/o"},
+                    {"permission": "storage.objects.delete", "resource": "projects/_/buckets/b/objects/o"}
+                ],
+                "methodName": "storage.objects.get",
+                "status": {}
+            }
+        });
+        let mut agg = Aggregator::new(i64::MAX / 2);
+        let mut tally = Tally::default();
+        assert!(read_value(&entry, &mut agg, "f", &mut tally));
+        let (records, _) = agg.finish(90);
+        let a = &records[0];
+        assert_eq!(a.principal, "agent@p.iam.gserviceaccount.com");
+        assert_eq!(a.keys, ["k1"]);
+        let got: Vec<(&str, u64, u64)> = a
+            .actions
+            .iter()
+            .map(|x| (x.action.as_str(), x.count, x.denied))
+            .collect();
+        assert_eq!(
+            got,
+            [
+                ("storage.objects.delete", 0, 1),
+                ("storage.objects.get", 1, 0)
+            ]
+        );
+    }
 }
