@@ -1787,9 +1787,10 @@ pub struct ActivityIdentityFacts {
     /// Events seen (in the whole of the logs read).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub events: Option<u64>,
-    /// The first and last event (RFC 3339).
+    /// The first event (RFC 3339).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub first: Option<String>,
+    /// The last event (RFC 3339).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub last: Option<String>,
     /// The window's length in days (`--activity-window`).
@@ -1798,6 +1799,7 @@ pub struct ActivityIdentityFacts {
     /// How many distinct actions were used in the window, and the first 20 of them.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub used_actions: Option<u64>,
+    /// The first 20 actions used in the window.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub used: Option<Vec<String>>,
     /// Calls the provider refused.
@@ -1809,8 +1811,10 @@ pub struct ActivityIdentityFacts {
     /// Role sessions seen, those with a `SourceIdentity`, and those without.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub sessions: Option<u64>,
+    /// Role sessions that carried a `SourceIdentity` (or a delegate that names who acted).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub sessions_attributed: Option<u64>,
+    /// Role sessions nothing ties to whoever started them.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub unattributed_sessions: Option<u64>,
     /// Whether one session name served several sessions.
@@ -1839,11 +1843,13 @@ pub struct ActivityIdentityFacts {
     /// the first 20.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub unused_write_count: Option<u64>,
+    /// The first 20 unused write, permissions-management or admin actions.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub unused_write: Option<Vec<String>>,
     /// Services with granted actions none of which was used, their count and the first 20.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub unused_services_count: Option<u64>,
+    /// The first 20 services none of whose granted actions was used.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub unused_services: Option<Vec<String>>,
     /// Roles it holds whose contents no export listed (Google Cloud roles without
@@ -1856,6 +1862,7 @@ pub struct ActivityIdentityFacts {
     /// reads); their count and the first 20.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub unused_roles_count: Option<u64>,
+    /// The first 20 unused Azure role assignments (`role on scope`).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub unused_roles: Option<Vec<String>>,
     /// Write-creep in use: reads only for `read_only_days`, then `action` at
@@ -1868,10 +1875,13 @@ pub struct ActivityIdentityFacts {
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct WritesBegan {
+    /// Days of reads only before the first write.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub read_only_days: Option<i64>,
+    /// When the first write came (RFC 3339).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub first_write: Option<String>,
+    /// The first write action.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub action: Option<String>,
 }
