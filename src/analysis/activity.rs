@@ -46,14 +46,29 @@ pub fn derive(inventory: &mut Inventory) {
         let Some(identity) = inventory.identity(id) else {
             continue;
         };
-        let granted = (a.provider == Provider::Aws).then(|| {
-            let of = grants.get(id.as_str()).map(Vec::as_slice).unwrap_or(&[]);
-            aws_granted(of.iter().map(|&i| &inventory.grants[i]))
-        });
-        facts.push((
-            id.clone(),
-            facts_of(a, identity, granted.flatten().as_ref(), window.as_ref()),
-        ));
+        let of = grants.get(id.as_str()).map(Vec::as_slice).unwrap_or(&[]);
+        let held = of.iter().map(|&i| &inventory.grants[i]);
+        let granted = match a.provider {
+            Provider::Aws => aws_granted(held).map(|g| Granted {
+                names: g.into_iter().map(str::to_string).collect(),
+                level: |n| table().level(n),
+                separator: ':',
+                unread: Vec::new(),
+            }),
+            Provider::Gcp => gcp_granted(held, &inventory.role_contents),
+            _ => None,
+        };
+        let mut f = facts_of(a, identity, granted.as_ref(), window.as_ref());
+        if a.provider == Provider::Azure {
+            azure_roles(
+                a,
+                held_rbac(of, inventory),
+                inventory,
+                window.as_ref(),
+                &mut f,
+            );
+        }
+        facts.push((id.clone(), f));
     }
     for (id, f) in facts {
         let Ok(at) = inventory
@@ -109,10 +124,27 @@ fn join(inventory: &mut Inventory) {
             ))
         })
         .collect();
+    // Azure: a service principal's object id, or an application (client) id, → its
+    // identity (an application and its service principal are one identity).
+    let mut azure: HashMap<String, &str> = HashMap::new();
+    for i in inventory
+        .identities
+        .iter()
+        .filter(|i| i.provider == Provider::Azure)
+    {
+        let Some(f) = i.facts.get("azure") else {
+            continue;
+        };
+        for field in ["service_principal_id", "app_id"] {
+            if let Some(v) = f.get(field).and_then(|v| v.as_str()) {
+                azure.entry(v.to_ascii_lowercase()).or_insert(i.id.as_str());
+            }
+        }
+    }
     let mut joined = Vec::with_capacity(inventory.activity.len());
     let mut new = Vec::new();
     for a in &inventory.activity {
-        let own = candidate_id(a);
+        let own = candidate_id(a, &azure);
         let id = own
             .as_deref()
             .filter(|id| known.contains(id))
@@ -164,14 +196,26 @@ fn slugify(name: &str) -> String {
 
 /// The inventory id a record's principal would have: an AWS ARN's own; a GitHub token
 /// id's fine-grained PAT (`github:pat:ID`, the id `/orgs/{org}/personal-access-tokens`
-/// gives its grants); any other GitHub principal as the logs name it.
-fn candidate_id(a: &Activity) -> Option<String> {
+/// gives its grants); any other GitHub principal as the logs name it; a Google service
+/// account's (by email); an Azure service principal's (by object or application id, as
+/// the Azure source names it; `azure:sp:<object id>` when no source listed it). People
+/// (a Google user's email, an Entra user principal name) have none.
+fn candidate_id(a: &Activity, azure: &HashMap<String, &str>) -> Option<String> {
     match a.provider {
         Provider::Aws if a.principal.starts_with("arn:") => Some(format!("aws:{}", a.principal)),
         Provider::Github => match a.principal.strip_prefix("github:token:") {
             Some(id) => Some(format!("github:pat:{id}")),
             None => Some(a.principal.clone()),
         },
+        Provider::Gcp if is_service_account(&a.principal) => {
+            Some(crate::sources::gcp::account_id(&a.principal))
+        }
+        Provider::Azure if is_guid(&a.principal) => Some(
+            azure
+                .get(a.principal.as_str())
+                .map(|id| id.to_string())
+                .unwrap_or_else(|| format!("azure:sp:{}", a.principal)),
+        ),
         _ => None,
     }
 }
@@ -191,8 +235,42 @@ fn github_token_kind(a: &Activity) -> (IdentityKind, bool) {
     }
 }
 
+/// A Google service account's email (`…@….gserviceaccount.com`).
+fn is_service_account(principal: &str) -> bool {
+    principal.rsplit_once('@').is_some_and(|(local, domain)| {
+        !local.is_empty() && domain.ends_with(".gserviceaccount.com")
+    })
+}
+
+/// An Entra object or application id: 8-4-4-4-12 hex digits.
+fn is_guid(s: &str) -> bool {
+    let parts: Vec<&str> = s.split('-').collect();
+    parts.len() == 5
+        && parts
+            .iter()
+            .zip([8, 4, 4, 4, 12])
+            .all(|(p, n)| p.len() == n && p.bytes().all(|b| b.is_ascii_hexdigit()))
+}
+
 /// An identity for a principal only the logs know, when its kind can be told.
 fn seen_only_in_logs(a: &Activity, id: &str) -> Option<Identity> {
+    let mut identity = match a.provider {
+        Provider::Gcp if is_service_account(&a.principal) => {
+            Some(crate::sources::gcp::unlisted_account(&a.principal))
+        }
+        // A service principal's object id: its kind is certain, its name is not known.
+        Provider::Azure if id.starts_with("azure:sp:") => Some(
+            crate::sources::azure::unlisted_service_principal(&a.principal),
+        ),
+        _ => None,
+    };
+    if let Some(i) = identity.as_mut() {
+        i.last_used_at = Some(a.last.clone());
+        i.tags.insert("seen_only_in_logs".into(), "true".into());
+    }
+    if identity.is_some() {
+        return identity.filter(|i| i.id == id);
+    }
     let mut human = false;
     let (kind, name) = match a.provider {
         Provider::Aws => {
@@ -272,6 +350,105 @@ fn aws_granted<'g>(
     any.then(|| allowed.difference(&denied).copied().collect())
 }
 
+/// What an identity's grants allow, as names the logs use, when that is known for all
+/// of them.
+pub struct Granted {
+    /// AWS actions (`s3:GetObject`) or Google Cloud permissions (`storage.objects.get`).
+    names: BTreeSet<String>,
+    level: fn(&str) -> Option<AccessLevel>,
+    /// Between a name's service and the rest: `:` (AWS), `.` (Google Cloud).
+    separator: char,
+    /// Roles held whose contents no export listed (then `names` is not all it holds).
+    unread: Vec<String>,
+}
+
+/// What a Google service account's role bindings allow: the permissions of its roles,
+/// when every role's permissions were read (`gcloud iam roles describe|list`). `None`
+/// when it holds no binding the inventory knows; `unread` names the roles not read, and
+/// then nothing is said to be unused — a role is never guessed from its name.
+fn gcp_granted<'g>(
+    grants: impl Iterator<Item = &'g crate::model::Grant>,
+    roles: &std::collections::BTreeMap<String, crate::model::RoleContents>,
+) -> Option<Granted> {
+    let mut names = BTreeSet::new();
+    let mut unread = BTreeSet::new();
+    let mut any = false;
+    for g in grants {
+        any = true;
+        match roles.get(&format!("gcp:{}", g.action)) {
+            Some(r) => names.extend(r.allow.iter().cloned()),
+            None => {
+                unread.insert(g.action.clone());
+            }
+        }
+    }
+    any.then(|| Granted {
+        names,
+        level: |p| Some(crate::sources::gcp::permission_level(p)),
+        separator: '.',
+        unread: unread.into_iter().collect(),
+    })
+}
+
+/// An Azure identity's role assignments (Azure RBAC; not Graph permissions or directory
+/// roles, which the activity log does not show in use).
+fn held_rbac<'i>(of: &[usize], inventory: &'i Inventory) -> Vec<&'i crate::model::Grant> {
+    of.iter()
+        .map(|&i| &inventory.grants[i])
+        .filter(|g| g.source.starts_with("Azure role assignment"))
+        .collect()
+}
+
+/// Azure: the role assignments none of whose actions the identity used in the window,
+/// where the role's definition was read (`az role definition list`). The activity log
+/// records writes, deletes and actions, not reads: a role that only reads is never
+/// called unused from it. Writes `roles_unread`, `unused_roles` and
+/// `unused_roles_count` into `out`.
+fn azure_roles(
+    a: &Activity,
+    held: Vec<&crate::model::Grant>,
+    inventory: &Inventory,
+    window: Option<&ActivityWindow>,
+    out: &mut serde_json::Value,
+) {
+    if held.is_empty() {
+        return;
+    }
+    let start = window.and_then(|w| parse_time(&w.start));
+    let used: Vec<&str> = a
+        .actions
+        .iter()
+        .filter(|x| x.level.is_some() && used_in(x, start))
+        .map(|x| x.action.as_str())
+        .collect();
+    let matches = |patterns: &[String], action: &str| {
+        patterns
+            .iter()
+            .any(|p| crate::policy::aws::eval::glob(p.as_bytes(), action.as_bytes(), true))
+    };
+    let mut unread = BTreeSet::new();
+    let mut unused = BTreeSet::new();
+    for g in held {
+        let Some(role) = inventory.role_contents.get(&format!("azure:{}", g.action)) else {
+            unread.insert(g.action.clone());
+            continue;
+        };
+        let logged = role
+            .allow
+            .iter()
+            .any(|p| !p.to_ascii_lowercase().ends_with("/read"));
+        let in_use = used
+            .iter()
+            .any(|u| matches(&role.allow, u) && !matches(&role.deny, u));
+        if logged && !in_use {
+            unused.insert(format!("{} on {}", g.action, g.resource));
+        }
+    }
+    out["roles_unread"] = json!(unread.iter().take(LISTED).collect::<Vec<_>>());
+    out["unused_roles_count"] = json!(unused.len());
+    out["unused_roles"] = json!(unused.iter().take(LISTED).collect::<Vec<_>>());
+}
+
 /// Whether an action was used (succeeded) inside the window.
 fn used_in(a: &ActionUse, start: Option<i64>) -> bool {
     a.count > 0 && start.is_none_or(|s| parse_time(&a.last).is_some_and(|l| l >= s))
@@ -280,7 +457,7 @@ fn used_in(a: &ActionUse, start: Option<i64>) -> bool {
 fn facts_of(
     a: &Activity,
     identity: &Identity,
-    granted: Option<&BTreeSet<&'static str>>,
+    granted: Option<&Granted>,
     window: Option<&ActivityWindow>,
 ) -> serde_json::Value {
     let start = window.and_then(|w| parse_time(&w.start));
@@ -307,29 +484,37 @@ fn facts_of(
                 .and_then(|v| v.as_bool()).unwrap_or(false),
         "seen_only_in_logs": identity.tags.contains_key("seen_only_in_logs"),
     });
-    if let Some(granted) = granted {
-        let t = table();
-        let unused: Vec<&str> = granted
+    if let Some(g) = granted.filter(|g| !g.unread.is_empty()) {
+        // Some roles' contents are unknown: what is held is not all listed, and nothing
+        // is called unused.
+        out["roles_unread"] = json!(g.unread.iter().take(LISTED).collect::<Vec<_>>());
+    }
+    if let Some(g) = granted.filter(|g| g.unread.is_empty()) {
+        let unused: Vec<&str> = g
+            .names
             .iter()
-            .copied()
-            .filter(|g| !used_names.contains(&g.to_ascii_lowercase()))
+            .map(String::as_str)
+            .filter(|n| !used_names.contains(&n.to_ascii_lowercase()))
             .collect();
         let unused_write: Vec<&str> = unused
             .iter()
             .copied()
-            .filter(|g| t.level(g).is_some_and(|l| l >= AccessLevel::Write))
+            .filter(|n| (g.level)(n).is_some_and(|l| l >= AccessLevel::Write))
             .collect();
         let services = |names: &mut dyn Iterator<Item = &str>| -> BTreeSet<String> {
             names
-                .filter_map(|n| n.split_once(':').map(|(s, _)| s.to_ascii_lowercase()))
+                .filter_map(|n| {
+                    n.split_once(g.separator)
+                        .map(|(s, _)| s.to_ascii_lowercase())
+                })
                 .collect()
         };
         let used_services = services(&mut used.iter().map(|x| x.action.as_str()));
-        let unused_services: Vec<String> = services(&mut granted.iter().copied())
+        let unused_services: Vec<String> = services(&mut g.names.iter().map(String::as_str))
             .into_iter()
             .filter(|s| !used_services.contains(s))
             .collect();
-        out["granted_actions"] = json!(granted.len());
+        out["granted_actions"] = json!(g.names.len());
         out["unused_actions"] = json!(unused.len());
         out["unused_write_count"] = json!(unused_write.len());
         out["unused_write"] = json!(unused_write.iter().take(LISTED).collect::<Vec<_>>());

@@ -96,6 +96,7 @@ pub fn agent_scope(inv: &Inventory) -> Inventory {
             .cloned()
             .collect(),
         activity_window: inv.activity_window.clone(),
+        role_contents: inv.role_contents.clone(),
     }
 }
 

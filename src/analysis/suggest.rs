@@ -112,6 +112,140 @@ pub fn aws_policy(a: &Activity, window: Option<&ActivityWindow>) -> Suggested {
     }
 }
 
+/// A custom role of what a Google service account used, as `gcloud iam roles create
+/// ROLE_ID --project=P --file=FILE` takes it: `title`, `description`, `stage`,
+/// `includedPermissions` — the permissions IAM granted it in the window, sorted. Calls
+/// named only by their method (no permission logged) are listed as unmapped.
+pub fn gcp_role(a: &Activity, window: Option<&ActivityWindow>) -> Suggested {
+    let mut unmapped = Vec::new();
+    let mut permissions = Vec::new();
+    for x in used(a, window) {
+        if x.level.is_some() {
+            permissions.push(x.action.clone());
+        } else {
+            unmapped.push(x.action.clone());
+        }
+    }
+    permissions.sort();
+    permissions.dedup();
+    let mut notes = vec![
+        "some permissions cannot be in a custom role (Google's custom role support levels): \
+         gcloud names any it refuses"
+            .to_string(),
+    ];
+    if permissions.is_empty() {
+        notes.push(
+            "no permission granted in the window: the account needs none for what the logs show"
+                .into(),
+        );
+    }
+    let name = a.principal.split('@').next().unwrap_or(&a.principal);
+    let policy = json!({
+        "title": format!("Used by {name}"),
+        "description": format!(
+            "The permissions {} used{}, from its audit logs (nhi-audit suggest-policy)",
+            a.principal,
+            window.map(|w| format!(" from {} to {}", w.start, w.end)).unwrap_or_default()
+        ),
+        "stage": "GA",
+        "includedPermissions": permissions,
+    });
+    Suggested {
+        principal: a.principal.clone(),
+        identity: a.identity.clone(),
+        provider: Provider::Gcp,
+        agents: Vec::new(),
+        used_actions: permissions.len(),
+        granted_actions: None,
+        policy,
+        unmapped,
+        notes,
+    }
+}
+
+/// A custom role definition of what an Azure service principal used, as `az role
+/// definition create --role-definition FILE` takes it: the operations it called that
+/// succeeded (`Actions`, sorted), assignable at the subscriptions and resource groups it
+/// called them in. Sign-ins are not role actions: they are listed as unmapped.
+pub fn azure_role(a: &Activity, window: Option<&ActivityWindow>) -> Suggested {
+    let mut unmapped = Vec::new();
+    let mut actions = Vec::new();
+    let mut scopes = std::collections::BTreeSet::new();
+    let mut notes = Vec::new();
+    for x in used(a, window) {
+        if x.level.is_none() {
+            unmapped.push(x.action.clone());
+            continue;
+        }
+        actions.push(x.action.clone());
+        scopes.extend(x.resources.iter().filter_map(|r| assignable_scope(r)));
+        if x.resources_more > 0 {
+            notes.push(format!(
+                "{} was called on more than {} scopes: AssignableScopes lists those kept — add the others by hand",
+                x.action,
+                x.resources.len()
+            ));
+        }
+    }
+    actions.sort();
+    actions.dedup();
+    if actions.is_empty() {
+        notes.push("no operation succeeded in the window: the principal needs no role for what the logs show".into());
+    }
+    if scopes.is_empty() && !actions.is_empty() {
+        notes.push("the logs name no scope: set AssignableScopes by hand".into());
+    }
+    notes.push(
+        "the activity log records writes, deletes and actions, not reads: add the reads it needs by hand"
+            .into(),
+    );
+    let policy = json!({
+        "Name": format!("Used by {}", a.principal),
+        "IsCustom": true,
+        "Description": format!(
+            "The operations {} used{}, from the activity log (nhi-audit suggest-policy)",
+            a.principal,
+            window.map(|w| format!(" from {} to {}", w.start, w.end)).unwrap_or_default()
+        ),
+        "Actions": actions,
+        "NotActions": [],
+        "DataActions": [],
+        "NotDataActions": [],
+        "AssignableScopes": scopes.into_iter().collect::<Vec<_>>(),
+    });
+    Suggested {
+        principal: a.principal.clone(),
+        identity: a.identity.clone(),
+        provider: Provider::Azure,
+        agents: Vec::new(),
+        used_actions: actions.len(),
+        granted_actions: None,
+        policy,
+        unmapped,
+        notes,
+    }
+}
+
+/// A scope reduced to its resource group or subscription
+/// (`/subscriptions/S/resourceGroups/G/providers/…` → `/subscriptions/S/resourceGroups/G`);
+/// `None` for one outside a subscription (a management group, the tenant root).
+fn assignable_scope(scope: &str) -> Option<String> {
+    let parts: Vec<&str> = scope.trim_matches('/').split('/').collect();
+    match parts.as_slice() {
+        [s, sub, g, group, ..]
+            if s.eq_ignore_ascii_case("subscriptions")
+                && g.eq_ignore_ascii_case("resourceGroups")
+                && !group.is_empty() =>
+        {
+            Some(format!("/subscriptions/{sub}/resourceGroups/{group}"))
+        }
+        [s, sub, ..] if s.eq_ignore_ascii_case("subscriptions") && !sub.is_empty() => {
+            Some(format!("/subscriptions/{sub}"))
+        }
+        _ => None,
+    }
+}
+
 /// `s3` → `S3`, `bedrock-runtime` → `BedrockRuntime`: a statement id's word (IAM allows
 /// only alphanumerics).
 fn sid_word(service: &str) -> String {
@@ -130,6 +264,24 @@ fn sid_word(service: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn azure_scopes_reduce_to_their_resource_group_or_subscription() {
+        assert_eq!(
+            assignable_scope(
+                "/subscriptions/s1/resourceGroups/g1/providers/Microsoft.Storage/storageAccounts/a"
+            ),
+            Some("/subscriptions/s1/resourceGroups/g1".into())
+        );
+        assert_eq!(
+            assignable_scope("/subscriptions/s1/providers/Microsoft.Compute/virtualMachines/v"),
+            Some("/subscriptions/s1".into())
+        );
+        assert_eq!(
+            assignable_scope("/providers/Microsoft.Management/managementGroups/m"),
+            None
+        );
+    }
 
     #[test]
     fn statement_ids_are_alphanumeric() {

@@ -18,7 +18,8 @@ pub fn run(args: SuggestPolicyArgs) -> Result<u8> {
     if inv.activity.is_empty() {
         return Err(Error::Usage(
             "no activity to suggest from: give the logs with --activity PATH (CloudTrail \
-             files or folders, lookup-events output, Lake results)"
+             files or folders, lookup-events output, Lake results, Cloud Audit Logs, the \
+             Azure activity log, Entra sign-ins)"
                 .into(),
         ));
     }
@@ -98,7 +99,12 @@ pub fn run(args: SuggestPolicyArgs) -> Result<u8> {
                 &[crate::model::SourceKind::Activity.error(
                     s.principal.clone(),
                     format!(
-                        "not in the action catalogue, left out (add by hand if needed): {}",
+                        "{}, left out (add by hand if needed): {}",
+                        match s.provider {
+                            Provider::Gcp => "calls the log names by method, not by permission",
+                            Provider::Azure => "sign-ins, which are not role actions",
+                            _ => "not in the action catalogue",
+                        },
                         s.unmapped.join(", ")
                     ),
                 )],
@@ -118,6 +124,9 @@ fn suggestion(a: &crate::model::Activity, inv: &Inventory) -> Option<Suggested> 
     let window = inv.activity_window.as_ref();
     match a.provider {
         Provider::Aws => Some(suggest::aws_policy(a, window)),
+        Provider::Gcp => Some(suggest::gcp_role(a, window)),
+        // A person (a user principal name) gets no role definition from this.
+        Provider::Azure if !a.principal.contains('@') => Some(suggest::azure_role(a, window)),
         _ => None,
     }
 }

@@ -1798,7 +1798,7 @@ pub struct ActivityIdentityFacts {
     /// Events seen (in the whole of the logs read).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub events: Option<u64>,
-    /// The first and last event (RFC 3339).
+    /// The first event (RFC 3339).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub first: Option<String>,
     /// The last event (RFC 3339).
@@ -1822,10 +1822,10 @@ pub struct ActivityIdentityFacts {
     /// Role sessions seen, those with a `SourceIdentity`, and those without.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub sessions: Option<u64>,
-    /// Sessions with a `SourceIdentity`.
+    /// Role sessions that carried a `SourceIdentity` (or a delegate that names who acted).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub sessions_attributed: Option<u64>,
-    /// Sessions without one.
+    /// Role sessions nothing ties to whoever started them.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub unattributed_sessions: Option<u64>,
     /// Whether one session name served several sessions.
@@ -1843,7 +1843,8 @@ pub struct ActivityIdentityFacts {
     /// Whether only the logs know it: no source listed it.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub seen_only_in_logs: Option<bool>,
-    /// Actions its grants allow (AWS: the grants expanded against the action table).
+    /// Actions its grants allow (AWS: the grants expanded against the action table;
+    /// Google Cloud: the permissions of its roles, when every role's were read).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub granted_actions: Option<u64>,
     /// Granted actions not used in the window.
@@ -1853,15 +1854,28 @@ pub struct ActivityIdentityFacts {
     /// the first 20.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub unused_write_count: Option<u64>,
-    /// The first 20 of them.
+    /// The first 20 unused write, permissions-management or admin actions.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub unused_write: Option<Vec<String>>,
     /// Services with granted actions none of which was used, their count and the first 20.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub unused_services_count: Option<u64>,
-    /// The first 20 of them.
+    /// The first 20 services none of whose granted actions was used.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub unused_services: Option<Vec<String>>,
+    /// Roles it holds whose contents no export listed (Google Cloud roles without
+    /// `gcloud iam roles describe`, Azure roles without `az role definition list`), the
+    /// first 20: with any, nothing it holds is called unused.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub roles_unread: Option<Vec<String>>,
+    /// Azure role assignments (`role on scope`) none of whose actions it used in the
+    /// window, among roles that allow more than reads (the activity log records no
+    /// reads); their count and the first 20.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub unused_roles_count: Option<u64>,
+    /// The first 20 unused Azure role assignments (`role on scope`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub unused_roles: Option<Vec<String>>,
     /// Write-creep in use: reads only for `read_only_days`, then `action` at
     /// `first_write`; null otherwise.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -1878,7 +1892,7 @@ pub struct WritesBegan {
     /// When the first write came (RFC 3339).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub first_write: Option<String>,
-    /// The action of that write.
+    /// The first write action.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub action: Option<String>,
 }

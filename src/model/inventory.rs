@@ -414,4 +414,19 @@ pub struct Inventory {
     /// The window those logs were judged over, when any were read.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub activity_window: Option<super::ActivityWindow>,
+    /// What roles allow, where an export listed it (a Google Cloud role's permissions, an
+    /// Azure role definition's actions), by `provider:role` as grants name the role. Read
+    /// by the activity analysis to compare use with grants; not reported.
+    #[serde(skip)]
+    #[schemars(skip)]
+    pub role_contents: BTreeMap<String, RoleContents>,
+}
+
+/// What one role allows and takes away, as its definition lists it.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct RoleContents {
+    /// Permissions (Google Cloud) or action patterns (Azure `Actions`).
+    pub allow: Vec<String>,
+    /// Azure `NotActions`.
+    pub deny: Vec<String>,
 }

@@ -16,6 +16,9 @@ impl Inventory {
         self.warnings.extend(other.warnings);
         self.changes.extend(other.changes);
         self.activity.extend(other.activity);
+        for (role, contents) in other.role_contents {
+            self.role_contents.entry(role).or_insert(contents);
+        }
         if self.activity_window.is_none() {
             self.activity_window = other.activity_window;
         }

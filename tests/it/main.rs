@@ -10,6 +10,7 @@ mod azure_live;
 mod azure_offline;
 mod bad_input;
 mod cli;
+mod cloud_activity;
 mod common;
 mod corpus;
 mod gcp_live;

@@ -10,10 +10,13 @@
 //!   results (`{"QueryResultRows": [...]}`): [`cloudtrail`].
 //! - A JSON array of entries, each claimed by the first reader that knows its shape
 //!   ([`ARRAY_READERS`]): the GitHub audit log, Cloud Audit Logs as `gcloud logging read
-//!   --format=json` prints them, the Azure activity log and Entra sign-ins.
+//!   --format=json` prints them ([`gcp`]), the Azure activity log and Entra sign-ins
+//!   ([`azure`]); a Graph page (`{"value": [...]}`) and one entry per line read the same.
 
+pub mod azure;
 mod clients;
 pub mod cloudtrail;
+pub mod gcp;
 pub mod github;
 
 use std::collections::BTreeMap;
@@ -804,7 +807,12 @@ impl Tally {
 /// its format. Tried in order.
 pub type ArrayReader = fn(&serde_json::Value, &mut Aggregator, &str, &mut Tally) -> bool;
 
-pub const ARRAY_READERS: &[ArrayReader] = &[cloudtrail::read_value, github::read_value];
+pub const ARRAY_READERS: &[ArrayReader] = &[
+    cloudtrail::read_value,
+    github::read_value,
+    gcp::read_value,
+    azure::read_value,
+];
 
 /// Tells an activity log the repository walk meets by its first 4 KiB: which log it
 /// is, or `None`. Only structure counts: the keys a log starts with, together.
@@ -843,6 +851,26 @@ pub fn recognise_export(text: &str) -> Option<&'static str> {
     }
     if github::looks_like_csv(t.as_bytes()) {
         return Some("github-audit-log-csv");
+    }
+    let entries = t.starts_with('[') || t.starts_with('{');
+    if entries && has("\"protoPayload\"") && has("google.cloud.audit.AuditLog") {
+        return Some("gcp-audit-logs");
+    }
+    if entries
+        && has("\"eventTimestamp\"")
+        && has("\"operationName\"")
+        && (has("\"authorization\"") || has("\"caller\"") || has("\"eventDataId\""))
+    {
+        return Some("azure-activity-log");
+    }
+    if entries
+        && (has("$metadata#auditLogs/signIns")
+            || (has("\"createdDateTime\"")
+                && has("\"appId\"")
+                && (has("\"signInEventTypes\"")
+                    || (has("\"resourceDisplayName\"") && has("\"ipAddress\"")))))
+    {
+        return Some("entra-sign-ins");
     }
     None
 }
@@ -891,6 +919,38 @@ mod tests {
         );
         assert_eq!(parse_time("2014-13-06T21:22:54Z"), None);
         assert_eq!(parse_time("not a date"), None);
+    }
+
+    #[test]
+    fn cloud_audit_logs_activity_logs_and_sign_ins_are_recognised_as_activity() {
+        let p = Path::new("logs.json");
+        let gcp = r#"[{"insertId": "1", "logName": "projects/p/logs/cloudaudit.googleapis.com%2Fdata_access", "protoPayload": {"@type": "type.googleapis.com/google.cloud.audit.AuditLog", "methodName": "storage.objects.get"}, "timestamp": "2024-05-01T12:00:00.123456789Z"}]"#;
+        let azure = r#"[{"authorization": {"action": "Microsoft.Storage/storageAccounts/listKeys/action", "scope": "/subscriptions/s"}, "caller": "x", "eventDataId": "e", "eventTimestamp": "2024-05-01T12:00:00Z", "operationName": {"value": "Microsoft.Storage/storageAccounts/listKeys/action"}}]"#;
+        let sign_ins = r#"{"@odata.context": "https://graph.microsoft.com/beta/$metadata#auditLogs/signIns", "value": [{"appId": "a", "createdDateTime": "2024-05-01T12:00:00Z", "signInEventTypes": ["servicePrincipal"]}]}"#;
+        for (text, kind) in [
+            (gcp, "gcp-audit-logs"),
+            (azure, "azure-activity-log"),
+            (sign_ins, "entra-sign-ins"),
+        ] {
+            assert_eq!(
+                crate::sources::recognise_export(p, text),
+                Some((SourceKind::Activity, kind)),
+                "{kind}"
+            );
+        }
+        assert_eq!(recognise_export(r#"[{"protoPayload": 1}]"#), None);
+    }
+
+    #[test]
+    fn nanosecond_timestamps_read() {
+        assert_eq!(
+            parse_time("2024-05-01T12:00:00.123456789Z"),
+            parse_time("2024-05-01T12:00:00Z")
+        );
+        assert_eq!(
+            parse_time("2024-05-01T12:00:00.1234567Z"),
+            parse_time("2024-05-01T12:00:00Z")
+        );
     }
 
     #[test]

@@ -27,7 +27,7 @@ mod source;
 
 use serde::Deserialize;
 
-pub use normalize::{normalize, normalize_at};
+pub use normalize::{normalize, normalize_at, unlisted_service_principal};
 pub use source::{AzureSource, Request, write_export};
 
 use crate::model::{SourceError, SourceKind};

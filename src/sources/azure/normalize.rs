@@ -256,6 +256,26 @@ pub fn normalize_at(input: &AzureInput, now: time::OffsetDateTime) -> Inventory 
             &a.role_definition_id,
             &rbac,
         );
+        if let Some(def) = rbac_definition(&a.role_definition_id, &rbac) {
+            // What the role allows, keyed as its grant names it, for comparing what the
+            // identity used with what it holds.
+            let mut name = role.role.clone().unwrap_or_default();
+            text::make_safe_id(&mut name);
+            inv.role_contents
+                .entry(format!("azure:{name}"))
+                .or_insert_with(|| crate::model::RoleContents {
+                    allow: def
+                        .permissions
+                        .iter()
+                        .flat_map(|p| p.actions.clone())
+                        .collect(),
+                    deny: def
+                        .permissions
+                        .iter()
+                        .flat_map(|p| p.not_actions.clone())
+                        .collect(),
+                });
+        }
         grants.push(grant(
             &ids[key],
             role.role.as_deref().unwrap_or(""),
@@ -396,6 +416,25 @@ fn directory_role(
     }
 }
 
+/// The definition an assignment's `roleDefinitionId` names (by guid or full id).
+fn rbac_definition<'d>(
+    definition_id: &str,
+    definitions: &[&'d RbacDefinition],
+) -> Option<&'d RbacDefinition> {
+    let guid = definition_id.rsplit('/').next().unwrap_or(definition_id);
+    definitions
+        .iter()
+        .find(|d| {
+            d.name
+                .as_deref()
+                .is_some_and(|n| n.eq_ignore_ascii_case(guid))
+                || d.id
+                    .as_deref()
+                    .is_some_and(|i| i.eq_ignore_ascii_case(definition_id))
+        })
+        .copied()
+}
+
 /// An Azure role by its definition (from `az role definition list`, matched by guid or
 /// name) or, without one, by the built-in role's name.
 fn rbac_role(
@@ -404,14 +443,7 @@ fn rbac_role(
     definitions: &[&RbacDefinition],
 ) -> AzureRbacRole {
     let guid = definition_id.rsplit('/').next().unwrap_or(definition_id);
-    let def = definitions.iter().find(|d| {
-        d.name
-            .as_deref()
-            .is_some_and(|n| n.eq_ignore_ascii_case(guid))
-            || d.id
-                .as_deref()
-                .is_some_and(|i| i.eq_ignore_ascii_case(definition_id))
-    });
+    let def = rbac_definition(definition_id, definitions);
     let role = def
         .map(|d| d.role_name.clone())
         .or_else(|| name.map(str::to_string))
@@ -613,6 +645,27 @@ fn all_credentials(e: &Entry<'_>, now: time::OffsetDateTime) -> Vec<AzureCredent
         );
     }
     out
+}
+
+/// The identity of a service principal no export lists, only activity logs (by its
+/// object id): the record a listed one without secrets or grants gets, so that rules
+/// read the same facts.
+pub fn unlisted_service_principal(object_id: &str) -> Identity {
+    let sp = (
+        ServicePrincipal {
+            id: object_id.to_ascii_lowercase(),
+            ..Default::default()
+        },
+        String::new(),
+    );
+    let e = Entry {
+        sp: Some(&sp),
+        ..Default::default()
+    };
+    let mut identity = identity(&e, &[], timefmt::now()).0;
+    identity.name = object_id.to_ascii_lowercase();
+    text::make_safe_id(&mut identity.name);
+    identity
 }
 
 /// An entry's identity and credentials.

@@ -27,7 +27,7 @@ use std::collections::BTreeMap;
 
 use serde::Deserialize;
 
-pub use normalize::{account_id, normalize, provider_id};
+pub use normalize::{account_id, normalize, permission_level, provider_id, unlisted_account};
 pub use source::{GcpSource, Request, write_export};
 
 use crate::model::{SourceError, SourceKind};

@@ -327,6 +327,16 @@ pub fn account_id(email: &str) -> String {
     id
 }
 
+/// The identity of an account no export names, only activity logs: the record an
+/// account only a binding names gets, so that rules read the same facts.
+pub fn unlisted_account(email: &str) -> Identity {
+    let a = Account {
+        email: email.to_ascii_lowercase(),
+        ..Default::default()
+    };
+    identity(&a, &BTreeMap::new(), timefmt::now()).0
+}
+
 /// One account while the exports are read.
 #[derive(Default)]
 struct Account<'a> {
@@ -737,6 +747,21 @@ pub fn normalize_at(input: &GcpInput, now: time::OffsetDateTime) -> Inventory {
     for (p, _) in &input.providers {
         let identity = provider_identity(p, &federated_grants, &inv.grants);
         inv.identities.push(identity);
+    }
+    // What each role read allows, keyed as its grants name it: for comparing what an
+    // account used with what it holds.
+    for (role, _) in input.roles.iter().filter(|(r, _)| !r.deleted) {
+        if let Some(perms) = &role.included_permissions {
+            let mut name = role.name.clone();
+            text::make_safe_id(&mut name);
+            inv.role_contents.insert(
+                format!("gcp:{name}"),
+                crate::model::RoleContents {
+                    allow: perms.clone(),
+                    deny: Vec::new(),
+                },
+            );
+        }
     }
     inv
 }
