@@ -72,12 +72,15 @@ def main():
             t = f"2024-09-{day:02d}T{hour:02d}:{minute:02d}:{second:02d}Z"
             if rnd.random() < 0.8:
                 role = f"agent-role-{rnd.randrange(a.roles)}"
-                sess = sessions[rnd.randrange(len(sessions))]
+                k = rnd.randrange(len(sessions))
+                sess = sessions[k]
+                # A session begins once (its creationDate), and its calls follow.
+                started = f"2024-09-{day:02d}T{hour:02d}:00:{k % 60:02d}Z"
                 who = ('{"type":"AssumedRole","principalId":"AROAEXAMPLE:%s","arn":"arn:aws:sts::%s:assumed-role/%s/%s",'
                        '"accountId":"%s","accessKeyId":"ASIAEXAMPLE%09d","sessionContext":{"sessionIssuer":{"type":"Role",'
                        '"principalId":"AROAEXAMPLE","arn":"arn:aws:iam::%s:role/%s","accountId":"%s","userName":"%s"},'
                        '"attributes":{"creationDate":"%s","mfaAuthenticated":"false"}}}'
-                       % (sess, ACCOUNT, role, sess, ACCOUNT, i, ACCOUNT, role, ACCOUNT, role, t))
+                       % (sess, ACCOUNT, role, sess, ACCOUNT, i, ACCOUNT, role, ACCOUNT, role, started))
             else:
                 user = f"svc-user-{rnd.randrange(a.users)}"
                 who = ('{"type":"IAMUser","principalId":"AIDAEXAMPLE","arn":"arn:aws:iam::%s:user/%s",'

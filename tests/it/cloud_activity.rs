@@ -96,7 +96,11 @@ fn said(report: &Value) -> Vec<String> {
         );
     }
     all.iter()
-        .map(|e| format!("{}: {}", e["location"].as_str().unwrap_or(""), e["message"]))
+        .map(|e| match e.as_str() {
+            // A rule's warning is a sentence.
+            Some(text) => text.to_string(),
+            None => format!("{}: {}", e["location"].as_str().unwrap_or(""), e["message"]),
+        })
         .collect()
 }
 

@@ -241,8 +241,45 @@ struct Lenient<T>(Option<T>);
 
 impl<'de, T: Deserialize<'de>> Deserialize<'de> for Lenient<T> {
     fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        let v = serde_json::Value::deserialize(d)?;
-        Ok(Lenient(T::deserialize(v).ok()))
+        // Objects and arrays are read in place (their own fields are lenient too); a
+        // value of any other type is skipped.
+        struct V<T>(std::marker::PhantomData<T>);
+        impl<'de, T: Deserialize<'de>> Visitor<'de> for V<T> {
+            type Value = Lenient<T>;
+            fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+                f.write_str("an object or an array")
+            }
+            fn visit_map<A: MapAccess<'de>>(self, a: A) -> Result<Lenient<T>, A::Error> {
+                let d = serde::de::value::MapAccessDeserializer::new(a);
+                Ok(Lenient(T::deserialize(d).ok()))
+            }
+            fn visit_seq<A: SeqAccess<'de>>(self, a: A) -> Result<Lenient<T>, A::Error> {
+                let d = serde::de::value::SeqAccessDeserializer::new(a);
+                Ok(Lenient(T::deserialize(d).ok()))
+            }
+            fn visit_str<E>(self, _: &str) -> Result<Lenient<T>, E> {
+                Ok(Lenient(None))
+            }
+            fn visit_unit<E>(self) -> Result<Lenient<T>, E> {
+                Ok(Lenient(None))
+            }
+            fn visit_none<E>(self) -> Result<Lenient<T>, E> {
+                Ok(Lenient(None))
+            }
+            fn visit_bool<E>(self, _: bool) -> Result<Lenient<T>, E> {
+                Ok(Lenient(None))
+            }
+            fn visit_i64<E>(self, _: i64) -> Result<Lenient<T>, E> {
+                Ok(Lenient(None))
+            }
+            fn visit_u64<E>(self, _: u64) -> Result<Lenient<T>, E> {
+                Ok(Lenient(None))
+            }
+            fn visit_f64<E>(self, _: f64) -> Result<Lenient<T>, E> {
+                Ok(Lenient(None))
+            }
+        }
+        d.deserialize_any(V(std::marker::PhantomData))
     }
 }
 
@@ -319,7 +356,7 @@ struct Record {
     user_agent: Text,
     error_code: Text,
     user_identity: Lenient<UserIdentity>,
-    resources: Lenient<Vec<Resource>>,
+    resources: Lenient<Vec<Lenient<Resource>>>,
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -547,7 +584,11 @@ fn add(rec: &Record, agg: &mut Aggregator, file: &str, tally: &mut Tally, s: &mu
     let resources: Vec<&str> = rec
         .resources
         .get()
-        .map(|rs| rs.iter().filter_map(|r| r.arn.text()).collect())
+        .map(|rs| {
+            rs.iter()
+                .filter_map(|r| r.get().and_then(|r| r.arn.text()))
+                .collect()
+        })
         .unwrap_or_default();
     let attributed = context.and_then(|c| c.source_identity.text()).is_some();
     let event = Event {

@@ -115,8 +115,13 @@ struct Acc {
     user_agents: Capped,
     clients: BTreeMap<&'static str, ()>,
     /// (name, start) of each session, and whether it was attributed.
-    sessions: FxHashMap<(String, String), bool>,
+    /// Each session (by a hash of its name and start): whether it was attributed, and
+    /// its name's index in `names`.
+    sessions: FxHashMap<u64, (bool, u32)>,
     sessions_over: u64,
+    /// Session names, at most [`NAMES_KEPT`], and their indexes.
+    names: Vec<String>,
+    name_ix: FxHashMap<String, u32>,
     access_types: BTreeMap<String, ()>,
 }
 
@@ -170,7 +175,14 @@ impl Capped {
 
 /// How many role sessions one principal's record tells apart; past it they are counted
 /// but not remembered.
-const SESSIONS_KEPT: usize = 100_000;
+const SESSIONS_KEPT: usize = 20_000;
+
+/// How many session names one principal's record remembers (to tell a name that served
+/// several sessions).
+const NAMES_KEPT: usize = 1_000;
+
+/// A session name's index when past [`NAMES_KEPT`].
+const NO_NAME: u32 = u32::MAX;
 
 /// Events dated more than this after the clock are not believed as the newest event.
 const SKEW_SECS: i64 = 24 * 3600;
@@ -179,7 +191,8 @@ const SKEW_SECS: i64 = 24 * 3600;
 /// joins them.
 #[derive(Debug, Default)]
 pub struct Aggregator {
-    by: FxHashMap<(LogProvider, String), Acc>,
+    /// By provider ([`LogProvider`] as index), then principal.
+    by: [FxHashMap<String, Acc>; 4],
     /// The newest event not dated in the future, Unix seconds.
     newest: Option<i64>,
     now: i64,
@@ -205,16 +218,14 @@ impl Aggregator {
         } else {
             self.newest = Some(self.newest.map_or(e.time, |n| n.max(e.time)));
         }
-        let acc = match self.by.get_mut(&(e.provider, e.principal.to_string())) {
+        let by = &mut self.by[e.provider as usize];
+        let acc = match by.get_mut(e.principal) {
             Some(acc) => acc,
-            None => self
-                .by
-                .entry((e.provider, e.principal.to_string()))
-                .or_insert_with(|| Acc {
-                    first: e.time,
-                    last: e.time,
-                    ..Default::default()
-                }),
+            None => by.entry(e.principal.to_string()).or_insert_with(|| Acc {
+                first: e.time,
+                last: e.time,
+                ..Default::default()
+            }),
         };
         acc.events += 1;
         acc.first = acc.first.min(e.time);
@@ -241,15 +252,7 @@ impl Aggregator {
             }
         }
         if let Some(s) = e.session {
-            let key = (s.name.to_string(), s.started.to_string());
-            let room = acc.sessions.len() < SESSIONS_KEPT;
-            match acc.sessions.get_mut(&key) {
-                Some(attributed) => *attributed |= s.attributed,
-                None if room => {
-                    acc.sessions.insert(key, s.attributed);
-                }
-                None => acc.sessions_over += 1,
-            }
+            acc.add_session(s.name, s.started, s.attributed);
         }
         let action = match acc.actions.get_mut(e.action) {
             Some(a) => a,
@@ -294,12 +297,14 @@ impl Aggregator {
         if self.future.1.is_none() {
             self.future.1 = other.future.1;
         }
-        for (key, acc) in other.by {
-            match self.by.get_mut(&key) {
-                None => {
-                    self.by.insert(key, acc);
+        for (mine, theirs) in self.by.iter_mut().zip(other.by) {
+            for (key, acc) in theirs {
+                match mine.get_mut(&key) {
+                    None => {
+                        mine.insert(key, acc);
+                    }
+                    Some(m) => m.merge(acc),
                 }
-                Some(mine) => mine.merge(acc),
             }
         }
     }
@@ -313,10 +318,20 @@ impl Aggregator {
             files: self.files,
             events: self.events,
         });
+        let providers = [
+            LogProvider::Aws,
+            LogProvider::Github,
+            LogProvider::Gcp,
+            LogProvider::Azure,
+        ];
         let mut out: Vec<Activity> = self
             .by
             .into_iter()
-            .map(|((provider, principal), acc)| acc.into_activity(principal, provider))
+            .zip(providers)
+            .flat_map(|(by, provider)| {
+                by.into_iter()
+                    .map(move |(principal, acc)| acc.into_activity(principal, provider))
+            })
             .collect();
         out.sort_by(|a, b| a.principal.cmp(&b.principal));
         (out, window)
@@ -338,6 +353,46 @@ impl Aggregator {
 }
 
 impl Acc {
+    fn session_key(name: &str, started: &str) -> u64 {
+        use std::hash::{BuildHasher, Hasher};
+        let mut h = rustc_hash::FxBuildHasher.build_hasher();
+        h.write(name.as_bytes());
+        h.write_u8(0);
+        h.write(started.as_bytes());
+        h.finish()
+    }
+
+    fn name_index(&mut self, name: &str) -> u32 {
+        if let Some(ix) = self.name_ix.get(name) {
+            return *ix;
+        }
+        if self.names.len() >= NAMES_KEPT {
+            return NO_NAME;
+        }
+        let ix = self.names.len() as u32;
+        self.names.push(name.to_string());
+        self.name_ix.insert(name.to_string(), ix);
+        ix
+    }
+
+    fn add_session(&mut self, name: &str, started: &str, attributed: bool) {
+        let key = Self::session_key(name, started);
+        self.merge_session(key, Some(name), attributed);
+    }
+
+    fn merge_session(&mut self, key: u64, name: Option<&str>, attributed: bool) {
+        if let Some((a, _)) = self.sessions.get_mut(&key) {
+            *a |= attributed;
+            return;
+        }
+        if self.sessions.len() >= SESSIONS_KEPT {
+            self.sessions_over += 1;
+            return;
+        }
+        let ix = name.map_or(NO_NAME, |n| self.name_index(n));
+        self.sessions.insert(key, (attributed, ix));
+    }
+
     fn merge(&mut self, other: Acc) {
         self.events += other.events;
         self.first = self.first.min(other.first);
@@ -355,15 +410,9 @@ impl Acc {
         merge_capped(&mut self.ips, other.ips);
         merge_capped(&mut self.user_agents, other.user_agents);
         self.clients.extend(other.clients);
-        for (k, attributed) in other.sessions {
-            let room = self.sessions.len() < SESSIONS_KEPT;
-            match self.sessions.get_mut(&k) {
-                Some(a) => *a |= attributed,
-                None if room => {
-                    self.sessions.insert(k, attributed);
-                }
-                None => self.sessions_over += 1,
-            }
+        for (k, (attributed, ix)) in other.sessions {
+            let name = other.names.get(ix as usize).map(String::as_str);
+            self.merge_session(k, name, attributed);
         }
         self.sessions_over += other.sessions_over;
         for (name, a) in other.actions {
@@ -415,13 +464,17 @@ impl Acc {
             .collect();
         actions.sort_by(|a, b| a.action.cmp(&b.action));
         let sessions = self.sessions.len() as u64 + self.sessions_over;
-        let sessions_attributed = self.sessions.values().filter(|a| **a).count() as u64;
-        let mut names: BTreeMap<&str, u64> = BTreeMap::new();
-        for (name, _) in self.sessions.keys() {
-            *names.entry(name).or_default() += 1;
+        let sessions_attributed = self.sessions.values().filter(|(a, _)| *a).count() as u64;
+        let mut per_name = vec![0u64; self.names.len()];
+        for (_, ix) in self.sessions.values() {
+            if let Some(n) = per_name.get_mut(*ix as usize) {
+                *n += 1;
+            }
         }
-        let session_names_reused = names.values().any(|n| *n > 1);
-        let session_names = names.keys().take(KEPT).map(|s| s.to_string()).collect();
+        let session_names_reused = per_name.iter().any(|n| *n > 1);
+        let mut names = self.names;
+        names.sort();
+        let session_names = names.into_iter().take(KEPT).collect();
         let (source_ips, _) = self.ips.into_sorted();
         let (user_agents, _) = self.user_agents.into_sorted();
         Activity {
