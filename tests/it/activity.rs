@@ -1,22 +1,14 @@
 //! Activity logs: CloudTrail in each shape users hold it, joined to the grants; unused
 //! access, write-creep in use, attributability; `suggest-policy`; and bad logs.
 
-use std::io::Write;
-
 use serde_json::{Value, json};
 
-use super::common::{bin, crate_dir, findings_of, identity, scan_json};
+use super::common::{activity_of, bin, crate_dir, findings_of, gz, identity, said_in, scan_json};
 
 const ROLE: &str = "aws:arn:aws:iam::111122223333:role/report-agent";
 
 fn scenario() -> std::path::PathBuf {
     crate_dir().join("fixtures/activity/three-of-forty")
-}
-
-fn gz(bytes: &[u8]) -> Vec<u8> {
-    let mut e = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::fast());
-    e.write_all(bytes).unwrap();
-    e.finish().unwrap()
 }
 
 /// A record as AWS's *CloudTrail record contents* documents it: an assumed-role call.
@@ -51,15 +43,6 @@ fn record(role: &str, session: &str, source: &str, name: &str, time: &str) -> Va
         "eventType": "AwsApiCall",
         "recipientAccountId": "111122223333"
     })
-}
-
-fn activity_of<'a>(report: &'a Value, principal: &str) -> &'a Value {
-    report["inventory"]["activity"]
-        .as_array()
-        .expect("activity")
-        .iter()
-        .find(|a| a["principal"] == principal)
-        .unwrap_or_else(|| panic!("no activity of {principal}"))
 }
 
 #[test]
@@ -305,18 +288,7 @@ fn bad_logs_are_named_and_the_rest_is_counted() {
         String::from_utf8_lossy(&out.stderr)
     );
     let report: Value = serde_json::from_slice(&out.stdout).unwrap();
-    let said = |field: &str| -> Vec<String> {
-        let mut all = report[field].as_array().cloned().unwrap_or_default();
-        all.extend(
-            report["inventory"][field]
-                .as_array()
-                .cloned()
-                .unwrap_or_default(),
-        );
-        all.iter()
-            .map(|e| format!("{}: {}", e["location"].as_str().unwrap_or(""), e["message"]))
-            .collect()
-    };
+    let said = |field: &str| said_in(&report, field);
     let errors = said("errors");
     let warnings = said("warnings");
     let has = |list: &[String], file: &str, text: &str| {

@@ -6,12 +6,11 @@
 //! and Azure offline scenarios; used against granted where the roles' contents were
 //! read; `suggest-policy` for both; and bad entries named by file while the rest count.
 
-use std::io::Write;
 use std::path::Path;
 
 use serde_json::{Value, json};
 
-use super::common::{bin, crate_dir, findings_of, identity};
+use super::common::{activity_of, bin, crate_dir, findings_of, gz, identity, said_in};
 
 const NOW: &str = "2026-12-01T00:00:00Z";
 
@@ -27,12 +26,6 @@ const SUPPORT_APP: &str = "10000001-1111-4111-8111-111111111111";
 const DEPLOY_SP: &str = "50000002-5555-4555-8555-555555555555";
 /// A service principal no export lists.
 const STRANGER_SP: &str = "5eeeeeee-5555-4555-8555-555555555555";
-
-fn gz(bytes: &[u8]) -> Vec<u8> {
-    let mut e = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::fast());
-    e.write_all(bytes).unwrap();
-    e.finish().unwrap()
-}
 
 /// `scan DIR --scope all --activity LOGS` at [`NOW`].
 fn scan(dir: &Path, logs: &Path) -> Value {
@@ -54,20 +47,6 @@ fn scan(dir: &Path, logs: &Path) -> Value {
     serde_json::from_slice(&out.stdout).unwrap()
 }
 
-fn activity_of<'a>(report: &'a Value, principal: &str) -> &'a Value {
-    report["inventory"]["activity"]
-        .as_array()
-        .expect("activity")
-        .iter()
-        .find(|a| a["principal"] == principal)
-        .unwrap_or_else(|| {
-            panic!(
-                "no activity of {principal}: {:#}",
-                report["inventory"]["activity"]
-            )
-        })
-}
-
 fn actions(a: &Value) -> Vec<(String, u64, u64)> {
     a["actions"]
         .as_array()
@@ -79,27 +58,6 @@ fn actions(a: &Value) -> Vec<(String, u64, u64)> {
                 x["count"].as_u64().unwrap(),
                 x["denied"].as_u64().unwrap_or(0),
             )
-        })
-        .collect()
-}
-
-/// Warnings and errors of a report, as `location: message`.
-fn said(report: &Value) -> Vec<String> {
-    let mut all = Vec::new();
-    for field in ["errors", "warnings"] {
-        all.extend(report[field].as_array().cloned().unwrap_or_default());
-        all.extend(
-            report["inventory"][field]
-                .as_array()
-                .cloned()
-                .unwrap_or_default(),
-        );
-    }
-    all.iter()
-        .map(|e| match e.as_str() {
-            // A rule's warning is a sentence.
-            Some(text) => text.to_string(),
-            None => format!("{}: {}", e["location"].as_str().unwrap_or(""), e["message"]),
         })
         .collect()
 }
@@ -301,7 +259,18 @@ fn cloud_audit_logs_join_service_accounts_and_tell_used_from_granted() {
     let window = &report["inventory"]["activity_window"];
     assert_eq!(window["end"], "2026-11-11T10:00:00Z", "{window:#}");
     // The identity made from the logs carries the facts the GCP rules read.
-    assert!(said(&report).is_empty(), "{:#?}", said(&report));
+    assert!(
+        said_in(&report, "errors")
+            .into_iter()
+            .chain(said_in(&report, "warnings"))
+            .collect::<Vec<_>>()
+            .is_empty(),
+        "{:#?}",
+        said_in(&report, "errors")
+            .into_iter()
+            .chain(said_in(&report, "warnings"))
+            .collect::<Vec<_>>()
+    );
 }
 
 #[test]
@@ -320,7 +289,11 @@ fn cloud_audit_logs_read_the_same_as_an_array_as_lines_and_gzipped() {
     let read = |name: &str| {
         let report = scan(nothing.path(), &dir.path().join(name));
         assert!(
-            said(&report).is_empty(),
+            said_in(&report, "errors")
+                .into_iter()
+                .chain(said_in(&report, "warnings"))
+                .collect::<Vec<_>>()
+                .is_empty(),
             "{name}: {:#} {:#}",
             report["warnings"],
             report["inventory"]["warnings"]
@@ -713,17 +686,31 @@ fn the_azure_activity_log_and_sign_ins_join_service_principals_and_their_roles()
 
     // The identity made from the logs carries the facts the Azure rules read.
     assert!(
-        !said(&report).iter().any(|m| m.contains("condition failed")),
+        !said_in(&report, "errors")
+            .into_iter()
+            .chain(said_in(&report, "warnings"))
+            .collect::<Vec<_>>()
+            .iter()
+            .any(|m| m.contains("condition failed")),
         "{:#?}",
-        said(&report)
+        said_in(&report, "errors")
+            .into_iter()
+            .chain(said_in(&report, "warnings"))
+            .collect::<Vec<_>>()
     );
     // Started entries are counted as skipped, not as calls.
     assert!(
-        said(&report)
+        said_in(&report, "errors")
+            .into_iter()
+            .chain(said_in(&report, "warnings"))
+            .collect::<Vec<_>>()
             .iter()
             .any(|m| m.contains("activity-log.json") && m.contains("Started")),
         "{:#?}",
-        said(&report)
+        said_in(&report, "errors")
+            .into_iter()
+            .chain(said_in(&report, "warnings"))
+            .collect::<Vec<_>>()
     );
 }
 
@@ -847,7 +834,10 @@ fn bad_cloud_log_entries_are_named_by_file_and_the_rest_is_counted() {
     .unwrap();
     let nothing = tempfile::tempdir().unwrap();
     let report = scan(nothing.path(), dir.path());
-    let said = said(&report);
+    let said = said_in(&report, "errors")
+        .into_iter()
+        .chain(said_in(&report, "warnings"))
+        .collect::<Vec<_>>();
     let has = |file: &str, text: &str| said.iter().any(|m| m.contains(file) && m.contains(text));
     assert!(has("audit.json", "without protoPayload"), "{said:#?}");
     assert!(has("audit.json", "no timestamp"), "{said:#?}");

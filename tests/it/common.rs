@@ -135,3 +135,44 @@ impl Rng {
             .collect()
     }
 }
+
+/// The activity record of `principal` in a report's inventory.
+pub fn activity_of<'a>(report: &'a Value, principal: &str) -> &'a Value {
+    report["inventory"]["activity"]
+        .as_array()
+        .expect("activity")
+        .iter()
+        .find(|a| a["principal"] == principal)
+        .unwrap_or_else(|| {
+            panic!(
+                "no activity of {principal}: {:#}",
+                report["inventory"]["activity"]
+            )
+        })
+}
+
+/// What a report says in `field` (`errors` or `warnings`), its own and its inventory's,
+/// one line each (`location: message`, or a rule's warning sentence as it is).
+pub fn said_in(report: &Value, field: &str) -> Vec<String> {
+    let mut all = report[field].as_array().cloned().unwrap_or_default();
+    all.extend(
+        report["inventory"][field]
+            .as_array()
+            .cloned()
+            .unwrap_or_default(),
+    );
+    all.iter()
+        .map(|e| match e.as_str() {
+            Some(text) => text.to_string(),
+            None => format!("{}: {}", e["location"].as_str().unwrap_or(""), e["message"]),
+        })
+        .collect()
+}
+
+/// `bytes`, gzipped.
+pub fn gz(bytes: &[u8]) -> Vec<u8> {
+    use std::io::Write;
+    let mut e = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::fast());
+    e.write_all(bytes).unwrap();
+    e.finish().unwrap()
+}

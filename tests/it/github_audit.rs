@@ -14,7 +14,7 @@ use sha2::Digest;
 use wiremock::matchers::{method, path, query_param, query_param_is_missing};
 use wiremock::{Mock, MockServer, ResponseTemplate};
 
-use crate::common::{bin, findings_of, identity, scan_json};
+use crate::common::{activity_of, bin, findings_of, identity, said_in, scan_json};
 use crate::github_live::{
     ORG, TOKEN, check_against_ghec_openapi, example, mock_org, pat_without_expiry, runtime,
 };
@@ -69,20 +69,6 @@ fn scan_logs(files: &[(&str, &str)]) -> Value {
         String::from_utf8_lossy(&out.stderr)
     );
     serde_json::from_slice(&out.stdout).unwrap()
-}
-
-fn activity_of<'a>(report: &'a Value, principal: &str) -> &'a Value {
-    report["inventory"]["activity"]
-        .as_array()
-        .expect("activity")
-        .iter()
-        .find(|a| a["principal"] == principal)
-        .unwrap_or_else(|| {
-            panic!(
-                "no activity of {principal}: {:#}",
-                report["inventory"]["activity"]
-            )
-        })
 }
 
 /// The CSV export of `entries`, with the header's fields in this order.
@@ -436,18 +422,7 @@ fn bad_audit_logs_are_named_by_file_and_line_and_the_rest_is_counted() {
         ("odd.json", &json_log.to_string()),
         ("unclosed.csv", &unclosed),
     ]);
-    let said = |field: &str| -> Vec<String> {
-        let mut all = report[field].as_array().cloned().unwrap_or_default();
-        all.extend(
-            report["inventory"][field]
-                .as_array()
-                .cloned()
-                .unwrap_or_default(),
-        );
-        all.iter()
-            .map(|e| format!("{}: {}", e["location"].as_str().unwrap_or(""), e["message"]))
-            .collect()
-    };
+    let said = |field: &str| said_in(&report, field);
     let (errors, warnings) = (said("errors"), said("warnings"));
     let has =
         |list: &[String], a: &str, b: &str| list.iter().any(|m| m.contains(a) && m.contains(b));
