@@ -19,9 +19,12 @@ use crate::github_live::{
     ORG, TOKEN, check_against_ghec_openapi, example, mock_org, pat_without_expiry, runtime,
 };
 
-/// A classic PAT, made up for the test (36 characters after `ghp_`, mixed enough to be
-/// taken for a real one).
-const PAT: &str = "ghp_Q7mZ2rT9vK4xW1bN8cL5pH3jF6dS0aYgE2uR";
+/// A classic PAT, made up for the test from a fixed seed (36 characters after `ghp_`,
+/// mixed enough to be taken for a real one); nothing like it is stored in the repository.
+static PAT: std::sync::LazyLock<String> = std::sync::LazyLock::new(|| {
+    const ALNUM: &[u8] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789";
+    format!("ghp_{}", crate::common::Rng(0x9a7_a0d1_7106).take(ALNUM, 36))
+});
 
 /// `hashed_token` as GitHub documents it: `echo -n TOKEN | openssl dgst -sha256 -binary |
 /// base64`.
@@ -114,7 +117,7 @@ fn csv_of(entries: &[Value]) -> String {
 /// one with a message across two lines and quotes.
 fn sample() -> Vec<Value> {
     let mut entries: Vec<Value> = example("audit-log.json").as_array().unwrap().clone();
-    let h = hashed(PAT);
+    let h = hashed(&PAT);
     let mut push = token_entry(
         1_606_930_000_000,
         "git.push",
@@ -177,7 +180,7 @@ fn json_and_csv_exports_give_the_same_records() {
     // The token's entries are the token's, keyed by its hash, with how it authenticated.
     let token = activity_of(&json_report, "github:token:5000001");
     assert_eq!(token["events"], 2);
-    assert_eq!(token["keys"], json!([hashed(PAT)]));
+    assert_eq!(token["keys"], json!([hashed(&PAT)]));
     assert_eq!(
         token["access_types"],
         json!(["Personal access token (classic)"])
@@ -201,7 +204,7 @@ fn mcp_with_pat(dir: &Path) {
             "github": {
                 "command": "npx",
                 "args": ["-y", "@modelcontextprotocol/server-github"],
-                "env": { "GITHUB_PERSONAL_ACCESS_TOKEN": PAT }
+                "env": { "GITHUB_PERSONAL_ACCESS_TOKEN": PAT.as_str() }
             }
         }
     });
@@ -213,7 +216,7 @@ fn a_pat_in_an_mcp_config_is_joined_by_its_hashed_token_and_never_printed() {
     let tree = tempfile::tempdir().unwrap();
     mcp_with_pat(tree.path());
     let logs = tempfile::tempdir().unwrap();
-    let h = hashed(PAT);
+    let h = hashed(&PAT);
     let entries: Vec<Value> = (0..3)
         .map(|i| {
             token_entry(
