@@ -395,3 +395,41 @@ fn trailscrapers_published_delivery_file_reads_as_its_tests_expect() {
     );
     assert_eq!(doc["Statement"][0]["Resource"], json!(["*"]));
 }
+
+/// serde's own message quotes a value of the wrong type (`invalid type: string "…"`): a
+/// log whose `Records` is a secret must be reported by file, line and kind only.
+#[test]
+fn a_malformed_log_is_reported_without_quoting_its_values() {
+    let secret = format!(
+        "ghp_{}",
+        crate::common::Rng(0x5ec2_e7).take(
+            b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789",
+            36
+        )
+    );
+    let logs = tempfile::tempdir().unwrap();
+    std::fs::write(
+        logs.path().join("odd.json"),
+        format!("{{\"Records\": \"{secret}\"}}"),
+    )
+    .unwrap();
+    let nothing = tempfile::tempdir().unwrap();
+    let out = bin()
+        .arg("scan")
+        .arg(nothing.path())
+        .args(["--format", "json", "--fail-on", "none", "--activity"])
+        .arg(logs.path())
+        .output()
+        .unwrap();
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(!stdout.contains(&secret[4..]) && !stderr.contains(&secret[4..]));
+    let report: Value = serde_json::from_slice(&out.stdout).unwrap();
+    let errors = said_in(&report, "errors");
+    assert!(
+        errors
+            .iter()
+            .any(|e| e.contains("odd.json:1:") && e.contains("wrong type")),
+        "{errors:#?}"
+    );
+}

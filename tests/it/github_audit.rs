@@ -23,7 +23,10 @@ use crate::github_live::{
 /// mixed enough to be taken for a real one); nothing like it is stored in the repository.
 static PAT: std::sync::LazyLock<String> = std::sync::LazyLock::new(|| {
     const ALNUM: &[u8] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789";
-    format!("ghp_{}", crate::common::Rng(0x9a7_a0d1_7106).take(ALNUM, 36))
+    format!(
+        "ghp_{}",
+        crate::common::Rng(0x9a7_a0d1_7106).take(ALNUM, 36)
+    )
 });
 
 /// `hashed_token` as GitHub documents it: `echo -n TOKEN | openssl dgst -sha256 -binary |

@@ -749,12 +749,11 @@ fn read_stream<R: BufRead>(
             let what = if e.is_io() {
                 read_error(shown, gz, &std::io::Error::other(e.to_string()), &tally).message
             } else {
+                // serde's own message can quote the input (`invalid type: string "…"`):
+                // only its kind leaves the process.
                 format!(
                     "not an activity log: {}{}",
-                    e.to_string()
-                        .split(" at line")
-                        .next()
-                        .unwrap_or("unreadable JSON"),
+                    crate::doc::json_error_kind(&e),
                     if tally.read > 0 {
                         format!(" (after {} events, which are counted)", tally.read)
                     } else {
