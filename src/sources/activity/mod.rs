@@ -147,23 +147,25 @@ struct Capped {
 }
 
 impl Capped {
-    fn add(&mut self, value: &str) {
+    /// Adds `value`; true when it was not seen before (or can no longer be told apart).
+    fn add(&mut self, value: &str) -> bool {
         if self.kept.iter().any(|k| k == value) {
-            return;
+            return false;
         }
         if self.kept.len() < KEPT {
             self.kept.push(value.to_string());
-            return;
+            return true;
         }
         use std::hash::{BuildHasher, Hasher};
         let mut h = rustc_hash::FxBuildHasher.build_hasher();
         h.write(value.as_bytes());
         if self.over.len() < 1_000_000 {
-            if self.over.insert(h.finish()) {
-                self.more += 1;
-            }
+            let new = self.over.insert(h.finish());
+            self.more += u64::from(new);
+            new
         } else {
             self.more += 1;
+            true
         }
     }
 
@@ -245,11 +247,12 @@ impl Aggregator {
         if let Some(ip) = e.ip {
             acc.ips.add(ip);
         }
-        if let Some(ua) = e.user_agent {
-            acc.user_agents.add(ua);
-            if let Some(client) = agent_client(ua) {
-                acc.clients.insert(client, ());
-            }
+        // Each distinct user agent is matched against the agent clients once.
+        if let Some(ua) = e.user_agent
+            && acc.user_agents.add(ua)
+            && let Some(client) = agent_client(ua)
+        {
+            acc.clients.insert(client, ());
         }
         if let Some(s) = e.session {
             acc.add_session(s.name, s.started, s.attributed);
