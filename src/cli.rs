@@ -677,6 +677,16 @@ mod tests {
     use super::*;
 
     #[test]
+    fn windows_in_days() {
+        assert_eq!(parse_days("90d"), Ok(90));
+        assert_eq!(parse_days(" 30 "), Ok(30));
+        assert_eq!(parse_days("12w"), Ok(84));
+        for bad in ["", "0d", "-5d", "3651", "99999999w", "1.5d", "5y", "d"] {
+            assert!(parse_days(bad).is_err(), "{bad}");
+        }
+    }
+
+    #[test]
     fn durations() {
         assert_eq!(parse_duration("30s"), Ok(Duration::from_secs(30)));
         assert_eq!(parse_duration("500ms"), Ok(Duration::from_millis(500)));

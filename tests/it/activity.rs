@@ -402,7 +402,7 @@ fn trailscrapers_published_delivery_file_reads_as_its_tests_expect() {
 fn a_malformed_log_is_reported_without_quoting_its_values() {
     let secret = format!(
         "ghp_{}",
-        crate::common::Rng(0x5ec2_e7).take(
+        crate::common::Rng(0x005e_c2e7).take(
             b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789",
             36
         )
@@ -432,4 +432,24 @@ fn a_malformed_log_is_reported_without_quoting_its_values() {
             .any(|e| e.contains("odd.json:1:") && e.contains("wrong type")),
         "{errors:#?}"
     );
+}
+
+/// `--activity-window` decides what counts as used: the reads of the first 40 days fall
+/// outside a 3-day window that ends at the write of day 45.
+#[test]
+fn the_window_decides_what_was_used() {
+    let dir = crate_dir().join("fixtures/rules/NHI-ACT-002/match");
+    let id = "aws:arn:aws:iam::111122223333:role/support-agent";
+    let used = |extra: &[&str]| {
+        let report = scan_json(&[&dir], extra);
+        identity(&report, id)["facts"]["activity"]["used"].clone()
+    };
+    assert_eq!(used(&[]), json!(["s3:GetObject", "s3:PutObject"]));
+    assert_eq!(used(&["--activity-window", "3d"]), json!(["s3:PutObject"]));
+    let bad = bin()
+        .args(["scan", "--activity-window", "0d"])
+        .arg(&dir)
+        .output()
+        .unwrap();
+    assert_eq!(bad.status.code(), Some(2));
 }

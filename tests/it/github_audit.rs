@@ -25,7 +25,7 @@ static PAT: std::sync::LazyLock<String> = std::sync::LazyLock::new(|| {
     const ALNUM: &[u8] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789";
     format!(
         "ghp_{}",
-        crate::common::Rng(0x9a7_a0d1_7106).take(ALNUM, 36)
+        crate::common::Rng(0x09a7_a0d1_7106).take(ALNUM, 36)
     )
 });
 
